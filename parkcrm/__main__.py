@@ -1,0 +1,3 @@
+from parkcrm.cli import main
+
+main()
