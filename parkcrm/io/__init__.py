@@ -1,0 +1,1 @@
+"""I/O layer: read any workbook into canonical tables; write workbooks safely."""

@@ -1,0 +1,149 @@
+"""Load every sheet of a file as a grid of text cells (pyarrow), keeping Excel coordinates.
+
+Excel files go through fastexcel (the Rust calamine reader) with every column read as
+text, so IDs and phones are never re-typed; cached formula errors come back as cell
+errors with their position. CSV files are decoded strictly (BOM, UTF-8, GB18030).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pyarrow as pa
+
+from parkcrm.errors import WorkbookError
+
+_ERROR_NAMES = {
+    "Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!", "Num": "#NUM!",
+    "Ref": "#REF!", "Value": "#VALUE!", "GettingData": "#GETTING_DATA", "Spill": "#SPILL!",
+    "Calc": "#CALC!",
+}
+_ERR_RE = re.compile(r"Error\((\w+)\)")
+# Text a workbook may carry instead of an error cell (CSV exports, values pasted as text).
+ERROR_TEXTS = frozenset(_ERROR_NAMES.values()) | {"#N/A N/A", "#NUM", "#REF"}
+
+
+@dataclass
+class Grid:
+    """One sheet: columns of text; row i of the grid is Excel row first_row + i (1-based)."""
+
+    name: str
+    table: pa.Table
+    col_index: list[int]  # absolute 0-based Excel column of each grid column
+    first_row: int = 1
+    visible: bool = True
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (excel row, abs col)
+    # Loads the given grid columns as numbers: returns {grid column: set of Excel rows
+    # whose cell was stored as a number, with its float value}. None for text files.
+    numeric_probe: Callable[[list[int]], dict[int, dict[int, float]]] | None = None
+
+    @property
+    def height(self) -> int:
+        return self.table.num_rows
+
+
+def load_grids(path: Path, fmt: str) -> tuple[list[Grid], dict]:
+    """All sheets of the file as grids, plus facts about the file (e.g. CSV encoding)."""
+    if fmt == "csv":
+        return load_csv(path)
+    return load_excel(path), {}
+
+
+def load_excel(path: Path) -> list[Grid]:
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(str(path))
+    except Exception as exc:  # fastexcel raises its own hierarchy; the text says what broke
+        text = str(exc)
+        if "password" in text.lower() or "encrypt" in text.lower():
+            raise WorkbookError(f"{path.name}: 工作簿设置了密码（已加密），请在 Excel 中取消密码后另存再试") from None
+        raise WorkbookError(f"{path.name}: 无法打开工作簿，文件可能已损坏（{text.splitlines()[0][:200]}）") from None
+    grids = []
+    for name in reader.sheet_names:
+        try:
+            sheet = reader.load_sheet(
+                name, header_row=None, skip_rows=0, dtypes="string", skip_whitespace_tail_rows=True,
+            )
+            table, cell_errors = sheet.to_arrow_with_errors()
+        except Exception as exc:
+            text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+            if "empty" in text.lower() or "no rows" in text.lower():
+                grids.append(Grid(name, pa.table({}), []))
+                continue
+            raise WorkbookError(f"{path.name}: 工作表「{name}」无法读取（{text}）") from None
+        table = pa.table(table) if not isinstance(table, pa.Table) else table
+        cols = [c.absolute_index for c in sheet.available_columns()]
+        errors = {}
+        for e in cell_errors.errors:
+            m = _ERR_RE.search(e.detail)
+            if m:
+                row, col = e.position
+                errors[(row + 1, cols[col] if col < len(cols) else col)] = _ERROR_NAMES.get(m.group(1), "#" + m.group(1))
+        grids.append(Grid(
+            name=name, table=table, col_index=cols, first_row=1,
+            visible=sheet.visible == "visible" if isinstance(sheet.visible, str) else bool(sheet.visible),
+            errors=errors, numeric_probe=_numeric_probe(reader, name, cols),
+        ))
+    return grids
+
+
+def _numeric_probe(reader, name: str, cols: list[int]):
+    def probe(grid_cols: list[int]) -> dict[int, dict[int, float]]:
+        if not grid_cols:
+            return {}
+        sheet = reader.load_sheet(
+            name, header_row=None, skip_rows=0, dtypes="float",
+            use_columns=[cols[c] for c in grid_cols], skip_whitespace_tail_rows=True,
+        )
+        table, _ = sheet.to_arrow_with_errors()
+        out: dict[int, dict[int, float]] = {}
+        for gc, column in zip(grid_cols, table.columns):
+            values = column.to_pylist()
+            out[gc] = {i + 1: v for i, v in enumerate(values) if v is not None}
+        return out
+
+    return probe
+
+
+def decode_text(data: bytes, name: str) -> tuple[str, str]:
+    """Decode CSV bytes: BOM, then strict UTF-8, then GB18030; never ignore errors."""
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(enc), enc
+            except UnicodeDecodeError as exc:
+                raise WorkbookError(f"{name}: 文件以 {enc} 标记开头，但第 {exc.start} 字节处编码无效") from None
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError as exc:
+        raise WorkbookError(
+            f"{name}: 无法识别文本编码：既不是 UTF-8 也不是 GBK/GB18030（第 {exc.start} 字节 "
+            f"0x{data[exc.start:exc.start + 1].hex()} 无效）；请在 Excel 中另存为「CSV UTF-8」再试"
+        ) from None
+
+
+def load_csv(path: Path) -> tuple[list[Grid], dict]:
+    text, encoding = decode_text(path.read_bytes(), path.name)
+    sample = text[:4096]
+    delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    width = max((len(r) for r in rows), default=0)
+    columns = [[(r[c] if c < len(r) and r[c] != "" else None) for r in rows] for c in range(width)]
+    table = pa.table({f"c{c}": pa.array(col, pa.string()) for c, col in enumerate(columns)})
+    grid = Grid(name=path.stem, table=table, col_index=list(range(width)))
+    for c, col in enumerate(columns):  # error texts in CSV are still errors at that cell
+        for i, v in enumerate(col):
+            if v is not None and v.strip() in ERROR_TEXTS:
+                grid.errors[(i + 1, c)] = v.strip()
+    return [grid], {"encoding": encoding}

@@ -1,0 +1,410 @@
+"""Read any workbook into canonical DataFrames, one Table per sheet kind.
+
+Every data row keeps its file, sheet and Excel row number (_file, _sheet, _row). Cells
+that cannot be read become missing values with a Problem saying why; nothing is dropped
+silently: blank rows and 合计 rows are counted per sheet, unknown sheets are reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from parkcrm.errors import WorkbookError
+from parkcrm.io import coerce
+from parkcrm.io.grid import ERROR_TEXTS, Grid, load_grids
+from parkcrm.io.headers import MONTH_COLUMNS, HeaderMatch, KindMatcher, find_header
+from parkcrm.io.sniff import sniff
+from parkcrm.problems import Problem, column_letter
+from parkcrm.rules import RulePack
+from parkcrm.text import clean_header, norm_key
+
+META = ["_file", "_sheet", "_row"]
+CUSTOMER = "客户资料"
+Progress = Callable[[str], None]
+
+
+@dataclass
+class ColumnRef:
+    header: str  # as in the file, on one line
+    letter: str
+    unit: str | None = None
+
+
+@dataclass
+class SheetInfo:
+    file: str
+    name: str
+    kind: str | None
+    header_row: int | None = None  # Excel row number of the header
+    columns: dict[str, ColumnRef] = field(default_factory=dict)  # canonical or extra name -> ref
+    data_rows: int = 0
+    blank_rows: int = 0
+    total_rows: list[int] = field(default_factory=list)
+    visible: bool = True
+    title: str = ""
+
+
+@dataclass
+class Table:
+    """All rows of one sheet kind: typed values in df, the text as written in raw."""
+
+    kind: str
+    df: pd.DataFrame
+    raw: pd.DataFrame
+    sheets: dict[tuple[str, str], SheetInfo]
+    extra_columns: list[str] = field(default_factory=list)
+    cell_issues: dict[tuple[int, str], Problem] = field(default_factory=dict)
+
+    def ref(self, label: int, column: str) -> tuple[SheetInfo, ColumnRef | None]:
+        row = self.df.loc[label]
+        info = self.sheets[(row["_file"], row["_sheet"])]
+        return info, info.columns.get(column)
+
+    def problem(self, label: int, column: str, code: str, severity: str, message: str, value: str = "") -> Problem:
+        """A Problem located at the cell of this row and canonical column."""
+        row = self.df.loc[label]
+        info = self.sheets[(row["_file"], row["_sheet"])]
+        ref = info.columns.get(column)
+        excel_row = int(row["_row"])
+        return Problem(
+            code=code, severity=severity, message=message, file=info.file, sheet=info.name,
+            row=excel_row, column=ref.header if ref else column,
+            cell=f"{ref.letter}{excel_row}" if ref else "", value=value,
+        )
+
+
+@dataclass
+class Workbook:
+    path: Path
+    format: str
+    sha256: str
+    tables: dict[str, Table]
+    sheets: list[SheetInfo]
+    problems: list[Problem]
+    encoding: str | None = None
+
+    @property
+    def title(self) -> str:
+        return next((s.title for s in self.sheets if s.title), "")
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def is_lock_file(path: Path) -> bool:
+    """Excel's own owner files (~$name.xlsx) are not data."""
+    return path.name.startswith("~$") or path.name.startswith(".~lock.")
+
+
+def read_workbook(path: Path | str, rules: RulePack, progress: Progress | None = None) -> Workbook:
+    """Read one file. Raises WorkbookError when the file cannot be read at all."""
+    path = Path(path)
+    fmt = sniff(path)
+    if progress:
+        progress(f"读取 {path.name}")
+    grids, facts = load_grids(path, fmt)
+    matchers = [KindMatcher(k, spec) for k, spec in rules.columns.sheets.items()]
+    problems: list[Problem] = []
+    parts: dict[str, list[tuple[pd.DataFrame, pd.DataFrame, SheetInfo, dict]]] = {}
+    infos: list[SheetInfo] = []
+    for grid in grids:
+        if progress:
+            progress(f"解析 {path.name} / {grid.name}")
+        info, part = _read_sheet(path.name, grid, matchers, rules, problems)
+        infos.append(info)
+        if part is not None:
+            parts.setdefault(info.kind, []).append(part)
+    tables = {kind: _concat(kind, items, rules) for kind, items in parts.items()}
+    return Workbook(path, fmt, sha256_of(path), tables, infos, problems, facts.get("encoding"))
+
+
+def read_workbooks(paths: Iterable[Path | str], rules: RulePack, progress: Progress | None = None
+                   ) -> tuple[list[Workbook], dict[str, Table], list[Problem], list[tuple[Path, str]]]:
+    """Read several files; one that fails is reported and the others go on.
+
+    Returns (workbooks, tables merged by kind across files, problems, failures).
+    """
+    books, failures = [], []
+    for p in expand_paths(paths):
+        try:
+            books.append(read_workbook(p, rules, progress))
+        except WorkbookError as exc:
+            failures.append((Path(p), str(exc)))
+    merged: dict[str, list[Table]] = {}
+    for b in books:
+        for kind, t in b.tables.items():
+            merged.setdefault(kind, []).append(t)
+    tables = {k: merge_tables(ts) for k, ts in merged.items()}
+    problems = [p for b in books for p in b.problems]
+    return books, tables, problems, failures
+
+
+def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
+    """Files as given; folders expand to the workbooks inside (lock files skipped)."""
+    out: list[Path] = []
+    exts = {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in exts and not is_lock_file(f))
+        elif not is_lock_file(p):
+            out.append(p)
+    return out
+
+
+def merge_tables(tables: list[Table]) -> Table:
+    if len(tables) == 1:
+        return tables[0]
+    offset = 0
+    dfs, raws, issues, sheets, extras = [], [], {}, {}, []
+    for t in tables:
+        df, raw = t.df.copy(), t.raw.copy()
+        df.index = df.index + offset
+        raw.index = raw.index + offset
+        issues.update({(label + offset, col): p for (label, col), p in t.cell_issues.items()})
+        sheets.update(t.sheets)
+        extras += [c for c in t.extra_columns if c not in extras]
+        dfs.append(df)
+        raws.append(raw)
+        offset += len(df)
+    return Table(tables[0].kind, pd.concat(dfs), pd.concat(raws), sheets, extras, issues)
+
+
+# ---- one sheet --------------------------------------------------------------------------
+
+def _head_rows(grid: Grid, n: int = 30) -> list[list[object]]:
+    head = grid.table.slice(0, n)
+    cols = [c.to_pylist() for c in head.columns]
+    return [list(r) for r in zip(*cols)] if cols else []
+
+
+def _read_sheet(fname: str, grid: Grid, matchers: list[KindMatcher], rules: RulePack, problems: list[Problem]):
+    info = SheetInfo(file=fname, name=grid.name, kind=None, visible=grid.visible)
+    head = _head_rows(grid)
+    if head:
+        first = next((str(v) for v in head[0] if v not in (None, "")), "")
+        info.title = first
+    if grid.height == 0 or not head:
+        problems.append(Problem("sheet-empty", "warning", f"工作表「{grid.name}」是空的，已跳过", fname, grid.name))
+        return info, None
+    guess = find_header(head, matchers, grid.name)
+    if guess is None:
+        named = next((m for m in matchers if m.matches_sheet_name(grid.name)), None)
+        if named:
+            problems.append(Problem(
+                "column-missing", "error",
+                f"工作表「{grid.name}」看起来是{named.kind}表，但在前 30 行找不到表头："
+                f"应包含 {'、'.join(named.spec.signature)} 等列（可用的别名见 columns.yaml）",
+                fname, grid.name))
+        else:
+            problems.append(Problem(
+                "sheet-unknown", "warning",
+                f"工作表「{grid.name}」不是可识别的表（客户资料、关键人、走访记录、ICT商机等），已跳过",
+                fname, grid.name))
+        return info, None
+    matcher = next(m for m in matchers if m.kind == guess.kind)
+    spec = matcher.spec
+    info.kind = guess.kind
+    info.header_row = grid.first_row + guess.row
+    if not grid.visible:
+        problems.append(Problem("sheet-hidden", "warning",
+                                f"工作表「{grid.name}」是隐藏的工作表，已按{guess.kind}读入，请确认是否应包含", fname, grid.name))
+    header_cells = head[guess.row]
+
+    # canonical columns, duplicates refused, unmatched headers kept as extra columns
+    chosen: dict[str, tuple[int, HeaderMatch]] = {}
+    extras: dict[str, int] = {}
+    fatal = False
+    for c, hm in guess.matches.items():
+        letter = column_letter(grid.col_index[c])
+        if hm.canonical in chosen:
+            prev = chosen[hm.canonical][0]
+            problems.append(Problem(
+                "header-duplicate", "error",
+                f"「{clean_header(header_cells[prev])}」（{column_letter(grid.col_index[prev])}列）和"
+                f"「{clean_header(header_cells[c])}」（{letter}列）都对应「{hm.canonical}」，无法判断用哪一列；请删除或改名其中一列",
+                fname, grid.name, info.header_row, clean_header(header_cells[c]), f"{letter}{info.header_row}"))
+            fatal = True
+            continue
+        chosen[hm.canonical] = (c, hm)
+    for c, cell in enumerate(header_cells):
+        if c in guess.matches:
+            continue
+        header = clean_header(cell)
+        if not header:
+            column = grid.table.column(c).slice(guess.row + 1)
+            if column.null_count < len(column):
+                header = f"({column_letter(grid.col_index[c])}列)"
+            else:
+                continue
+        if header in extras:
+            problems.append(Problem(
+                "header-duplicate", "warning",
+                f"表头「{header}」出现了两次（{column_letter(grid.col_index[extras[header]])}列和 "
+                f"{column_letter(grid.col_index[c])}列），只读入第一列", fname, grid.name, info.header_row, header,
+                f"{column_letter(grid.col_index[c])}{info.header_row}"))
+            continue
+        extras[header] = c
+    for name, col in spec.columns.items():
+        if col.required_header and name not in chosen:
+            aliases = "、".join([name, *col.aliases])
+            problems.append(Problem(
+                "column-missing", "error",
+                f"工作表「{grid.name}」缺少必需的「{name}」列（可用表头：{aliases}），该表未读入",
+                fname, grid.name, info.header_row))
+            fatal = True
+    if fatal:
+        return info, None
+
+    for name, (c, hm) in chosen.items():
+        info.columns[name] = ColumnRef(clean_header(header_cells[c]), column_letter(grid.col_index[c]), hm.unit)
+    for header, c in extras.items():
+        info.columns[header] = ColumnRef(header, column_letter(grid.col_index[c]))
+
+    # data rows as text
+    start = guess.row + 1
+    order = list(chosen) + list(extras)
+    positions = [chosen[n][0] for n in chosen] + list(extras.values())
+    body = grid.table.slice(start)
+    arrays = {}
+    for name, pos in zip(order, positions):
+        arr = body.column(pos)
+        if arr.type != pa.string():
+            arr = pc.cast(arr, pa.string())
+        arrays[name] = arr
+    raw = pa.table(arrays).to_pandas() if arrays else pd.DataFrame()
+    raw.index = pd.RangeIndex(len(raw))
+    excel_rows = pd.Series(range(grid.first_row + start, grid.first_row + start + len(raw)), index=raw.index)
+
+    stripped = raw.apply(lambda s: s.astype("string").str.strip())
+    blank = stripped.isna() | (stripped == "")
+    is_blank = blank.all(axis=1)
+    err_rows = {r for (r, _c) in grid.errors}
+    is_blank &= ~excel_rows.isin(err_rows)
+    markers = {norm_key(m) for m in rules.columns.total_markers}
+    probe_cols = [n for n in order[:3] if n in stripped] + [n for n in ("客户名称", "客户编号") if n in stripped]
+    is_total = pd.Series(False, index=raw.index)
+    for n in dict.fromkeys(probe_cols):
+        keys = stripped[n].str.replace(r"\s+", "", regex=True)
+        is_total |= keys.isin(markers).fillna(False).astype(bool)
+    info.blank_rows = int(is_blank.sum())
+    info.total_rows = excel_rows[is_total & ~is_blank].tolist()
+    keep = ~(is_blank | is_total)
+    raw = raw[keep].reset_index(drop=True)
+    excel_rows = excel_rows[keep].reset_index(drop=True)
+    info.data_rows = len(raw)
+
+    df, issues = _type_columns(raw, excel_rows, spec, chosen, grid, info, rules)
+    df.insert(0, "_file", fname)
+    df.insert(1, "_sheet", grid.name)
+    df.insert(2, "_row", excel_rows.astype("int64"))
+    if guess.kind == CUSTOMER and "片区" not in chosen:
+        generic = any(norm_key(grid.name) == norm_key(n) for n in spec.sheet_names)
+        df["片区"] = pd.Series(pd.NA if generic else grid.name, index=df.index, dtype="string")
+    problems.extend(issues.values())
+    return info, (df, raw, info, issues)
+
+
+def _type_columns(raw: pd.DataFrame, excel_rows: pd.Series, spec, chosen, grid: Grid, info: SheetInfo, rules: RulePack):
+    """Typed canonical columns, and the cell problems met on the way (keyed by (label, column))."""
+    issues: dict[tuple[int, str], Problem] = {}
+    out = {}
+    row_of = excel_rows.to_numpy()
+
+    def add(label: int, column: str, code: str, message: str, value: str = "", severity: str = "error") -> None:
+        ref = info.columns[column]
+        r = int(row_of[label])
+        issues[(label, column)] = Problem(code, severity, message, info.file, info.name, r, ref.header,
+                                          f"{ref.letter}{r}", value)
+
+    # cached formula errors: the cell is missing, with the reason
+    col_of_abs = {grid.col_index[c]: name for name, (c, _hm) in chosen.items()}
+    if grid.errors:
+        label_of_row = {int(r): i for i, r in enumerate(row_of)}
+        for (r, abs_col), err in grid.errors.items():
+            name = col_of_abs.get(abs_col)
+            if name and r in label_of_row:
+                add(label_of_row[r], name, "formula-error",
+                    f"「{info.columns[name].header}」是公式错误 {err}，按缺失处理；请修正公式或填入数值", err)
+
+    id_cols = [name for name in chosen if name in spec.columns and spec.columns[name].type == "证件号"]
+    if id_cols and grid.numeric_probe:
+        numeric = grid.numeric_probe([chosen[n][0] for n in id_cols])
+        label_of_row = {int(r): i for i, r in enumerate(row_of)}
+        for n in id_cols:
+            for r, v in numeric.get(chosen[n][0], {}).items():
+                if abs(v) >= 1e15 and r in label_of_row:
+                    shown = f"{v:.5E}".replace("E+", "E+")
+                    add(label_of_row[r], n, "id-damaged",
+                        f"「{n}」以数字格式保存（显示为 {shown}），Excel 只保留 15 位有效数字，后几位已丢失，"
+                        "无法恢复；请把该列设为文本格式后重新录入完整号码", shown)
+
+    for name in raw.columns:
+        series = raw[name]
+        col = spec.columns.get(name)
+        if name in MONTH_COLUMNS and spec.monthly_fees and name in chosen:
+            unit = chosen[name][1].unit or spec.monthly_fees.unit
+            typed, fails = coerce.parse_money(series, coerce.FEN_PER[unit])
+            info.columns[name].unit = unit
+        elif col is None:
+            continue  # extra columns stay text, in raw only
+        elif col.type == "金额":
+            unit = chosen[name][1].unit or col.unit or rules.tiers.unit
+            info.columns[name].unit = unit
+            typed, fails = coerce.parse_money(series, coerce.FEN_PER[unit])
+        elif col.type == "数值":
+            typed, fails = coerce.parse_number(series)
+        elif col.type in ("日期", "时间"):
+            typed, fails = coerce.parse_dates(series, with_time=col.type == "时间")
+        elif col.type == "是否":
+            typed, fails = coerce.parse_flags(series, rules.vocab("是否"))
+        elif col.type in ("编号", "证件号", "电话"):
+            typed, fails = coerce.normalise_code(series), {}
+        elif col.type == "等级":
+            typed, fails = coerce.normalise_tier(series), {}
+        elif col.vocabulary:
+            typed, fails = coerce.map_vocab(series, rules.vocab(col.vocabulary)), {}
+        else:
+            typed, fails = series.astype("string").str.strip(), {}
+            typed = typed.mask(typed == "")
+        for label, (code, message) in fails.items():
+            if (label, name) in issues:
+                continue
+            text = str(series[label]).strip()
+            if text in ERROR_TEXTS:
+                add(label, name, "formula-error", f"「{info.columns[name].header}」是公式错误 {text}，按缺失处理", text)
+            else:
+                add(label, name, code, f"「{info.columns[name].header}」{message}", text)
+        for (label, cname) in [k for k in issues if k[1] == name and issues[k].code == "id-damaged"]:
+            typed[label] = pd.NA
+        out[name] = typed
+    return pd.DataFrame(out, index=raw.index), issues
+
+
+def _concat(kind: str, items: list, rules: RulePack) -> Table:
+    offset = 0
+    dfs, raws, issues, sheets, extras = [], [], {}, {}, []
+    spec = rules.columns.sheets[kind]
+    for df, raw, info, sheet_issues in items:
+        df.index = df.index + offset
+        raw.index = raw.index + offset
+        issues.update({(label + offset, col): p for (label, col), p in sheet_issues.items()})
+        sheets[(info.file, info.name)] = info
+        extras += [c for c in raw.columns if c not in spec.columns and c not in MONTH_COLUMNS and c not in extras]
+        dfs.append(df)
+        raws.append(raw)
+        offset += len(df)
+    df = pd.concat(dfs) if len(dfs) > 1 else dfs[0]
+    raw = pd.concat(raws) if len(raws) > 1 else raws[0]
+    return Table(kind, df, raw, sheets, extras, issues)

@@ -1,0 +1,102 @@
+"""Recognise a workbook by its first bytes, not its name, and refuse dangerous archives."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from parkcrm.errors import WorkbookError
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Limits against zip bombs: checked on the archive's declared sizes before parsing.
+MAX_ENTRIES = 10_000
+MAX_UNCOMPRESSED = 2 * 1024**3
+MAX_RATIO = 200  # per entry, for entries over 1 MB uncompressed
+
+EXCEL_EXTS = {".xlsx", ".xlsm", ".xls", ".ods"}
+TEXT_EXTS = {".csv", ".txt", ".tsv"}
+
+
+def sniff(path: Path) -> str:
+    """Return 'xlsx', 'xls', 'ods' or 'csv' for path, or raise WorkbookError in Chinese."""
+    name = path.name
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except FileNotFoundError:
+        raise WorkbookError(f"{name}: 文件不存在（{path}）") from None
+    except IsADirectoryError:
+        raise WorkbookError(f"{name}: 这是一个文件夹，不是工作簿") from None
+    except PermissionError:
+        raise WorkbookError(f"{name}: 没有读取权限，文件可能被其他程序独占打开") from None
+    except OSError as exc:
+        if getattr(exc, "errno", None) == 36:
+            raise WorkbookError(f"{name}: 路径过长，请把文件移到较短的文件夹路径下") from None
+        raise WorkbookError(f"{name}: 无法读取（{exc.strerror or exc}）") from None
+    if size == 0:
+        raise WorkbookError(f"{name}: 文件为空（0 字节），请重新导出或复制该文件")
+    ext = path.suffix.lower()
+    if head.startswith(ZIP_MAGIC) or head.startswith(b"PK\x05\x06"):
+        return _sniff_zip(path)
+    if head.startswith(OLE2_MAGIC):
+        if _ole2_is_encrypted(path):
+            raise WorkbookError(f"{name}: 工作簿设置了打开密码（已加密），请在 Excel 中取消密码后另存再试")
+        return "xls"
+    if ext in EXCEL_EXTS:
+        lowered = path.read_bytes()[:2048].lower()
+        if b"<html" in lowered or b"<table" in lowered:
+            raise WorkbookError(
+                f"{name}: 扩展名是 {ext}，但内容是网页（HTML）文件；请用 Excel 打开后"
+                "「另存为」Excel 工作簿（.xlsx）再试"
+            )
+        if ext == ".xls" and head[:4] in (b"\x09\x08\x10\x00", b"\x09\x04\x06\x00"):
+            raise WorkbookError(f"{name}: 这是 Excel 5.0/95 或更早的格式，请在 Excel 中另存为 .xlsx")
+        raise WorkbookError(
+            f"{name}: 扩展名是 {ext}，但内容不是 Excel 工作簿（开头字节 {head[:4].hex(' ')}），"
+            "文件可能已损坏或不是表格；应为 .xlsx/.xls/.ods 工作簿或 .csv 文本"
+        )
+    return "csv"
+
+
+def _sniff_zip(path: Path) -> str:
+    name = path.name
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            if len(infos) > MAX_ENTRIES:
+                raise WorkbookError(f"{name}: 压缩包内文件数 {len(infos)} 超过上限 {MAX_ENTRIES}，拒绝读取")
+            total = sum(i.file_size for i in infos)
+            if total > MAX_UNCOMPRESSED:
+                raise WorkbookError(f"{name}: 解压后大小 {total / 1024**3:.1f} GB 超过上限，拒绝读取（疑似压缩炸弹）")
+            for i in infos:
+                if i.file_size > 1024**2 and i.file_size > MAX_RATIO * max(i.compress_size, 1):
+                    raise WorkbookError(f"{name}: 压缩比异常（{i.filename}），拒绝读取（疑似压缩炸弹）")
+            names = {i.filename for i in infos}
+            if "mimetype" in names:
+                mime = zf.read("mimetype")[:100]
+                if b"opendocument.spreadsheet" in mime:
+                    return "ods"
+            if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
+                if "xl/workbook.bin" in names:
+                    raise WorkbookError(f"{name}: 这是二进制工作簿（.xlsb），请在 Excel 中另存为 .xlsx")
+                return "xlsx"
+            if "word/document.xml" in names:
+                raise WorkbookError(f"{name}: 这是 Word 文档，不是 Excel 工作簿")
+            raise WorkbookError(f"{name}: 这是一个 zip 压缩包，不是 Excel 工作簿；请解压后选择其中的 .xlsx 文件")
+    except zipfile.BadZipFile:
+        raise WorkbookError(f"{name}: 工作簿已损坏或不完整（zip 结构无效），请重新复制或导出该文件") from None
+
+
+def _ole2_is_encrypted(path: Path) -> bool:
+    """An encrypted .xlsx is an OLE2 file holding an 'EncryptedPackage' stream."""
+    marker = "EncryptedPackage".encode("utf-16-le")
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            if marker in chunk:
+                return True
+            if len(chunk) < (1 << 20):
+                break
+            fh.seek(-len(marker), 1)
+    return False

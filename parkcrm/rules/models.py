@@ -1,0 +1,180 @@
+"""Typed rule pack. YAML keys are Chinese (the clerk edits them); fields are English aliases.
+
+Every model forbids unknown keys and uses strict types, so YAML 1.1 surprises such as an
+unquoted `no` (which becomes False) fail loudly instead of changing a rule.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Period = Literal["周", "月", "季度", "年"]
+ColumnType = Literal["文本", "编号", "证件号", "电话", "金额", "数值", "日期", "时间", "是否", "等级"]
+Unit = Literal["元", "万元"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=False, frozen=True)
+
+
+# ---- tiers.yaml -------------------------------------------------------------------------
+class TierBand(Strict):
+    name: str = Field(alias="等级")
+    lower: Optional[float] = Field(None, alias="下限")
+    upper: Optional[float] = Field(None, alias="上限")
+    service_level: str = Field(alias="服务等级")
+
+
+class TierRules(Strict):
+    unit: Unit = Field(alias="单位")
+    bands: list[TierBand] = Field(alias="分级", min_length=1)
+    order: list[str] = Field(alias="等级顺序", min_length=1)
+    assigned_tiers: list[str] = Field(default_factory=list, alias="核定保留等级")
+    assigned_service_levels: dict[str, str] = Field(default_factory=dict, alias="核定等级服务等级")
+
+
+# ---- service.yaml -----------------------------------------------------------------------
+class Frequency(Strict):
+    count: int = Field(alias="次数", ge=0)
+    period: Period = Field(alias="周期")
+
+    def label(self) -> str:
+        return f"每{self.period}{self.count}次"
+
+
+class TierStandard(Strict):
+    onsite: Optional[Frequency] = Field(None, alias="驻场")
+    phone: Optional[Frequency] = Field(None, alias="电话")
+
+
+class VisitCounting(Strict):
+    onsite_kinds: list[str] = Field(alias="驻场方式")
+    phone_kinds: list[str] = Field(alias="电话方式")
+    onsite_needs_signature: bool = Field(alias="驻场需客户签名")
+
+
+_WINDOW = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-4]):[0-5][0-9]$")
+
+
+class CareChannel(Strict):
+    period: Period = Field(alias="周期")
+    windows: list[str] = Field(alias="时段", min_length=1)
+    sender: Optional[str] = Field(None, alias="发送号码")
+    allowed_on_holidays: bool = Field(alias="节假日可发")
+
+    @field_validator("windows")
+    @classmethod
+    def _windows(cls, v: list[str]) -> list[str]:
+        for w in v:
+            if not _WINDOW.match(w) or w[:5] >= w[6:]:
+                raise ValueError(f"时段「{w}」应写成 HH:MM-HH:MM，且开始早于结束")
+        return v
+
+
+class CareRules(Strict):
+    tiers: list[str] = Field(alias="等级")
+    sms: CareChannel = Field(alias="短信")
+    call: CareChannel = Field(alias="外呼")
+    daily_call_capacity: int = Field(alias="每日外呼上限", gt=0)
+    daily_sms_capacity: int = Field(200, alias="每日短信上限", gt=0)
+
+
+class SamplingRules(Strict):
+    ratio: float = Field(alias="比例", gt=0, le=1)
+    minimum: int = Field(1, alias="最少人数", ge=1)
+
+
+class ServiceRules(Strict):
+    standards: dict[str, TierStandard] = Field(alias="服务标准")
+    a_tier_reference: Optional[str] = Field(None, alias="A类参照等级")
+    counting: VisitCounting = Field(alias="走访计数")
+    care: CareRules = Field(alias="关怀")
+    sampling: SamplingRules = Field(alias="抽查")
+
+
+# ---- cards.yaml -------------------------------------------------------------------------
+class TierRange(Strict):
+    start: str = Field(alias="从")
+    end: str = Field(alias="到")
+
+
+class CardRules(Strict):
+    roles: list[str] = Field(alias="角色", min_length=1)
+    priority: list[str] = Field(alias="角色优先级")
+    discretionary: list[str] = Field(default_factory=list, alias="酌情角色")
+    card_order: list[str] = Field(alias="卡级顺序", min_length=1)
+    groups: dict[str, TierRange] = Field(alias="等级分组")
+    table: dict[str, dict[str, str]] = Field(alias="对应卡级")
+    min_tier: str = Field(alias="最低等级")
+    keep_higher: bool = Field(alias="就高")
+    quota: int = Field(alias="每户升级上限", ge=0)
+
+
+# ---- columns.yaml -----------------------------------------------------------------------
+class ColumnSpec(Strict):
+    aliases: list[str] = Field(default_factory=list, alias="别名")
+    type: ColumnType = Field("文本", alias="类型")
+    required_header: bool = Field(False, alias="必需列")
+    required_value: bool = Field(False, alias="必填")
+    unique: bool = Field(False, alias="唯一")
+    unit: Optional[Unit] = Field(None, alias="默认单位")
+    vocabulary: Optional[str] = Field(None, alias="取值")
+
+
+class MonthlyFees(Strict):
+    patterns: list[str] = Field(alias="表头", min_length=1)
+    unit: Unit = Field("元", alias="默认单位")
+
+
+class SheetKind(Strict):
+    sheet_names: list[str] = Field(alias="工作表名")
+    signature: list[str] = Field(alias="识别列", min_length=1)
+    columns: dict[str, ColumnSpec] = Field(alias="列")
+    monthly_fees: Optional[MonthlyFees] = Field(None, alias="月度费用")
+
+
+class ColumnRules(Strict):
+    sheets: dict[str, SheetKind] = Field(alias="工作表")
+    total_markers: list[str] = Field(default_factory=list, alias="合计行标记")
+    vocabularies: dict[str, dict[str, list[str]]] = Field(alias="取值")
+    closed_stages: list[str] = Field(default_factory=list, alias="商机结束阶段")
+
+
+# ---- calendar.yaml ----------------------------------------------------------------------
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class HolidayExtras(Strict):
+    holidays: list[str] = Field(default_factory=list, alias="放假")
+    workdays: list[str] = Field(default_factory=list, alias="调休上班")
+
+    @field_validator("holidays", "workdays")
+    @classmethod
+    def _dates(cls, v: list[str]) -> list[str]:
+        import datetime as dt
+
+        for d in v:
+            try:
+                if not _DATE.match(d):
+                    raise ValueError
+                dt.date.fromisoformat(d)
+            except ValueError:
+                raise ValueError(f"日期「{d}」应写成 YYYY-MM-DD，例如 2027-01-01") from None
+        return v
+
+
+class ReportDuty(Strict):
+    name: str = Field(alias="名称")
+    period: Literal["周", "月"] = Field(alias="周期")
+    weekday: Optional[int] = Field(None, alias="星期", ge=1, le=7)
+    due_day: Optional[int] = Field(None, alias="截止日", ge=1, le=28)
+    recipients: str = Field("", alias="报送对象")
+    note: str = Field("", alias="说明")
+
+
+class CalendarRules(Strict):
+    extras: HolidayExtras = Field(default_factory=HolidayExtras, alias="节假日补充")
+    reports: list[ReportDuty] = Field(default_factory=list, alias="报表")

@@ -1,0 +1,90 @@
+"""Safe YAML loading that remembers where every key is, and refuses duplicate keys.
+
+PyYAML silently keeps the last of two equal keys; a rule pack edited by hand must not,
+so the node tree is walked once for positions and duplicates before the data is built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+Path_ = tuple  # a key path such as ("分级", 0, "下限")
+
+
+@dataclass
+class YamlDoc:
+    file: Path
+    data: Any
+    lines: dict[Path_, int] = field(default_factory=dict)
+
+    def line_of(self, path: Path_) -> int | None:
+        """Line of the longest prefix of path that exists (1-based)."""
+        path = tuple(path)
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get((), None)
+
+    def where(self, path: Path_) -> str:
+        line = self.line_of(path)
+        return f"{self.file.name}:{line}" if line else self.file.name
+
+
+def _walk(node: yaml.Node, path: tuple, lines: dict, problems: list[str], fname: str) -> None:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                problems.append(
+                    f"{fname}:{line}:{key_node.start_mark.column + 1} 键「{key}」重复"
+                    f"（第 {seen[key]} 行已有），请删除或合并其中一个"
+                )
+                continue
+            seen[key] = line
+            lines[path + (key,)] = line
+            _walk(value_node, path + (key,), lines, problems, fname)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines[path + (i,)] = item.start_mark.line + 1
+            _walk(item, path + (i,), lines, problems, fname)
+
+
+def load_yaml(file: Path) -> tuple[YamlDoc | None, list[str]]:
+    """Load one YAML file; return (doc, problems). doc is None when it cannot be parsed."""
+    fname = file.name
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, [f"{fname}: 不是 UTF-8 编码（第 {exc.start} 字节），请用 UTF-8 保存"]
+    except OSError as exc:
+        return None, [f"{fname}: 无法读取（{exc.strerror or exc}）"]
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        return None, [_yaml_error(fname, exc)]
+    problems: list[str] = []
+    lines: dict = {}
+    if node is not None:
+        _walk(node, (), lines, problems, fname)
+    try:
+        data = yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - SafeLoader only
+    except yaml.YAMLError as exc:
+        return None, problems + [_yaml_error(fname, exc)]
+    return YamlDoc(file, data if data is not None else {}, lines), problems
+
+
+def _yaml_error(fname: str, exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    where = f"{fname}:{mark.line + 1}:{mark.column + 1}" if mark else fname
+    what = getattr(exc, "problem", None) or str(exc)
+    if "could not determine a constructor" in str(exc):
+        what = "不允许的标签（只接受普通的 YAML 数据，不接受 !!python 等标签）"
+    return f"{where} YAML 格式错误：{what}"
