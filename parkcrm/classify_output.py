@@ -1,0 +1,186 @@
+"""Assemble what `parkcrm classify` writes: the four sheets of workbooks.md, or their JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from parkcrm import __version__
+from parkcrm.classify import OUT_COLUMNS, PENDING, classify, summarise
+from parkcrm.contacts import assign_cards
+from parkcrm.contacts import OUT_COLUMNS as CARD_COLUMNS
+from parkcrm.io.coerce import FEN_PER
+from parkcrm.io.headers import MONTH_COLUMNS
+from parkcrm.io.reader import Table, Workbook
+from parkcrm.io.writer import SheetSpec
+from parkcrm.privacy import mask_series
+from parkcrm.problems import Problem
+from parkcrm.rules import RulePack
+
+TIER_COLOURS = {"5A": "#F8CBAD", "4A": "#F8CBAD", "3A": "#F8CBAD", "2A": "#FCE4D6", "1A": "#FCE4D6",
+                "5B": "#FFD966", "4B": "#FFE699", "3B": "#FFF2CC", "2B": "#DDEBF7", "1B": "#EDEDED",
+                PENDING: "#FF9999"}
+PERSONAL_COLUMNS = ["联系电话", "证件号码"]
+
+
+@dataclass
+class ClassifyResult:
+    customers: pd.DataFrame  # sheet 客户分级
+    cards: pd.DataFrame  # sheet 关键人会员卡
+    summary: dict[str, pd.DataFrame]  # sheet 分级汇总
+    about: dict[str, object]  # sheet 说明
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def pending(self) -> int:
+        return int((self.customers["客户等级"] == PENDING).sum())
+
+    @property
+    def has_findings(self) -> bool:
+        return self.pending > 0 or any(p.severity == "error" for p in self.problems) or \
+            bool((self.cards["处理"] == "不适用").any() and (self.cards["备注"].str.contains("无法识别|不在客户资料")).any())
+
+
+def input_columns(table: Table, rules: RulePack) -> pd.DataFrame:
+    """The customer rows as the user wrote them: text as text, parsed numbers and dates typed."""
+    spec = rules.columns.sheets[table.kind]
+    raw, df = table.raw, table.df
+    ordered = [c for c in spec.columns if c in raw.columns or c in df.columns]
+    ordered += [m for m in MONTH_COLUMNS if m in raw.columns]
+    ordered += table.extra_columns
+    out = {}
+    for name in ordered:
+        col = spec.columns.get(name)
+        is_money = (col is not None and col.type == "金额") or name in MONTH_COLUMNS
+        if name not in raw.columns:
+            out[name] = df[name]
+        elif is_money and name in df.columns:
+            unit = _unit_of(table, name, col, rules)
+            value = df[name].astype("Float64") / FEN_PER[unit]
+            out[name] = value.astype("object").where(df[name].notna(), raw[name])
+        elif col is not None and col.type in ("日期", "时间") and name in df.columns:
+            out[name] = df[name].astype("object").where(df[name].notna(), raw[name])
+        else:
+            out[name] = raw[name]
+    return pd.DataFrame(out, index=raw.index)
+
+
+def _unit_of(table: Table, name: str, col, rules: RulePack) -> str:
+    units = {info.columns[name].unit for info in table.sheets.values() if name in info.columns}
+    units.discard(None)
+    if len(units) == 1:
+        return units.pop()
+    return "元" if name in MONTH_COLUMNS else (col.unit if col and col.unit else rules.tiers.unit)
+
+
+def build(books: list[Workbook], tables: dict[str, Table], problems: list[Problem], rules: RulePack,
+          mask: bool = True, now: dt.datetime | None = None) -> ClassifyResult:
+    customers = tables["客户资料"]
+    classified = classify(customers, rules)
+    frame = input_columns(customers, rules)
+    # money columns with mixed units across sheets would mislead: label the unit in the header
+    frame = frame.rename(columns={m: f"{m}(元)" for m in MONTH_COLUMNS if m in frame.columns})
+    for c in OUT_COLUMNS:
+        frame[c] = classified[c]
+    frame["来源工作表"] = customers.df["_sheet"]
+    frame["来源行号"] = customers.df["_row"]
+    if mask:
+        for c in PERSONAL_COLUMNS:
+            if c in frame:
+                frame[c] = mask_series(frame[c])
+
+    contacts = tables.get("关键人")
+    if contacts is not None:
+        cards = assign_cards(contacts.df, customers.df, classified["客户等级"], rules)
+        if "联系电话" in contacts.df:
+            cards.insert(6, "联系电话", mask_series(contacts.raw["联系电话"]) if mask else contacts.raw["联系电话"])
+        cards["来源工作表"] = contacts.df["_sheet"]
+        cards["来源行号"] = contacts.df["_row"]
+    else:
+        cards = pd.DataFrame(columns=CARD_COLUMNS)
+
+    summary = summarise(customers.df, classified, rules)
+    now = now or dt.datetime.now().replace(microsecond=0)
+    about = {
+        "工具": f"parkcrm {__version__}",
+        "运行时间": now.isoformat(sep=" "),
+        "规则包": str(rules.folder),
+        "输入文件": [{"文件": str(b.path), "SHA-256": b.sha256, "格式": b.format,
+                  **({"编码": b.encoding} if b.encoding else {})} for b in books],
+        "读取情况": [{"文件": s.file, "工作表": s.name, "类型": s.kind or "未识别", "表头行": s.header_row,
+                  "数据行": s.data_rows, "空行": s.blank_rows,
+                  "合计行": "、".join(map(str, s.total_rows))} for b in books for s in b.sheets],
+        "客户数": int(len(frame)),
+        "待核实": int((frame["客户等级"] == PENDING).sum()),
+        "个人信息": "已脱敏（身份证号保留前6后4位，手机号保留前3后4位）" if mask else "未脱敏（--no-mask）",
+    }
+    return ClassifyResult(frame, cards, summary, about, problems)
+
+
+def sheet_specs(result: ClassifyResult) -> list[SheetSpec]:
+    widths = {"客户名称": 30, "地址": 30, "备注": 50, "证件号码": 22, "联系电话": 16, "关怀方式": 30}
+    fills = {"客户等级": TIER_COLOURS, "等级变化": {"升级": "#C6EFCE", "降级": "#FFC7CE"}}
+    card_fills = {"处理": {"升级": "#C6EFCE", "超额未升级": "#FFC7CE", "酌情": "#FFEB9C"}}
+    return [
+        SheetSpec("客户分级", result.customers, widths=widths, fill_by_value=fills,
+                  number_formats={"年度通信费用(万元)": "0.00####"}),
+        SheetSpec("关键人会员卡", result.cards, widths={"客户名称": 30, "备注": 50}, fill_by_value=card_fills),
+        SheetSpec("分级汇总", summary_frame(result.summary), autofilter=False, freeze=False,
+                  widths={"": 22}),
+        SheetSpec("说明", about_frame(result.about), autofilter=False, widths={"项目": 16, "内容": 100}),
+    ]
+
+
+def summary_frame(summary: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The three summary tables stacked in one sheet, each under its title row."""
+    rows: list[list[object]] = []
+    for title, table in summary.items():
+        rows.append([f"【{title}】"])
+        rows.append([str(c) for c in table.columns])
+        rows += table.astype("object").where(table.notna(), None).values.tolist()
+        rows.append([])
+    width = max(len(r) for r in rows)
+    frame = pd.DataFrame([r + [None] * (width - len(r)) for r in rows[1:]], columns=None)
+    header = rows[0] + [""] * (width - 1)
+    frame.columns = [header[0]] + [" " * i for i in range(1, width)]
+    return frame.astype("object")
+
+
+def about_frame(about: dict[str, object]) -> pd.DataFrame:
+    rows = []
+    for key, value in about.items():
+        if isinstance(value, list):
+            for item in value:
+                rows.append((key, "；".join(f"{k}：{v}" for k, v in item.items())))
+        else:
+            rows.append((key, str(value)))
+    return pd.DataFrame(rows, columns=["项目", "内容"])
+
+
+def to_json(result: ClassifyResult) -> dict:
+    def records(df: pd.DataFrame) -> list[dict]:
+        clean = df.astype("object").where(df.notna(), None)
+        return [{k: _jsonable(v) for k, v in r.items()} for r in clean.to_dict("records")]
+
+    return {
+        "说明": result.about,
+        "客户分级": records(result.customers),
+        "关键人会员卡": records(result.cards),
+        "分级汇总": {k: records(v) for k, v in result.summary.items()},
+        "问题": [p.as_dict() for p in result.problems],
+    }
+
+
+def _jsonable(v):
+    if isinstance(v, (pd.Timestamp, dt.datetime, dt.date)):
+        return v.isoformat()
+    if hasattr(v, "item"):
+        return v.item()
+    return v
+
+
+def default_output(input_path: Path) -> Path:
+    return input_path.with_name(f"{input_path.stem}-分级.xlsx")

@@ -1,0 +1,92 @@
+"""Command-line interface: parses arguments, calls the library, prints, sets exit codes.
+
+Exit codes (every command): 0 done, nothing to report; 1 done and written, data problems
+found; 2 nothing written (bad arguments, unreadable input, invalid rules); 75 busy.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from parkcrm.cli import i18n  # noqa: F401  (Chinese labels for typer/click help)
+from parkcrm.errors import BusyError, ParkcrmError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_BUSY = 0, 1, 2, 75
+
+app = typer.Typer(
+    name="parkcrm",
+    help="园区政企客户服务工具：按 YAML 规则对客户资料、关键人、走访记录和 ICT 商机工作簿进行分级、校验、"
+         "走访达标检查，并生成周报和月报。\n\n"
+         "示例：\n\n"
+         "  parkcrm classify 园区客户资料库-2026年10月.xlsx\n\n"
+         "  parkcrm rules check ./rules\n\n"
+         "  parkcrm init ./我的规则",
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode="rich",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from parkcrm import __version__
+
+        typer.echo(f"parkcrm {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", "-V", help="显示版本号并退出", callback=_version, is_eager=True),
+) -> None:
+    """园区政企客户服务工具。"""
+
+
+from parkcrm.cli import classify_cmd, init_cmd, rules_cmd, samples_cmd  # noqa: E402,F401  (registers commands)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: one place that turns errors into Chinese messages and exit codes."""
+    from parkcrm.cli.i18n import click
+
+    _EXITS = tuple({typer.Exit, getattr(click.exceptions, "Exit", typer.Exit)})
+    _ABORTS = tuple({typer.Abort, getattr(click.exceptions, "Abort", typer.Abort)})
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    args = [a for a in args if a != "--debug"]
+    from parkcrm.cli.console import Console
+
+    try:
+        code = app(args=args, prog_name="parkcrm", standalone_mode=False)
+    except BusyError as exc:
+        Console().error(str(exc))
+        code = EXIT_BUSY
+    except ParkcrmError as exc:
+        if debug:
+            raise
+        Console().error(f"错误：{exc}")
+        code = EXIT_ERROR
+    except _EXITS as exc:
+        code = exc.exit_code
+    except SystemExit as exc:  # rich exits this way on a closed pipe
+        code = exc.code
+    except click.ClickException as exc:
+        if debug:
+            raise
+        exc.show()
+        code = EXIT_ERROR
+    except _ABORTS:
+        Console().error("已中止")
+        code = 130
+    except KeyboardInterrupt:
+        Console().error("已中止")
+        code = 130
+    except Exception as exc:  # an unexpected fault: short message, traceback only with --debug
+        if debug:
+            raise
+        Console().error(f"内部错误：{type(exc).__name__}: {exc}\n加 --debug 可查看详细信息")
+        code = EXIT_ERROR
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,100 @@
+"""parkcrm classify: tiers, service levels and key-contact cards into a new workbook."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from parkcrm.cli import EXIT_FINDINGS, EXIT_OK, app
+from parkcrm.cli.options import Fmt, FormatOpt, NoMaskOpt, QuietOpt, RulesOpt
+
+EPILOG = (
+    "示例：\n\n"
+    "  parkcrm classify 园区客户资料库-2026年10月.xlsx\n\n"
+    "  parkcrm classify 客户资料.xlsx --out 分级结果.xlsx --rules ./我的规则\n\n"
+    "  parkcrm classify 客户资料.xlsx --format json > 分级.json\n\n"
+    "退出码：0 全部完成；1 已写出结果，但有待核实的客户或数据问题；2 未写出任何文件（参数、输入或规则有误）。"
+)
+
+
+@app.command("classify", epilog=EPILOG)
+def classify_command(
+    workbooks: Annotated[list[Path], typer.Argument(help="客户资料工作簿（可同时给出关键人所在的其他工作簿）", show_default=False)],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="输出工作簿，默认为「<输入文件名>-分级.xlsx」，与输入放在同一文件夹", show_default=False)] = None,
+    rules: RulesOpt = None,
+    fmt: FormatOpt = Fmt.table,
+    no_mask: NoMaskOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """按年度通信费用给客户分级（5B…1B），给出服务等级、驻场/电话频次、关怀方式和关键人会员卡建议。
+
+    输入文件不会被修改；结果写入新的工作簿（客户分级、关键人会员卡、分级汇总、说明 四张表）。
+    """
+    from parkcrm.classify_output import build, default_output, sheet_specs, to_json
+    from parkcrm.cli.console import Console
+    from parkcrm.errors import WorkbookError
+    from parkcrm.io.reader import read_workbooks
+    from parkcrm.io.writer import write_xlsx
+    from parkcrm.rules import load_rules
+
+    con = Console(quiet=quiet or fmt == Fmt.json)
+    pack = load_rules(rules)
+    with con.progress("正在读取工作簿…") as step:
+        books, tables, problems, failures = read_workbooks(workbooks, pack, step)
+        if failures:
+            raise WorkbookError("\n".join(msg for _p, msg in failures))
+        if "客户资料" not in tables:
+            names = "、".join(p.name for p in workbooks)
+            found = [f"{p.sheet}：{p.message}" for p in problems if p.code in ("column-missing", "header-duplicate")]
+            raise WorkbookError(
+                f"{names}: 找不到客户资料表。应有一张表头包含「客户编号」「客户名称」的工作表"
+                f"（表名如 客户资料、客户资料库，或按片区分表）" + ("\n" + "\n".join(found) if found else "")
+            )
+        step("正在分级…")
+        result = build(books, tables, problems, pack, mask=not no_mask)
+        target = out or default_output(Path(workbooks[0]))
+        if fmt == Fmt.json:
+            con.data(json.dumps(to_json(result), ensure_ascii=False, default=str, indent=1))
+            if out is None:
+                raise typer.Exit(EXIT_FINDINGS if result.has_findings else EXIT_OK)
+        step(f"正在写入 {target.name}…")
+        truncated = write_xlsx(target, sheet_specs(result))
+    for cell in truncated:
+        con.warn(f"单元格 {cell} 超过 32767 个字符，已截断")
+    if fmt == Fmt.table:
+        _print_summary(con, result, target)
+    raise typer.Exit(EXIT_FINDINGS if result.has_findings else EXIT_OK)
+
+
+def _print_summary(con, result, target: Path) -> None:
+    from rich.table import Table
+
+    if con.quiet:
+        return
+    t = Table(title="客户分级汇总", show_lines=False)
+    for col in ("客户等级", "服务等级", "客户数", "占比", "年度通信费用合计(万元)"):
+        t.add_column(col, justify="right" if col not in ("客户等级", "服务等级") else "left")
+    for _, r in result.summary["按等级"].iterrows():
+        t.add_row(str(r["客户等级"]), str(r["服务等级"]), str(int(r["客户数"])), f"{r['占比']:.1%}",
+                  f"{r['年度通信费用合计(万元)']:,.2f}")
+    con.print(t)
+    cards = result.cards["处理"].value_counts()
+    if len(cards):
+        con.print("关键人会员卡：" + "，".join(f"{k} {v} 人" for k, v in cards.items()))
+    pending = result.customers[result.customers["客户等级"] == "待核实"]
+    if len(pending):
+        p = Table(title=f"需要核实的客户（{len(pending)} 户）")
+        for col in ("来源工作表", "来源行号", "客户编号", "客户名称", "备注"):
+            p.add_column(col)
+        for _, r in pending.head(20).iterrows():
+            p.add_row(*(str(r.get(c, "")) for c in ("来源工作表", "来源行号", "客户编号", "客户名称", "备注")))
+        con.print(p)
+        if len(pending) > 20:
+            con.print(f"……其余 {len(pending) - 20} 户见输出工作簿")
+    errors = [x for x in result.problems if x.severity == "error"]
+    if errors:
+        con.print(f"读取时发现 {len(errors)} 个数据错误（可用 parkcrm validate 查看全部）")
+    con.print(f"已写入：{target}")

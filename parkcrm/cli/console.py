@@ -1,0 +1,80 @@
+"""All terminal output goes through here: data to stdout, messages to stderr.
+
+Under Task Scheduler or pythonw there may be no console at all (sys.stdout is None), and a
+Chinese Windows pipe uses cp936: printing must never crash, and rich (colours, live
+progress) is used only on a real terminal.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from contextlib import contextmanager
+from typing import Iterator
+
+
+def _stream(name: str):
+    stream = getattr(sys, name, None)
+    if stream is None:
+        return open(os.devnull, "w", encoding="utf-8")
+    try:
+        stream.reconfigure(errors="replace")
+    except (AttributeError, ValueError, io.UnsupportedOperation):
+        pass
+    return stream
+
+
+class Console:
+    def __init__(self, quiet: bool = False):
+        from rich.console import Console as RichConsole
+
+        self.out = _stream("stdout")
+        self.err_stream = _stream("stderr")
+        self.quiet = quiet
+        self.tty = bool(getattr(self.err_stream, "isatty", lambda: False)()) and os.environ.get("TERM") != "dumb"
+        self.rich = RichConsole(file=self.err_stream, force_terminal=self.tty or None, no_color=not self.tty,
+                                highlight=False, soft_wrap=not self.tty, emoji=False)
+        self.rich_out = RichConsole(file=self.out, no_color=not self.tty, highlight=False, emoji=False,
+                                    soft_wrap=True)
+
+    def data(self, text: str) -> None:
+        """Machine-readable output (JSON, CSV): always UTF-8 on stdout."""
+        buffer = getattr(self.out, "buffer", None)
+        if buffer is not None:
+            self.out.flush()
+            buffer.write(text.encode("utf-8"))
+            if not text.endswith("\n"):
+                buffer.write(b"\n")
+            buffer.flush()
+        else:
+            self.out.write(text + ("" if text.endswith("\n") else "\n"))
+
+    def print(self, *objects, **kwargs) -> None:
+        """Human output (tables, summaries) to stdout."""
+        self.rich_out.print(*objects, **kwargs)
+
+    def info(self, text: str) -> None:
+        if not self.quiet:
+            self.rich.print(text, markup=False)
+
+    def warn(self, text: str) -> None:
+        self.rich.print(("[yellow]" if self.tty else "") + _escape(text) + ("[/yellow]" if self.tty else ""))
+
+    def error(self, text: str) -> None:
+        self.rich.print(("[bold red]" if self.tty else "") + _escape(text) + ("[/bold red]" if self.tty else ""))
+
+    @contextmanager
+    def progress(self, label: str) -> Iterator:
+        """A spinner with a changing status on a terminal; nothing at all otherwise."""
+        if not self.tty or self.quiet:
+            yield lambda text: None
+            return
+        with self.rich.status(label) as status:
+            yield lambda text: status.update(_escape(text))
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)

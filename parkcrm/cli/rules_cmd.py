@@ -1,0 +1,68 @@
+"""parkcrm rules check|show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from parkcrm.cli import app
+
+rules_app = typer.Typer(help="检查或查看规则包（YAML）。", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("check", epilog="示例：\n\n  parkcrm rules check ./我的规则\n\n退出码：0 规则有效；2 规则有误（列出全部问题及所在文件和行号）。")
+def check(
+    folder: Annotated[Optional[Path], typer.Argument(help="规则目录，默认为内置规则包或 PARKCRM_RULES", show_default=False)] = None,
+) -> None:
+    """检查规则包：YAML 格式、重复的键、未知的键、类型、等级区间是否重叠或留空档、卡级和等级是否都已定义。"""
+    from parkcrm.cli.console import Console
+    from parkcrm.rules import load_rules
+
+    pack = load_rules(folder)
+    Console().print(f"规则有效：{pack.folder}")
+
+
+@rules_app.command("show", epilog="示例：\n\n  parkcrm rules show --rules ./我的规则")
+def show(
+    rules: Annotated[Optional[Path], typer.Option("--rules", help="规则目录", envvar="PARKCRM_RULES", show_default=False)] = None,
+) -> None:
+    """以表格显示当前生效的规则：分级区间、服务标准、关怀、关键人会员卡、抽查比例。"""
+    from rich.table import Table
+
+    from parkcrm.cli.console import Console
+    from parkcrm.rules import load_rules
+
+    pack = load_rules(rules)
+    con = Console()
+    con.print(f"规则包：{pack.folder}")
+    t = Table(title=f"客户分级（单位：{pack.tiers.unit}，区间左闭右开）")
+    for c in ("等级", "下限", "上限", "服务等级", "驻场", "电话", "关怀"):
+        t.add_column(c)
+    for b in pack.tiers.bands:
+        std = pack.standard(b.name)
+        t.add_row(b.name, "" if b.lower is None else f"{b.lower:g}", "" if b.upper is None else f"{b.upper:g}",
+                  b.service_level, std.onsite.label() if std and std.onsite else "",
+                  std.phone.label() if std and std.phone else "", "是" if pack.gets_care(b.name) else "")
+    con.print(t)
+    con.print("等级顺序：" + " > ".join(pack.tiers.order) + "；核定保留：" + "、".join(pack.tiers.assigned_tiers))
+    care = pack.service.care
+    c = Table(title="1B/2B 关怀")
+    for col in ("方式", "周期", "时段", "节假日", "发送号码"):
+        c.add_column(col)
+    c.add_row("短信", care.sms.period, "、".join(care.sms.windows), "可发" if care.sms.allowed_on_holidays else "不发", care.sms.sender or "")
+    c.add_row("外呼", care.call.period, "、".join(care.call.windows), "可呼" if care.call.allowed_on_holidays else "不呼", "")
+    con.print(c)
+    k = Table(title=f"关键人会员卡（适用 {pack.cards.min_tier} 及以上，每户最多升级 {pack.cards.quota} 人，就高：{'是' if pack.cards.keep_higher else '否'}）")
+    k.add_column("角色")
+    for g, rng in pack.cards.groups.items():
+        k.add_column(f"{g}（{rng.start}–{rng.end}）")
+    for role in pack.cards.roles:
+        if role in pack.cards.discretionary:
+            k.add_row(role, *["酌情"] * len(pack.cards.groups))
+        else:
+            k.add_row(role, *[pack.cards.table.get(role, {}).get(g, "") for g in pack.cards.groups])
+    con.print(k)
+    con.print(f"主管抽查：每周至少 {pack.service.sampling.ratio:.0%} 的客户经理（向上取整，至少 {pack.service.sampling.minimum} 人）")

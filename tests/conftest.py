@@ -1,0 +1,31 @@
+"""Shared fixtures: small real workbooks written in the tests, the default rule pack."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from parkcrm.rules import default_rules_dir, load_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="session")
+def rules():
+    return load_rules()
+
+
+@pytest.fixture
+def rules_copy(tmp_path) -> Path:
+    """A writable copy of the default rule pack, for tests that edit YAML."""
+    dest = tmp_path / "rules"
+    shutil.copytree(default_rules_dir(), dest)
+    return dest
+
+
+@pytest.fixture
+def samples_dir() -> Path:
+    return ROOT / "samples"
