@@ -81,7 +81,7 @@ def load_excel(path: Path) -> list[Grid]:
         table = pa.table(table) if not isinstance(table, pa.Table) else table
         cols = [c.absolute_index for c in sheet.available_columns()]
         errors = {}
-        for e in cell_errors.errors:
+        for e in (cell_errors.errors if cell_errors is not None else ()):
             m = _ERR_RE.search(e.detail)
             if m:
                 row, col = e.position
@@ -102,7 +102,7 @@ def _numeric_probe(reader, name: str, cols: list[int]):
             name, header_row=None, skip_rows=0, dtypes="float",
             use_columns=[cols[c] for c in grid_cols], skip_whitespace_tail_rows=True,
         )
-        table, _ = sheet.to_arrow_with_errors()
+        table, _errors = sheet.to_arrow_with_errors()
         out: dict[int, dict[int, float]] = {}
         for gc, column in zip(grid_cols, table.columns):
             values = column.to_pylist()
