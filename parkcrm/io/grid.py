@@ -52,14 +52,18 @@ def load_grids(path: Path, fmt: str) -> tuple[list[Grid], dict]:
     """All sheets of the file as grids, plus facts about the file (e.g. CSV encoding)."""
     if fmt == "csv":
         return load_csv(path)
-    return load_excel(path), {}
+    return load_excel(path, fmt), {}
 
 
-def load_excel(path: Path) -> list[Grid]:
+def load_excel(path: Path, fmt: str) -> list[Grid]:
     import fastexcel
 
+    # calamine picks the format from the extension; when the name lies (an .xls saved as
+    # .xlsx), hand it the bytes so it goes by the content instead.
+    matches = {"xlsx": {".xlsx", ".xlsm"}, "xls": {".xls"}, "ods": {".ods"}}
+    source = str(path) if path.suffix.lower() in matches.get(fmt, ()) else path.read_bytes()
     try:
-        reader = fastexcel.read_excel(str(path))
+        reader = fastexcel.read_excel(source)
     except Exception as exc:  # fastexcel raises its own hierarchy; the text says what broke
         text = str(exc)
         if "password" in text.lower() or "encrypt" in text.lower():

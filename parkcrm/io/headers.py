@@ -92,9 +92,13 @@ def find_header(rows: list[list[object]], matchers: list[KindMatcher], sheet_nam
         for matcher in matchers:
             matches = {c: hm for c, cell in enumerate(row) if (hm := matcher.match(cell))}
             found = {hm.canonical for hm in matches.values()}
-            if not all(s in found for s in matcher.spec.signature):
+            named = matcher.matches_sheet_name(sheet_name)
+            complete = all(s in found for s in matcher.spec.signature)
+            # a sheet named for its kind may miss a signature column: read its header so
+            # the missing column can be named, instead of calling the sheet unknown
+            if not complete and not (named and len(found) >= 2):
                 continue
-            score = len(found) * 2 + (1 if matcher.matches_sheet_name(sheet_name) else 0)
+            score = len(found) * 2 + (1 if named else 0) + (100 if complete else 0)
             if best is None or score > best.score:
                 best = HeaderGuess(matcher.kind, r, matches, score)
     return best

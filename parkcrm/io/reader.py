@@ -204,8 +204,9 @@ def _read_sheet(fname: str, grid: Grid, matchers: list[KindMatcher], rules: Rule
         if named:
             problems.append(Problem(
                 "column-missing", "error",
-                f"工作表「{grid.name}」看起来是{named.kind}表，但在前 30 行找不到表头："
-                f"应包含 {'、'.join(named.spec.signature)} 等列（可用的别名见 columns.yaml）",
+                f"工作表「{grid.name}」看起来是{named.kind}表，但在前 30 行找不到表头：应包含 "
+                + "、".join(f"「{s}」（或 {'、'.join(named.spec.columns[s].aliases) or '无别名'}）" for s in named.spec.signature)
+                + " 等列（别名可在 columns.yaml 中增加）",
                 fname, grid.name))
         else:
             problems.append(Problem(
