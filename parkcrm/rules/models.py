@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Period = Literal["周", "月", "季度", "年"]
 ColumnType = Literal["文本", "编号", "证件号", "电话", "金额", "数值", "日期", "时间", "是否", "等级"]
@@ -64,6 +64,10 @@ class CareChannel(Strict):
     windows: list[str] = Field(alias="时段", min_length=1)
     sender: Optional[str] = Field(None, alias="发送号码")
     allowed_on_holidays: bool = Field(alias="节假日可发")
+    # 均匀: spread over the working days of the period; 尽早: fill from the first working day.
+    schedule: Literal["均匀", "尽早"] = Field("均匀", alias="安排方式")
+    # Which months of the period hold the list (1 = its first month); empty = all of them.
+    months: list[int] = Field(default_factory=list, alias="安排月份")
 
     @field_validator("windows")
     @classmethod
@@ -73,6 +77,22 @@ class CareChannel(Strict):
                 raise ValueError(f"时段「{w}」应写成 HH:MM-HH:MM，且开始早于结束")
         return v
 
+    @field_validator("months")
+    @classmethod
+    def _months(cls, v: list[int]) -> list[int]:
+        for m in v:
+            if not 1 <= m <= 12:
+                raise ValueError(f"安排月份「{m}」应为 1–12（周期内的第几个月，1 为第一个月）")
+        return v
+
+    @model_validator(mode="after")
+    def _months_fit(self):
+        length = {"月": 1, "季度": 3, "年": 12}.get(self.period)
+        if self.months and (length is None or max(self.months) > length):
+            raise ValueError(f"周期为「{self.period}」时，安排月份只能在 1–{length or 1} 之间"
+                             if length else "周期为「周」时不能设置安排月份")
+        return self
+
 
 class CareRules(Strict):
     tiers: list[str] = Field(alias="等级")
@@ -80,6 +100,10 @@ class CareRules(Strict):
     call: CareChannel = Field(alias="外呼")
     daily_call_capacity: int = Field(alias="每日外呼上限", gt=0)
     daily_sms_capacity: int = Field(200, alias="每日短信上限", gt=0)
+    # Whether an ordinary weekend counts as a holiday (节假日) for 节假日可发: false.
+    weekend_is_holiday: bool = Field(True, alias="周末算节假日")
+    # Length of one planned time slot inside the windows, in minutes.
+    slot_minutes: int = Field(60, alias="计划时段分钟", gt=0, le=720)
 
 
 class SamplingRules(Strict):
@@ -150,6 +174,8 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 class HolidayExtras(Strict):
     holidays: list[str] = Field(default_factory=list, alias="放假")
     workdays: list[str] = Field(default_factory=list, alias="调休上班")
+    # Years the holiday package does not know, whose 放假 / 调休上班 are fully listed here.
+    years: list[int] = Field(default_factory=list, alias="补充年份")
 
     @field_validator("holidays", "workdays")
     @classmethod
@@ -163,6 +189,14 @@ class HolidayExtras(Strict):
                 dt.date.fromisoformat(d)
             except ValueError:
                 raise ValueError(f"日期「{d}」应写成 YYYY-MM-DD，例如 2027-01-01") from None
+        return v
+
+    @field_validator("years")
+    @classmethod
+    def _years(cls, v: list[int]) -> list[int]:
+        for y in v:
+            if not 2000 <= y <= 2100:
+                raise ValueError(f"补充年份「{y}」应为四位年份，例如 2027")
         return v
 
 
