@@ -218,9 +218,15 @@ _CN_MONTHS = ("一月", "二月", "三月", "四月", "五月", "六月", "七�
 # ---------------------------------------------------------------------------
 # Holidays (chinese_calendar when installed, otherwise the published 2026 arrangement)
 
-_HOLIDAYS_2026 = [dt.date(2026, 1, 1), dt.date(2026, 1, 2), dt.date(2026, 1, 3),
-                  dt.date(2026, 9, 25)] + [dt.date(2026, 10, d) for d in range(1, 8)]
-_MAKEUP_WORKDAYS_2026 = [dt.date(2026, 1, 4), dt.date(2026, 9, 20), dt.date(2026, 10, 10)]
+def _span(y: int, m: int, d0: int, d1: int) -> list[dt.date]:
+    return [dt.date(y, m, d) for d in range(d0, d1 + 1)]
+
+
+# the State Council's 2026 arrangement (public-holiday days incl. the weekends inside them)
+_HOLIDAYS_2026 = (_span(2026, 1, 1, 3) + _span(2026, 2, 15, 23) + _span(2026, 4, 4, 6) + _span(2026, 5, 1, 5)
+                  + _span(2026, 6, 19, 21) + _span(2026, 9, 25, 27) + _span(2026, 10, 1, 7))
+_MAKEUP_WORKDAYS_2026 = [dt.date(2026, 1, 4), dt.date(2026, 2, 14), dt.date(2026, 2, 28), dt.date(2026, 5, 9),
+                         dt.date(2026, 9, 20), dt.date(2026, 10, 10)]
 
 
 def is_workday(day: dt.date) -> bool:
@@ -279,10 +285,6 @@ class _Month:
     def workdays(self) -> list[dt.date]:
         return [d for d in self.days if is_workday(d)]
 
-    @property
-    def index(self) -> int:  # 0-based month index in the fee columns
-        return self.month - 1
-
 
 _M = {k: _Month(k, int(k[:4]), int(k[5:])) for k in MONTHS}
 
@@ -320,12 +322,14 @@ _BUSINESS = {
     "商贸": ("商贸", "贸易", "实业", "建材贸易", "酒店管理", "餐饮管理"),
 }
 _SUFFIXES = ("有限公司",) * 8 + ("股份有限公司", "有限责任公司")
-_PLACES = ("产业转移园", "东部片区", "西部片区", "江北片区", "江南片区", "研发片区")
+_ZONE_SHORT = {"东部产业片区": "东部", "西部产业片区": "西部", "江北生活配套片区": "江北",
+               "江南生活配套片区": "江南", "产业研发片区": "研发"}
 _INSTITUTIONS = {
     "政府机关": ("管理委员会办公室", "税务所", "派出所", "市场监督管理所", "供电服务站", "社区居民委员会",
              "消防救援站", "劳动保障服务站", "生态环境监测站", "交通管理站"),
-    "教育": ("实验小学", "中心幼儿园", "职业技术学校", "第一中学", "技能培训中心"),
-    "医疗": ("社区卫生服务中心", "卫生站", "门诊部", "口腔诊所", "中医馆"),
+    "教育": ("实验小学", "中心幼儿园", "职业技术学校", "第一中学", "技能培训中心", "第二小学", "双语幼儿园",
+           "成人教育中心"),
+    "医疗": ("社区卫生服务中心", "卫生站", "门诊部", "口腔诊所", "中医馆", "康复中心", "体检中心", "医院"),
 }
 _SHOP_OWNERS = ("鸿发", "金福", "万家", "顺心", "好运", "家和", "老陈", "阿强", "小林", "兴旺", "惠民",
                 "福满", "新时代", "开心", "旺角")
@@ -424,7 +428,7 @@ class _Dataset:
         return [self.customers[c] for c in self.members[mk]]
 
 
-def _split(rng: random.Random, total: int, active: list[int], yuan_only: bool) -> list[int | None]:
+def _split(rng: random.Random, total: int, active: list[int]) -> list[int | None]:
     """Split total fen over the active month indexes; exact sum; None for inactive months."""
     weights = [rng.uniform(0.8, 1.2) for _ in active]
     s = sum(weights)
@@ -432,8 +436,6 @@ def _split(rng: random.Random, total: int, active: list[int], yuan_only: bool) -
     acc = 0
     for i, w in zip(active[:-1], weights[:-1]):
         v = int(total * w / s)
-        if yuan_only:
-            v -= v % 100
         fees[i] = v
         acc += v
     fees[active[-1]] = total - acc
@@ -479,11 +481,14 @@ def _build(seed: int) -> _Dataset:
     used_phones: list[str] = []
 
     def unique(make) -> str:
-        for attempt in range(200):
+        for _ in range(200):
             v = make()
             if v not in used_names and v not in used_phones:
                 return v
-        raise RuntimeError("name space exhausted")  # pragma: no cover
+        n = 2  # pragma: no cover - only for unlucky seeds
+        while f"{v}（{n}）" in used_names:  # pragma: no cover
+            n += 1
+        return f"{v}（{n}）"  # pragma: no cover
 
     def mobile() -> str:
         v = unique(lambda: rng.choice(_MOBILE_PREFIXES) + "0000" + f"{rng.randint(0, 9999):04d}")
@@ -506,7 +511,9 @@ def _build(seed: int) -> _Dataset:
                 c.industry = "电子信息"
             if c.industry in _INSTITUTIONS:
                 c.kind = "institution"
-                c.name = unique(lambda: rng.choice(_PLACES) + rng.choice(_INSTITUTIONS[c.industry]))
+                short = _ZONE_SHORT[zone]
+                places = ("产业转移园", short + "片区", short + "社区")
+                c.name = unique(lambda: rng.choice(places) + rng.choice(_INSTITUTIONS[c.industry]))
                 head = "11" if c.industry == "政府机关" else ("12" if rng.random() < 0.7 else "52")
                 c.id_no = _uscc(rng, head)
             else:
@@ -570,8 +577,7 @@ def _build(seed: int) -> _Dataset:
             total = int(_FIXED_SPEND_WAN[cid] * _FEN_PER_WAN)
         else:
             total = _rand_yuan(rng, tiers[cid]) * 100
-        yuan_only = total % 100 == 0
-        fees = _split(rng, total, active, yuan_only)
+        fees = _split(rng, total, active)
         if cid == PLANTED["churn_spend_drop"]:
             fees = [1_000_000] * 7 + [750_000, 560_000, 420_000, 420_000, 420_000]
             total = sum(fees)
@@ -618,7 +624,7 @@ def _build(seed: int) -> _Dataset:
         if cid in _NOV_NEW:
             total = _rand_yuan(rng, tiers[cid]) * 100
             c.annual[mk] = total
-            c.months[mk] = _split(rng, total, [10, 11], True)
+            c.months[mk] = _split(rng, total, [10, 11])
         else:
             fees = list(c.months[prev])
             total = c.annual[prev]
@@ -674,7 +680,6 @@ def _scale(fees: list[int | None], new_total: int) -> list[int | None]:
             out.append(new_total - acc)
         else:
             v = f * new_total // old_total
-            v -= v % 100
             out.append(v)
             acc += v
     return out
@@ -834,7 +839,7 @@ def _opportunities(ds: _Dataset) -> dict[str, list[list[Any]]]:
         day = _rand_day(rng, m11.first, m11.last)
         x = rng.random()
         if sign <= m11.last:  # due this month: resolve or push back
-            if x < 0.6:
+            if x < 0.65:
                 r[4], r[5], r[7] = "签约", day, day
             elif x < 0.8:
                 r[4], r[7] = "丢单", day
@@ -846,7 +851,7 @@ def _opportunities(ds: _Dataset) -> dict[str, list[list[Any]]]:
             r[4], r[7] = nxt, day
             if nxt == "签约":
                 r[5] = day
-        elif x < 0.30:
+        elif x < 0.28:
             r[4], r[5], r[7] = "丢单", day, day
         elif x < 0.65:
             r[7] = day
@@ -865,10 +870,13 @@ def _opportunities(ds: _Dataset) -> dict[str, list[list[Any]]]:
 
 
 _COMPETITION = {
-    "管线建设": ("在{zone}沿兴园大道敷设光缆，疑似为{name}接入", "在园区{a}区新建室外基站", "进入{name}厂区勘察管线路由"),
-    "宣传": ("在园区派发企业宽带宣传单页", "在园区综合服务中心举办企业上云推介会", "在{zone}张贴5G专网宣传海报"),
-    "优惠": ("对{name}报价专线首年{n}折", "推出企业宽带首年免费活动", "向{name}报价500M专线年费{n}万元"),
-    "其他": ("客户经理多次拜访{name}", "挖角我方代理商", "为{name}免费提供视频监控试用"),
+    "管线建设": ("在{zone}沿兴园大道敷设光缆，疑似为{name}接入", "在园区{a}区新建室外基站", "进入{name}厂区勘察管线路由",
+             "在园区{a}区架设光交箱"),
+    "宣传": ("在园区派发企业宽带宣传单页", "在园区综合服务中心举办企业上云推介会", "在{zone}张贴5G专网宣传海报",
+           "在园区食堂门口摆摊推广融合套餐"),
+    "优惠": ("对{name}报价专线首年{n}折", "推出企业宽带首年免费活动", "向{name}报价500M专线年费{n}万元",
+           "向{name}承诺合约期内免费提速", "推出新进园企业装机费全免"),
+    "其他": ("客户经理多次拜访{name}", "挖角我方代理商", "为{name}免费提供视频监控试用", "了解到{name}的专线合同明年到期"),
 }
 
 
