@@ -61,6 +61,7 @@ def annual_spend(customers: Table) -> tuple[pd.Series, pd.Series]:
         if monthly is not None:
             use_monthly = blank & monthly.notna()
             fen = fen.mask(use_monthly, monthly)
+            reason = reason.mask(use_monthly, "年度通信费用为空，按1-12月费用合计分级")
             reason = reason.mask(blank & ~use_monthly, "年度通信费用为空，1-12月费用也为空或有误，无法分级")
             for label in df.index[(blank & monthly.isna() & bad_months.ne("")).to_numpy()]:
                 reason[label] = "年度通信费用为空，月度费用有误：" + bad_months[label].rstrip("；")

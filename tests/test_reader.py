@@ -226,12 +226,21 @@ def test_ids_and_phones_stay_text_even_late_in_a_long_column(tmp_path, rules):
 
 def test_long_id_stored_as_number_is_reported_not_repaired(tmp_path, rules):
     path = write_xlsx(tmp_path / "a.xlsx", {"客户资料": [["客户编号", "客户名称", "证件号码"],
-                                                          ["C1", "甲", 441403199001011234], ["C2", "乙", "44140319900101123X"]]})
+                                                          ["C1", "甲", 441403199001011234], ["C2", "乙", "44140319900101123X"],
+                                                          ["C3", "丙", "441403199001011234"]]})
     book = read_workbook(path, rules)
     df = customers(book)
     assert pd.isna(df["证件号码"].iloc[0]) and df["证件号码"].iloc[1] == "44140319900101123X"
+    assert df["证件号码"].iloc[2] == "441403199001011234"  # digits stored as text are fine
     damaged = [p for p in book.problems if p.code == "id-damaged"]
     assert [(p.cell, p.value) for p in damaged] == [("C2", "4.41403E+17")]
+
+
+def test_long_id_stored_as_number_in_xls(tmp_path, rules):
+    path = write_xls(tmp_path / "a.xls", {"客户资料": [["客户编号", "客户名称", "证件号码"],
+                                                        ["C1", "甲", "441403199001011234"], ["C2", "乙", 441403199001011234.0]]})
+    book = read_workbook(path, rules)
+    assert [(p.cell, p.code) for p in book.problems] == [("C3", "id-damaged")]
 
 
 def test_money_forms_parse_exactly_and_ambiguous_is_flagged(tmp_path, rules):

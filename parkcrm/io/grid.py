@@ -93,27 +93,82 @@ def load_excel(path: Path, fmt: str) -> list[Grid]:
         grids.append(Grid(
             name=name, table=table, col_index=cols, first_row=1,
             visible=sheet.visible == "visible" if isinstance(sheet.visible, str) else bool(sheet.visible),
-            errors=errors, numeric_probe=_numeric_probe(reader, name, cols),
+            errors=errors, numeric_probe=_numeric_probe(path, fmt, name, cols),
         ))
     return grids
 
 
-def _numeric_probe(reader, name: str, cols: list[int]):
+def _numeric_probe(path: Path, fmt: str, name: str, cols: list[int]):
+    """Which cells of some columns were stored as numbers (not text that looks like one).
+
+    fastexcel coerces numeric-looking text to numbers, so the cell type is read from the
+    source: the sheet XML of an .xlsx, python-calamine's typed values otherwise.
+    """
+
     def probe(grid_cols: list[int]) -> dict[int, dict[int, float]]:
         if not grid_cols:
             return {}
-        sheet = reader.load_sheet(
-            name, header_row=None, skip_rows=0, dtypes="float",
-            use_columns=[cols[c] for c in grid_cols], skip_whitespace_tail_rows=True,
-        )
-        table, _errors = sheet.to_arrow_with_errors()
-        out: dict[int, dict[int, float]] = {}
-        for gc, column in zip(grid_cols, table.columns):
-            values = column.to_pylist()
-            out[gc] = {i + 1: v for i, v in enumerate(values) if v is not None}
-        return out
+        wanted = {cols[c]: c for c in grid_cols}
+        if fmt == "xlsx":
+            found = _xlsx_numeric_cells(path, name, set(wanted))
+        else:
+            found = _calamine_numeric_cells(path, name, set(wanted))
+        return {wanted[abs_col]: cells for abs_col, cells in found.items()}
 
     return probe
+
+
+_CELL_RE = re.compile(
+    rb'<(?:\w+:)?c r="([A-Z]{1,3})(\d+)"([^>]*?)(?<!/)>(?:<(?:\w+:)?f[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>))?'
+    rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>"
+)
+
+
+def _xlsx_numeric_cells(path: Path, sheet_name: str, abs_cols: set[int]) -> dict[int, dict[int, float]]:
+    import zipfile
+    from xml.etree import ElementTree
+
+    from parkcrm.problems import column_letter
+
+    letters = {column_letter(c).encode(): c for c in abs_cols}
+    with zipfile.ZipFile(path) as zf:
+        ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+              "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+        book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+        rid = next((s.get(f"{{{ns['r']}}}id") for s in book.iter(f"{{{ns['m']}}}sheet") if s.get("name") == sheet_name), None)
+        rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+        target = next((r.get("Target") for r in rels if r.get("Id") == rid), None)
+        if target is None:
+            return {}
+        target = target.lstrip("/")
+        member = target if target.startswith("xl/") else "xl/" + target
+        data = zf.read(member)
+    out: dict[int, dict[int, float]] = {}
+    for m in _CELL_RE.finditer(data):
+        col = letters.get(m.group(1))
+        if col is None:
+            continue
+        attrs = m.group(3)
+        if b' t="' in attrs and b' t="n"' not in attrs:
+            continue  # shared string, inline string, formula string, boolean or error
+        try:
+            out.setdefault(col, {})[int(m.group(2))] = float(m.group(4))
+        except ValueError:
+            continue
+    return out
+
+
+def _calamine_numeric_cells(path: Path, sheet_name: str, abs_cols: set[int]) -> dict[int, dict[int, float]]:
+    import python_calamine
+
+    sheet = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet_name)
+    rows = sheet.to_python(skip_empty_area=False)
+    out: dict[int, dict[int, float]] = {}
+    for r, row in enumerate(rows):
+        for c in abs_cols:
+            if c < len(row) and isinstance(row[c], float):
+                out.setdefault(c, {})[r + 1] = row[c]
+    return out
 
 
 def decode_text(data: bytes, name: str) -> tuple[str, str]:
