@@ -58,8 +58,10 @@ def input_columns(table: Table, rules: RulePack) -> pd.DataFrame:
         if name not in raw.columns:
             out[name] = df[name]
         elif is_money and name in df.columns:
-            unit = _unit_of(table, name, col, rules)
-            value = df[name].astype("Float64") / FEN_PER[unit]
+            # back to each sheet's own unit, so the number reads as the clerk typed it
+            per = pd.Series([FEN_PER[_unit_of(table, name, col, rules, key)] for key in zip(df["_file"], df["_sheet"])],
+                            index=df.index, dtype="float64")
+            value = df[name].astype("Float64") / per
             out[name] = value.astype("object").where(df[name].notna(), raw[name])
         elif col is not None and col.type in ("日期", "时间") and name in df.columns:
             out[name] = df[name].astype("object").where(df[name].notna(), raw[name])
@@ -68,11 +70,11 @@ def input_columns(table: Table, rules: RulePack) -> pd.DataFrame:
     return pd.DataFrame(out, index=raw.index)
 
 
-def _unit_of(table: Table, name: str, col, rules: RulePack) -> str:
-    units = {info.columns[name].unit for info in table.sheets.values() if name in info.columns}
-    units.discard(None)
-    if len(units) == 1:
-        return units.pop()
+def _unit_of(table: Table, name: str, col, rules: RulePack, sheet_key: tuple[str, str]) -> str:
+    info = table.sheets[sheet_key]
+    ref = info.columns.get(name)
+    if ref is not None and ref.unit:
+        return ref.unit
     return "元" if name in MONTH_COLUMNS else (col.unit if col and col.unit else rules.tiers.unit)
 
 
@@ -128,8 +130,8 @@ def sheet_specs(result: ClassifyResult) -> list[SheetSpec]:
         SheetSpec("客户分级", result.customers, widths=widths, fill_by_value=fills,
                   number_formats={"年度通信费用(万元)": "0.00####"}),
         SheetSpec("关键人会员卡", result.cards, widths={"客户名称": 30, "备注": 50}, fill_by_value=card_fills),
-        SheetSpec("分级汇总", summary_frame(result.summary), autofilter=False, freeze=False,
-                  widths={"": 22}),
+        SheetSpec("分级汇总", summary_frame(result.summary), autofilter=False, freeze=False, header=False,
+                  widths={0: 22}),
         SheetSpec("说明", about_frame(result.about), autofilter=False, widths={"项目": 16, "内容": 100}),
     ]
 
@@ -143,10 +145,7 @@ def summary_frame(summary: dict[str, pd.DataFrame]) -> pd.DataFrame:
         rows += table.astype("object").where(table.notna(), None).values.tolist()
         rows.append([])
     width = max(len(r) for r in rows)
-    frame = pd.DataFrame([r + [None] * (width - len(r)) for r in rows[1:]], columns=None)
-    header = rows[0] + [""] * (width - 1)
-    frame.columns = [header[0]] + [" " * i for i in range(1, width)]
-    return frame.astype("object")
+    return pd.DataFrame([r + [None] * (width - len(r)) for r in rows]).astype("object")
 
 
 def about_frame(about: dict[str, object]) -> pd.DataFrame:

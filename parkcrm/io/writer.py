@@ -89,6 +89,7 @@ class SheetSpec:
     freeze: bool = True
     autofilter: bool = True
     landscape: bool = False
+    header: bool = True  # False: the frame's first row is written as is, no header row
 
 
 class XlsxWriter:
@@ -128,11 +129,13 @@ class XlsxWriter:
         ws.repeat_rows(0)
         ws.fit_to_pages(1, 0)
         ws.set_footer("&C第 &P 页，共 &N 页")
-        for c, name in enumerate(columns):
-            ws.write_string(0, c, str(name), self.header_fmt)
+        if spec.header:
+            for c, name in enumerate(columns):
+                ws.write_string(0, c, str(name), self.header_fmt)
         writers = [self._column_writer(ws, spec, name, df[name]) for name in columns]
+        first = 1 if spec.header else 0
         for r in range(len(df)):
-            row = r + 1
+            row = r + first
             for c, (write, values) in enumerate(writers):
                 write(row, c, values[r])
 
