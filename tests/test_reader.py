@@ -290,3 +290,39 @@ def test_inputs_are_never_modified(tmp_path, rules):
     mtime = path.stat().st_mtime_ns
     read_workbook(path, rules)
     assert path.read_bytes() == before and path.stat().st_mtime_ns == mtime
+
+
+def test_zone_and_manager_merged_down_count_for_every_row(tmp_path, rules):
+    import xlsxwriter
+
+    path = tmp_path / "merged.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    ws = book.add_worksheet("客户资料")
+    ws.merge_range("A1:D1", "XX产业转移工业园客户资料库（2026年10月）")
+    ws.write_row(1, 0, ["客户编号", "客户名称", "片区", "客户经理"])
+    for i in range(4):
+        ws.write_row(2 + i, 0, [f"C{i}", f"公司{i}"])
+    ws.merge_range("C3:C5", "东部产业片区")
+    ws.write(5, 2, "西部产业片区")
+    ws.merge_range("D3:D6", "王晓明")
+    book.close()
+    df = customers(read_workbook(path, rules))
+    assert df["片区"].tolist() == ["东部产业片区"] * 3 + ["西部产业片区"]
+    assert df["客户经理"].tolist() == ["王晓明"] * 4
+
+
+def test_formula_without_cached_value_is_missing_with_reason(tmp_path, rules):
+    import openpyxl
+
+    wb = openpyxl.Workbook()  # openpyxl writes formulas without a cached value
+    ws = wb.active
+    ws.title = "客户资料"
+    ws.append(HEADER)
+    ws.append(["C1", "甲", "=2*3"])
+    ws.append(["C2", "乙", 4])
+    wb.save(tmp_path / "f.xlsx")
+    book = read_workbook(tmp_path / "f.xlsx", rules)
+    df = customers(book)
+    assert pd.isna(df["年度通信费用"].iloc[0]) and df["年度通信费用"].iloc[1] == 4_000_000
+    assert [(p.cell, p.code) for p in book.problems] == [("C2", "formula-error")]
+    assert "没有计算结果" in book.problems[0].message

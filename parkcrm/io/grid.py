@@ -69,6 +69,7 @@ def load_excel(path: Path, fmt: str) -> list[Grid]:
         if "password" in text.lower() or "encrypt" in text.lower():
             raise WorkbookError(f"{path.name}: 工作簿设置了密码（已加密），请在 Excel 中取消密码后另存再试") from None
         raise WorkbookError(f"{path.name}: 无法打开工作簿，文件可能已损坏（{text.splitlines()[0][:200]}）") from None
+    extras = _xlsx_extras(path) if fmt == "xlsx" else {}
     grids = []
     for name in reader.sheet_names:
         try:
@@ -90,12 +91,95 @@ def load_excel(path: Path, fmt: str) -> list[Grid]:
             if m:
                 row, col = e.position
                 errors[(row + 1, cols[col] if col < len(cols) else col)] = _ERROR_NAMES.get(m.group(1), "#" + m.group(1))
+        no_value, merges = extras.get(name, ({}, []))
+        for (row, col) in no_value:
+            errors.setdefault((row, col), NO_CACHED_VALUE)
+        if merges:
+            table = _fill_vertical_merges(table, cols, merges)
         grids.append(Grid(
             name=name, table=table, col_index=cols, first_row=1,
             visible=sheet.visible == "visible" if isinstance(sheet.visible, str) else bool(sheet.visible),
             errors=errors, numeric_probe=_numeric_probe(path, fmt, name, cols),
         ))
     return grids
+
+
+NO_CACHED_VALUE = "无计算结果"
+_FORMULA_NO_VALUE = re.compile(
+    rb'<(?:\w+:)?c r="([A-Z]{1,3})(\d+)"[^>]*?(?<!/)>\s*<(?:\w+:)?f[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*'
+    rb'(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>'
+)
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
+
+
+def _col_index(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n - 1
+
+
+def _sheet_members(zf) -> dict[str, str]:
+    """Sheet name -> member path of its XML inside an .xlsx."""
+    from xml.etree import ElementTree
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+    rels = {r.get("Id"): r.get("Target") for r in ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))}
+    out = {}
+    for sheet in book.iter(f"{main}sheet"):
+        target = rels.get(sheet.get(f"{rel}id"))
+        if target:
+            target = target.lstrip("/")
+            out[sheet.get("name")] = target if target.startswith("xl/") else "xl/" + target
+    return out
+
+
+def _xlsx_extras(path: Path) -> dict[str, tuple[dict, list]]:
+    """Per sheet: formulas stored without a cached value, and merged ranges."""
+    import zipfile
+
+    out = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for name, member in _sheet_members(zf).items():
+                try:
+                    data = zf.read(member)
+                except KeyError:
+                    continue
+                no_value = {}
+                if b"<f" in data:
+                    no_value = {(int(m.group(2)), _col_index(m.group(1))): True for m in _FORMULA_NO_VALUE.finditer(data)}
+                merges = []
+                tail = data.rfind(b"<mergeCells")
+                if tail != -1:
+                    merges = [(int(m.group(2)), _col_index(m.group(1)), int(m.group(4)), _col_index(m.group(3)))
+                              for m in _MERGE.finditer(data, tail)]
+                out[name] = (no_value, merges)
+    except (KeyError, zipfile.BadZipFile, SyntaxError):
+        return {}  # the structure fastexcel already read is what counts; extras are best effort
+    return out
+
+
+def _fill_vertical_merges(table: pa.Table, cols: list[int], merges: list) -> pa.Table:
+    """A cell merged down several rows (片区, 客户经理) counts for every row it spans."""
+    position = {c: i for i, c in enumerate(cols)}
+    changed: dict[int, list] = {}
+    for r1, c1, r2, c2 in merges:
+        if c1 != c2 or r2 <= r1 or c1 not in position:
+            continue  # only vertical merges: a header merged across columns must stay one header
+        i = position[c1]
+        values = changed.get(i)
+        if values is None:
+            values = changed[i] = table.column(i).to_pylist()
+        top = values[r1 - 1] if r1 - 1 < len(values) else None
+        for r in range(r1, min(r2, len(values))):
+            if values[r] is None:
+                values[r] = top
+    for i, values in changed.items():
+        table = table.set_column(i, table.schema.field(i), pa.array(values, pa.string()))
+    return table
 
 
 def _numeric_probe(path: Path, fmt: str, name: str, cols: list[int]):
@@ -126,22 +210,14 @@ _CELL_RE = re.compile(
 
 def _xlsx_numeric_cells(path: Path, sheet_name: str, abs_cols: set[int]) -> dict[int, dict[int, float]]:
     import zipfile
-    from xml.etree import ElementTree
 
     from parkcrm.problems import column_letter
 
     letters = {column_letter(c).encode(): c for c in abs_cols}
     with zipfile.ZipFile(path) as zf:
-        ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-              "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
-        book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
-        rid = next((s.get(f"{{{ns['r']}}}id") for s in book.iter(f"{{{ns['m']}}}sheet") if s.get("name") == sheet_name), None)
-        rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-        target = next((r.get("Target") for r in rels if r.get("Id") == rid), None)
-        if target is None:
+        member = _sheet_members(zf).get(sheet_name)
+        if member is None:
             return {}
-        target = target.lstrip("/")
-        member = target if target.startswith("xl/") else "xl/" + target
         data = zf.read(member)
     out: dict[int, dict[int, float]] = {}
     for m in _CELL_RE.finditer(data):

@@ -336,8 +336,12 @@ def _type_columns(raw: pd.DataFrame, excel_rows: pd.Series, spec, chosen, grid: 
         for (r, abs_col), err in grid.errors.items():
             name = col_of_abs.get(abs_col)
             if name and r in label_of_row:
-                add(label_of_row[r], name, "formula-error",
-                    f"「{info.columns[name].header}」是公式错误 {err}，按缺失处理；请修正公式或填入数值", err)
+                if err.startswith("#"):
+                    text = f"「{info.columns[name].header}」是公式错误 {err}，按缺失处理；请修正公式或填入数值"
+                else:
+                    text = (f"「{info.columns[name].header}」是公式，但文件中没有计算结果（可能由其他程序生成、"
+                            "未在 Excel 中保存过），按缺失处理；请在 Excel 中打开并保存一次，或填入数值")
+                add(label_of_row[r], name, "formula-error", text, err)
 
     id_cols = [name for name in chosen if name in spec.columns and spec.columns[name].type == "证件号"]
     if id_cols and grid.numeric_probe:
