@@ -122,3 +122,27 @@ def run_json(args: list[str]) -> tuple[int, dict]:
     code, out, err = run_cli(args)
     assert out.strip(), f"no JSON on stdout; stderr: {err}"
     return code, json.loads(out)
+
+
+def unmasked_personal_data(text: str) -> list[str]:
+    """Resident IDs (18 or 15 digits with a birth date) and 11-digit mobiles left in clear text."""
+    import re
+
+    from parkcrm.privacy import _ID15, _ID18, _MOBILE
+
+    found = []
+    for pattern in (_ID18, _ID15, _MOBILE):
+        found += [m.group(0) for m in re.finditer(pattern, text)]
+    return found
+
+
+def workbook_text(path) -> str:
+    """Every cell value of every sheet, one per line (for sweeps over outputs)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True)
+    lines = []
+    for ws in wb.worksheets:
+        for row in ws.iter_rows(values_only=True):
+            lines += [str(v) for v in row if v is not None]
+    return "\n".join(lines)

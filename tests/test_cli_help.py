@@ -1,0 +1,46 @@
+"""Every command, including ones added later, has Chinese help with examples."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.helpers import run_cli
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def all_commands() -> list[list[str]]:
+    from typer.main import get_command
+
+    from parkcrm.cli import app
+
+    root = get_command(app)
+    found: list[list[str]] = []
+
+    def walk(cmd, path):
+        subs = getattr(cmd, "commands", None)
+        if subs:
+            for name, sub in subs.items():
+                walk(sub, [*path, name])
+        else:
+            found.append(path)
+
+    walk(root, [])
+    return found
+
+
+def test_the_command_list_is_not_empty():
+    names = [" ".join(c) for c in all_commands()]
+    assert "classify" in names and "rules check" in names
+
+
+@pytest.mark.parametrize("command", all_commands(), ids=lambda c: " ".join(c))
+def test_command_help_is_chinese_with_an_example(command):
+    code, out, err = run_cli([*command, "--help"])
+    assert code == 0, err
+    assert "显示帮助并退出" in out
+    description = out.split("参数")[0].split("选项")[0]
+    assert CJK.search(description), f"{command}: help has no Chinese description"
+    assert "示例" in out, f"{command}: help has no example"
