@@ -398,18 +398,9 @@ def _type_columns(raw: pd.DataFrame, excel_rows: pd.Series, spec, chosen, grid: 
 
 
 def _concat(kind: str, items: list, rules: RulePack) -> Table:
-    offset = 0
-    dfs, raws, issues, sheets, extras = [], [], {}, {}, []
     spec = rules.columns.sheets[kind]
+    tables = []
     for df, raw, info, sheet_issues in items:
-        df.index = df.index + offset
-        raw.index = raw.index + offset
-        issues.update({(label + offset, col): p for (label, col), p in sheet_issues.items()})
-        sheets[(info.file, info.name)] = info
-        extras += [c for c in raw.columns if c not in spec.columns and c not in MONTH_COLUMNS and c not in extras]
-        dfs.append(df)
-        raws.append(raw)
-        offset += len(df)
-    df = pd.concat(dfs) if len(dfs) > 1 else dfs[0]
-    raw = pd.concat(raws) if len(raws) > 1 else raws[0]
-    return Table(kind, df, raw, sheets, extras, issues)
+        extras = [c for c in raw.columns if c not in spec.columns and c not in MONTH_COLUMNS]
+        tables.append(Table(kind, df, raw, {(info.file, info.name): info}, extras, dict(sheet_issues)))
+    return merge_tables(tables)
