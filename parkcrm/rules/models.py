@@ -207,8 +207,37 @@ class ReportDuty(Strict):
     due_day: Optional[int] = Field(None, alias="截止日", ge=1, le=28)
     recipients: str = Field("", alias="报送对象")
     note: str = Field("", alias="说明")
+    # Who writes it (shown in the report header), e.g. 园区客户经理.
+    author: str = Field("", alias="报送人")
+    # Which generated report fulfils this duty: 周报 or 月报 (default: by 周期).
+    report: Optional[Literal["周报", "月报"]] = Field(None, alias="报表")
+
+    @model_validator(mode="after")
+    def _day(self):
+        if self.period == "周" and self.weekday is None:
+            raise ValueError(f"报表「{self.name}」按周报送，需要写 星期（1=周一 … 7=周日）")
+        if self.period == "月" and self.due_day is None:
+            raise ValueError(f"报表「{self.name}」按月报送，需要写 截止日（每月几号之前）")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return self.report or ("周报" if self.period == "周" else "月报")
+
+
+class ReportSettings(Strict):
+    """How `parkcrm report` reads the data (interpretations, each a setting)."""
+
+    top_customers: int = Field(10, alias="重点客户数", ge=1, le=100)
+    rows_per_table: int = Field(50, alias="每表最多行数", ge=5, le=100_000)
+    top_problems: int = Field(10, alias="列出问题数", ge=1, le=100)
+    # A customer whose 状态 is 新进园 counts as new in the week: 总是 / 未填进园日期时 / 从不.
+    new_by_status: Literal["总是", "未填进园日期时", "从不"] = Field("未填进园日期时", alias="新进园按状态")
+    weekly_author: str = Field("园区客户经理", alias="周报报送人")
+    monthly_author: str = Field("园区客户经理", alias="月报报送人")
 
 
 class CalendarRules(Strict):
     extras: HolidayExtras = Field(default_factory=HolidayExtras, alias="节假日补充")
     reports: list[ReportDuty] = Field(default_factory=list, alias="报表")
+    report_settings: ReportSettings = Field(default_factory=ReportSettings, alias="报表设置")
