@@ -26,19 +26,28 @@ from parkcrm.errors import CalendarError
 
 WORKDAY, MAKEUP, WEEKEND, HOLIDAY = "工作日", "调休上班", "周末", "法定节假日"
 WEEKDAY_NAMES = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+HOLIDAY_NAMES = {
+    "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节", "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节", "National Day": "国庆节", "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "抗战胜利纪念日",
+}
 
 
 @lru_cache(maxsize=1)
-def _package() -> tuple[frozenset, frozenset, frozenset]:
-    """(holidays, make-up workdays, years covered) as known by chinesecalendar."""
+def _package() -> tuple[dict, dict, frozenset]:
+    """({holiday: name}, {make-up workday: name}, years covered) as known by chinesecalendar."""
     try:
         from chinese_calendar import constants
     except ImportError:  # pragma: no cover - a declared dependency
-        return frozenset(), frozenset(), frozenset()
-    holidays = frozenset(constants.holidays)
-    workdays = frozenset(constants.workdays)
+        return {}, {}, frozenset()
+    holidays = {d: _name(v) for d, v in constants.holidays.items()}
+    workdays = {d: _name(v) for d, v in constants.workdays.items()}
     years = frozenset(d.year for d in holidays)
     return holidays, workdays, years
+
+
+def _name(value) -> str:
+    return getattr(value, "value", value) if value is not None else ""
 
 
 @dataclass(frozen=True)
@@ -77,16 +86,17 @@ class WorkCalendar:
         listed = "、".join(str(y) for y in sorted(self.extra_years))
         ys = "、".join(f"{y} 年" for y in missing)
         raise CalendarError(
-            f"{what + '涉及 ' if what else ''}{ys}的日期，但节假日日历只包含 {known}"
-            + (f"（规则包另补充了 {listed} 年）" if listed else "")
-            + f"，无法判断{ys}哪些天放假、哪些周末调休上班，不会猜测。"
-            f"请在 rules/calendar.yaml 的「节假日补充」中列出{ys}的放假日期（放假）和调休上班日期（调休上班），"
-            f"并把年份写入「补充年份」（例如 补充年份: [{missing[0]}]）；或升级 chinesecalendar 包"
+            (f"{what}：" if what else "")
+            + f"节假日日历（chinesecalendar）只包含 {known}"
+            + (f"，规则包另补充了 {listed} 年" if listed else "")
+            + f"，没有{ys}的放假和调休安排，无法判断这些日期是否为工作日（不会猜测）。"
+            f"请在规则目录的 calendar.yaml（rules/calendar.yaml）「节假日补充」中列出{ys}的放假日期（放假）"
+            f"和调休上班日期（调休上班），并把年份写入「补充年份」（例如 补充年份: [{missing[0]}]）；或升级 chinesecalendar 包"
         )
 
     def _check(self, day: dt.date) -> None:
         if not self.covers(day.year):
-            self.check_years([day.year])
+            self.check_years([day.year], f"日期 {day.isoformat()}")
 
     # ---- single days ----
     def is_public_holiday(self, day: dt.date) -> bool:
@@ -122,19 +132,33 @@ class WorkCalendar:
             return MAKEUP if day.weekday() >= 5 else WORKDAY
         return HOLIDAY if self.is_public_holiday(day) else WEEKEND
 
+    def holiday_name(self, day: dt.date) -> str:
+        """Chinese name of the public holiday (or make-up day) on day, '' when none is known."""
+        day = _as_date(day)
+        if day in self.extra_holidays:
+            return "补充放假日"
+        if day in self.extra_workdays:
+            return "补充调休上班日"
+        holidays, makeup, _ = _package()
+        name = holidays.get(day) or makeup.get(day) or ""
+        return HOLIDAY_NAMES.get(name, name)
+
     # ---- ranges and series ----
     def workdays_between(self, start: dt.date, end: dt.date) -> list[dt.date]:
         """Official workdays from start to end, both included."""
         start, end = _as_date(start), _as_date(end)
         days = [start + dt.timedelta(n) for n in range((end - start).days + 1)]
-        self.check_years({d.year for d in days})
+        self.check_years({d.year for d in days}, f"{start.isoformat()} 至 {end.isoformat()}")
         return [d for d in days if self.is_workday(d)]
 
     def day_kinds(self, stamps: pd.Series) -> pd.Series:
         """Vectorised kind() over a datetime Series (NaT stays NA); one lookup per distinct day."""
         days = pd.to_datetime(stamps).dt.normalize()
         distinct = days.dropna().unique()
-        self.check_years({pd.Timestamp(d).year for d in distinct})
+        years = {pd.Timestamp(d).year for d in distinct}
+        bad = sorted(pd.Timestamp(d).date() for d in distinct if not self.covers(pd.Timestamp(d).year))
+        if bad:
+            self.check_years(years, f"日期 {bad[0].isoformat()}" + (f" 等 {len(bad)} 天" if len(bad) > 1 else ""))
         lookup = {pd.Timestamp(d): self.kind(pd.Timestamp(d).date()) for d in distinct}
         return days.map(lookup).astype("string")
 

@@ -1,0 +1,154 @@
+"""parkcrm check-visits: visit compliance per customer and manager, weekly sampling, sign-off audit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from parkcrm.cli import EXIT_FINDINGS, EXIT_OK, app
+from parkcrm.cli.options import Fmt, FormatOpt, NoMaskOpt, QuietOpt, RulesOpt
+
+EPILOG = (
+    "示例：\n\n"
+    "  parkcrm check-visits 客户资料.xlsx 走访记录.xlsx --month 2026-10\n\n"
+    "  parkcrm check-visits 客户资料.xlsx 走访记录.xlsx --week 2026-W47 --sample\n\n"
+    "  parkcrm check-visits 客户资料.xlsx 走访记录.xlsx --month 2026-11 --audit 走访抽查表-2026-W45.xlsx --audit 走访抽查表-2026-W46.xlsx\n\n"
+    "  parkcrm check-visits ./2026-10/ --month 2026-10 --format json > 走访达标.json\n\n"
+    "退出码：0 全部达标；1 已写出结果，但有客户未达标、抽查不足或数据问题；2 未写出任何文件（参数、输入或规则有误）。"
+)
+
+
+@app.command("check-visits", epilog=EPILOG)
+def check_visits_command(
+    workbooks: Annotated[list[Path], typer.Argument(help="客户资料和走访记录工作簿（可在一个文件里，也可分开；可给文件夹）", show_default=False)],
+    week: Annotated[Optional[str], typer.Option("--week", "-w", help="检查一周，ISO 周，例如 2026-W47", show_default=False)] = None,
+    month: Annotated[Optional[str], typer.Option("--month", "-m", help="检查一个月，例如 2026-10（周要求按周四落在本月的 ISO 周判定）", show_default=False)] = None,
+    sample: Annotated[bool, typer.Option("--sample", help="按抽查比例选出本周要抽查的客户经理，并生成走访抽查表（只能与 --week 一起用）")] = False,
+    audit: Annotated[Optional[list[Path]], typer.Option("--audit", help="主管填好的走访抽查表（可多次给出），核对每周是否达到抽查比例并已签名", show_default=False)] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="输出工作簿，默认为第一个输入旁的「走访达标-<期间>.xlsx」", show_default=False)] = None,
+    sample_out: Annotated[Optional[Path], typer.Option("--sample-out", help="走访抽查表的输出位置，默认与输出工作簿同一文件夹的「走访抽查表-<周>.xlsx」", show_default=False)] = None,
+    history: Annotated[Optional[Path], typer.Option("--history", help="抽查记录文件，默认为第一个输入旁的 .parkcrm-sampling.json", show_default=False)] = None,
+    rules: RulesOpt = None,
+    fmt: FormatOpt = Fmt.table,
+    no_mask: NoMaskOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """检查走访达标：各等级客户在一周或一个月内应驻场、应电话联系的次数，实际完成、缺口和是否达标；按客户经理汇总，按月给出考核表。
+
+    驻场须有客户签名才计入（见 service.yaml 走访计数）。1B/2B 客户不考核走访（见 parkcrm care-plan）。
+    输入文件不会被修改。
+    """
+    from parkcrm.cli.console import Console
+    from parkcrm.errors import ParkcrmError, WorkbookError
+    from parkcrm.io.reader import read_workbooks
+    from parkcrm.io.sampling_history import JsonSamplingHistory, default_history_path
+    from parkcrm.io.writer import write_xlsx
+    from parkcrm.rules import load_rules
+    from parkcrm.visits import parse_month, parse_week
+    from parkcrm.visits_output import (SIGNOFF, build, default_output, default_signoff_output, sheet_specs,
+                                       signoff_specs, to_json)
+
+    if (week is None) == (month is None):
+        raise ParkcrmError("请给出 --week（例如 2026-W47）或 --month（例如 2026-10）其中之一")
+    if sample and week is None:
+        raise ParkcrmError("--sample 是每周抽查，只能与 --week 一起使用，例如 --week 2026-W47 --sample")
+    period = parse_week(week) if week else parse_month(month)
+    con = Console(quiet=quiet or fmt == Fmt.json)
+    pack = load_rules(rules)
+    with con.progress("正在读取工作簿…") as step:
+        books, tables, problems, failures = read_workbooks(workbooks, pack, step)
+        if failures:
+            raise WorkbookError("\n".join(msg for _p, msg in failures))
+        _require(tables, problems, workbooks, "客户资料", "表头包含「客户编号」「客户名称」的工作表（表名如 客户资料、客户资料库）")
+        _require(tables, problems, workbooks, "走访记录", "表头包含「日期」「客户经理」「客户编号」「方式」的工作表（表名如 走访记录）")
+        signoffs = None
+        if audit:
+            step("正在读取走访抽查表…")
+            _b, audit_tables, audit_problems, audit_failures = read_workbooks(audit, pack, step)
+            if audit_failures:
+                raise WorkbookError("\n".join(msg for _p, msg in audit_failures))
+            _require(audit_tables, audit_problems, audit, SIGNOFF, "表头包含「客户经理」「抽查意见」「抽查人签名」的工作表")
+            signoffs = audit_tables[SIGNOFF]
+            problems = problems + audit_problems
+        store = JsonSamplingHistory(history or default_history_path(workbooks[0])) if sample else None
+        step("正在检查走访…")
+        report = build(books, tables, problems, pack, period, mask=not no_mask,
+                       history=store.load_history() if store else None, sample=sample, signoffs=signoffs)
+        target = out or default_output(Path(workbooks[0]), period)
+        written: list[Path] = []
+        if report.sampling is not None:
+            signoff_target = sample_out or default_signoff_output(target, period)
+            step(f"正在写入 {signoff_target.name}…")
+            _warn_truncated(con, write_xlsx(signoff_target, signoff_specs(report)))
+            store.record_sample(period.label, report.sampling.managers)
+            written.append(signoff_target)
+        if fmt == Fmt.json:
+            con.data(json.dumps(to_json(report), ensure_ascii=False, default=str, indent=1))
+        if fmt == Fmt.table or out is not None:
+            step(f"正在写入 {target.name}…")
+            _warn_truncated(con, write_xlsx(target, sheet_specs(report)))
+            written.insert(0, target)
+    if fmt == Fmt.table:
+        _print_summary(con, report, written)
+    raise typer.Exit(EXIT_FINDINGS if report.has_findings else EXIT_OK)
+
+
+def _require(tables, problems, paths, kind: str, hint: str) -> None:
+    from parkcrm.errors import WorkbookError
+
+    if kind in tables:
+        return
+    names = "、".join(Path(p).name for p in paths)
+    found = [f"{p.sheet}：{p.message}" for p in problems if p.code in ("column-missing", "header-duplicate")]
+    raise WorkbookError(f"{names}: 找不到{kind}表。应有一张{hint}" + ("\n" + "\n".join(found) if found else ""))
+
+
+def _warn_truncated(con, cells: list[str]) -> None:
+    for cell in cells:
+        con.warn(f"单元格 {cell} 超过 32767 个字符，已截断")
+
+
+def _print_summary(con, report, written: list[Path]) -> None:
+    from rich.table import Table
+
+    if con.quiet:
+        return
+    comp = report.compliance
+    st = comp.stats
+    con.print(f"走访检查 {comp.period.title}：考核客户 {st['考核客户数']} 户，达标 {st['达标客户数']} 户，"
+              f"未达标 {st['不达标客户数']} 户；1B/2B 关怀客户 {st['关怀客户数']} 户不考核走访")
+    t = Table(title="客户经理汇总")
+    for col in ("客户经理", "负责客户数", "考核客户数", "达标客户数", "达标率", "缺口合计"):
+        t.add_column(col, justify="left" if col == "客户经理" else "right")
+    for _, r in comp.managers.iterrows():
+        rate = "—" if r["达标率"] != r["达标率"] or r["达标率"] is None else f"{r['达标率']:.1%}"
+        t.add_row(str(r["客户经理"]), str(r["负责客户数"]), str(r["考核客户数"]), str(r["达标客户数"]), rate, str(r["缺口合计"]))
+    con.print(t)
+    failing = comp.customers[comp.customers["达标"] == False]  # noqa: E712
+    if len(failing):
+        f = Table(title=f"未达标客户（{len(failing)} 户）")
+        for col in ("客户编号", "客户名称", "客户等级", "客户经理", "缺口"):
+            f.add_column(col)
+        for _, r in failing.head(20).iterrows():
+            f.add_row(*(str(r[c]) if r[c] == r[c] and r[c] is not None else "" for c in ("客户编号", "客户名称", "客户等级", "客户经理", "缺口")))
+        con.print(f)
+        if len(failing) > 20:
+            con.print(f"……其余 {len(failing) - 20} 户见输出工作簿")
+    if report.sampling is not None:
+        s = report.sampling
+        con.print(f"本周（{s.week}）抽查 {s.size}/{s.total} 名客户经理：{'、'.join(s.managers)}（{s.rule}）")
+    if report.audit is not None:
+        a = report.audit
+        if a.short_weeks:
+            con.print(f"抽查不足的周：{'、'.join(a.short_weeks)}")
+        else:
+            con.print("抽查核对：每周都达到抽查比例并已签名")
+    errors = [p for p in report.problems if p.severity == "error"]
+    warnings = [p for p in report.problems if p.severity != "error"]
+    if errors or warnings:
+        con.print(f"数据问题：{len(errors)} 个错误，{len(warnings)} 个提醒（见输出工作簿「数据问题」表）")
+    for p in written:
+        con.print(f"已写入：{p}")
