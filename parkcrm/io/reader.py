@@ -330,11 +330,12 @@ def _type_columns(raw: pd.DataFrame, excel_rows: pd.Series, spec, chosen, grid: 
                                           f"{ref.letter}{r}", value)
 
     # cached formula errors: the cell is missing, with the reason
-    col_of_abs = {grid.col_index[c]: name for name, (c, _hm) in chosen.items()}
+    # (every column read, extra ones too: a formula error anywhere in the data is reported)
+    name_of_letter = {ref.letter: name for name, ref in info.columns.items()}
     if grid.errors:
         label_of_row = {int(r): i for i, r in enumerate(row_of)}
         for (r, abs_col), err in grid.errors.items():
-            name = col_of_abs.get(abs_col)
+            name = name_of_letter.get(column_letter(abs_col))
             if name and r in label_of_row:
                 if err.startswith("#"):
                     text = f"「{info.columns[name].header}」是公式错误 {err}，按缺失处理；请修正公式或填入数值"
