@@ -1,0 +1,68 @@
+"""Small vectorised helpers over a Table shared by the checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from parkcrm.io.reader import CUSTOMER, Table
+from parkcrm.text import norm_key
+
+
+def has_column(table: Table, column: str) -> np.ndarray:
+    """True for rows whose sheet has this column (tables merge sheets of different layouts)."""
+    with_col = [key for key, info in table.sheets.items() if column in info.columns]
+    if len(with_col) == len(table.sheets):
+        return np.ones(len(table.df), dtype=bool)
+    if not with_col:
+        return np.zeros(len(table.df), dtype=bool)
+    keys = table.df["_file"].astype(str) + "\x00" + table.df["_sheet"].astype(str)
+    return keys.isin([f"{f}\x00{s}" for f, s in with_col]).to_numpy()
+
+
+def issue_mask(table: Table, column: str) -> np.ndarray:
+    """True where the reader already reported this cell (formula error, not a number, ...)."""
+    labels = [label for (label, col) in table.cell_issues if col == column]
+    out = np.zeros(len(table.df), dtype=bool)
+    if labels:
+        out[table.df.index.get_indexer(labels)] = True
+    return out
+
+
+def column(table: Table, name: str) -> pd.Series:
+    """The typed column, or all-missing when no sheet of the table has it."""
+    if name in table.df.columns:
+        return table.df[name]
+    return pd.Series(pd.NA, index=table.df.index, dtype="object")
+
+
+def id_key(series: pd.Series) -> pd.Series:
+    """Customer numbers compared case-insensitively (the reader already applied NFKC and removed spaces)."""
+    return series.astype("string").str.upper()
+
+
+def name_key(series: pd.Series) -> pd.Series:
+    """Names compared without spaces, width or case differences."""
+    s = series.astype("string")
+    return s.map(norm_key, na_action="ignore").astype("string")
+
+
+def customer_ids(tables: dict[str, Table]) -> set[str] | None:
+    """Known customer numbers (upper case), or None when no customer sheet was read."""
+    customers = tables.get(CUSTOMER)
+    if customers is None or "客户编号" not in customers.df:
+        return None
+    return set(id_key(customers.df["客户编号"]).dropna())
+
+
+def choices(values) -> str:
+    return "、".join(str(v) for v in values)
+
+
+def fmt_wan(fen: float) -> str:
+    """Fen -> '12.50 万元' for messages."""
+    return f"{fen / 1_000_000:,.2f} 万元"
+
+
+def fmt_date(value) -> str:
+    return pd.Timestamp(value).strftime("%Y-%m-%d")

@@ -1,0 +1,155 @@
+"""The explicit registry of checks, and the context every check runs in.
+
+A check is a small function (tables, ctx) -> list[Problem], registered with a stable code,
+the sheet kind it looks at and its default severity. validation.yaml switches a check on
+or off, changes its severity and gives its parameters; the runner applies all three.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+import numpy as np
+import pandas as pd
+
+from parkcrm.io.reader import Table, Workbook
+from parkcrm.problems import Problem, Severity
+from parkcrm.rules import RulePack
+
+CheckFn = Callable[[dict[str, Table], "Context"], Iterable[Problem]]
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    kind: str  # sheet kind looked at ("*" = any, "结构" = workbook structure)
+    severity: Severity  # default severity
+    title: str  # what it checks, in Chinese
+    fn: CheckFn
+
+
+CHECKS: dict[str, Check] = {}
+
+
+def check(code: str, kind: str, severity: Severity, title: str) -> Callable[[CheckFn], CheckFn]:
+    """Register fn as the check with this code."""
+
+    def register(fn: CheckFn) -> CheckFn:
+        if code in CHECKS:
+            raise ValueError(f"duplicate check code {code}")
+        CHECKS[code] = Check(code, kind, severity, title, fn)
+        return fn
+
+    return register
+
+
+def all_checks() -> dict[str, Check]:
+    import parkcrm.validate.checks  # noqa: F401  (registers every check)
+
+    return CHECKS
+
+
+def known_codes() -> set[str]:
+    return set(all_checks())
+
+
+@dataclass(frozen=True)
+class DataMonth:
+    year: int
+    month: int
+    source: str = ""  # where it was read from, in Chinese
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date(self.year, self.month, 1)
+
+    @property
+    def end(self) -> dt.date:
+        nxt = dt.date(self.year + self.month // 12, self.month % 12 + 1, 1)
+        return nxt - dt.timedelta(days=1)
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}-{self.month:02d}"
+
+    @property
+    def cn(self) -> str:
+        return f"{self.year}年{self.month}月"
+
+
+@dataclass
+class Context:
+    """What a check may look at besides the tables; the runner sets code and severity."""
+
+    rules: RulePack
+    settings: Any  # parkcrm.rules.validation.ValidationRules
+    month: DataMonth
+    today: dt.date
+    books: list[Workbook] = field(default_factory=list)
+    reader_problems: list[Problem] = field(default_factory=list)
+    mask: bool = True
+    code: str = ""
+    severity: Severity = "error"
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    def param(self, name: str, default: Any) -> Any:
+        value = getattr(self.settings.setting(self.code), name)
+        return default if value is None else value
+
+    def cached(self, key: str, make: Callable[[], Any]) -> Any:
+        if key not in self.cache:
+            self.cache[key] = make()
+        return self.cache[key]
+
+    # ---- building problems ----
+    def at(self, table: Table, mask: pd.Series | np.ndarray, column: str,
+           message: str | pd.Series, value: pd.Series | None = None) -> list[Problem]:
+        """One problem per True row of mask, located at the cell of the canonical column."""
+        flags = np.asarray(mask, dtype=bool) if not isinstance(mask, pd.Series) else mask.fillna(False).to_numpy(bool)
+        if not flags.any():
+            return []
+        df = table.df
+        labels = df.index[flags]
+        meta = df.loc[labels, ["_file", "_sheet", "_row"]]
+        msgs = [message] * len(labels) if isinstance(message, str) else message.reindex(labels).tolist()
+        vals = [""] * len(labels) if value is None else value.reindex(labels).fillna("").astype(str).tolist()
+        refs = {key: info.columns.get(column) for key, info in table.sheets.items()}
+        out = []
+        for f, s, r, msg, v in zip(meta["_file"].tolist(), meta["_sheet"].tolist(), meta["_row"].tolist(), msgs, vals):
+            ref = refs.get((f, s))
+            out.append(Problem(self.code, self.severity, str(msg), f, s, int(r), ref.header if ref else column,
+                               f"{ref.letter}{int(r)}" if ref else "", v))
+        return out
+
+    def sheet(self, file: str, sheet: str, message: str, row: int | None = None) -> Problem:
+        """A problem about a whole sheet (or a header row)."""
+        return Problem(self.code, self.severity, message, file, sheet, row)
+
+    # ---- showing personal data ----
+    def cert(self, series: pd.Series) -> pd.Series:
+        return series.map(mask_cert) if self.mask else series
+
+    def phone(self, series: pd.Series) -> pd.Series:
+        return series.map(mask_phone) if self.mask else series
+
+
+def mask_cert(text: object) -> object:
+    """Any ID-like text: first 6 and last 4 kept (GB/T 35273 style), whatever its validity."""
+    if not isinstance(text, str) or len(text) <= 10:
+        return text
+    return text[:6] + "*" * (len(text) - 10) + text[-4:]
+
+
+def mask_phone(text: object) -> object:
+    """Phone-like text: 138****1234 for a mobile; any longer number keeps its first 3 and last 4."""
+    if not isinstance(text, str) or len(text) < 8 or sum(ch.isdigit() for ch in text) < 8:
+        return text
+    return text[:3] + "*" * (len(text) - 7) + text[-4:]
+
+
+def where(table: Table, labels: Iterable[int]) -> list[str]:
+    """'客户资料!12' names of rows, for messages that point at other rows."""
+    df = table.df
+    return [f"{df.at[label, '_sheet']}第{int(df.at[label, '_row'])}行" for label in labels]

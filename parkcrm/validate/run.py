@@ -1,0 +1,139 @@
+"""Run every enabled check over the workbooks and collect one ValidationReport."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Iterable
+
+from parkcrm.errors import RulesError, WorkbookError
+from parkcrm.io.reader import Workbook, read_workbooks
+from parkcrm.privacy import mask_text
+from parkcrm.problems import Problem
+from parkcrm.rules import RulePack
+from parkcrm.rules.validation import ValidationRules
+from parkcrm.validate.month import infer_month
+from parkcrm.validate.quality import quality
+from parkcrm.validate.registry import Context, DataMonth, all_checks
+
+Progress = Callable[[str], None]
+_LONG_DIGITS = re.compile(r"[0-9]{11}")
+_CELL = re.compile(r"^([A-Z]+)([0-9]+)$")
+
+
+@dataclass
+class ValidationReport:
+    problems: list[Problem]  # every problem, sorted by file, sheet, row, column
+    summary: dict
+    month: DataMonth
+    books: list[Workbook] = field(default_factory=list, repr=False)
+
+    @property
+    def errors(self) -> int:
+        return sum(p.severity == "error" for p in self.problems)
+
+    @property
+    def warnings(self) -> int:
+        return len(self.problems) - self.errors
+
+    @property
+    def quality(self) -> dict:
+        return self.summary["quality"]
+
+
+def settings_of(rules: RulePack) -> ValidationRules:
+    settings = rules.extra.get("validation") or ValidationRules()
+    problems = []
+    doc = rules.docs.get("validation")
+
+    def bad(path: tuple, msg: str) -> None:
+        problems.append(f"{doc.where(path) if doc else 'validation.yaml'} {'.'.join(map(str, path))}: {msg}")
+
+    known = rules.tier_rank
+    for code, setting in settings.checks.items():
+        if setting.min_tier is not None and setting.min_tier not in known:
+            bad(("检查", code, "最低等级"), f"未知的等级「{setting.min_tier}」（应为 {'、'.join(rules.tiers.order)} 之一）")
+    for i, group in enumerate(settings.quality.accuracy):
+        for key, tier in (("从", group.start), ("到", group.end)):
+            if tier not in known:
+                bad(("质量目标", "准确率目标", i, key), f"未知的等级「{tier}」")
+        if group.start in known and group.end in known and known[group.start] > known[group.end]:
+            bad(("质量目标", "准确率目标", i), f"「从」{group.start} 应高于或等于「到」{group.end}")
+    if problems:
+        raise RulesError(problems)
+    return settings
+
+
+def run_checks(tables, ctx: Context, settings: ValidationRules, progress: Progress | None = None) -> list[Problem]:
+    found: list[Problem] = []
+    for code, chk in all_checks().items():
+        setting = settings.setting(code)
+        if not setting.enabled:
+            continue
+        ctx.code, ctx.severity = code, setting.severity or chk.severity
+        if progress:
+            progress(f"检查：{chk.title}")
+        problems = list(chk.fn(tables, ctx))
+        if setting.severity:
+            problems = [p if p.severity == setting.severity else replace(p, severity=setting.severity) for p in problems]
+        found += problems
+    return found
+
+
+def _column_number(cell: str) -> int:
+    m = _CELL.match(cell or "")
+    if not m:
+        return 0
+    n = 0
+    for ch in m.group(1):
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def sort_problems(problems: Iterable[Problem], books: list[Workbook]) -> list[Problem]:
+    file_order = {b.path.name: i for i, b in enumerate(books)}
+    sheet_order = {(b.path.name, s.name): j for b in books for j, s in enumerate(b.sheets)}
+    return sorted(problems, key=lambda p: (file_order.get(p.file, 99), sheet_order.get((p.file, p.sheet), 999),
+                                           p.row or 0, _column_number(p.cell), p.code))
+
+
+def summarise(problems: list[Problem], month: DataMonth, books: list[Workbook], quality_figures: dict) -> dict:
+    checks = all_checks()
+    counts: dict[str, dict] = {}
+    for p in problems:
+        c = counts.setdefault(p.code, {"code": p.code, "title": checks[p.code].title if p.code in checks else "",
+                                       "count": 0, "errors": 0, "warnings": 0})
+        c["count"] += 1
+        c["errors" if p.severity == "error" else "warnings"] += 1
+    codes = sorted(counts.values(), key=lambda c: (-(c["errors"] > 0), -c["errors"], -c["count"], c["code"]))
+    errors = sum(c["errors"] for c in codes)
+    return {
+        "month": month.label, "month_source": month.source,
+        "files": [{"file": b.path.name, "sha256": b.sha256, "format": b.format} for b in books],
+        "problems": len(problems), "errors": errors, "warnings": len(problems) - errors,
+        "counts": {c["code"]: c["count"] for c in codes},
+        "codes": codes,
+        "quality": quality_figures,
+    }
+
+
+def validate(paths: list[Path | str], rules: RulePack, month: DataMonth | None = None, today: dt.date | None = None,
+             mask: bool = True, progress: Progress | None = None) -> ValidationReport:
+    """Read the workbooks together and run every enabled check. Raises WorkbookError when a file cannot be read."""
+    settings = settings_of(rules)
+    books, tables, reader_problems, failures = read_workbooks(paths, rules, progress)
+    if failures:
+        raise WorkbookError("\n".join(msg for _p, msg in failures))
+    today = today or dt.date.today()
+    month = month or infer_month(books, [Path(p) for p in paths], today)
+    ctx = Context(rules, settings, month, today, books, reader_problems, mask)
+    problems = run_checks(tables, ctx, settings, progress)
+    if mask:
+        problems = [replace(p, message=mask_text(p.message)) if _LONG_DIGITS.search(p.message) else p for p in problems]
+    if progress:
+        progress("汇总问题和质量指标…")
+    problems = sort_problems(problems, books)
+    figures = quality(tables, problems, ctx)
+    return ValidationReport(problems, summarise(problems, month, books, figures), month, books)
