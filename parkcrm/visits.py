@@ -251,9 +251,8 @@ def check_compliance(customers: pd.DataFrame, tiers: pd.Series, visits: pd.DataF
     notes.append(pd.Series("已离网，不考核走访", index=cust.index).where(cust["_left"] & ~care))
     notes.append(pd.Series("本期没有可判定的走访要求", index=cust.index).where(no_std & ~pending & ~care & ~cust["_left"]))
     cust["备注"] = _join_parts(notes, cust.index)
-    met = pd.Series(None, index=cust.index, dtype="object")
-    met[judged_any.to_numpy()] = ~failing[judged_any]
-    cust["达标"] = met
+    judged, fails = judged_any.to_numpy(), failing.to_numpy()
+    cust["达标"] = pd.Series([(not f) if j else None for j, f in zip(judged, fails)], index=cust.index, dtype="object")
     cust = cust[CUSTOMER_COLUMNS].reset_index(drop=True)
 
     managers = _managers(cust, span, visits)
