@@ -173,7 +173,7 @@ def plan_channel(cust: pd.DataFrame, kind: str, rules: RulePack, calendar: WorkC
         plan = cust.iloc[0:0].assign(计划日期=pd.Series(dtype="datetime64[ns]"), 时段=pd.Series(dtype=object))
     plan = plan.reset_index(drop=True)
     day_kind = calendar.day_kinds(plan["计划日期"]) if len(plan) else pd.Series(dtype="string")
-    plan["星期"] = plan["计划日期"].dt.weekday.map(lambda d: WEEKDAY_NAMES[int(d)]).astype("string")
+    plan["星期"] = plan["计划日期"].dt.day_of_week.map(lambda d: WEEKDAY_NAMES[int(d)]).astype("string")
     plan["日期类型"] = day_kind
     plan["发送号码"] = ch.sender or ""
     plan["备注"] = pd.Series("", index=plan.index, dtype="string").mask(plan["联系电话"].isna(), "缺少联系电话")
