@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from parkcrm.errors import RulesError
 from parkcrm.rules import models as m
+from parkcrm.rules.history import HistoryRules
 from parkcrm.rules.validation import ValidationRules
 from parkcrm.rules.yamlfile import YamlDoc, load_yaml
 from parkcrm.text import norm_key
@@ -28,6 +29,7 @@ RULE_FILES: dict[str, tuple[str, type[BaseModel]]] = {
 # Optional files: loaded when present, else the model's defaults.
 OPTIONAL_RULE_FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "validation": ("validation.yaml", ValidationRules),
+    "history": ("history.yaml", HistoryRules),
 }
 
 
