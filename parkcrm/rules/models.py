@@ -233,6 +233,8 @@ class ReportSettings(Strict):
     top_problems: int = Field(10, alias="列出问题数", ge=1, le=100)
     # A customer whose 状态 is 新进园 counts as new in the week: 总是 / 未填进园日期时 / 从不.
     new_by_status: Literal["总是", "未填进园日期时", "从不"] = Field("未填进园日期时", alias="新进园按状态")
+    # Work-order types (工单.类型) counted as new business in the weekly report.
+    new_business_orders: list[str] = Field(default_factory=lambda: ["新装"], alias="新办业务工单类型")
     weekly_author: str = Field("园区客户经理", alias="周报报送人")
     monthly_author: str = Field("园区客户经理", alias="月报报送人")
 

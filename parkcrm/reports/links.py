@@ -1,0 +1,173 @@
+"""Adapters to the other parkcrm capabilities a report draws on.
+
+Visit compliance and sampling (parkcrm.visits, parkcrm.sampling), care execution
+(parkcrm.care), data validation (parkcrm.validate). Each adapter returns its figures or a
+reason they are missing; a section then shows "（数据暂缺：…）" instead of failing the
+whole report (for instance a holiday calendar that does not know the year yet).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from parkcrm.errors import ParkcrmError
+from parkcrm.io.reader import Table, Workbook
+from parkcrm.problems import Problem
+from parkcrm.reports.period import ReportPeriod
+from parkcrm.rules import RulePack
+
+
+@dataclass
+class Outcome:
+    value: object = None
+    missing: str | None = None  # why the value is absent
+    problems: list[Problem] = field(default_factory=list)
+
+
+def compliance(customers: Table, tiers: pd.Series, visits: Table | None, rules: RulePack, period: ReportPeriod) -> Outcome:
+    """visits.Compliance of the period (managers; appraisal for a month)."""
+    try:
+        from parkcrm import visits as v
+
+        p = v.parse_week(period.label) if period.kind == "week" else v.parse_month(period.label)
+        comp = v.check_compliance(customers.df, tiers, visits.df if visits is not None else None, rules, p)
+        return Outcome(comp, problems=list(comp.problems))
+    except ImportError:
+        return Outcome(missing="走访达标检查模块不可用")
+    except ParkcrmError as exc:
+        return Outcome(missing=f"走访达标检查未完成：{exc}")
+
+
+@dataclass
+class WeekSample:
+    week: str
+    size: int
+    total: int
+    managers: list[str]
+    rule: str
+    signed: int | None  # managers whose records came back signed; None when no sign-off sheet was read
+    signed_names: list[str]
+    note: str
+
+
+def weekly_sample(customers: Table, visits: Table | None, signoffs: Table | None, rules: RulePack,
+                  period: ReportPeriod, history_path: Path | None) -> Outcome:
+    """The supervisor's sample of the week (as check-visits --sample chooses it) and its sign-off."""
+    try:
+        from parkcrm.io.sampling_history import JsonSamplingHistory
+        from parkcrm.sampling import audit, choose, roster
+    except ImportError:
+        return Outcome(missing="走访抽查模块不可用")
+    s = rules.service.sampling
+    names = roster(customers.df, visits.df if visits is not None else None)
+    history: dict[str, list[str]] = {}
+    note = ""
+    if history_path is not None:
+        try:
+            history = JsonSamplingHistory(history_path).load_history()
+        except ParkcrmError as exc:
+            note = f"抽查历史无法读取（{exc}），按无历史选择"
+    known = history.get(period.label)
+    if known:
+        chosen, size, rule = list(known), len(known), "按抽查历史记录（check-visits --sample 已生成）"
+    else:
+        choice = choose(names, period.label, history, s.ratio, s.minimum)
+        chosen, size, rule = choice.managers, choice.size, choice.rule
+    signed, signed_names = None, []
+    if signoffs is not None:
+        a = audit(signoffs.df, len(names), s.ratio, s.minimum, [period.label], names)
+        row = a.weeks[a.weeks["周次"] == period.label]
+        if len(row):
+            r = row.iloc[0]
+            signed = int(r["已抽查签名人数"])
+            signed_names = [n for n in str(r["已抽查签名"]).split("、") if n]
+            note = "；".join(x for x in (note, str(r["说明"] or "")) if x)
+    return Outcome(WeekSample(period.label, size, len(names), chosen, rule, signed, signed_names, note))
+
+
+def month_audit(visits: Table | None, signoffs: Table | None, customers: Table, rules: RulePack,
+                period: ReportPeriod) -> Outcome:
+    try:
+        from parkcrm import visits as v
+        from parkcrm.sampling import audit, roster
+    except ImportError:
+        return Outcome(missing="走访抽查模块不可用")
+    if signoffs is None:
+        return Outcome(missing="没有读到走访抽查表（主管签字后的抽查表放入本月数据文件夹即可统计）")
+    s = rules.service.sampling
+    names = roster(customers.df, visits.df if visits is not None else None)
+    weeks = [v.week_label(y, w) for y, w in v.weeks_of_month(period.start.year, period.start.month)]
+    a = audit(signoffs.df, len(names), s.ratio, s.minimum, weeks, names)
+    return Outcome(a.weeks[a.weeks["周次"].isin(weeks)], problems=a.problems)
+
+
+def care_execution(customers: Table, tiers: pd.Series, log: Table | None, rules: RulePack, period: ReportPeriod) -> Outcome:
+    """(rows of planned vs done per channel for the month, violations of the month)."""
+    try:
+        from parkcrm.calendar_cn import WorkCalendar
+        from parkcrm.care import check_log, plan_care
+    except ImportError:
+        return Outcome(missing="关怀计划模块不可用")
+    y, m = period.start.year, period.start.month
+    try:
+        calendar = WorkCalendar.from_rules(rules)
+        if log is None:
+            plan = plan_care(customers.df, tiers, rules, y, m, calendar)
+            rows = pd.DataFrame([{"方式": k, "计划数": len(plan.of(k)), "执行次数": 0, "成功次数": 0, "成功率": None,
+                                  "联系客户数": 0, "计划内成功客户": 0, "完成率": 0.0 if len(plan.of(k)) else None,
+                                  "计划外次数": 0, "违规次数": 0} for k in ("短信", "外呼")])
+            return Outcome((rows, pd.DataFrame()), missing="没有读到关怀记录表，执行数按 0 计")
+        in_month = log.df[_month_mask(log.df["时间"], period)]
+        rep = check_log(in_month, customers.df, tiers, rules, calendar)
+        rows = rep.months[rep.months["月份"] == period.label]
+        if rows.empty:
+            plan = plan_care(customers.df, tiers, rules, y, m, calendar)
+            rows = pd.DataFrame([{"方式": k, "计划数": len(plan.of(k)), "执行次数": 0, "成功次数": 0, "成功率": None,
+                                  "联系客户数": 0, "计划内成功客户": 0, "完成率": 0.0 if len(plan.of(k)) else None,
+                                  "计划外次数": 0, "违规次数": 0} for k in ("短信", "外呼")])
+        return Outcome((rows, rep.violations), problems=rep.problems)
+    except ParkcrmError as exc:
+        return Outcome(missing=f"关怀执行无法统计：{exc}")
+
+
+def _month_mask(values: pd.Series, period: ReportPeriod) -> pd.Series:
+    d = pd.to_datetime(values, errors="coerce")
+    return ((d >= pd.Timestamp(period.start)) & (d < pd.Timestamp(period.end) + pd.Timedelta(days=1))).fillna(False).astype(bool)
+
+
+@dataclass
+class Quality:
+    figures: dict  # validate's quality figures
+    codes: list[dict]  # per problem code: code, title, count, errors, warnings
+    examples: dict[str, Problem]  # first problem of each code
+    errors: int
+    warnings: int
+
+
+def validation(books: list[Workbook], tables: dict[str, Table], reader_problems: list[Problem], rules: RulePack,
+               period: ReportPeriod, today: dt.date, mask: bool) -> Outcome:
+    """Run parkcrm validate's checks over the tables already read (no second read)."""
+    try:
+        from parkcrm.validate.quality import quality
+        from parkcrm.validate.registry import Context, DataMonth
+        from parkcrm.validate.run import run_checks, settings_of, sort_problems, summarise
+    except ImportError:
+        return Outcome(missing="数据校验模块不可用")
+    try:
+        settings = settings_of(rules)
+        y, m = period.data_month
+        month = DataMonth(y, m, "报表周期")
+        ctx = Context(rules, settings, month, today, books, reader_problems, mask)
+        problems = sort_problems(run_checks(tables, ctx, settings), books)
+        figures = quality(tables, problems, ctx)
+        summary = summarise(problems, month, books, figures)
+    except ParkcrmError as exc:
+        return Outcome(missing=f"数据校验未完成：{exc}")
+    examples: dict[str, Problem] = {}
+    for p in problems:
+        examples.setdefault(p.code, p)
+    return Outcome(Quality(figures, summary["codes"], examples, summary["errors"], summary["warnings"]))

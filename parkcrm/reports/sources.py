@@ -1,0 +1,253 @@
+"""Where a report's data comes from: workbooks on the command line or a project file.
+
+The project file (parkcrm.yaml, written by `parkcrm init`) names a data folder with one
+sub-folder per month (YYYY-MM) and file-name patterns. The month of the period gives the
+current data; the month before gives the comparison data (tier changes, new and lost
+customers, opportunity moves). Folders named YYYY-MM on the command line work the same
+way: the previous month's folder beside them is found on its own.
+
+Snapshot sheets (customers, key contacts, ICT opportunities) come from the period's own
+month; record sheets (visits, competition, care, work orders) from every month folder the
+period touches, so a week across a month end sees all its days.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from parkcrm.errors import ParkcrmError
+from parkcrm.io.reader import Table, Workbook, expand_paths, merge_tables, read_workbooks
+from parkcrm.problems import Problem
+from parkcrm.reports.period import ReportPeriod, add_months, month_label
+from parkcrm.rules import RulePack
+
+SNAPSHOT_KINDS = ("客户资料", "关键人", "ICT商机")
+PROJECT_FILE = "parkcrm.yaml"
+_MONTH_DIR = re.compile(r"^(\d{4})\s*(?:-|年|_|\.)\s*(\d{1,2})\s*月?$")
+Progress = Callable[[str], None]
+
+
+class ProjectFileError(ParkcrmError):
+    """parkcrm.yaml cannot be read or names a folder that does not exist."""
+
+
+@dataclass
+class Project:
+    path: Path
+    data_dir: Path
+    patterns: list[str]
+    output_dir: Path | None
+    park: str
+    rules_dir: Path | None
+
+    def month_dir(self, year: int, month: int) -> Path | None:
+        return month_folder(self.data_dir, year, month)
+
+    def files(self, folder: Path) -> list[Path]:
+        found = expand_paths([folder])
+        if not self.patterns:
+            return found
+        return [f for f in found if any(fnmatch.fnmatch(f.name, p) or fnmatch.fnmatch(f.stem, p) for p in self.patterns)]
+
+
+def load_project(path: Path | str) -> Project:
+    from parkcrm.rules.yamlfile import load_yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise ProjectFileError(f"找不到项目文件 {path}（可用 parkcrm init 生成）")
+    doc, problems = load_yaml(path)
+    if problems or doc is None:
+        raise ProjectFileError(f"项目文件 {path} 有误：\n" + "\n".join(f"  - {p}" for p in problems))
+    data = doc.data or {}
+    if not isinstance(data, dict):
+        raise ProjectFileError(f"{path.name}: 应为键值表（例如 数据目录: 数据）")
+    known = {"规则", "数据目录", "文件", "输出目录", "园区名称"}
+    unknown = [k for k in data if k not in known]
+    if unknown:
+        raise ProjectFileError(f"{doc.where((unknown[0],))}: 未知的键「{unknown[0]}」，可用的键：{'、'.join(sorted(known))}")
+    base = path.parent
+
+    def folder(key: str, required: bool) -> Path | None:
+        value = data.get(key)
+        if value in (None, ""):
+            if required:
+                raise ProjectFileError(f"{path.name}: 缺少「{key}」（每月数据所在的文件夹）")
+            return None
+        if not isinstance(value, str):
+            raise ProjectFileError(f"{doc.where((key,))}: 「{key}」应为文件夹路径，实际是 {value!r}")
+        p = Path(value)
+        return p if p.is_absolute() else base / p
+
+    data_dir = folder("数据目录", True)
+    if not data_dir.is_dir():
+        raise ProjectFileError(f"{doc.where(('数据目录',))}: 数据目录 {data_dir} 不存在")
+    files = data.get("文件") or {}
+    if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+        raise ProjectFileError(f"{doc.where(('文件',))}: 「文件」应为 类型: 文件名模式 的键值表，例如 客户资料: \"*客户资料*\"")
+    patterns = [v if any(ch in v for ch in "*?[.") else f"*{v}*" for v in files.values()]
+    patterns = [p if "." in p else p + ".*" for p in patterns]
+    park = data.get("园区名称") or ""
+    return Project(path, data_dir, patterns, folder("输出目录", False), str(park), folder("规则", False))
+
+
+def find_project(start: Path | None = None) -> Path | None:
+    """parkcrm.yaml in the current folder, if there is one."""
+    p = (start or Path.cwd()) / PROJECT_FILE
+    return p if p.is_file() else None
+
+
+def month_of_folder(path: Path) -> tuple[int, int] | None:
+    m = _MONTH_DIR.match(path.name.strip())
+    if m and 1 <= int(m.group(2)) <= 12:
+        return int(m.group(1)), int(m.group(2))
+    return None
+
+
+def month_folder(base: Path, year: int, month: int) -> Path | None:
+    for name in (month_label(year, month), f"{year}年{month:02d}月", f"{year}年{month}月", f"{year}{month:02d}"):
+        p = base / name
+        if p.is_dir():
+            return p
+    return None
+
+
+@dataclass
+class ReportInputs:
+    tables: dict[str, Table]
+    previous: dict[str, Table] | None
+    books: list[Workbook]
+    problems: list[Problem]
+    failures: list[tuple[Path, str]]
+    files: list[Path]
+    previous_files: list[Path]
+    current_month: str = ""
+    previous_month: str = ""
+    park: str = ""
+    notes_candidates: list[Path] = field(default_factory=list)  # folders or files that may hold 工作总结
+    first_input: Path | None = None
+
+    @property
+    def data_errors(self) -> int:
+        return sum(1 for p in self.problems if p.severity == "error")
+
+
+def _plan(period: ReportPeriod, paths: list[Path], prev_paths: list[Path], project: Project | None
+          ) -> tuple[list[Path], list[Path], list[Path], str, str]:
+    """(snapshot paths, record-only paths, previous paths, current month label, previous month label)."""
+    y, m = period.data_month
+    py, pm = add_months(y, m, -1)
+    cur_label, prev_label = month_label(y, m), month_label(py, pm)
+    if project is not None and not paths:
+        here = project.month_dir(y, m)
+        if here is None:
+            raise ProjectFileError(f"数据目录 {project.data_dir} 中没有 {cur_label} 文件夹（每月一个，名称如 {cur_label}）")
+        snap = project.files(here)
+        extra = [f for (yy, mm) in period.months if (yy, mm) != (y, m)
+                 for d in [project.month_dir(yy, mm)] if d for f in project.files(d)]
+        prev_dir = project.month_dir(py, pm)
+        prev = prev_paths or (project.files(prev_dir) if prev_dir else [])
+        return snap, extra, prev, cur_label, prev_label
+    by_month: dict[tuple[int, int], Path] = {}
+    others: list[Path] = []
+    for p in paths:
+        key = month_of_folder(p) if p.is_dir() else None
+        if key:
+            by_month[key] = p
+        else:
+            others.append(p)
+    if not by_month:
+        return others, [], list(prev_paths), cur_label, prev_label if prev_paths else ""
+    cur = (y, m) if (y, m) in by_month else max(by_month)
+    cur_label = month_label(*cur)
+    prev_key = add_months(*cur, -1)
+    prev_label = month_label(*prev_key)
+    snap = others + [by_month[cur]]
+    extra = []
+    for key in period.months:
+        if key == cur:
+            continue
+        d = by_month.get(key) or month_folder(by_month[cur].parent, *key)
+        if d:
+            extra.append(d)
+    if prev_paths:
+        prev = list(prev_paths)
+    else:
+        d = by_month.get(prev_key) or month_folder(by_month[cur].parent, *prev_key)
+        prev = [d] if d else []
+    if not prev:
+        prev_label = ""
+    return snap, extra, prev, cur_label, prev_label
+
+
+def gather(period: ReportPeriod, paths: list[Path], rules: RulePack, prev_paths: list[Path] | None = None,
+           project: Project | None = None, progress: Progress | None = None) -> ReportInputs:
+    """Read the current, record and comparison workbooks for a period."""
+    paths, prev_paths = [Path(p) for p in paths], [Path(p) for p in (prev_paths or [])]
+    missing = [p for p in paths + prev_paths if not p.exists()]
+    if missing:
+        raise ParkcrmError("找不到输入：" + "、".join(str(p) for p in missing))
+    if not paths and project is None:
+        raise ParkcrmError("没有给出数据：请在命令行给出工作簿或文件夹，或用 --config 指定 parkcrm.yaml")
+    snap, extra, prev, cur_label, prev_label = _plan(period, paths, prev_paths, project)
+    snap_files = expand_paths(snap)
+    if not snap_files:
+        raise ParkcrmError("在给出的位置没有找到工作簿（.xlsx、.xlsm、.xls、.ods、.csv）："
+                           + "、".join(str(p) for p in snap))
+    books, tables, problems, failures = read_workbooks(snap_files, rules, progress)
+    extra_files = [f for f in expand_paths(extra) if f not in snap_files]
+    if extra_files:
+        xbooks, xtables, xproblems, xfailures = read_workbooks(extra_files, rules, progress)
+        books += xbooks
+        problems += xproblems
+        failures += xfailures
+        for kind, t in xtables.items():
+            if kind in SNAPSHOT_KINDS:
+                continue
+            tables[kind] = _dedupe(merge_tables([tables[kind], t])) if kind in tables else t
+    previous = None
+    prev_files = expand_paths(prev) if prev else []
+    if prev_files:
+        _pb, previous, _pp, pfail = read_workbooks(prev_files, rules, progress)
+        failures += pfail
+    if prev_files and not previous:
+        previous = None
+    park = project.park if project and project.park else park_name(books)
+    notes = list(snap)
+    return ReportInputs(tables, previous, books, problems, failures, snap_files + extra_files, prev_files,
+                        cur_label, prev_label if previous else "", park, notes,
+                        paths[0] if paths else (project.data_dir if project else None))
+
+
+def _dedupe(table: Table) -> Table:
+    """Rows present in two month files (the same visit recorded twice) are kept once."""
+    cols = [c for c in table.df.columns if not c.startswith("_")]
+    keep = ~table.df[cols].astype("string").duplicated()
+    table.df = table.df[keep]
+    table.raw = table.raw.loc[table.df.index]
+    return table
+
+
+_PARK = re.compile(r"^\s*(.+?(?:产业转移工业园|工业园区|工业园|产业园区|产业园|开发区|高新区|园区))")
+
+
+def park_name(books: list[Workbook]) -> str:
+    """The park's name from a title row such as 'XX产业转移工业园客户资料库（2026年11月）'."""
+    for b in books:
+        for s in b.sheets:
+            m = _PARK.match(s.title or "")
+            if m and len(m.group(1)) <= 40:
+                return m.group(1)
+    return "园区"
+
+
+def frame(tables: dict[str, Table] | None, kind: str) -> pd.DataFrame | None:
+    if not tables or kind not in tables:
+        return None
+    return tables[kind].df
