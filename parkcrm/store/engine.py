@@ -1,0 +1,146 @@
+"""Where the history store is and how to talk to it safely.
+
+SQLite (default, a file next to the project file): every write transaction starts with
+BEGIN IMMEDIATE, so a second writer waits (busy timeout) instead of failing half-way or
+deadlocking on a lock upgrade. The rollback journal (not WAL) is kept because WAL does not
+work on network shares. PostgreSQL: every write transaction first takes a transaction-level
+advisory lock, so imports into one server are serialised the same way.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from parkcrm.errors import BusyError, ParkcrmError
+
+DB_FILE = "parkcrm.db"
+PROJECT_FILE = "parkcrm.yaml"
+ENV = "PARKCRM_DB"
+ADVISORY_KEY = 0x5041524B43524D  # "PARKCRM"
+
+
+class StoreError(ParkcrmError):
+    """The history store cannot be opened, is missing, or has an unknown version."""
+
+
+@dataclass(frozen=True)
+class Target:
+    url: URL
+    shown: str  # for messages: the file path, or the URL without its password
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+    @property
+    def path(self) -> Path | None:
+        return Path(self.url.database) if self.is_sqlite and self.url.database else None
+
+
+def find_project_dir(start: Path | None = None) -> Path | None:
+    """The folder of the nearest parkcrm.yaml at or above start (the current folder)."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / PROJECT_FILE).is_file():
+            return folder
+    return None
+
+
+def resolve_target(db: str | None = None, project_dir: Path | None = None) -> Target:
+    """--db beats $PARKCRM_DB beats parkcrm.db next to the project file (or in the current folder)."""
+    value = (db or os.environ.get(ENV) or "").strip()
+    if not value:
+        base = project_dir or find_project_dir() or Path.cwd()
+        return _sqlite(Path(base) / DB_FILE)
+    if "://" not in value:
+        return _sqlite(Path(value))
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise StoreError(f"数据库地址「{value}」无效；SQLite 写文件路径，PostgreSQL 写 postgresql://用户@主机:端口/库名") from None
+    backend = url.get_backend_name()
+    if backend in ("postgres", "postgresql"):
+        if url.drivername in ("postgres", "postgresql"):
+            url = url.set(drivername="postgresql+psycopg")
+        return Target(url, url.render_as_string(hide_password=True))
+    if backend == "sqlite":
+        return _sqlite(Path(url.database)) if url.database else Target(url, str(url))
+    raise StoreError(f"不支持的数据库「{backend}」：只支持 SQLite（文件路径）和 PostgreSQL（postgresql://…）")
+
+
+def _sqlite(path: Path) -> Target:
+    path = path.expanduser().absolute()
+    return Target(URL.create("sqlite", database=str(path)), str(path))
+
+
+def make_engine(target: Target, busy_seconds: float = 60) -> Engine:
+    if target.is_sqlite:
+        return _sqlite_engine(target, busy_seconds)
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        raise StoreError("使用 PostgreSQL 需要安装驱动：pip install \"psycopg[binary]\"") from None
+    return create_engine(target.url, pool_pre_ping=True,
+                         connect_args={"connect_timeout": 10, "options": f"-c lock_timeout={int(busy_seconds * 1000)}"})
+
+
+def _sqlite_engine(target: Target, busy_seconds: float) -> Engine:
+    path = target.path
+    if path is not None and not path.parent.is_dir():
+        raise StoreError(f"数据库所在的文件夹不存在：{path.parent}")
+    engine = create_engine(target.url, connect_args={"timeout": busy_seconds})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("parkcrm_write") else "BEGIN")
+
+    return engine
+
+
+@contextmanager
+def write_transaction(engine: Engine, target: Target) -> Iterator[Connection]:
+    """One transaction holding the store's write lock; committed on success, rolled back otherwise."""
+    try:
+        with engine.connect().execution_options(parkcrm_write=True) as conn:
+            with conn.begin():
+                if not target.is_sqlite:
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ADVISORY_KEY})")
+                yield conn
+    except OperationalError as exc:
+        raise _translate(exc, target) from None
+
+
+@contextmanager
+def read_transaction(engine: Engine, target: Target) -> Iterator[Connection]:
+    try:
+        with engine.connect() as conn:
+            with conn.begin():
+                yield conn
+    except OperationalError as exc:
+        raise _translate(exc, target) from None
+
+
+def _translate(exc: OperationalError, target: Target) -> ParkcrmError:
+    text = str(exc.orig or exc)
+    if "locked" in text or "busy" in text or "lock timeout" in text:
+        return BusyError(f"历史库 {target.shown} 正被另一个 parkcrm 进程写入，等待超时；请稍后再试")
+    if "unable to open" in text:
+        return StoreError(f"无法打开历史库 {target.shown}：{text}（请检查路径和写权限）")
+    if "connection" in text.lower() or "could not" in text.lower():
+        return StoreError(f"无法连接数据库 {target.shown}：{text.strip()}")
+    return StoreError(f"历史库 {target.shown} 出错：{text.strip()}")

@@ -1,0 +1,174 @@
+"""Import one month's workbooks into the store: replace that month's data in one transaction.
+
+An import replaces, for its month, every sheet kind it brings (customers, key contacts,
+visits, …) and keeps the kinds it does not bring, so a work-order file imported on its own
+does not wipe the month's customers. Running the same import twice leaves the same rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pandas as pd
+from sqlalchemy import Date, DateTime, and_, delete, insert, select
+
+from parkcrm.classify import PENDING, classify
+from parkcrm.io.reader import Table, Workbook
+from parkcrm.months import Month
+from parkcrm.rules import RulePack
+from parkcrm.store import Store, StoreError
+from parkcrm.store import schema as s
+
+CUSTOMER = "客户资料"
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    file: str
+    sheet: str
+    row: int
+    reason: str
+
+
+@dataclass
+class ImportResult:
+    month: Month
+    counts: dict[str, int] = field(default_factory=dict)  # sheet kind -> rows stored
+    replaced: list[str] = field(default_factory=list)  # kinds that replaced earlier data of the month
+    kept: list[str] = field(default_factory=list)  # kinds of the month kept from earlier imports
+    files: list[tuple[str, str]] = field(default_factory=list)  # (file name, SHA-256)
+    skipped: list[Skipped] = field(default_factory=list)
+    ignored_kinds: list[str] = field(default_factory=list)  # read, but history does not keep them
+    unchanged: bool = False  # the very same files were imported for this month before
+
+    def as_dict(self) -> dict:
+        return {"月份": str(self.month), "保存行数": self.counts, "替换": self.replaced, "保留": self.kept,
+                "文件": [{"文件": n, "SHA-256": h} for n, h in self.files], "内容未变": self.unchanged,
+                "未保存的行": [{"文件": k.file, "工作表": k.sheet, "行": k.row, "原因": k.reason} for k in self.skipped],
+                "未保存的表": self.ignored_kinds}
+
+
+def import_month(store: Store, month: Month, books: list[Workbook], tables: dict[str, Table], rules: RulePack,
+                 progress: Progress | None = None) -> ImportResult:
+    """Store the month's snapshot from already-read workbooks; one transaction."""
+    step = progress or (lambda _text: None)
+    result = ImportResult(month)
+    result.ignored_kinds = sorted(k for k in tables if k not in s.KIND_TABLES)
+    rows: dict[str, list[dict]] = {}
+    for kind, table in tables.items():
+        if kind not in s.KIND_TABLES:
+            continue
+        step(f"准备 {kind}（{len(table.df)} 行）…")
+        rows[kind] = _rows(kind, table, rules, str(month), result.skipped)
+    if not rows:
+        names = "、".join(b.path.name for b in books) or "（无）"
+        raise StoreError(f"{names} 中没有可以保存到历史库的表（客户资料、关键人、走访记录、ICT商机、竞争信息、投诉故障、工单）")
+    now = dt.datetime.now().replace(microsecond=0)
+    files = [_file_row(b, str(month), now) for b in books if b.tables]
+    result.files = [(f["file_name"], f["sha256"]) for f in files]
+    step(f"写入历史库 {store.shown}…")
+    with store.write() as conn:
+        key = str(month)
+        before = {r.kind for r in conn.execute(select(s.month_parts.c.kind).where(s.month_parts.c.month == key))}
+        old_files = {(r.file_name, r.sha256, r.kinds) for r in conn.execute(
+            select(s.source_files.c.file_name, s.source_files.c.sha256, s.source_files.c.kinds)
+            .where(s.source_files.c.month == key))}
+        result.unchanged = {(n, h) for n, h, _k in old_files} == set(result.files) and before == set(rows)
+        for kind, kind_rows in rows.items():
+            table = s.KIND_TABLES[kind][0]
+            conn.execute(delete(table).where(table.c.month == key))
+            conn.execute(delete(s.month_parts).where(and_(s.month_parts.c.month == key, s.month_parts.c.kind == kind)))
+            if kind_rows:
+                conn.execute(insert(table), kind_rows)
+            conn.execute(insert(s.month_parts), [{"month": key, "kind": kind, "rows": len(kind_rows), "imported_at": now}])
+            result.counts[kind] = len(kind_rows)
+        # a file is superseded when imported again, or when every kind it brought has been replaced
+        new_names = {f["file_name"] for f in files}
+        stale = [n for n, _h, k in old_files if n in new_names or set(k.split("、")) <= set(rows)]
+        if stale:
+            conn.execute(delete(s.source_files).where(and_(s.source_files.c.month == key,
+                                                           s.source_files.c.file_name.in_(stale))))
+        if files:
+            conn.execute(insert(s.source_files), files)
+        conn.execute(delete(s.months).where(s.months.c.month == key))
+        conn.execute(insert(s.months), [{"month": key, "imported_at": now}])
+        _checkpoint("import")
+    result.replaced = sorted(before & set(rows))
+    result.kept = sorted(before - set(rows))
+    return result
+
+
+def _file_row(book: Workbook, month: str, now: dt.datetime) -> dict:
+    size = book.path.stat().st_size if book.path.exists() else None
+    return {"month": month, "file_name": book.path.name, "sha256": book.sha256,
+            "kinds": "、".join(sorted(book.tables)), "size": size, "imported_at": now}
+
+
+def _rows(kind: str, table: Table, rules: RulePack, month: str, skipped: list[Skipped]) -> list[dict]:
+    db_table, mapping = s.KIND_TABLES[kind]
+    df = table.df
+    columns: dict[str, list] = {}
+    for canonical, col in mapping.items():
+        sql_type = db_table.c[col].type
+        columns[col] = _values(df[canonical], sql_type) if canonical in df.columns else [None] * len(df)
+    if kind == CUSTOMER:
+        keep = _customer_columns(table, rules, columns, skipped)
+    else:
+        keep = [True] * len(df)
+    columns["source_file"] = df["_file"].tolist()
+    columns["source_sheet"] = df["_sheet"].tolist()
+    columns["source_row"] = [int(r) for r in df["_row"]]
+    names = list(columns)
+    out = []
+    for values, ok in zip(zip(*columns.values()), keep):
+        if ok:
+            row = dict(zip(names, values))
+            row["month"] = month
+            out.append(row)
+    if kind != CUSTOMER:
+        for i, row in enumerate(out):
+            row["seq"] = i
+    return out
+
+
+def _customer_columns(table: Table, rules: RulePack, columns: dict[str, list], skipped: list[Skipped]) -> list[bool]:
+    """Add the computed columns; rows without an ID or with a repeated ID are not stored."""
+    df = table.df
+    result = classify(table, rules)
+    tier = result["客户等级"]
+    columns["tier"] = _values(tier.mask(tier == PENDING), None)
+    columns["tier_note"] = _values(result["备注"].mask(result["备注"] == ""), None)
+    columns["computed_tier"] = _values(result["_computed_tier"], None)
+    columns["spend_fen"] = _values(result["_fen"], None)
+    ids = df["客户编号"]
+    missing = ids.isna().to_numpy()
+    repeated = (ids.duplicated(keep="first") & ids.notna()).to_numpy()
+    first_row = {}
+    for i, (cid, file, sheet, row) in enumerate(zip(ids.tolist(), df["_file"], df["_sheet"], df["_row"])):
+        if missing[i]:
+            skipped.append(Skipped(file, sheet, int(row), "客户编号为空，未保存"))
+        elif repeated[i]:
+            f0, s0, r0 = first_row[cid]
+            skipped.append(Skipped(file, sheet, int(row), f"客户编号 {cid} 重复（第一次出现在 {s0} 第 {r0} 行），只保存第一行"))
+        else:
+            first_row.setdefault(cid, (file, sheet, int(row)))
+    return list(~(missing | repeated))
+
+
+def _values(series: pd.Series, sql_type) -> list:
+    """A column as Python values for the driver: None for missing, dates as date, times as datetime."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        if isinstance(sql_type, Date) and not isinstance(sql_type, DateTime):
+            return [None if pd.isna(v) else v.date() for v in series]
+        return [None if pd.isna(v) else v.to_pydatetime() for v in series]
+    return series.astype(object).where(series.notna(), None).tolist()
+
+
+def _checkpoint(name: str) -> None:
+    """Test hook: PARKCRM_TEST_STALL=<name> stalls here (inside the transaction) so a test can kill the process."""
+    from parkcrm.testing_hooks import stall
+
+    stall(name)

@@ -1,0 +1,90 @@
+"""Queries over the history store, returning DataFrames for the history, churn and SLA code."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import Connection, Table, and_, select
+
+from parkcrm.months import Month
+from parkcrm.store import Store, StoreError
+from parkcrm.store import schema as s
+
+INFO = ["customer_id", "name", "zone", "manager", "industry", "status", "official_tier", "computed_tier", "tier",
+        "tier_note", "spend_fen"]
+INT_COLUMNS = {"spend_fen", "amount_fen", "source_row", *s.FEES}
+
+
+def frame(conn: Connection, query, columns: list[str]) -> pd.DataFrame:
+    """Rows of a query as a DataFrame: integers as Int64, text as string, dates as datetime64."""
+    rows = conn.execute(query).all()
+    df = pd.DataFrame.from_records(rows, columns=columns)
+    for c in columns:
+        if c in INT_COLUMNS:
+            df[c] = pd.array(df[c].tolist(), dtype="Int64") if len(df) else pd.Series(dtype="Int64")
+        elif c.endswith(("_date", "_at")):
+            df[c] = pd.to_datetime(df[c])
+        elif df[c].dtype == object and c != "signed":
+            df[c] = df[c].astype("string")
+    return df
+
+
+def stored_months(store: Store) -> list[Month]:
+    return [Month.parse(m) for m in store.months()]
+
+
+def latest_month(store: Store, upto: Month | None = None) -> Month:
+    months = [m for m in stored_months(store) if upto is None or m <= upto]
+    if not months:
+        where = f"（{upto} 及以前）" if upto else ""
+        raise StoreError(f"历史库 {store.shown} 中没有客户资料{where}；请先用 parkcrm import 导入")
+    return months[-1]
+
+
+def require_month(store: Store, month: Month) -> None:
+    with store.read() as conn:
+        has = conn.execute(select(s.month_parts.c.kind).where(and_(
+            s.month_parts.c.month == str(month), s.month_parts.c.kind == "客户资料"))).first()
+    if has is None:
+        have = "、".join(str(m) for m in stored_months(store)) or "无"
+        raise StoreError(f"历史库中没有 {month} 的客户资料（已有月份：{have}）；请先用 parkcrm import 导入该月工作簿")
+
+
+def customers(store: Store, month: Month, columns: list[str] | None = None) -> pd.DataFrame:
+    """One month's customers (info columns by default), indexed by customer_id."""
+    cols = columns or INFO
+    with store.read() as conn:
+        df = frame(conn, select(*[s.customers.c[c] for c in cols]).where(s.customers.c.month == str(month)), cols)
+    return df.set_index("customer_id", drop=False)
+
+
+def fee_snapshots(store: Store, years: set[int], upto: Month, fees: list[str] | None = None) -> pd.DataFrame:
+    """(month, customer_id, fee_…) rows of every snapshot in the given years, up to and including upto."""
+    fees = fees or s.FEES
+    cols = ["month", "customer_id", *fees]
+    parts = []
+    with store.read() as conn:
+        for year in sorted(years):
+            last = min(Month(year, 12), upto)
+            if last < Month(year, 1):
+                continue
+            q = select(*[s.customers.c[c] for c in cols]).where(
+                and_(s.customers.c.month >= str(Month(year, 1)), s.customers.c.month <= str(last)))
+            parts.append(frame(conn, q, cols))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+
+
+def records(store: Store, table: Table, where=None) -> pd.DataFrame:
+    """Every row of a per-month record table (complaints, work orders …), optionally filtered."""
+    cols = [c.name for c in table.columns]
+    q = select(table)
+    if where is not None:
+        q = q.where(where)
+    with store.read() as conn:
+        return frame(conn, q, cols)
+
+
+def complaints_between(store: Store, start: dt.date, end: dt.date) -> pd.DataFrame:
+    c = s.complaints.c
+    return records(store, s.complaints, and_(c.report_date >= start, c.report_date <= end))
