@@ -1,0 +1,77 @@
+"""parkcrm churn: churn early warnings from the history store or from workbooks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from parkcrm.cli import EXIT_FINDINGS, EXIT_OK, app
+from parkcrm.cli.history_opts import DbOpt, MonthOpt, OutOpt, open_store_for, read_inputs, to_json_text, write_book
+from parkcrm.cli.options import Fmt, FormatOpt, QuietOpt, RulesOpt
+
+EPILOG = (
+    "示例：\n\n"
+    "  parkcrm churn                      （从历史库判断最近一个月）\n\n"
+    "  parkcrm churn --month 2026-11 --out 流失预警-2026-11.xlsx\n\n"
+    "  parkcrm churn 数据/2026-10/ 数据/2026-11/   （不用历史库，直接读工作簿）\n\n"
+    "规则（history.yaml 流失预警）：月度费用连续 3 个月环比下降超过 20%；或近 3 个月投诉 2 次及以上、故障申告 3 次及以上。\n\n"
+    "退出码：0 没有预警；1 有预警客户；2 参数、输入或规则有误。"
+)
+
+
+@app.command("churn", epilog=EPILOG)
+def churn_command(
+    workbooks: Annotated[Optional[list[Path]], typer.Argument(help="客户资料（含 1月…12月 费用列）和投诉故障工作簿；不给时从历史库读取", show_default=False)] = None,
+    month: MonthOpt = None,
+    db: DbOpt = None,
+    out: OutOpt = None,
+    rules: RulesOpt = None,
+    fmt: FormatOpt = Fmt.table,
+    quiet: QuietOpt = False,
+) -> None:
+    """流失预警：找出费用连续下降、投诉或故障申告频繁的高风险客户，列出客户经理、原因和数据、客户等级，高等级客户在前。
+
+    给出工作簿时按工作簿的 1月…12月 费用列和投诉故障表判断；不给时按历史库（parkcrm import 导入的各月数据）判断。
+    """
+    from parkcrm import churn
+    from parkcrm.cli.console import Console
+    from parkcrm.months import Month
+    from parkcrm.rules import load_rules
+
+    con = Console(quiet=quiet or fmt == Fmt.json)
+    pack = load_rules(rules)
+    ref = Month.parse(month) if month else None
+    with con.progress("正在判断流失风险…") as step:
+        if workbooks:
+            books, tables, _problems = read_inputs(workbooks, pack, step)
+            result = churn.from_workbooks(books, tables, pack, ref)
+        else:
+            with open_store_for(db, must_exist=True, rules=pack) as store:
+                result = churn.from_store(store, pack, ref)
+    if fmt == Fmt.json:
+        con.data(to_json_text(result.as_dict()))
+    else:
+        con.print(f"流失预警 {result.month}（{result.source}）：预警 {len(result.warnings)} 户；"
+                  f"按费用判断 {result.evaluated} 户，费用数据不足 {result.not_evaluated} 户")
+        for note in result.notes:
+            con.warn(note)
+        for w in result.warnings.head(50).itertuples(index=False):
+            con.print(f"[{w.客户等级 or '未知等级'}] {w.客户编号} {w.客户名称 or ''}（客户经理 {w.客户经理 or '未填'}，"
+                      f"{w.片区 or '未填片区'}）{w.预警类型}：{w.预警原因}", markup=False)
+        if len(result.warnings) > 50:
+            con.print(f"……共 {len(result.warnings)} 户，全部见 --out 工作簿或 --format json")
+    if out:
+        write_book(con, out, {"流失预警": result.warnings,
+                              "说明": _about(result)})
+    raise typer.Exit(EXIT_FINDINGS if len(result.warnings) else EXIT_OK)
+
+
+def _about(result):
+    import pandas as pd
+
+    rows = [("月份", str(result.month)), ("数据来源", result.source), ("预警客户数", len(result.warnings)),
+            ("按费用判断的客户数", result.evaluated), ("费用数据不足的客户数", result.not_evaluated)]
+    rows += [("说明", n) for n in result.notes]
+    return pd.DataFrame(rows, columns=["项目", "内容"])

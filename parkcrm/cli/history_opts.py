@@ -1,0 +1,72 @@
+"""Options and output helpers shared by the history commands (import, changes, review, churn, sla, run)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import pandas as pd
+import typer
+
+DbOpt = Annotated[Optional[str], typer.Option(
+    "--db", help="历史库：SQLite 文件路径，或 postgresql://用户@主机:端口/库名。默认用项目文件 parkcrm.yaml 旁的 "
+                 "parkcrm.db（没有项目文件时用当前文件夹的 parkcrm.db）；也可用环境变量 PARKCRM_DB 指定",
+    show_default=False)]
+MonthOpt = Annotated[Optional[str], typer.Option(
+    "--month", "-m", help="数据月份，例如 2026-11（默认按工作簿标题行或文件名判断）", show_default=False)]
+OutOpt = Annotated[Optional[Path], typer.Option(
+    "--out", "-o", help="另存为 Excel 工作簿（默认只在终端显示）", show_default=False)]
+
+
+def open_store_for(db: str | None, must_exist: bool = False, rules=None):
+    from parkcrm.rules.history import history_rules
+    from parkcrm.store import open_store
+
+    return open_store(db, must_exist=must_exist, busy_seconds=history_rules(rules).store.busy_seconds)
+
+
+def read_inputs(paths: list[Path], rules, step):
+    """Read workbooks; any unreadable one stops the command (exit 2) with its message."""
+    from parkcrm.errors import WorkbookError
+    from parkcrm.io.reader import read_workbooks
+
+    books, tables, problems, failures = read_workbooks(paths, rules, step)
+    if failures:
+        raise WorkbookError("\n".join(msg for _p, msg in failures))
+    return books, tables, problems
+
+
+def show_frame(con, df: pd.DataFrame, title: str, limit: int = 30) -> None:
+    """A DataFrame as a terminal table (first `limit` rows)."""
+    from rich.table import Table
+
+    if con.quiet:
+        return
+    if df.empty:
+        con.print(f"{title}：无")
+        return
+    t = Table(title=f"{title}（{len(df)} 行）" if len(df) > limit else title)
+    for c in df.columns:
+        t.add_column(str(c), overflow="fold")
+    for row in df.head(limit).itertuples(index=False):
+        t.add_row(*("" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in row))
+    con.print(t)
+    if len(df) > limit:
+        con.print(f"……其余 {len(df) - limit} 行见 --out 工作簿或 --format json")
+
+
+def to_json_text(data) -> str:
+    return json.dumps(data, ensure_ascii=False, default=str, indent=1)
+
+
+def records(df: pd.DataFrame) -> list[dict]:
+    return df.astype(object).where(df.notna(), None).to_dict("records")
+
+
+def write_book(con, path: Path, sheets: dict[str, pd.DataFrame]) -> None:
+    from parkcrm.io.writer import SheetSpec, write_xlsx
+
+    for cell in write_xlsx(path, [SheetSpec(name, df) for name, df in sheets.items()], constant_memory=False):
+        con.warn(f"单元格 {cell} 超过 32767 个字符，已截断")
+    con.info(f"已写入：{path}")

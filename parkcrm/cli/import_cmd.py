@@ -1,0 +1,70 @@
+"""parkcrm import: store one month's workbooks in the history store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from parkcrm.cli import EXIT_FINDINGS, EXIT_OK, app
+from parkcrm.cli.history_opts import DbOpt, MonthOpt, open_store_for, read_inputs, to_json_text
+from parkcrm.cli.options import Fmt, FormatOpt, QuietOpt, RulesOpt
+
+EPILOG = (
+    "示例：\n\n"
+    "  parkcrm import 数据/2026-11/\n\n"
+    "  parkcrm import 园区客户资料库-2026年11月.xlsx 工单-2026年11月.xlsx --month 2026-11\n\n"
+    "  parkcrm import 数据/2026-11/ --db postgresql://parkcrm@192.168.1.10/parkcrm\n\n"
+    "同一个月再次导入时，替换该月已有的同类数据（一次完成，不会重复）；只导入工单时，该月的客户资料保持不变。\n\n"
+    "退出码：0 全部保存；1 已保存，但有未保存的行（客户编号为空或重复）；2 未保存任何数据。"
+)
+
+
+@app.command("import", epilog=EPILOG)
+def import_command(
+    workbooks: Annotated[list[Path], typer.Argument(help="同一个月的工作簿或文件夹（客户资料、关键人、走访记录、ICT商机、竞争信息、投诉故障、工单）", show_default=False)],
+    month: MonthOpt = None,
+    db: DbOpt = None,
+    rules: RulesOpt = None,
+    fmt: FormatOpt = Fmt.table,
+    quiet: QuietOpt = False,
+) -> None:
+    """把一个月的工作簿保存到历史库：客户（含年度费用、1–12月费用、计算等级）、关键人、走访、ICT商机、竞争信息、投诉故障、工单，以及源文件的 SHA-256。
+
+    月份取自 --month，否则取自工作簿的标题行或文件名（如「2026年11月」「2026-11」）。输入文件不会被修改。
+    """
+    from parkcrm.cli.console import Console
+    from parkcrm.months import Month, month_of_books
+    from parkcrm.rules import load_rules
+    from parkcrm.store.importer import import_month
+
+    con = Console(quiet=quiet or fmt == Fmt.json)
+    pack = load_rules(rules)
+    given = Month.parse(month) if month else None
+    with con.progress("正在读取工作簿…") as step:
+        books, tables, _problems = read_inputs(workbooks, pack, step)
+        target = month_of_books(books, given)
+        with open_store_for(db, rules=pack) as store:
+            result = import_month(store, target, books, tables, pack, step)
+            shown = store.shown
+    if fmt == Fmt.json:
+        con.data(to_json_text({"历史库": shown, **result.as_dict()}))
+    else:
+        _print(con, result, shown)
+    raise typer.Exit(EXIT_FINDINGS if result.skipped else EXIT_OK)
+
+
+def _print(con, result, shown: str) -> None:
+    parts = "，".join(f"{k} {n} 行" for k, n in result.counts.items())
+    con.print(f"已导入 {result.month} 到 {shown}：{parts}")
+    if result.replaced:
+        con.print(f"替换了该月原有的：{'、'.join(result.replaced)}" + ("（文件内容与上次相同）" if result.unchanged else ""))
+    if result.kept:
+        con.print(f"该月保留原有的：{'、'.join(result.kept)}")
+    if result.ignored_kinds:
+        con.print(f"未保存到历史库的表：{'、'.join(result.ignored_kinds)}")
+    for k in result.skipped[:20]:
+        con.warn(f"{k.file} / {k.sheet} 第 {k.row} 行：{k.reason}")
+    if len(result.skipped) > 20:
+        con.warn(f"……共 {len(result.skipped)} 行未保存")
