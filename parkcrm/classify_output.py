@@ -59,8 +59,8 @@ def input_columns(table: Table, rules: RulePack) -> pd.DataFrame:
             out[name] = df[name]
         elif is_money and name in df.columns:
             # back to each sheet's own unit, so the number reads as the clerk typed it
-            per = pd.Series([FEN_PER[_unit_of(table, name, col, rules, key)] for key in zip(df["_file"], df["_sheet"])],
-                            index=df.index, dtype="float64")
+            per_sheet = {f"{f}\0{sh}": FEN_PER[_unit_of(table, name, col, rules, (f, sh))] for f, sh in table.sheets}
+            per = (df["_file"].astype(str) + "\0" + df["_sheet"].astype(str)).map(per_sheet).astype("float64")
             value = df[name].astype("Float64") / per
             out[name] = value.astype("object").where(df[name].notna(), raw[name])
         elif col is not None and col.type in ("日期", "时间") and name in df.columns:
@@ -99,7 +99,8 @@ def build(books: list[Workbook], tables: dict[str, Table], problems: list[Proble
         cards = assign_cards(contacts.df, customers.df, classified["客户等级"], rules)
         if "联系电话" in contacts.df:
             cards.insert(6, "联系电话", mask_series(contacts.raw["联系电话"]) if mask else contacts.raw["联系电话"])
-        cards["来源工作表"] = contacts.df["_sheet"]
+        if len(contacts.sheets) > 1:
+            cards["来源工作表"] = contacts.df["_sheet"]
         cards["来源行号"] = contacts.df["_row"]
     else:
         cards = pd.DataFrame(columns=CARD_COLUMNS)

@@ -12,6 +12,8 @@ from decimal import Decimal, InvalidOperation
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 Failures = dict  # index label -> (code, reason)
 
@@ -29,10 +31,37 @@ _DATE_COMPACT = re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$")
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 
+def to_arrow(series: pd.Series) -> pa.Array:
+    """Text column as a pyarrow string array (zero-copy when pandas already holds arrow)."""
+    return pa.array(series.astype("object") if series.dtype != object and not _is_arrow(series) else series,
+                    from_pandas=True, type=pa.large_string())
+
+
+def _is_arrow(series: pd.Series) -> bool:
+    return "pyarrow" in str(getattr(series.dtype, "storage", "")) or isinstance(series.dtype, pd.ArrowDtype)
+
+
+def from_arrow(array: pa.Array, index: pd.Index) -> pd.Series:
+    """Back to a pandas "string" Series (missing = NA) on the given index."""
+    values = array.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow") if pa.types.is_large_string(t) or pa.types.is_string(t) else None)
+    return pd.Series(values, index=index).astype("string")
+
+
+def normalise_arrow(array: pa.Array) -> pa.Array:
+    """NFKC (full-width digits and punctuation to ASCII), trimmed, '' -> null (pyarrow, vectorised)."""
+    text = pc.utf8_trim_whitespace(pc.utf8_normalize(array, "NFKC"))
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
+
+
 def normalise(series: pd.Series) -> pd.Series:
     """NFKC (full-width digits and punctuation to ASCII) and trimmed; '' becomes NA."""
-    s = series.astype("string").str.normalize("NFKC").str.strip()
-    return s.mask(s == "")
+    return from_arrow(normalise_arrow(to_arrow(series)), series.index)
+
+
+def _keys(series: pd.Series) -> pd.Series:
+    """Vocabulary lookup keys: NFKC, no whitespace, casefolded (as parkcrm.text.norm_key)."""
+    text = pc.replace_substring_regex(normalise_arrow(to_arrow(series)), r"\s+", "")
+    return from_arrow(pc.utf8_lower(text), series.index)
 
 
 def parse_money(series: pd.Series, fen_per_unit: int) -> tuple[pd.Series, Failures]:
@@ -98,6 +127,13 @@ def parse_dates(series: pd.Series, with_time: bool = False) -> tuple[pd.Series, 
         stamps = EXCEL_EPOCH + pd.to_timedelta(days.round(6), unit="D")
         result[serial] = stamps.dt.round("s") if with_time else stamps.dt.floor("D")
     rest = present & ~serial
+    if rest.any():  # fast path: ISO text as fastexcel renders date cells
+        iso = pd.to_datetime(text[rest], format="ISO8601", errors="coerce")
+        hit = iso.notna()
+        if hit.any():
+            stamps = iso[hit] if with_time else iso[hit].dt.floor("D")
+            result[stamps.index] = stamps.astype("datetime64[ns]")
+            rest = rest & ~rest.index.isin(stamps.index)
     failures: Failures = {}
     if rest.any():
         sub = text[rest]
@@ -128,8 +164,7 @@ def parse_dates(series: pd.Series, with_time: bool = False) -> tuple[pd.Series, 
 def parse_flags(series: pd.Series, vocab: dict[str, str]) -> tuple[pd.Series, Failures]:
     """Yes/no forms (是/否, √/×, Y/N…) -> boolean (NA when blank)."""
     text = normalise(series)
-    keys = text.str.replace(r"\s+", "", regex=True).str.casefold()
-    mapped = keys.map(lambda k: vocab.get(k) if isinstance(k, str) else None)
+    mapped = _keys(series).map(vocab)
     out = pd.Series(pd.NA, index=series.index, dtype="boolean")
     out[mapped == "是"] = True
     out[mapped == "否"] = False
@@ -140,16 +175,15 @@ def parse_flags(series: pd.Series, vocab: dict[str, str]) -> tuple[pd.Series, Fa
 
 def map_vocab(series: pd.Series, vocab: dict[str, str]) -> pd.Series:
     """Map known variants to the canonical value; unknown values stay as written (trimmed)."""
-    text = series.astype("string").str.strip()
-    keys = text.str.normalize("NFKC").str.replace(r"\s+", "", regex=True).str.casefold()
-    mapped = keys.map(lambda k: vocab.get(k) if isinstance(k, str) else None).astype("string")
+    text = from_arrow(pc.utf8_trim_whitespace(to_arrow(series)), series.index)
+    mapped = _keys(series).map(vocab).astype("string")
     return mapped.fillna(text).mask(text.isna() | (text == ""))
 
 
 def normalise_code(series: pd.Series) -> pd.Series:
     """IDs, phones and codes: NFKC, inner spaces removed, kept as text."""
-    text = normalise(series)
-    return text.str.replace(r"\s+", "", regex=True)
+    text = pc.replace_substring_regex(normalise_arrow(to_arrow(series)), r"\s+", "")
+    return from_arrow(text, series.index)
 
 
 def normalise_tier(series: pd.Series) -> pd.Series:

@@ -220,7 +220,9 @@ def _xlsx_numeric_cells(path: Path, sheet_name: str, abs_cols: set[int]) -> dict
             return {}
         data = zf.read(member)
     out: dict[int, dict[int, float]] = {}
-    for m in _CELL_RE.finditer(data):
+    # a pattern anchored on the wanted column letters lets the regex engine skip the rest fast
+    cell_re = re.compile(_CELL_RE.pattern.replace(rb"([A-Z]{1,3})", b"(" + b"|".join(letters) + b")", 1))
+    for m in cell_re.finditer(data):
         col = letters.get(m.group(1))
         if col is None:
             continue

@@ -288,7 +288,8 @@ def _read_sheet(fname: str, grid: Grid, matchers: list[KindMatcher], rules: Rule
     raw.index = pd.RangeIndex(len(raw))
     excel_rows = pd.Series(range(grid.first_row + start, grid.first_row + start + len(raw)), index=raw.index)
 
-    stripped = raw.apply(lambda s: s.astype("string").str.strip())
+    stripped = pd.DataFrame({n: coerce.from_arrow(pc.utf8_trim_whitespace(coerce.to_arrow(raw[n])), raw.index)
+                             for n in raw.columns}, index=raw.index)
     blank = stripped.isna() | (stripped == "")
     is_blank = blank.all(axis=1)
     err_rows = {r for (r, _c) in grid.errors}
@@ -344,7 +345,9 @@ def _type_columns(raw: pd.DataFrame, excel_rows: pd.Series, spec, chosen, grid: 
                             "未在 Excel 中保存过），按缺失处理；请在 Excel 中打开并保存一次，或填入数值")
                 add(label_of_row[r], name, "formula-error", text, err)
 
-    id_cols = [name for name in chosen if name in spec.columns and spec.columns[name].type == "证件号"]
+    # only a column holding long digit strings can hold IDs Excel stored as numbers
+    id_cols = [name for name in chosen if name in spec.columns and spec.columns[name].type == "证件号"
+               and raw[name].astype("string").str.fullmatch(r"[0-9]{15,}").fillna(False).any()]
     if id_cols and grid.numeric_probe:
         numeric = grid.numeric_probe([chosen[n][0] for n in id_cols])
         label_of_row = {int(r): i for i, r in enumerate(row_of)}
