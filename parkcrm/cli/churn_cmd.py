@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from parkcrm.cli import EXIT_FINDINGS, EXIT_OK, app
-from parkcrm.cli.history_opts import DbOpt, MonthOpt, OutOpt, open_store_for, read_inputs, to_json_text, write_book
+from parkcrm.cli.history_opts import DbOpt, MonthOpt, OutOpt, open_store_for, read_inputs, say, to_json_text, write_book
 from parkcrm.cli.options import Fmt, FormatOpt, QuietOpt, RulesOpt
 
 EPILOG = (
@@ -53,15 +53,15 @@ def churn_command(
     if fmt == Fmt.json:
         con.data(to_json_text(result.as_dict()))
     else:
-        con.print(f"流失预警 {result.month}（{result.source}）：预警 {len(result.warnings)} 户；"
+        say(con, f"流失预警 {result.month}（{result.source}）：预警 {len(result.warnings)} 户；"
                   f"按费用判断 {result.evaluated} 户，费用数据不足 {result.not_evaluated} 户")
         for note in result.notes:
             con.warn(note)
         for w in result.warnings.head(50).itertuples(index=False):
-            con.print(f"[{w.客户等级 or '未知等级'}] {w.客户编号} {w.客户名称 or ''}（客户经理 {w.客户经理 or '未填'}，"
-                      f"{w.片区 or '未填片区'}）{w.预警类型}：{w.预警原因}", markup=False)
+            say(con, f"[{w.客户等级 or '未知等级'}] {w.客户编号} {w.客户名称 or ''}（客户经理 {w.客户经理 or '未填'}，"
+                      f"{w.片区 or '未填片区'}）{w.预警类型}：{w.预警原因}")
         if len(result.warnings) > 50:
-            con.print(f"……共 {len(result.warnings)} 户，全部见 --out 工作簿或 --format json")
+            say(con, f"……共 {len(result.warnings)} 户，全部见 --out 工作簿或 --format json")
     if out:
         write_book(con, out, {"流失预警": result.warnings,
                               "说明": _about(result)})

@@ -37,21 +37,35 @@ def read_inputs(paths: list[Path], rules, step):
     return books, tables, problems
 
 
+def say(con, text: str) -> None:
+    """A line of the human summary (stdout), unless --quiet."""
+    if not con.quiet:
+        con.print(text, markup=False)
+
+
 def show_frame(con, df: pd.DataFrame, title: str, limit: int = 30) -> None:
-    """A DataFrame as a terminal table (first `limit` rows)."""
+    """A DataFrame as a table on a terminal, as plain tab-separated lines otherwise (first `limit` rows)."""
     from rich.table import Table
 
     if con.quiet:
         return
     if df.empty:
-        con.print(f"{title}：无")
+        say(con, f"{title}：无")
         return
-    t = Table(title=f"{title}（{len(df)} 行）" if len(df) > limit else title)
-    for c in df.columns:
-        t.add_column(str(c), overflow="fold")
-    for row in df.head(limit).itertuples(index=False):
-        t.add_row(*("" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in row))
-    con.print(t)
+    cells = [["" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in row]
+             for row in df.head(limit).itertuples(index=False)]
+    if con.tty:
+        t = Table(title=f"{title}（{len(df)} 行）" if len(df) > limit else title)
+        for c in df.columns:
+            t.add_column(str(c), overflow="fold")
+        for row in cells:
+            t.add_row(*row)
+        con.print(t)
+    else:
+        say(con, f"{title}（{len(df)} 行）")
+        say(con, "\t".join(map(str, df.columns)))
+        for row in cells:
+            say(con, "\t".join(row))
     if len(df) > limit:
         con.print(f"……其余 {len(df) - limit} 行见 --out 工作簿或 --format json")
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from parkcrm.cli import EXIT_FINDINGS, EXIT_OK, app
-from parkcrm.cli.history_opts import DbOpt, MonthOpt, open_store_for, read_inputs, to_json_text
+from parkcrm.cli.history_opts import DbOpt, MonthOpt, open_store_for, read_inputs, say, to_json_text
 from parkcrm.cli.options import Fmt, FormatOpt, QuietOpt, RulesOpt
 
 EPILOG = (
@@ -57,13 +57,13 @@ def import_command(
 
 def _print(con, result, shown: str) -> None:
     parts = "，".join(f"{k} {n} 行" for k, n in result.counts.items())
-    con.print(f"已导入 {result.month} 到 {shown}：{parts}")
+    say(con, f"已导入 {result.month} 到 {shown}：{parts}")
     if result.replaced:
-        con.print(f"替换了该月原有的：{'、'.join(result.replaced)}" + ("（文件内容与上次相同）" if result.unchanged else ""))
+        say(con, f"替换了该月原有的：{'、'.join(result.replaced)}" + ("（文件内容与上次相同）" if result.unchanged else ""))
     if result.kept:
-        con.print(f"该月保留原有的：{'、'.join(result.kept)}")
+        say(con, f"该月保留原有的：{'、'.join(result.kept)}")
     if result.ignored_kinds:
-        con.print(f"未保存到历史库的表：{'、'.join(result.ignored_kinds)}")
+        say(con, f"未保存到历史库的表：{'、'.join(result.ignored_kinds)}")
     for k in result.skipped[:20]:
         con.warn(f"{k.file} / {k.sheet} 第 {k.row} 行：{k.reason}")
     if len(result.skipped) > 20:

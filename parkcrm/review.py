@@ -1,0 +1,137 @@
+"""The annual tier review (domain §1): official tiers fixed in the first month of each year.
+
+Each customer's official tier for year Y comes from its spend over the twelve months of
+Y-1 (the sum of the stored monthly fees). Every difference from the current official
+tier (the previous review's, else 核定等级 in the customer workbook) is listed; upstream
+A tiers are kept. The new official tiers are recorded in the store (a repeated review
+of the same year replaces the earlier one).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy import delete, insert, select
+
+from parkcrm.classify import tier_of_fen
+from parkcrm.customer_info import tier_sort_key
+from parkcrm.months import Month
+from parkcrm.rules import RulePack
+from parkcrm.rules.history import history_rules
+from parkcrm.spend import monthly_series
+from parkcrm.store import Store, StoreError
+from parkcrm.store import read
+from parkcrm.store import schema as s
+
+COLUMNS = ["客户编号", "客户名称", "片区", "客户经理", "上年费用(万元)", "依据", "现核定等级", "新核定等级", "变化"]
+CHANGED = ("升级", "降级", "新核定")
+
+
+@dataclass
+class ReviewResult:
+    year: int
+    basis_month: Month  # the snapshot that lists the customers reviewed
+    rows: pd.DataFrame  # COLUMNS, every customer reviewed
+    missing_months: list[Month] = field(default_factory=list)  # months of last year without any fee data
+    recorded: bool = False
+
+    @property
+    def changes(self) -> pd.DataFrame:
+        return self.rows[self.rows["变化"].isin(CHANGED)].reset_index(drop=True)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {str(k): int(v) for k, v in self.rows["变化"].value_counts().items()}
+
+
+def official_tiers(store: Store, year: int) -> pd.Series:
+    """customer_id -> official tier recorded by the review of `year` (empty when there was none)."""
+    with store.read() as conn:
+        rows = conn.execute(select(s.official_tiers.c.customer_id, s.official_tiers.c.tier)
+                            .where(s.official_tiers.c.year == year)).all()
+    return pd.Series({r.customer_id: r.tier for r in rows}, dtype="string")
+
+
+def review(store: Store, year: int, rules: RulePack, record: bool = True) -> ReviewResult:
+    prev = year - 1
+    months = [Month(prev, m) for m in range(1, 13)]
+    stored = [m for m in read.stored_months(store) if m <= Month(year, 1)]
+    if not any(m.year == prev for m in stored):
+        raise StoreError(f"历史库中没有 {prev} 年的月度数据，无法核定 {year} 年的等级；请先导入 {prev} 年各月的客户资料")
+    basis = stored[-1]
+    info = read.customers(store, basis)
+    gone = history_rules(rules).changes.gone_status
+    info = info[~info["status"].isin(gone).fillna(False).to_numpy()]
+    series = monthly_series(read.fee_snapshots(store, {prev}, Month(prev, 12)), months)
+    missing = [m for m in months if series[str(m)].isna().all()]
+    annual = _annual_fallback(store, prev, stored)
+    current = official_tiers(store, prev)
+    rows = _rows(info, series, annual, current, rules)
+    result = ReviewResult(year, basis, rows, missing)
+    if record:
+        _record(store, year, rows)
+        result.recorded = True
+    return result
+
+
+def _annual_fallback(store: Store, prev: int, stored: list[Month]) -> pd.Series:
+    """The annual spend (年度通信费用) of the last snapshot of the previous year, per customer."""
+    last = max(m for m in stored if m.year == prev)
+    return read.customers(store, last, ["customer_id", "spend_fen"])["spend_fen"]
+
+
+def _rows(info: pd.DataFrame, series: pd.DataFrame, annual: pd.Series, current: pd.Series,
+          rules: RulePack) -> pd.DataFrame:
+    ids = info.index
+    fees = series.reindex(ids)
+    have = fees.notna().sum(axis=1)
+    spend = fees.sum(axis=1, min_count=1).astype("Int64")
+    basis = pd.Series("1-12月费用合计", index=ids, dtype="string")
+    partial = (have > 0) & (have < 12)
+    missing_list = fees.isna().apply(lambda r: "、".join(f"{i + 1}月" for i, v in enumerate(r) if v), axis=1)
+    basis = basis.mask(partial, have.astype(str) + "个月费用合计（缺 " + missing_list + "）")
+    fallback = spend.isna() & annual.reindex(ids).notna()
+    spend = spend.mask(fallback, annual.reindex(ids).astype("Int64"))
+    basis = basis.mask(fallback, "年度通信费用（上年最后一期客户资料）")
+    basis = basis.mask(spend.isna(), "无费用数据")
+    now_tier = current.reindex(ids).fillna(info["official_tier"]).astype("string")
+    new_tier = tier_of_fen(spend, rules)
+    assigned = now_tier.isin(rules.tiers.assigned_tiers).fillna(False).astype(bool)
+    new_tier = new_tier.mask(assigned, now_tier)
+    rank = rules.tier_rank
+    r_now = now_tier.map(lambda t: rank.get(t) if isinstance(t, str) else None)
+    r_new = new_tier.map(lambda t: rank.get(t) if isinstance(t, str) else None)
+    change = pd.Series("不变", index=ids, dtype="string")
+    change = change.mask(r_now.isna(), "新核定")
+    change = change.mask(r_now.notna() & r_new.notna() & (r_new < r_now), "升级")
+    change = change.mask(r_now.notna() & r_new.notna() & (r_new > r_now), "降级")
+    change = change.mask(assigned, "核定保持")
+    change = change.mask(new_tier.isna(), "待核实")
+    out = pd.DataFrame({"客户编号": ids.astype(str), "客户名称": info["name"].to_numpy(), "片区": info["zone"].to_numpy(),
+                        "客户经理": info["manager"].to_numpy(), "上年费用(万元)": (spend.astype("Float64") / 1_000_000).round(6).to_numpy(),
+                        "依据": basis.to_numpy(), "现核定等级": now_tier.to_numpy(), "新核定等级": new_tier.to_numpy(),
+                        "变化": change.to_numpy()})
+    order = {"升级": 0, "降级": 1, "新核定": 2, "待核实": 3, "核定保持": 4, "不变": 5}
+    out["_k"] = out["变化"].map(order)
+    out["_r"] = tier_sort_key(out["新核定等级"], rules).to_numpy()
+    return out.sort_values(["_k", "_r", "客户编号"], kind="stable").drop(columns=["_k", "_r"]).reset_index(drop=True)
+
+
+def _record(store: Store, year: int, rows: pd.DataFrame) -> None:
+    now = dt.datetime.now().replace(microsecond=0)
+    keep = rows[rows["新核定等级"].notna()]
+    spend = keep["上年费用(万元)"].astype("Float64")
+    records = [{"year": year, "customer_id": cid, "tier": tier, "previous_tier": None if pd.isna(prev) else prev,
+                "spend_fen": None if pd.isna(w) else int(round(float(w) * 1_000_000)), "basis": basis,
+                "reviewed_at": now}
+               for cid, tier, prev, w, basis in zip(keep["客户编号"], keep["新核定等级"], keep["现核定等级"], spend,
+                                                   keep["依据"])]
+    with store.write() as conn:
+        conn.execute(delete(s.official_tiers).where(s.official_tiers.c.year == year))
+        if records:
+            conn.execute(insert(s.official_tiers), records)
+        conn.execute(delete(s.reviews).where(s.reviews.c.year == year))
+        conn.execute(insert(s.reviews), [{"year": year, "reviewed_at": now, "customers": len(rows),
+                                          "changes": int(rows["变化"].isin(CHANGED).sum())}])
