@@ -12,7 +12,7 @@ from parkcrm.reports.period import ReportPeriod
 from parkcrm.reports.sources import ReportInputs
 from parkcrm.rules import RulePack
 
-TITLES = {"weekly": "园区周报", "monthly": "园区月报"}
+TITLES = {"weekly": "周报", "monthly": "月报"}
 
 
 def _duty(rules: RulePack, kind: str) -> tuple[str, str]:

@@ -1,0 +1,230 @@
+"""Charts as inline SVG drawn by code: text stays text, so Chinese renders with whatever CJK
+font the reader's browser has (no matplotlib, no font files, no network).
+
+Each function takes plain lists and returns an SVG string; draw(chart) picks by kind.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from markupsafe import Markup
+
+from parkcrm.reports.model import Chart
+
+FONT = ("'Noto Sans CJK SC','Source Han Sans SC','Microsoft YaHei','PingFang SC','WenQuanYi Micro Hei',"
+        "'SimHei',sans-serif")
+PALETTE = ["#2F6EBA", "#F28E2B", "#59A14F", "#E15759", "#76B7B2", "#EDC948", "#B07AA1", "#FF9DA7", "#9C755F"]
+UP, DOWN, SAME = "#59A14F", "#E15759", "#A9B8CC"
+WIDTH = 680
+
+
+def fmt_value(v: float | None, fmt: str = "int") -> str:
+    if v is None:
+        return "—"
+    if fmt == "pct":
+        return f"{v * 100:.1f}%"
+    if fmt == "wan":
+        return f"{v:,.2f}"
+    if float(v).is_integer():
+        return f"{int(v):,}"
+    return f"{v:,.2f}"
+
+
+def _t(x: float, y: float, text: str, size: int = 12, anchor: str = "start", weight: str = "normal",
+       fill: str = "#333", baseline: str = "central") -> str:
+    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" font-weight="{weight}" '
+            f'fill="{fill}" dominant-baseline="{baseline}">{escape(str(text))}</text>')
+
+
+def _svg(width: float, height: float, title: str, body: list[str], kind: str) -> Markup:
+    head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{kind}" role="img" '
+            f'viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" height="{height:.0f}" '
+            f'font-family="{FONT}" aria-label="{escape(title)}"><title>{escape(title)}</title>')
+    caption = _t(width / 2, 16, title, 14, "middle", "bold")
+    return Markup(head + caption + "".join(body) + "</svg>")
+
+
+def _nice_max(v: float) -> float:
+    if v <= 0:
+        return 1.0
+    import math
+
+    exp = 10 ** math.floor(math.log10(v))
+    for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if m * exp >= v:
+            return m * exp
+    return 10 * exp
+
+
+def bar(categories: list[str], values: list[float], title: str, unit: str = "", fmt: str = "int",
+        color: str = PALETTE[0]) -> Markup:
+    """Vertical bars with the value above each bar."""
+    n = max(len(categories), 1)
+    left, right, top, bottom = 56, 16, 40, 44
+    height = 280
+    pw, ph = WIDTH - left - right, height - top - bottom
+    vmax = _nice_max(max([v for v in values if v is not None] + [0]))
+    body = []
+    for k in range(5):
+        y = top + ph - ph * k / 4
+        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + pw}" y2="{y:.1f}" stroke="#e3e3e3"/>')
+        body.append(_t(left - 6, y, fmt_value(vmax * k / 4, fmt), 11, "end", fill="#666"))
+    step = pw / n
+    bw = min(step * 0.6, 70)
+    for i, (c, v) in enumerate(zip(categories, values)):
+        h = ph * (v or 0) / vmax
+        x = left + step * i + (step - bw) / 2
+        body.append(f'<rect x="{x:.1f}" y="{top + ph - h:.1f}" width="{bw:.1f}" height="{max(h, 0):.1f}" fill="{color}" rx="2">'
+                    f'<title>{escape(f"{c}：{fmt_value(v, fmt)}{unit}")}</title></rect>')
+        body.append(_t(x + bw / 2, top + ph - h - 9, fmt_value(v, fmt), 11, "middle"))
+        body.append(_t(x + bw / 2, top + ph + 16, c, 12, "middle"))
+    body.append(f'<line x1="{left}" y1="{top + ph}" x2="{left + pw}" y2="{top + ph}" stroke="#999"/>')
+    if unit:
+        body.append(_t(left - 6, top - 14, f"单位：{unit}", 11, "start", fill="#666"))
+    return _svg(WIDTH, height, title, body, "bar")
+
+
+def hbar(categories: list[str], values: list[float], title: str, unit: str = "", fmt: str = "int",
+         color: str = PALETTE[0]) -> Markup:
+    """Horizontal bars: long Chinese labels (zones, managers) stay readable."""
+    row = 28
+    left, right, top = 150, 90, 40
+    height = top + row * max(len(categories), 1) + 16
+    pw = WIDTH - left - right
+    vmax = max([v for v in values if v is not None] + [0]) or 1
+    body = []
+    for i, (c, v) in enumerate(zip(categories, values)):
+        y = top + row * i
+        w = pw * max(v or 0, 0) / vmax
+        body.append(_t(left - 8, y + row / 2, _short(c, 10), 12, "end"))
+        body.append(f'<rect x="{left}" y="{y + 5:.1f}" width="{w:.1f}" height="{row - 10}" fill="{color}" rx="2">'
+                    f'<title>{escape(f"{c}：{fmt_value(v, fmt)}{unit}")}</title></rect>')
+        body.append(_t(left + w + 6, y + row / 2, fmt_value(v, fmt) + ("" if fmt == "pct" else f" {unit}"), 11))
+    body.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - 16}" stroke="#999"/>')
+    return _svg(WIDTH, height, title, body, "hbar")
+
+
+def grouped(categories: list[str], series: list[tuple[str, list[float]]], title: str, unit: str = "",
+            fmt: str = "int") -> Markup:
+    """Horizontal grouped bars, one colour per series, with a legend."""
+    k = max(len(series), 1)
+    bar_h, gap = 11, 10
+    group = bar_h * k + gap
+    left, right, top = 150, 80, 62
+    height = top + group * max(len(categories), 1) + 10
+    pw = WIDTH - left - right
+    vmax = max([v for _n, vals in series for v in vals if v is not None] + [0]) or 1
+    body = []
+    lx = left
+    for j, (name, _vals) in enumerate(series):
+        body.append(f'<rect x="{lx}" y="32" width="12" height="12" fill="{PALETTE[j % len(PALETTE)]}"/>')
+        body.append(_t(lx + 16, 38, name, 12))
+        lx += 24 + 14 * len(name) + 20
+    for i, c in enumerate(categories):
+        y0 = top + group * i
+        body.append(_t(left - 8, y0 + bar_h * k / 2, _short(c, 10), 12, "end"))
+        for j, (name, vals) in enumerate(series):
+            v = vals[i] if i < len(vals) else None
+            w = pw * max(v or 0, 0) / vmax
+            y = y0 + bar_h * j
+            body.append(f'<rect x="{left}" y="{y:.1f}" width="{w:.1f}" height="{bar_h - 1}" fill="{PALETTE[j % len(PALETTE)]}">'
+                        f'<title>{escape(f"{c} {name}：{fmt_value(v, fmt)}{unit}")}</title></rect>')
+            body.append(_t(left + w + 4, y + bar_h / 2, fmt_value(v, fmt), 10, fill="#555"))
+    body.append(f'<line x1="{left}" y1="{top - 4}" x2="{left}" y2="{height - 8}" stroke="#999"/>')
+    return _svg(WIDTH, height, title, body, "grouped")
+
+
+def funnel(stages: list[str], counts: list[float], amounts: list[float] | None, title: str, unit: str = "个") -> Markup:
+    """Centred bars, width by count, each labelled with count and amount (万元)."""
+    row = 40
+    top = 36
+    height = top + row * max(len(stages), 1) + 8
+    centre, maxw = WIDTH / 2, WIDTH - 260
+    cmax = max(counts + [0]) or 1
+    body = []
+    for i, st in enumerate(stages):
+        c = counts[i] or 0
+        w = max(maxw * c / cmax, 4)
+        y = top + row * i
+        color = PALETTE[i % len(PALETTE)]
+        body.append(f'<rect x="{centre - w / 2:.1f}" y="{y + 4}" width="{w:.1f}" height="{row - 8}" fill="{color}" rx="3">'
+                    f'<title>{escape(f"{st}：{fmt_value(c)}{unit}")}</title></rect>')
+        body.append(_t(centre - maxw / 2 - 10, y + row / 2, st, 13, "end", "bold"))
+        label = f"{fmt_value(c)} {unit}" + (f" · {fmt_value(amounts[i], 'wan')} 万元" if amounts else "")
+        body.append(_t(centre + maxw / 2 + 10, y + row / 2, label, 12))
+    return _svg(WIDTH, height, title, body, "funnel")
+
+
+def flow(tiers: list[str], matrix: list[list[int]], title: str, unit: str = "户") -> Markup:
+    """Tier flow: last month's tiers on the left, this month's on the right, bands by count.
+
+    Green bands move up a tier, red ones down, grey ones stay.
+    """
+    n = len(tiers)
+    height = 340
+    top, bottom, gap = 40, 14, 8
+    node_w, left_x, right_x = 16, 130, WIDTH - 146
+    out_tot = [sum(r) for r in matrix]
+    in_tot = [sum(matrix[i][j] for i in range(n)) for j in range(n)]
+    total = sum(out_tot) or 1
+    scale = (height - top - bottom - gap * (n - 1)) / total
+    body = []
+
+    def positions(tot: list[int]) -> list[float]:
+        pos, y = [], top
+        for t in tot:
+            pos.append(y)
+            y += t * scale + gap
+        return pos
+
+    ly, ry = positions(out_tot), positions(in_tot)
+    l_off, r_off = list(ly), list(ry)
+    for i in range(n):
+        for j in range(n):
+            c = matrix[i][j]
+            if not c:
+                continue
+            h = c * scale
+            y1, y2 = l_off[i], r_off[j]
+            l_off[i] += h
+            r_off[j] += h
+            x1, x2 = left_x + node_w, right_x
+            mx = (x1 + x2) / 2
+            color = SAME if i == j else (UP if j < i else DOWN)
+            d = (f"M{x1:.1f},{y1:.1f} C{mx:.1f},{y1:.1f} {mx:.1f},{y2:.1f} {x2:.1f},{y2:.1f} "
+                 f"L{x2:.1f},{y2 + h:.1f} C{mx:.1f},{y2 + h:.1f} {mx:.1f},{y1 + h:.1f} {x1:.1f},{y1 + h:.1f} Z")
+            body.append(f'<path d="{d}" fill="{color}" fill-opacity="{0.45 if i == j else 0.8}">'
+                        f'<title>{escape(f"{tiers[i]} → {tiers[j]}：{c} {unit}")}</title></path>')
+            if i != j:
+                body.append(_t(mx, (y1 + y2) / 2 + h / 2, f"{tiers[i]}→{tiers[j]} {c}", 10, "middle", fill="#222"))
+    for i, t in enumerate(tiers):
+        if out_tot[i]:
+            body.append(f'<rect x="{left_x}" y="{ly[i]:.1f}" width="{node_w}" height="{out_tot[i] * scale:.1f}" fill="{PALETTE[0]}"/>')
+            body.append(_t(left_x - 8, ly[i] + out_tot[i] * scale / 2, f"{t}  {out_tot[i]}", 12, "end"))
+        if in_tot[i]:
+            body.append(f'<rect x="{right_x}" y="{ry[i]:.1f}" width="{node_w}" height="{in_tot[i] * scale:.1f}" fill="{PALETTE[1]}"/>')
+            body.append(_t(right_x + node_w + 8, ry[i] + in_tot[i] * scale / 2, f"{t}  {in_tot[i]}", 12))
+    body.append(_t(left_x + node_w / 2, height - 4, "上月", 11, "middle", fill="#666", baseline="auto"))
+    body.append(_t(right_x + node_w / 2, height - 4, "本月", 11, "middle", fill="#666", baseline="auto"))
+    return _svg(WIDTH, height, title, body, "flow")
+
+
+def _short(text: str, n: int) -> str:
+    text = str(text)
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def draw(chart: Chart) -> Markup:
+    if chart.kind == "bar":
+        return bar(chart.categories, chart.series[0].values, chart.title, chart.unit, chart.fmt)
+    if chart.kind == "hbar":
+        return hbar(chart.categories, chart.series[0].values, chart.title, chart.unit, chart.fmt)
+    if chart.kind == "grouped":
+        return grouped(chart.categories, [(s.name, s.values) for s in chart.series], chart.title, chart.unit, chart.fmt)
+    if chart.kind == "funnel":
+        amounts = chart.series[1].values if len(chart.series) > 1 else None
+        return funnel(chart.categories, chart.series[0].values, amounts, chart.title, chart.unit)
+    if chart.kind == "flow":
+        return flow(chart.categories, chart.matrix, chart.title, chart.unit)
+    raise ValueError(f"unknown chart kind {chart.kind}")

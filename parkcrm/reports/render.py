@@ -1,0 +1,218 @@
+"""Render a Report as HTML or Markdown through Jinja2 templates, or as JSON.
+
+Templates come from the package's templates/ folder; a user's --templates DIR overrides
+them file by file (a ChoiceLoader looks there first). HTML templates (*.html.j2) are
+autoescaped; Markdown templates escape every cell with the `md` filter. StrictUndefined
+makes a misspelt variable an error instead of an empty string.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from html import escape as html_escape
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from parkcrm.errors import ParkcrmError
+from parkcrm.reports import charts
+from parkcrm.reports.model import Report
+
+AUTOESCAPE_EXTENSIONS = ("html", "htm", "xml", "html.j2", "htm.j2", "xml.j2", "svg.j2")
+
+
+class TemplateError(ParkcrmError):
+    """A report template is missing, has a syntax error or uses an unknown variable."""
+
+
+def templates_dir() -> Path:
+    """The templates shipped with the package (wheel) or beside it (source checkout)."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "_data" / "templates", here.parent / "templates"):
+        if (candidate / "base.html.j2").is_file():
+            return candidate
+    raise TemplateError(f"找不到内置报表模板（在 {here} 附近），安装可能不完整")
+
+
+def environment(user_dir: Path | str | None = None) -> Environment:
+    loaders = []
+    if user_dir is not None:
+        user_dir = Path(user_dir)
+        if not user_dir.is_dir():
+            raise TemplateError(f"--templates 指定的模板文件夹不存在：{user_dir}")
+        loaders.append(FileSystemLoader(str(user_dir), encoding="utf-8"))
+    loaders.append(FileSystemLoader(str(templates_dir()), encoding="utf-8"))
+    env = Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=select_autoescape(enabled_extensions=AUTOESCAPE_EXTENSIONS, disabled_extensions=("md.j2", "txt.j2"),
+                                     default_for_string=True, default=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update({"cell": cell, "md": md_escape, "mdcell": md_cell, "num": num, "pct": pct,
+                        "paras": paras, "svg": svg, "mdtext": md_text})
+    return env
+
+
+# ---- filters ------------------------------------------------------------------------------
+
+def num(v: Any, digits: int = 0) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    if isinstance(v, (int, float)):
+        return f"{v:,.{digits}f}"
+    return str(v)
+
+
+def pct(v: Any) -> str:
+    if v is None or not isinstance(v, (int, float)):
+        return "—" if v is None else str(v)
+    return f"{v * 100:.1f}%"
+
+
+def cell(v: Any, fmt: str = "text") -> str:
+    """One table cell as text (the template escapes it)."""
+    if v is None:
+        return ""
+    if fmt == "pct":
+        return pct(v)
+    if fmt == "wan":
+        return num(v, 2) if isinstance(v, (int, float)) else str(v)
+    if fmt == "int":
+        return num(v, 0) if isinstance(v, (int, float)) else str(v)
+    if isinstance(v, dt.datetime):
+        return v.strftime("%Y-%m-%d %H:%M") if fmt != "date" else v.strftime("%Y-%m-%d")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    if isinstance(v, float):
+        return num(v, 2)
+    return str(v)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
+
+
+def md_escape(text: Any) -> str:
+    """Text safe inside Markdown (and a table cell): | ` \\ * _ [ ] # escaped, < and > as entities,
+    line breaks as spaces."""
+    if text is None:
+        return ""
+    s = str(text)
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    s = _MD_SPECIAL.sub(r"\\\1", s)
+    return re.sub(r"\s*[\r\n]+\s*", " ", s)
+
+
+def md_cell(v: Any, fmt: str = "text") -> str:
+    return md_escape(cell(v, fmt))
+
+
+def md_text(text: Any) -> str:
+    """The manager's own Markdown (work summary …): kept as Markdown, but raw HTML neutralised."""
+    if not text:
+        return ""
+    return str(text).replace("<", "&lt;").replace(">", "&gt;")
+
+
+def paras(text: Any) -> Markup:
+    """The manager's text as HTML: escaped; lines starting with - or * become a list."""
+    if not text:
+        return Markup("")
+    out, items = [], []
+
+    def flush():
+        if items:
+            out.append("<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
+            items.clear()
+
+    for line in str(text).splitlines():
+        stripped = line.strip()
+        m = re.match(r"^(?:[-*•]|\d+[.、)）])\s+(.*)$", stripped)
+        if m:
+            items.append(html_escape(m.group(1)))
+            continue
+        flush()
+        if stripped:
+            heading = re.match(r"^#{1,6}\s*(.*)$", stripped)
+            out.append(f"<h4>{html_escape(heading.group(1))}</h4>" if heading else f"<p>{html_escape(stripped)}</p>")
+    flush()
+    return Markup("".join(out))
+
+
+def svg(chart) -> Markup:
+    return charts.draw(chart)
+
+
+# ---- entry points -------------------------------------------------------------------------
+
+def template_name(report: Report, fmt: str) -> str:
+    return f"{report.kind}.{ 'html' if fmt == 'html' else 'md'}.j2"
+
+
+def render(report: Report, fmt: str, user_templates: Path | str | None = None, row_limit: int | None = None) -> str:
+    """HTML or Markdown text of the report."""
+    if fmt == "json":
+        return json.dumps(to_json(report), ensure_ascii=False, indent=1, default=_default)
+    env = environment(user_templates)
+    name = template_name(report, fmt)
+    try:
+        template = env.get_template(name)
+        return template.render(report=report, limit=row_limit or 50, fmt=fmt)
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(f"找不到模板「{exc.name}」（模板文件夹：{user_templates or templates_dir()}）") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"模板 {exc.filename or exc.name} 第 {exc.lineno} 行语法错误：{exc.message}") from None
+    except jinja2.UndefinedError as exc:
+        where = _template_line(exc)
+        raise TemplateError(f"模板{where}使用了未定义的变量：{exc.message}（请检查拼写）") from None
+
+
+def _template_line(exc: BaseException) -> str:
+    import traceback
+
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith(".j2"):
+            return f" {Path(frame.filename).name} 第 {frame.lineno} 行"
+    return ""
+
+
+def _default(v: Any):
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.isoformat()
+    if hasattr(v, "item"):
+        return v.item()
+    return str(v)
+
+
+def to_json(report: Report) -> dict:
+    p = report.period
+    return {
+        "报表": report.title, "类型": report.kind, "园区": report.park,
+        "周期": {"标签": p.label, "说明": p.title, "开始": p.start.isoformat(), "结束": p.end.isoformat()},
+        "报送人": report.author, "报送对象": report.recipients,
+        "生成时间": report.generated.isoformat(sep=" "), "比较": report.comparison,
+        "个人信息": "已脱敏" if report.masked else "未脱敏（--no-mask）",
+        "数据错误数": report.data_errors, "提示": report.warnings, "数据来源": report.sources,
+        "章节": [{
+            "编号": s.number, "键": s.key, "标题": s.title, "为空": s.empty, "为空说明": s.empty_text if s.empty else "",
+            "指标": [{"名称": f.label, "值": f.value, "格式": f.fmt, **({"说明": f.note} if f.note else {})} for f in s.figures],
+            "表格": [{"键": b.key, "标题": b.title, "列": [c.name for c in b.columns], "行": b.records(),
+                      "为空说明": b.empty_text if b.empty else "", "本期": b.period_bound} for b in s.blocks],
+            "图表": [{"键": c.key, "类型": c.kind, "标题": c.title, "分类": c.categories,
+                      "系列": [{"名称": x.name, "值": x.values} for x in c.series],
+                      **({"矩阵": c.matrix} if c.matrix else {}), "单位": c.unit} for c in s.charts],
+            "数据暂缺": s.missing, "说明": s.notes,
+            **({"内容": s.text} if s.text else {}), **({"待填写": s.fill_in} if s.fill_in and not s.text else {}),
+        } for s in report.sections],
+    }
