@@ -1,0 +1,80 @@
+"""parkcrm sla: service time limits of work orders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from parkcrm.cli import EXIT_FINDINGS, EXIT_OK, app
+from parkcrm.cli.history_opts import DbOpt, OutOpt, read_inputs, records, say, show_frame, to_json_text, write_book
+from parkcrm.cli.options import Fmt, FormatOpt, QuietOpt, RulesOpt
+
+EPILOG = (
+    "示例：\n\n"
+    "  parkcrm sla 工单-2026年11月.xlsx 园区客户资料库-2026年11月.xlsx\n\n"
+    "  parkcrm sla 数据/2026-11/ --at \"2026-12-01 08:00\" --out 服务时限-2026-11.xlsx\n\n"
+    "时限（history.yaml 服务时限）：故障 6 小时内修复，新装 24 小时内完成，支撑需求 2 小时内响应；正好等于时限算按时。\n\n"
+    "退出码：0 全部按时；1 有超时工单或无法考核的工单；2 参数、输入或规则有误。"
+)
+
+
+@app.command("sla", epilog=EPILOG)
+def sla_command(
+    workbooks: Annotated[list[Path], typer.Argument(help="工单工作簿（类型、受理时间、完成时间或响应时间、客户编号）；同时给出客户资料时按客户等级统计", show_default=False)],
+    at: Annotated[Optional[str], typer.Option("--at", help="判断未完成工单是否超时的时间点，例如 \"2026-12-01 08:00\"（默认现在）", show_default=False)] = None,
+    db: DbOpt = None,
+    out: OutOpt = None,
+    rules: RulesOpt = None,
+    fmt: FormatOpt = Fmt.table,
+    quiet: QuietOpt = False,
+) -> None:
+    """服务时限考核：列出超时工单，按工单类型、客户等级、月份统计按时率。
+
+    没有给出客户资料时，客户等级取自历史库（如果有）。输入文件不会被修改。
+    """
+    import datetime as dt
+
+    from parkcrm import sla
+    from parkcrm.cli.console import Console
+    from parkcrm.errors import ParkcrmError
+    from parkcrm.rules import load_rules
+    from parkcrm.store import StoreError, open_store
+
+    con = Console(quiet=quiet or fmt == Fmt.json)
+    pack = load_rules(rules)
+    try:
+        as_of = dt.datetime.fromisoformat(at.strip().replace("/", "-")) if at else dt.datetime.now()
+    except ValueError:
+        raise ParkcrmError(f"--at「{at}」无效，应写成 \"YYYY-MM-DD HH:MM\"，例如 \"2026-12-01 08:00\"") from None
+    with con.progress("正在读取工作簿…") as step:
+        books, tables, _problems = read_inputs(workbooks, pack, step)
+        store = None
+        if "客户资料" not in tables:
+            try:
+                store = open_store(db, must_exist=True)
+            except StoreError:
+                store = None
+        try:
+            result = sla.from_workbooks(tables, pack, as_of, store)
+        finally:
+            if store is not None:
+                store.close()
+    if fmt == Fmt.json:
+        con.data(to_json_text({"判断时间": as_of.isoformat(timespec="minutes"), "说明": result.source,
+                               "超时工单数": len(result.overdue), "问题": result.problems,
+                               "按类型": records(result.by_type), "按等级": records(result.by_tier),
+                               "按月份": records(result.by_month), "超时工单": records(result.overdue)}))
+    else:
+        say(con, f"服务时限考核（{result.source}；未完成工单按 {as_of:%Y-%m-%d %H:%M} 判断）：超时 {len(result.overdue)} 单")
+        show_frame(con, result.by_type, "按工单类型")
+        show_frame(con, result.by_tier, "按客户等级")
+        show_frame(con, result.by_month, "按月份")
+        show_frame(con, result.overdue.drop(columns=["来源"]), "超时工单")
+        for p in result.problems[:20]:
+            con.warn(p)
+    if out:
+        write_book(con, out, {"超时工单": result.overdue, "按类型": result.by_type, "按等级": result.by_tier,
+                              "按月份": result.by_month, "全部工单": result.orders})
+    raise typer.Exit(EXIT_FINDINGS if len(result.overdue) or result.problems else EXIT_OK)
