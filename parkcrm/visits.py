@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from parkcrm.errors import ParkcrmError
 from parkcrm.problems import Problem
@@ -144,44 +146,88 @@ class Compliance:
         return int((self.customers["达标"] == False).sum())  # noqa: E712  (object column)
 
 
-def _windows(period: Period, freq_period: str) -> tuple[str, list[int], dict[int, str]] | None:
-    """(visit key column, window keys, labels) for a frequency period, or None when not judged."""
+def _windows(period: Period, freq_period: str) -> list[str] | None:
+    """Labels of the windows a frequency period is judged in, or None when not judged in this period."""
     if freq_period == "周":
-        return "_wk", period.week_keys, {y * 100 + w: f"第{w}周" for y, w in period.weeks}
+        return [f"第{w}周" for _y, w in period.weeks]
     if freq_period == "月" and period.month:
-        return "_mon", [period.month_key], {period.month_key: f"{period.month[1]}月"}
+        return [f"{period.month[1]}月"]
     return None
 
 
-def prepare_visits(visits: pd.DataFrame, rules: RulePack) -> pd.DataFrame:
-    """Visit rows with the keys the counting needs (week, month, item, counted)."""
+def _text(df: pd.DataFrame, name: str) -> np.ndarray:
+    """A column as an object array of str/None."""
+    if name not in df:
+        return np.full(len(df), None, dtype=object)
+    return df[name].astype("string").to_numpy(dtype=object, na_value=None)
+
+
+def _arrow(df: pd.DataFrame, name: str) -> pa.Array:
+    """A text column as an Arrow array (zero-copy for Arrow-backed strings), nulls when absent."""
+    if name not in df:
+        return pa.nulls(len(df), pa.string())
+    arr = pa.array(df[name].astype("string").array)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+@dataclass
+class _Visits:
+    """The visit rows of the period as arrays: customer position, day, kind flags."""
+
+    labels: pd.Index  # index labels in the visits frame
+    pos: np.ndarray  # customer row, -1 when the customer is unknown
+    day: np.ndarray  # datetime64[D]
+    kind: pa.Array
+    onsite: np.ndarray  # counts as on-site (signed when required)
+    unsigned: np.ndarray  # on-site kind without the required signature
+    phone: np.ndarray
+
+
+def _is_in(arr: pa.Array, values: list[str]) -> np.ndarray:
+    return pc.fill_null(pc.is_in(arr, value_set=pa.array(values, arr.type)), False).to_numpy(zero_copy_only=False)
+
+
+def _period_visits(visits: pd.DataFrame, rules: RulePack, period: Period, ids: pa.Array) -> _Visits:
+    """Hash the customer IDs of the period's visits into customer rows (Arrow, no Python loop)."""
     counting = rules.service.counting
-    v = pd.DataFrame({
-        "客户编号": visits["客户编号"].astype("string"),
-        "日期": pd.to_datetime(visits["日期"]),
-        "方式": visits["方式"].astype("string") if "方式" in visits else pd.Series(pd.NA, index=visits.index, dtype="string"),
-    }, index=visits.index)
-    signed = visits["客户签名"].astype("boolean") if "客户签名" in visits else pd.Series(pd.NA, index=visits.index, dtype="boolean")
-    v = v[v["日期"].notna() & v["客户编号"].notna()]
-    signed = signed.reindex(v.index).fillna(False).astype(bool)
-    iso = v["日期"].dt.isocalendar()
-    v["_wk"] = iso["year"].astype("int64") * 100 + iso["week"].astype("int64")
-    v["_mon"] = v["日期"].dt.year.astype("int64") * 100 + v["日期"].dt.month.astype("int64")
-    onsite = v["方式"].isin(counting.onsite_kinds).fillna(False).astype(bool)
-    phone = v["方式"].isin(counting.phone_kinds).fillna(False).astype(bool)
+    day = pd.to_datetime(visits["日期"]).to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    start, end = np.datetime64(period.start, "D"), np.datetime64(period.end, "D")
+    cid = _arrow(visits, "客户编号")
+    keep = (day >= start) & (day <= end) & cid.is_valid().to_numpy(zero_copy_only=False)
+    where = pa.array(np.flatnonzero(keep))
+    cid = cid.take(where)
+    kind = _arrow(visits, "方式").take(where)
+    signed = (visits["客户签名"].astype("boolean").to_numpy(dtype=bool, na_value=False)[keep]
+              if "客户签名" in visits else np.zeros(int(keep.sum()), dtype=bool))
+    onsite_kind = _is_in(kind, counting.onsite_kinds)
     needs = counting.onsite_needs_signature
-    v["_onsite"] = onsite & (signed | (not needs))
-    v["_unsigned"] = onsite & ~signed & needs
-    v["_phone"] = phone
-    return v
+    pos = pc.fill_null(pc.index_in(cid, value_set=ids.cast(cid.type)), -1).to_numpy(zero_copy_only=False).astype("int64")
+    return _Visits(
+        labels=visits.index[keep], pos=pos, day=day[keep], kind=kind,
+        onsite=onsite_kind & (signed | (not needs)), unsigned=onsite_kind & ~signed & needs,
+        phone=_is_in(kind, counting.phone_kinds),
+    )
+
+
+def _window_index(v: _Visits, period: Period, freq_period: str) -> np.ndarray:
+    """Window number of each visit for a frequency period (-1 outside every judged window)."""
+    if freq_period == "周":
+        first = np.datetime64(dt.date.fromisocalendar(*period.weeks[0], 1), "D")
+        idx = (v.day - first).astype("int64") // 7
+        return np.where((idx >= 0) & (idx < len(period.weeks)), idx, -1)
+    y, m = period.month
+    start, end = np.datetime64(dt.date(y, m, 1), "D"), np.datetime64(month_end(y, m), "D")
+    return np.where((v.day >= start) & (v.day <= end), 0, -1)
 
 
 def check_compliance(customers: pd.DataFrame, tiers: pd.Series, visits: pd.DataFrame | None, rules: RulePack,
-                     period: Period, visit_source: pd.DataFrame | None = None) -> Compliance:
+                     period: Period) -> Compliance:
     """Judge every customer against its tier's standard in the period.
 
-    customers: the customer sheet's df (客户编号, 客户名称, 客户经理, 片区…); tiers aligned with it
+    customers: the customer sheet's df (客户编号, 客户名称, 客户经理, 片区, 状态…); tiers aligned with it
     (from classify). visits: the visit sheet's df (日期, 客户编号, 方式, 客户签名, 客户经理, _file…).
+    Counting is done on arrays: each visit gets its customer's row and its window, and
+    np.bincount gives the customer × window counts.
     """
     problems: list[Problem] = []
     cust = _customer_frame(customers, tiers, problems)
@@ -189,80 +235,129 @@ def check_compliance(customers: pd.DataFrame, tiers: pd.Series, visits: pd.DataF
         visits = pd.DataFrame({c: pd.Series(dtype=t) for c, t in
                                (("日期", "datetime64[ns]"), ("客户编号", "string"), ("方式", "string"),
                                 ("客户签名", "boolean"), ("客户经理", "string"))})
-    v = prepare_visits(visits, rules)
-    in_span = (v["日期"] >= pd.Timestamp(period.start)) & (v["日期"] < pd.Timestamp(period.end) + pd.Timedelta(days=1))
-    span = v[in_span]
-    problems += _visit_findings(visits, span, cust, rules)
+    n = len(cust)
+    v = _period_visits(visits, rules, period, _arrow(cust, "客户编号"))
+    problems += _visit_findings(visits, v, rules)
 
-    standard_of = {}
-    for tier in cust["客户等级"].dropna().unique():
-        standard_of[tier] = rules.standard(tier) if not rules.gets_care(tier) else None
-    cust = cust.copy()
-    notes: list[pd.Series] = []
-    judged_any = pd.Series(False, index=cust.index)
-    failing = pd.Series(False, index=cust.index)
-    gap_parts: list[pd.Series] = []
+    tier = _TierLookup(cust["客户等级"])
+    care = tier.isin(rules.service.care.tiers)
+    left = cust["_left"].to_numpy()
+    standards = {t: rules.standard(t) for t in tier.uniques if not rules.gets_care(t)}
+    judged_any = np.zeros(n, dtype=bool)
+    failing = np.zeros(n, dtype=bool)
+    gaps, notes = _Text(n), _Text(n)
+    out: dict[str, object] = {}
     for item, (c_req, c_done, c_credit, c_short) in ITEMS.items():
         attr = "onsite" if item == ONSITE else "phone"
-        freq = {t: getattr(s, attr) for t, s in standard_of.items() if s is not None and getattr(s, attr) is not None}
-        cust[f"{item}要求"] = cust["客户等级"].map({t: f.label() for t, f in freq.items()}).astype("string")
-        for c in (c_req, c_done, c_credit, c_short):
-            cust[c] = pd.Series(pd.NA, index=cust.index, dtype="Int64")
-        flag = "_onsite" if item == ONSITE else "_phone"
-        item_visits = span[span[flag]]
+        freq = {t: getattr(s, attr) for t, s in standards.items() if s is not None and getattr(s, attr) is not None}
+        labels_of = tier.map({t: f.label() for t, f in freq.items()}, None)
+        out[f"{item}要求"] = pd.array(labels_of, dtype="string")
+        cols = {c: np.zeros(n, dtype="int64") for c in (c_req, c_done, c_credit, c_short)}
+        judged = np.zeros(n, dtype=bool)
+        flag = v.onsite if item == ONSITE else v.phone
         for fp in sorted({f.period for f in freq.values()}):
-            tiers_p = [t for t, f in freq.items() if f.period == fp]
-            rows = (cust["客户等级"].isin(tiers_p).fillna(False) & ~cust["_left"]).to_numpy()
+            per_window = tier.map({t: f.count for t, f in freq.items() if f.period == fp}, 0).astype("int64")
+            rows = (per_window > 0) & ~left
             if not rows.any():
                 continue
-            win = _windows(period, fp)
-            if win is None:
-                note = (f"{item}按{fp}考核（{{}}），本期不判定"
-                        + ("，请用 --month 检查" if fp == "月" else ""))
-                labels = cust.loc[rows, f"{item}要求"]
-                notes.append(labels.map(lambda lab, note=note: note.format(lab)))
+            labels = _windows(period, fp)
+            if labels is None:
+                note = f"{item}按{fp}考核（{{}}），本期不判定" + ("，请用 --month 检查" if fp == "月" else "")
+                notes.add(rows, np.array([note.format(x) for x in labels_of[rows]], dtype=object))
                 continue
-            key, keys, labels = win
-            sub = cust.loc[rows, ["客户编号", "客户等级"]]
-            per_window = sub["客户等级"].map({t: freq[t].count for t in tiers_p}).to_numpy(dtype="int64")
-            res = _judge(sub["客户编号"].to_numpy(), per_window, item_visits, key, keys)
-            cust.loc[rows, c_req] = per_window * len(keys)
-            cust.loc[rows, c_done] = res["done"]
-            cust.loc[rows, c_credit] = res["credited"]
-            cust.loc[rows, c_short] = res["short"]
-            judged_any |= pd.Series(rows, index=cust.index)
-            failing |= pd.Series(rows, index=cust.index) & (cust[c_short].fillna(0) > 0)
-            gaps = _gap_text(sub.index, res, keys, labels, item)
-            if gaps is not None:
-                gap_parts.append(gaps)
+            k = len(labels)
+            widx = _window_index(v, period, fp)
+            sel = flag & (v.pos >= 0) & (widx >= 0)
+            done = np.bincount(v.pos[sel] * k + widx[sel], minlength=n * k).reshape(n, k)
+            req = np.where(rows, per_window, 0)
+            credited = np.minimum(done, req[:, None])
+            short = req[:, None] - credited
+            cols[c_req] += req * k
+            cols[c_done] += np.where(rows, done.sum(axis=1), 0)
+            cols[c_credit] += credited.sum(axis=1)
+            cols[c_short] += short.sum(axis=1)
+            judged |= rows
+            failing |= short.sum(axis=1) > 0
+            for j, label in enumerate(labels):
+                col = short[:, j]
+                has = col > 0
+                if has.any():
+                    gaps.add(has, np.array([f"{label}缺{item}{c}次" for c in col[has].tolist()], dtype=object))
+        for c, values in cols.items():
+            out[c] = pd.array(values, dtype="Int64")
+            out[c][~judged] = pd.NA
+        judged_any |= judged
 
-    unsigned = span[span["_unsigned"]].groupby("客户编号").size()
-    cust["驻场未签名"] = cust["客户编号"].map(unsigned).fillna(0).astype("Int64").where(cust["驻场要求"].notna())
+    unsigned = np.bincount(v.pos[v.unsigned & (v.pos >= 0)], minlength=n)
+    has_onsite = ~np.asarray(pd.isna(out[f"{ONSITE}要求"]), dtype=bool)
+    out["驻场未签名"] = pd.array(unsigned, dtype="Int64")
+    out["驻场未签名"][~has_onsite] = pd.NA
     if rules.service.counting.onsite_needs_signature:
-        has_unsigned = cust["驻场未签名"] > 0
-        notes.append(("驻场" + cust["驻场未签名"].astype("string") + "次无客户签名，未计入").where(has_unsigned))
+        flagged = has_onsite & (unsigned > 0)
+        notes.add(flagged, np.array([f"驻场{c}次无客户签名，未计入" for c in unsigned[flagged].tolist()], dtype=object))
+    pending = tier.missing | tier.isin(["待核实"])
+    notes.add(care, "1B/2B 客户按短信/外呼关怀服务（见 parkcrm care-plan），不考核走访")
+    notes.add(pending & ~care, "客户等级待核实，无法判断服务标准")
+    notes.add(left & ~care, "已离网，不考核走访")
+    notes.add(~care & ~judged_any & ~pending & ~left, "本期没有可判定的走访要求")
 
-    cust["缺口"] = _join_parts(gap_parts, cust.index)
-    care = cust["客户等级"].map(lambda t: isinstance(t, str) and rules.gets_care(t)).astype(bool)
-    no_std = ~care & ~judged_any
-    notes.append(pd.Series("1B/2B 客户按短信/外呼关怀服务（见 parkcrm care-plan），不考核走访", index=cust.index).where(care))
-    pending = cust["客户等级"].isna() | cust["客户等级"].eq("待核实").fillna(False)
-    notes.append(pd.Series("客户等级待核实，无法判断服务标准", index=cust.index).where(pending & ~care))
-    notes.append(pd.Series("已离网，不考核走访", index=cust.index).where(cust["_left"] & ~care))
-    notes.append(pd.Series("本期没有可判定的走访要求", index=cust.index).where(no_std & ~pending & ~care & ~cust["_left"]))
-    cust["备注"] = _join_parts(notes, cust.index)
-    judged, fails = judged_any.to_numpy(), failing.to_numpy()
-    cust["达标"] = pd.Series([(not f) if j else None for j, f in zip(judged, fails)], index=cust.index, dtype="object")
-    cust = cust[CUSTOMER_COLUMNS].reset_index(drop=True)
+    frame = {c: cust[c] for c in ("客户编号", "客户名称", "客户等级", "客户经理", "片区")}
+    frame.update(out)
+    frame["缺口"] = pd.array(gaps.text, dtype="string")
+    frame["备注"] = pd.array(notes.text, dtype="string")
+    frame["达标"] = np.array([(not f) if j else None for j, f in zip(judged_any.tolist(), failing.tolist())], dtype=object)
+    result = pd.DataFrame(frame)[CUSTOMER_COLUMNS]
 
-    managers = _managers(cust, span, visits)
-    appraisal = _appraisal(cust) if period.kind == "month" else None
+    managers = _managers(result, visits.loc[v.labels, "客户经理"] if "客户经理" in visits else None)
+    appraisal = _appraisal(result) if period.kind == "month" else None
     stats = {
-        "客户数": int(len(cust)), "考核客户数": int(judged_any.sum()), "达标客户数": int((cust["达标"] == True).sum()),  # noqa: E712
-        "不达标客户数": int((cust["达标"] == False).sum()), "关怀客户数": int(care.sum()),  # noqa: E712
-        "本期走访记录": int(len(span)),
+        "客户数": int(n), "考核客户数": int(judged_any.sum()), "达标客户数": int((judged_any & ~failing).sum()),
+        "不达标客户数": int((judged_any & failing).sum()), "关怀客户数": int(care.sum()),
+        "本期走访记录": int(len(v.labels)),
     }
-    return Compliance(period, cust, managers, appraisal, problems, stats)
+    return Compliance(period, result, managers, appraisal, problems, stats)
+
+
+class _TierLookup:
+    """Per-row lookups by tier through factorised codes (one dict access per distinct tier)."""
+
+    def __init__(self, tiers: pd.Series):
+        codes, uniques = pd.factorize(tiers.astype("string"), use_na_sentinel=True)
+        self.codes = np.asarray(codes)
+        self.uniques = [str(u) for u in uniques]
+        self.missing = self.codes < 0
+
+    def map(self, table: dict, default) -> np.ndarray:
+        """Object array: table[tier] per row, default for other and missing tiers."""
+        lookup = np.array([table.get(t, default) for t in self.uniques] + [default], dtype=object)
+        return lookup[self.codes]  # code -1 (missing tier) takes the trailing default
+
+    def isin(self, values) -> np.ndarray:
+        wanted = set(values)
+        hit = np.array([t in wanted for t in self.uniques] + [False], dtype=bool)
+        return hit[self.codes]
+
+
+class _Text:
+    """One text cell per row, built by adding pieces joined with '；'."""
+
+    def __init__(self, n: int, sep: str = "；"):
+        self.text = np.full(n, "", dtype=object)
+        self.has = np.zeros(n, dtype=bool)
+        self.sep = sep
+
+    def add(self, mask: np.ndarray, values) -> None:
+        """Add values (one per True in mask, or one text for all) to the masked rows."""
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            return
+        vals = np.full(len(idx), values, dtype=object) if isinstance(values, str) else values
+        had = self.has[idx]
+        joined = vals.copy()
+        if had.any():
+            joined[had] = self.text[idx[had]] + self.sep + vals[had]
+        self.text[idx] = joined
+        self.has[idx] = True
 
 
 def _customer_frame(customers: pd.DataFrame, tiers: pd.Series, problems: list[Problem]) -> pd.DataFrame:
@@ -282,70 +377,35 @@ def _customer_frame(customers: pd.DataFrame, tiers: pd.Series, problems: list[Pr
         problems.append(Problem("customer-duplicate", "warning",
                                 f"客户编号重复 {len(ids)} 个（如 {'、'.join(ids[:5])}），走访检查只按第一次出现的行计算"))
         cust = cust[~dup]
-    return cust
+    return cust.reset_index(drop=True)
 
 
-def _judge(ids: np.ndarray, per_window: np.ndarray, item_visits: pd.DataFrame, key: str, keys: list[int]) -> dict:
-    """Counts per customer × window, credited up to the requirement of each window."""
-    n, k = len(ids), len(keys)
-    counts = item_visits[item_visits[key].isin(keys)].groupby(["客户编号", key]).size()
-    grid = pd.MultiIndex.from_arrays([np.repeat(ids, k), np.tile(np.asarray(keys, dtype="int64"), n)])
-    done = counts.reindex(grid, fill_value=0).to_numpy(dtype="int64").reshape(n, k)
-    req = per_window[:, None]
-    credited = np.minimum(done, req)
-    short = req - credited
-    return {"done": done.sum(axis=1), "credited": credited.sum(axis=1), "short": short.sum(axis=1), "_short": short}
-
-
-def _gap_text(index: pd.Index, res: dict, keys: list[int], labels: dict[int, str], item: str) -> pd.Series | None:
-    short = res["_short"]
-    rows, cols = np.nonzero(short)
-    if not len(rows):
-        return None
-    lab = np.array([labels[k] for k in keys], dtype=object)
-    text = pd.Series(lab[cols], dtype="string") + f"缺{item}" + pd.Series(short[rows, cols]).astype("string") + "次"
-    grouped = text.groupby(rows).agg("；".join)
-    return pd.Series(grouped.to_numpy(), index=index[grouped.index.to_numpy()], dtype="string")
-
-
-def _join_parts(parts: list[pd.Series], index: pd.Index) -> pd.Series:
-    """Join text pieces per row with '；' (missing pieces skipped); '' when none."""
-    frame = pd.concat([p.reindex(index).astype("string") for p in parts], axis=1) if parts else None
-    if frame is None or frame.empty:
-        return pd.Series("", index=index, dtype="string")
-    out = pd.Series("", index=index, dtype="string")
-    for c in frame.columns:
-        piece = frame[c]
-        has = piece.notna() & (piece != "")
-        out = out.mask(has & (out != ""), out + "；" + piece)
-        out = out.mask(has & (out == ""), piece)
-    return out
-
-
-def _visit_findings(visits: pd.DataFrame, span: pd.DataFrame, cust: pd.DataFrame, rules: RulePack) -> list[Problem]:
+def _visit_findings(visits: pd.DataFrame, v: _Visits, rules: RulePack, limit: int = 500) -> list[Problem]:
     """Visits of the period that cannot count: unknown customer, unknown visit kind."""
     out: list[Problem] = []
-    known_kinds = set(rules.service.counting.onsite_kinds) | set(rules.service.counting.phone_kinds)
-    unknown_customer = ~span["客户编号"].isin(cust["客户编号"])
-    unknown_kind = span["方式"].notna() & ~span["方式"].isin(list(known_kinds))
+    known_kinds = list(rules.service.counting.onsite_kinds) + list(rules.service.counting.phone_kinds)
+    unknown_kind = v.kind.is_valid().to_numpy(zero_copy_only=False) & ~_is_in(v.kind, known_kinds)
     has_loc = all(c in visits for c in ("_file", "_sheet", "_row"))
+    cids = _text(visits, "客户编号")
+    position = visits.index.get_indexer(v.labels)
     for mask, code, message in (
-        (unknown_customer, "visit-unknown-customer", "走访记录的客户编号「{id}」不在客户资料中，未计入"),
+        (v.pos < 0, "visit-unknown-customer", "走访记录的客户编号「{id}」不在客户资料中，未计入"),
         (unknown_kind, "visit-kind-unknown", "走访方式「{kind}」既不是驻场方式也不是电话方式（见 service.yaml 走访计数），未计入"),
     ):
-        rows = span[mask.fillna(False).astype(bool)]
-        for label, r in rows.head(500).iterrows():
+        hits = np.flatnonzero(mask)
+        for i in hits[:limit]:
+            label = v.labels[i]
             loc = visits.loc[label] if has_loc else None
-            out.append(Problem(code, "warning", message.format(id=r["客户编号"], kind=r["方式"]),
+            out.append(Problem(code, "warning", message.format(id=cids[position[i]], kind=v.kind[int(i)].as_py()),
                                str(loc["_file"]) if loc is not None else "", str(loc["_sheet"]) if loc is not None else "",
                                int(loc["_row"]) if loc is not None else None))
-        if len(rows) > 500:
-            out.append(Problem(code, "warning", f"另有 {len(rows) - 500} 条同类走访记录未逐条列出"))
+        if len(hits) > limit:
+            out.append(Problem(code, "warning", f"另有 {len(hits) - limit} 条同类走访记录未逐条列出"))
     return out
 
 
-def _managers(cust: pd.DataFrame, span: pd.DataFrame, visits: pd.DataFrame) -> pd.DataFrame:
-    """Per owner: customers owned, judged, meeting the standard, the rate, total shortfall."""
+def _managers(cust: pd.DataFrame, recorders: pd.Series | None) -> pd.DataFrame:
+    """Per owner: customers owned, judged, meeting the standard, the rate, total shortfall, records made."""
     names = sorted(cust["客户经理"].dropna().unique())
     judged = cust[cust["达标"].notna()]
     g = judged.groupby("客户经理")
@@ -357,8 +417,8 @@ def _managers(cust: pd.DataFrame, span: pd.DataFrame, visits: pd.DataFrame) -> p
     for c in ("驻场缺口", "电话缺口"):
         out[c] = g[c].sum().reindex(out.index).fillna(0).astype(int)
     out["缺口合计"] = out["驻场缺口"] + out["电话缺口"]
-    if "客户经理" in visits and len(span):
-        recorded = visits.loc[span.index, "客户经理"].astype("string").fillna(NO_MANAGER).value_counts()
+    if recorders is not None and len(recorders):
+        recorded = recorders.astype("string").fillna(NO_MANAGER).value_counts()
         out["本期走访记录"] = recorded.reindex(out.index).fillna(0).astype(int)
     else:
         out["本期走访记录"] = 0
