@@ -88,8 +88,12 @@ def make_engine(target: Target, busy_seconds: float = 60) -> Engine:
         import psycopg  # noqa: F401
     except ImportError:
         raise StoreError("使用 PostgreSQL 需要安装驱动：pip install \"psycopg[binary]\"") from None
-    return create_engine(target.url, pool_pre_ping=True,
-                         connect_args={"connect_timeout": 10, "options": f"-c lock_timeout={int(busy_seconds * 1000)}"})
+    # lock_timeout bounds the wait for another writer; options given in the URL are kept
+    given = target.url.query.get("options", "")
+    given = " ".join(given) if isinstance(given, tuple) else given
+    options = f"{given} -c lock_timeout={int(busy_seconds * 1000)}".strip()
+    return create_engine(target.url.difference_update_query(["options"]), pool_pre_ping=True,
+                         connect_args={"connect_timeout": 10, "options": options})
 
 
 def _sqlite_engine(target: Target, busy_seconds: float) -> Engine:
