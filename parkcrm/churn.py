@@ -180,7 +180,7 @@ def from_store(store, rules: RulePack, ref: Month | None = None) -> ChurnResult:
 def from_workbooks(books, tables: dict, rules: RulePack, ref: Month | None = None) -> ChurnResult:
     """Warnings from workbooks: the 12 monthly fee columns of each customer sheet (one snapshot per
     workbook month) and every 投诉故障 sheet given."""
-    from parkcrm.customer_info import empty_info, info_from_table
+    from parkcrm.customer_info import info_from_table
     from parkcrm.errors import ParkcrmError
     from parkcrm.io.reader import merge_tables
     from parkcrm.months import month_of_book
@@ -192,18 +192,20 @@ def from_workbooks(books, tables: dict, rules: RulePack, ref: Month | None = Non
             names = "、".join(b.path.name for b in books)
             raise ParkcrmError(f"无法从工作簿的标题行或文件名判断月份（{names}）；请用 --month YYYY-MM 指定")
         ref = max(months)
-    snapshots, info_month, info = [], None, empty_info()
+    snapshots, sheets = [], []
     for book in books:
-        month = found[id(book)] or ref
         table = book.tables.get("客户资料")
-        if table is None or month > ref:
-            continue
-        snapshots.append(snapshots_from_table(table, month))
-        if info_month is None or month >= info_month:
-            info_month, info = month, info_from_table(table, rules)
-    if info_month is None:
+        if table is not None:
+            month = found[id(book)] or ref
+            snapshots.append(snapshots_from_table(table, month))
+            sheets.append((month, table))
+    if not sheets:
         raise ParkcrmError("工作簿中没有客户资料表（需要其中的 1月…12月 费用列）；或者不给工作簿，直接从历史库判断")
     snap = pd.concat(snapshots, ignore_index=True)
+    # who the customers are: the customer sheet of the latest month up to ref, else the earliest one
+    earlier = [x for x in sheets if x[0] <= ref]
+    _month, table = max(earlier, key=lambda x: x[0]) if earlier else min(sheets, key=lambda x: x[0])
+    info = info_from_table(table, rules)
     settings = history_rules(rules).churn
     judged, base = months_needed(ref, settings.spend)
     series = monthly_series(snap, sorted(set(judged) | set(base)))
