@@ -210,7 +210,7 @@ def gather(period: ReportPeriod, paths: list[Path], rules: RulePack, prev_paths:
         for kind, t in xtables.items():
             if kind in SNAPSHOT_KINDS:
                 continue
-            tables[kind] = _dedupe(merge_tables([tables[kind], t])) if kind in tables else t
+            tables[kind] = _merge_records(tables[kind], t) if kind in tables else t
     previous = None
     prev_files = expand_paths(prev) if prev else []
     if prev_files:
@@ -225,13 +225,16 @@ def gather(period: ReportPeriod, paths: list[Path], rules: RulePack, prev_paths:
                         paths[0] if paths else (project.data_dir if project else None))
 
 
-def _dedupe(table: Table) -> Table:
-    """Rows present in two month files (the same visit recorded twice) are kept once."""
-    cols = [c for c in table.df.columns if not c.startswith("_")]
-    keep = ~table.df[cols].astype("string").duplicated()
-    table.df = table.df[keep]
-    table.raw = table.raw.loc[table.df.index]
-    return table
+def _merge_records(main: Table, extra: Table) -> Table:
+    """Record rows of two month files: a row of the extra file that repeats a row of the main
+    file exactly (the same visit recorded in both) is kept once; repeats inside one file stay."""
+    cols = [c for c in main.df.columns if not c.startswith("_") and c in extra.df.columns]
+    key = lambda df: df[cols].astype("string").fillna("\x00").agg("\x1f".join, axis=1)  # noqa: E731
+    seen = set(key(main.df)) if cols else set()
+    keep = ~key(extra.df).isin(seen) if cols else pd.Series(True, index=extra.df.index)
+    extra.df, extra.raw = extra.df[keep], extra.raw[keep]
+    extra.cell_issues = {k: v for k, v in extra.cell_issues.items() if k[0] in set(extra.df.index)}
+    return merge_tables([main, extra])
 
 
 _PARK = re.compile(r"^\s*(.+?(?:产业转移工业园|工业园区|工业园|产业园区|产业园|开发区|高新区|园区))")
