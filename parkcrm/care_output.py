@@ -16,7 +16,7 @@ from parkcrm.io.reader import Table, Workbook
 from parkcrm.io.writer import SheetSpec
 from parkcrm.problems import Problem
 from parkcrm.rules import RulePack
-from parkcrm.output_common import about_frame, mask_columns, problems_frame, records
+from parkcrm.output_common import about_frame, mask_columns, mask_problems, problems_frame, records
 
 CUSTOMERS, CARE_LOG = "客户资料", "关怀记录"
 
@@ -56,6 +56,7 @@ def build(books: list[Workbook], tables: dict[str, Table], problems: list[Proble
     }
     if mask:
         plan.sms, plan.calls = mask_columns(plan.sms), mask_columns(plan.calls)
+        report.problems = mask_problems(report.problems)
     return report
 
 

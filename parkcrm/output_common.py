@@ -6,7 +6,9 @@ import datetime as dt
 
 import pandas as pd
 
-from parkcrm.privacy import mask_series
+from dataclasses import replace
+
+from parkcrm.privacy import mask_series, mask_text
 from parkcrm.problems import Problem
 
 # Columns that hold codes or names, never personal data, and must stay exactly as written.
@@ -20,6 +22,11 @@ def mask_columns(df: pd.DataFrame) -> pd.DataFrame:
         if c not in KEEP_UNMASKED and (out[c].dtype == object or pd.api.types.is_string_dtype(out[c])):
             out[c] = mask_series(out[c])
     return out
+
+
+def mask_problems(problems: list[Problem]) -> list[Problem]:
+    """Problem messages and values can quote a cell (a phone, an ID): mask them like the data."""
+    return [replace(p, message=mask_text(p.message), value=mask_text(p.value)) for p in problems]
 
 
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:

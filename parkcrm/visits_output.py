@@ -13,7 +13,7 @@ from parkcrm import __version__
 from parkcrm.classify import classify
 from parkcrm.io.reader import Table, Workbook
 from parkcrm.io.writer import SheetSpec
-from parkcrm.output_common import about_frame, mask_columns, problems_frame, records
+from parkcrm.output_common import about_frame, mask_columns, mask_problems, problems_frame, records
 from parkcrm.problems import Problem
 from parkcrm.rules import RulePack
 from parkcrm.sampling import Audit, SamplingChoice, audit, choose, roster, rule_text, signoff_frame
@@ -79,6 +79,7 @@ def build(books: list[Workbook], tables: dict[str, Table], problems: list[Proble
     }
     if mask:
         comp.customers = mask_columns(comp.customers)
+        report.problems = mask_problems(report.problems)
     return report
 
 

@@ -189,3 +189,19 @@ def test_inputs_are_not_modified(tmp_path):
     before = src.read_bytes()
     run_cli(["check-visits", str(src), "--week", "2026-W24", "--sample", "-q"])
     assert src.read_bytes() == before
+
+
+def test_outputs_in_a_data_folder_are_not_read_back_as_data(tmp_path):
+    one_file(tmp_path, good_visits_june())
+    code, _, err = run_cli(["check-visits", str(tmp_path), "--month", "2026-06"])
+    assert code == 0, err
+    assert (tmp_path / "走访达标-2026-06.xlsx").exists()
+    code, data = run_json(["check-visits", str(tmp_path), "--month", "2026-06", "-f", "json"])
+    assert code == 0 and data["summary"]["客户数"] == 4  # the report's 走访达标 sheet is not a customer sheet
+
+
+def test_output_onto_an_input_is_refused(tmp_path):
+    src = one_file(tmp_path, good_visits_june())
+    before = src.read_bytes()
+    code, _, err = run_cli(["check-visits", str(src), "--month", "2026-06", "--out", str(src)])
+    assert code == 2 and "输入文件" in err and src.read_bytes() == before

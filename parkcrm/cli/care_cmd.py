@@ -39,7 +39,7 @@ def care_plan_command(
     """
     from parkcrm.care_output import CARE_LOG, CUSTOMERS, build, default_output, sheet_specs, to_json
     from parkcrm.cli.console import Console
-    from parkcrm.cli.visits_cmd import _require, _warn_truncated
+    from parkcrm.cli.report_inputs import check_not_input, data_files, require_kind, warn_truncated
     from parkcrm.errors import WorkbookError
     from parkcrm.io.reader import merge_tables, read_workbooks
     from parkcrm.rules import load_rules
@@ -50,29 +50,33 @@ def care_plan_command(
     year, mon = period.month
     con = Console(quiet=quiet or fmt == Fmt.json)
     pack = load_rules(rules)
+    files, skipped = data_files(workbooks)
+    for f in skipped:
+        con.info(f"跳过 parkcrm 生成的文件 {f.name}（不是原始数据）")
+    target = out or default_output(Path(workbooks[0]), period.label)
+    check_not_input(target, files + list(log or []))
     with con.progress("正在读取工作簿…") as step:
-        books, tables, problems, failures = read_workbooks(workbooks, pack, step)
+        books, tables, problems, failures = read_workbooks(files, pack, step)
         if failures:
             raise WorkbookError("\n".join(msg for _p, msg in failures))
-        _require(tables, problems, workbooks, CUSTOMERS, "表头包含「客户编号」「客户名称」的工作表（表名如 客户资料、客户资料库）")
+        require_kind(tables, problems, workbooks, CUSTOMERS, "表头包含「客户编号」「客户名称」的工作表（表名如 客户资料、客户资料库）")
         logs = [tables[CARE_LOG]] if CARE_LOG in tables else []
         if log:
             step("正在读取关怀记录…")
             log_books, log_tables, log_problems, log_failures = read_workbooks(log, pack, step)
             if log_failures:
                 raise WorkbookError("\n".join(msg for _p, msg in log_failures))
-            _require(log_tables, log_problems, log, CARE_LOG, "表头包含「时间」「客户编号」「方式」「结果」的工作表（表名如 关怀记录）")
+            require_kind(log_tables, log_problems, log, CARE_LOG, "表头包含「时间」「客户编号」「方式」「结果」的工作表（表名如 关怀记录）")
             logs.append(log_tables[CARE_LOG])
             books, problems = books + log_books, problems + log_problems
         step("正在安排关怀计划…")
         report = build(books, tables, problems, pack, year, mon, log=merge_tables(logs) if logs else None,
                        mask=not no_mask)
-        target = out or default_output(Path(workbooks[0]), period.label)
         if fmt == Fmt.json:
             con.data(json.dumps(to_json(report), ensure_ascii=False, default=str, indent=1))
         if fmt == Fmt.table or out is not None:
             step(f"正在写入 {target.name}…")
-            _warn_truncated(con, write_xlsx(target, sheet_specs(report)))
+            warn_truncated(con, write_xlsx(target, sheet_specs(report)))
     if fmt == Fmt.table:
         _print_summary(con, report, target)
     raise typer.Exit(EXIT_FINDINGS if report.has_findings else EXIT_OK)

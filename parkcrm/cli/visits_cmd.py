@@ -42,6 +42,7 @@ def check_visits_command(
     输入文件不会被修改。
     """
     from parkcrm.cli.console import Console
+    from parkcrm.cli.report_inputs import check_not_input, data_files, require_kind, warn_truncated
     from parkcrm.errors import ParkcrmError, WorkbookError
     from parkcrm.io.reader import read_workbooks
     from parkcrm.io.sampling_history import JsonSamplingHistory, default_history_path
@@ -58,57 +59,49 @@ def check_visits_command(
     period = parse_week(week) if week else parse_month(month)
     con = Console(quiet=quiet or fmt == Fmt.json)
     pack = load_rules(rules)
+    files, skipped = data_files(workbooks)
+    for f in skipped:
+        con.info(f"跳过 parkcrm 生成的文件 {f.name}（不是原始数据）")
+    target = out or default_output(Path(workbooks[0]), period)
+    check_not_input(target, files + list(audit or []))
+    if sample_out is not None:
+        check_not_input(sample_out, files + list(audit or []))
     with con.progress("正在读取工作簿…") as step:
-        books, tables, problems, failures = read_workbooks(workbooks, pack, step)
+        books, tables, problems, failures = read_workbooks(files, pack, step)
         if failures:
             raise WorkbookError("\n".join(msg for _p, msg in failures))
-        _require(tables, problems, workbooks, "客户资料", "表头包含「客户编号」「客户名称」的工作表（表名如 客户资料、客户资料库）")
-        _require(tables, problems, workbooks, "走访记录", "表头包含「日期」「客户经理」「客户编号」「方式」的工作表（表名如 走访记录）")
+        require_kind(tables, problems, workbooks, "客户资料", "表头包含「客户编号」「客户名称」的工作表（表名如 客户资料、客户资料库）")
+        require_kind(tables, problems, workbooks, "走访记录", "表头包含「日期」「客户经理」「客户编号」「方式」的工作表（表名如 走访记录）")
         signoffs = None
         if audit:
             step("正在读取走访抽查表…")
             _b, audit_tables, audit_problems, audit_failures = read_workbooks(audit, pack, step)
             if audit_failures:
                 raise WorkbookError("\n".join(msg for _p, msg in audit_failures))
-            _require(audit_tables, audit_problems, audit, SIGNOFF, "表头包含「客户经理」「抽查意见」「抽查人签名」的工作表")
+            require_kind(audit_tables, audit_problems, audit, SIGNOFF, "表头包含「客户经理」「抽查意见」「抽查人签名」的工作表")
             signoffs = audit_tables[SIGNOFF]
-            problems = problems + audit_problems
+            # the sign-off book's own 抽查说明 / 抽查顺序 sheets are not data
+            problems = problems + [p for p in audit_problems if p.code != "sheet-unknown"]
         store = JsonSamplingHistory(history or default_history_path(workbooks[0])) if sample else None
         step("正在检查走访…")
         report = build(books, tables, problems, pack, period, mask=not no_mask,
                        history=store.load_history() if store else None, sample=sample, signoffs=signoffs)
-        target = out or default_output(Path(workbooks[0]), period)
         written: list[Path] = []
         if report.sampling is not None:
             signoff_target = sample_out or default_signoff_output(target, period)
             step(f"正在写入 {signoff_target.name}…")
-            _warn_truncated(con, write_xlsx(signoff_target, signoff_specs(report)))
+            warn_truncated(con, write_xlsx(signoff_target, signoff_specs(report)))
             store.record_sample(period.label, report.sampling.managers)
             written.append(signoff_target)
         if fmt == Fmt.json:
             con.data(json.dumps(to_json(report), ensure_ascii=False, default=str, indent=1))
         if fmt == Fmt.table or out is not None:
             step(f"正在写入 {target.name}…")
-            _warn_truncated(con, write_xlsx(target, sheet_specs(report)))
+            warn_truncated(con, write_xlsx(target, sheet_specs(report)))
             written.insert(0, target)
     if fmt == Fmt.table:
         _print_summary(con, report, written)
     raise typer.Exit(EXIT_FINDINGS if report.has_findings else EXIT_OK)
-
-
-def _require(tables, problems, paths, kind: str, hint: str) -> None:
-    from parkcrm.errors import WorkbookError
-
-    if kind in tables:
-        return
-    names = "、".join(Path(p).name for p in paths)
-    found = [f"{p.sheet}：{p.message}" for p in problems if p.code in ("column-missing", "header-duplicate")]
-    raise WorkbookError(f"{names}: 找不到{kind}表。应有一张{hint}" + ("\n" + "\n".join(found) if found else ""))
-
-
-def _warn_truncated(con, cells: list[str]) -> None:
-    for cell in cells:
-        con.warn(f"单元格 {cell} 超过 32767 个字符，已截断")
 
 
 def _print_summary(con, report, written: list[Path]) -> None:
