@@ -383,6 +383,10 @@ def _customer_frame(customers: pd.DataFrame, tiers: pd.Series, problems: list[Pr
 def _visit_findings(visits: pd.DataFrame, v: _Visits, rules: RulePack, limit: int = 500) -> list[Problem]:
     """Visits of the period that cannot count: unknown customer, unknown visit kind."""
     out: list[Problem] = []
+    if "客户签名" not in visits and v.unsigned.any():
+        out.append(Problem("visit-signature-missing", "warning",
+                           "走访记录没有「客户签名」列，驻场走访都按未签名处理、不计入驻场次数"
+                           "（如不要求签名，可在 service.yaml 走访计数 中设 驻场需客户签名: false）"))
     known_kinds = list(rules.service.counting.onsite_kinds) + list(rules.service.counting.phone_kinds)
     unknown_kind = v.kind.is_valid().to_numpy(zero_copy_only=False) & ~_is_in(v.kind, known_kinds)
     has_loc = all(c in visits for c in ("_file", "_sheet", "_row"))

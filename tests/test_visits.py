@@ -228,3 +228,11 @@ def test_no_visits_at_all(rules):
     cust, tiers = customers(("A", "5B", "王晓明"))
     r = row(check_compliance(cust, tiers, None, rules, parse_week("2026-W24")), "A")
     assert r["缺口"] == "第24周缺驻场1次；第24周缺电话2次" and r["达标"] is False
+
+
+def test_a_visit_sheet_without_a_signature_column_is_reported(rules):
+    cust, tiers = customers(("C", "3B", "李文静"))
+    v = visits((D(2026, 6, 3), "C", "驻场")).drop(columns="客户签名")
+    result = check_compliance(cust, tiers, v, rules, parse_month("2026-06"))
+    assert row(result, "C")["驻场实访"] == 0
+    assert [p.code for p in result.problems] == ["visit-signature-missing"]
