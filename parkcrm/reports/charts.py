@@ -65,6 +65,9 @@ def bar(categories: list[str], values: list[float], title: str, unit: str = "", 
     height = 280
     pw, ph = WIDTH - left - right, height - top - bottom
     vmax = _nice_max(max([v for v in values if v is not None] + [0]))
+    if fmt == "int" and vmax >= 4:
+        vmax = 4 * _nice_max(vmax / 4) if vmax % 4 else vmax
+        vmax = float(4 * int(-(-vmax // 4)))
     body = []
     for k in range(5):
         y = top + ph - ph * k / 4
@@ -157,56 +160,51 @@ def funnel(stages: list[str], counts: list[float], amounts: list[float] | None, 
 
 
 def flow(tiers: list[str], matrix: list[list[int]], title: str, unit: str = "户") -> Markup:
-    """Tier flow: last month's tiers on the left, this month's on the right, bands by count.
-
-    Green bands move up a tier, red ones down, grey ones stay.
-    """
+    """Tier flow as a grid: rows are last month's tiers, columns this month's; each cell the
+    customers that moved so. Green cells moved up a tier, red ones down, blue ones stayed."""
     n = len(tiers)
-    height = 340
-    top, bottom, gap = 40, 14, 8
-    node_w, left_x, right_x = 16, 130, WIDTH - 146
-    out_tot = [sum(r) for r in matrix]
-    in_tot = [sum(matrix[i][j] for i in range(n)) for j in range(n)]
-    total = sum(out_tot) or 1
-    scale = (height - top - bottom - gap * (n - 1)) / total
-    body = []
-
-    def positions(tot: list[int]) -> list[float]:
-        pos, y = [], top
-        for t in tot:
-            pos.append(y)
-            y += t * scale + gap
-        return pos
-
-    ly, ry = positions(out_tot), positions(in_tot)
-    l_off, r_off = list(ly), list(ry)
-    for i in range(n):
+    cell_w, cell_h = min(64, (WIDTH - 200) / max(n + 1, 1)), 30
+    left, top = 120, 78
+    height = top + cell_h * (n + 1) + 44
+    grid_w = cell_w * (n + 1)
+    x0 = left + (WIDTH - left - 40 - grid_w) / 2
+    body = [_t(x0 + cell_w * n / 2, top - 40, "本月等级 →", 12, "middle", fill="#666"),
+            _t(x0 - 70, top + cell_h * n / 2, "上月等级", 12, "middle", fill="#666")]
+    diag_max = max([matrix[i][i] for i in range(n)] + [1])
+    col_tot = [sum(matrix[i][j] for i in range(n)) for j in range(n)]
+    for j, t in enumerate(tiers + ["合计"]):
+        body.append(_t(x0 + cell_w * j + cell_w / 2, top - 14, t, 12, "middle", "bold"))
+    for i, t in enumerate(tiers):
+        y = top + cell_h * i
+        body.append(_t(x0 - 8, y + cell_h / 2, t, 12, "end", "bold"))
         for j in range(n):
             c = matrix[i][j]
-            if not c:
-                continue
-            h = c * scale
-            y1, y2 = l_off[i], r_off[j]
-            l_off[i] += h
-            r_off[j] += h
-            x1, x2 = left_x + node_w, right_x
-            mx = (x1 + x2) / 2
-            color = SAME if i == j else (UP if j < i else DOWN)
-            d = (f"M{x1:.1f},{y1:.1f} C{mx:.1f},{y1:.1f} {mx:.1f},{y2:.1f} {x2:.1f},{y2:.1f} "
-                 f"L{x2:.1f},{y2 + h:.1f} C{mx:.1f},{y2 + h:.1f} {mx:.1f},{y1 + h:.1f} {x1:.1f},{y1 + h:.1f} Z")
-            body.append(f'<path d="{d}" fill="{color}" fill-opacity="{0.45 if i == j else 0.8}">'
-                        f'<title>{escape(f"{tiers[i]} → {tiers[j]}：{c} {unit}")}</title></path>')
-            if i != j:
-                body.append(_t(mx, (y1 + y2) / 2 + h / 2, f"{tiers[i]}→{tiers[j]} {c}", 10, "middle", fill="#222"))
-    for i, t in enumerate(tiers):
-        if out_tot[i]:
-            body.append(f'<rect x="{left_x}" y="{ly[i]:.1f}" width="{node_w}" height="{out_tot[i] * scale:.1f}" fill="{PALETTE[0]}"/>')
-            body.append(_t(left_x - 8, ly[i] + out_tot[i] * scale / 2, f"{t}  {out_tot[i]}", 12, "end"))
-        if in_tot[i]:
-            body.append(f'<rect x="{right_x}" y="{ry[i]:.1f}" width="{node_w}" height="{in_tot[i] * scale:.1f}" fill="{PALETTE[1]}"/>')
-            body.append(_t(right_x + node_w + 8, ry[i] + in_tot[i] * scale / 2, f"{t}  {in_tot[i]}", 12))
-    body.append(_t(left_x + node_w / 2, height - 4, "上月", 11, "middle", fill="#666", baseline="auto"))
-    body.append(_t(right_x + node_w / 2, height - 4, "本月", 11, "middle", fill="#666", baseline="auto"))
+            if i == j:
+                alpha = 0.15 + 0.55 * c / diag_max
+                fill, text = f"rgba(47,110,186,{alpha:.2f})", "#1d3d66"
+            elif c:
+                fill, text = (UP if j < i else DOWN), "#fff"
+            else:
+                fill, text = "#fafafa", "#bbb"
+            label = f"{tiers[i]} → {tiers[j]}：{c} {unit}"
+            body.append(f'<rect x="{x0 + cell_w * j:.1f}" y="{y:.1f}" width="{cell_w - 2:.1f}" height="{cell_h - 2}" '
+                        f'fill="{fill}" rx="2"><title>{escape(label)}</title></rect>')
+            body.append(_t(x0 + cell_w * j + cell_w / 2 - 1, y + cell_h / 2, str(c) if c else "·", 12, "middle",
+                           "bold" if (c and i != j) else "normal", text))
+        body.append(_t(x0 + cell_w * n + cell_w / 2, y + cell_h / 2, str(sum(matrix[i])), 12, "middle", fill="#333"))
+    y = top + cell_h * n
+    body.append(_t(x0 - 8, y + cell_h / 2, "合计", 12, "end", "bold"))
+    for j in range(n):
+        body.append(_t(x0 + cell_w * j + cell_w / 2, y + cell_h / 2, str(col_tot[j]), 12, "middle", fill="#333"))
+    ups = sum(matrix[i][j] for i in range(n) for j in range(n) if j < i)
+    downs = sum(matrix[i][j] for i in range(n) for j in range(n) if j > i)
+    ly = height - 18
+    body.append(f'<rect x="{x0}" y="{ly - 6}" width="12" height="12" fill="{UP}"/>')
+    body.append(_t(x0 + 16, ly, f"升级 {ups} {unit}", 12))
+    body.append(f'<rect x="{x0 + 110}" y="{ly - 6}" width="12" height="12" fill="{DOWN}"/>')
+    body.append(_t(x0 + 126, ly, f"降级 {downs} {unit}", 12))
+    body.append(f'<rect x="{x0 + 220}" y="{ly - 6}" width="12" height="12" fill="rgba(47,110,186,0.5)"/>')
+    body.append(_t(x0 + 236, ly, "等级不变", 12))
     return _svg(WIDTH, height, title, body, "flow")
 
 
