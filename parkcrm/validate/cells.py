@@ -63,6 +63,3 @@ def fmt_wan(fen: float) -> str:
     """Fen -> '12.50 万元' for messages."""
     return f"{fen / 1_000_000:,.2f} 万元"
 
-
-def fmt_date(value) -> str:
-    return pd.Timestamp(value).strftime("%Y-%m-%d")

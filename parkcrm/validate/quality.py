@@ -51,7 +51,10 @@ def accuracy(customers: Table, problems: list[Problem], ctx: Context) -> list[di
     from parkcrm.classify import PENDING, classify
 
     df, rules = customers.df, ctx.rules
-    bad = {f"{p.file}\x00{p.sheet}\x00{p.row}" for p in problems if p.severity == "error" and p.row is not None}
+    sheets = {s for _f, s in customers.sheets}
+    errors = [p for p in problems if p.severity == "error" and p.row is not None and p.sheet in sheets]
+    bad = set(_row_keys(pd.Series([p.file for p in errors], dtype="object"), pd.Series([p.sheet for p in errors], dtype="object"),
+                        pd.Series([p.row for p in errors], dtype="object")))
     has_error = _row_keys(df["_file"], df["_sheet"], df["_row"]).isin(bad).to_numpy()
     tiers = ctx.cached("tiers", lambda: classify(customers, rules)["客户等级"])
     if "核定等级" in df:

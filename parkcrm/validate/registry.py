@@ -105,21 +105,34 @@ class Context:
 
     # ---- building problems ----
     def at(self, table: Table, mask: pd.Series | np.ndarray, column: str,
-           message: str | pd.Series, value: pd.Series | None = None) -> list[Problem]:
-        """One problem per True row of mask, located at the cell of the canonical column."""
-        flags = np.asarray(mask, dtype=bool) if not isinstance(mask, pd.Series) else mask.fillna(False).to_numpy(bool)
-        if not flags.any():
+           message: str | pd.Series | Callable[[pd.Index], pd.Series | str],
+           value: pd.Series | Callable[[pd.Index], pd.Series] | None = None) -> list[Problem]:
+        """One problem per True row of mask, located at the cell of the canonical column.
+
+        message and value may be functions of the flagged labels, so that texts are built
+        for the bad rows only.
+        """
+        flags = mask.fillna(False).to_numpy(bool) if isinstance(mask, pd.Series) else np.asarray(mask, dtype=bool)
+        positions = np.flatnonzero(flags)
+        if not len(positions):
             return []
         df = table.df
-        labels = df.index[flags]
-        meta = df.loc[labels, ["_file", "_sheet", "_row"]]
+        labels = df.index[positions]
+        if callable(message):
+            message = message(labels)
+        if callable(value):
+            value = value(labels)
         msgs = [message] * len(labels) if isinstance(message, str) else message.reindex(labels).tolist()
-        vals = [""] * len(labels) if value is None else value.reindex(labels).fillna("").astype(str).tolist()
+        vals = [""] * len(labels) if value is None else value.reindex(labels).astype("string").fillna("").tolist()
+        files = df["_file"].to_numpy()[positions].tolist()
+        sheets = df["_sheet"].to_numpy()[positions].tolist()
+        rows = df["_row"].to_numpy()[positions].tolist()
         refs = {key: info.columns.get(column) for key, info in table.sheets.items()}
         out = []
-        for f, s, r, msg, v in zip(meta["_file"].tolist(), meta["_sheet"].tolist(), meta["_row"].tolist(), msgs, vals):
+        code, severity = self.code, self.severity
+        for f, s, r, msg, v in zip(files, sheets, rows, msgs, vals):
             ref = refs.get((f, s))
-            out.append(Problem(self.code, self.severity, str(msg), f, s, int(r), ref.header if ref else column,
+            out.append(Problem(code, severity, str(msg), f, s, int(r), ref.header if ref else column,
                                f"{ref.letter}{int(r)}" if ref else "", v))
         return out
 
@@ -129,10 +142,10 @@ class Context:
 
     # ---- showing personal data ----
     def cert(self, series: pd.Series) -> pd.Series:
-        return series.map(mask_cert) if self.mask else series
+        return series.astype("string").map(mask_cert, na_action="ignore") if self.mask else series.astype("string")
 
     def phone(self, series: pd.Series) -> pd.Series:
-        return series.map(mask_phone) if self.mask else series
+        return series.astype("string").map(mask_phone, na_action="ignore") if self.mask else series.astype("string")
 
 
 def mask_cert(text: object) -> object:
@@ -144,7 +157,7 @@ def mask_cert(text: object) -> object:
 
 def mask_phone(text: object) -> object:
     """Phone-like text: 138****1234 for a mobile; any longer number keeps its first 3 and last 4."""
-    if not isinstance(text, str) or len(text) < 8 or sum(ch.isdigit() for ch in text) < 8:
+    if not isinstance(text, str) or len(text) < 8:
         return text
     return text[:3] + "*" * (len(text) - 7) + text[-4:]
 

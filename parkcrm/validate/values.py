@@ -47,6 +47,12 @@ def _region_known(number: str) -> bool:
         return False
 
 
+def _per_unique(series: pd.Series, fn) -> pd.Series:
+    """fn applied once per distinct value (IDs repeat across sheets and files)."""
+    values = series.unique()
+    return series.map(dict(zip(values, map(fn, values))))
+
+
 def cert_status(series: pd.Series, today: dt.date) -> pd.Series:
     """Status of each non-blank ID text (NA for blanks): ok, legacy, region, or what is wrong."""
     s = series.astype("string").str.upper()
@@ -60,7 +66,7 @@ def cert_status(series: pd.Series, today: dt.date) -> pd.Series:
 
     if ric_like.any():
         sub = s[ric_like]
-        check_ok = sub.map(_ric_check).astype("string") == sub.str[-1]
+        check_ok = _per_unique(sub, _ric_check).astype("string") == sub.str[-1]
         born = pd.to_datetime(sub.str[6:14], format="%Y%m%d", errors="coerce")
         date_ok = born.notna() & (born >= pd.Timestamp("1900-01-01")) & (born <= pd.Timestamp(today))
         status = pd.Series(RIC_CHECKSUM, index=sub.index, dtype="string")
@@ -75,7 +81,7 @@ def cert_status(series: pd.Series, today: dt.date) -> pd.Series:
     other18 = present & ~ric_like & (s.str.len() == 18)
     maybe_uscc = other18 | (ric_like & (out != OK) & (out != REGION))
     if maybe_uscc.any():
-        valid = s[maybe_uscc].map(_uscc_ok).astype(bool)
+        valid = _per_unique(s[maybe_uscc], _uscc_ok).astype(bool)
         as_uscc = other18 | ~province.isin(PROVINCES)
         out[valid.index[valid.to_numpy()]] = OK
         out[valid.index[(~valid & as_uscc[maybe_uscc]).to_numpy()]] = USCC_BAD
@@ -85,9 +91,16 @@ def cert_status(series: pd.Series, today: dt.date) -> pd.Series:
 # ---- phones ---------------------------------------------------------------------------
 MOBILE = r"1[3-9][0-9]{9}"
 LANDLINE = r"(?:\(0[0-9]{2,3}\)|0[0-9]{2,3}-?)[0-9]{7,8}(?:(?:-|转|ext\.?|#|分机)[0-9]{1,6})?"
-_PREFIX = r"^(?:\+86|0086|86)(?=1[3-9][0-9]{9}$)"
 SEPARATORS = r"[/、,;]"
 PHONE_EXAMPLE = "手机 138xxxxxxxx（11 位）、固定电话 0762-3381200（分机写成 0762-3381200-801）"
+
+
+def _phone_ok(parts: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(valid, had a +86 country code) for single phone numbers."""
+    prefixed = parts.str.fullmatch(f"(?:\\+86|0086|86){MOBILE}").fillna(False).astype(bool)
+    bare = parts.where(~prefixed, parts.str[-11:])
+    ok = bare.str.fullmatch(f"(?:{MOBILE}|{LANDLINE})").fillna(False).astype(bool)
+    return ok, prefixed
 
 
 def phone_status(typed: pd.Series, raw: pd.Series) -> pd.Series:
@@ -98,18 +111,23 @@ def phone_status(typed: pd.Series, raw: pd.Series) -> pd.Series:
     present = s.notna()
     if not present.any():
         return out
-    parts = s[present].str.split(SEPARATORS, regex=True).explode().str.strip()
-    parts = parts[parts.notna() & (parts != "")]
-    prefixed = parts.str.contains(_PREFIX, regex=True)
-    bare = parts.str.replace(_PREFIX, "", regex=True)
-    ok = bare.str.fullmatch(f"(?:{MOBILE}|{LANDLINE})").fillna(False).astype(bool)
-    all_ok = ok.groupby(level=0).all().reindex(s[present].index, fill_value=False)
-    any_prefix = prefixed.groupby(level=0).any().reindex(s[present].index, fill_value=False)
+    text = s[present]
+    multi = text.str.contains(SEPARATORS, regex=True).fillna(False).astype(bool)
+    single_ok, single_prefix = _phone_ok(text[~multi])
+    all_ok, any_prefix = single_ok, single_prefix
+    if multi.any():
+        parts = text[multi].str.split(SEPARATORS, regex=True).explode().str.strip()
+        parts = parts[parts.notna() & (parts != "")]
+        ok, prefixed = _phone_ok(parts)
+        all_ok = pd.concat([single_ok, ok.groupby(level=0).all()])
+        any_prefix = pd.concat([single_prefix, prefixed.groupby(level=0).any()])
+    all_ok = all_ok.reindex(s.index, fill_value=False).astype(bool)
+    any_prefix = any_prefix.reindex(s.index, fill_value=False).astype(bool)
     written = raw.reindex(s.index).astype("string").str.strip()
-    changed = (written[present] != s[present]).fillna(False) | any_prefix
+    changed = (written != s).fillna(False).astype(bool) | any_prefix
     out[present] = "invalid"
     out[present & all_ok] = "ok"
-    out[(present & all_ok & changed).fillna(False)] = "normalised"
+    out[present & all_ok & changed] = "normalised"
     return out
 
 

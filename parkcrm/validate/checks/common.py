@@ -9,7 +9,7 @@ import pandas as pd
 
 from parkcrm.io.headers import MONTH_COLUMNS
 from parkcrm.io.reader import CUSTOMER
-from parkcrm.validate.cells import choices, column, customer_ids, has_column, id_key, issue_mask
+from parkcrm.validate.cells import choices, customer_ids, has_column, id_key, issue_mask
 from parkcrm.validate.registry import check, where
 from parkcrm.validate.values import PHONE_EXAMPLE, phone_canonical, phone_status
 
@@ -102,10 +102,10 @@ def customer_unknown(tables, ctx):
             continue
         ids = id_key(table.df["客户编号"])
         unknown = ids.notna() & ~ids.isin(known)
+        written = table.df["客户编号"]
         out += ctx.at(table, unknown, "客户编号",
-                      "「客户编号」「" + table.df["客户编号"].astype(str) + f"」在客户资料表中找不到；{kind}表中的客户编号"
-                      "必须是客户资料表中已有的编号（如 YQ0001），请核对编号或先在客户资料表中补录该客户",
-                      table.df["客户编号"])
+                      lambda ix, w=written, k=kind: "「客户编号」「" + w[ix].astype(str) + f"」在客户资料表中找不到；{k}表中的"
+                      "客户编号必须是客户资料表中已有的编号（如 YQ0001），请核对编号或先在客户资料表中补录该客户", written)
     return out
 
 
@@ -122,9 +122,8 @@ def _unknown_values(table, name, vocab_name, ctx, kind):
     typed = table.df[name]
     bad = typed.notna() & ~typed.isin(values)
     allowed = choices(values)
-    messages = ("「" + name + "」「" + typed.astype(str) + f"」不是已知的取值；应为 {allowed} 之一"
-                f"（其他写法可在 columns.yaml 的「取值 → {vocab_name}」中添加）")
-    return ctx.at(table, bad, name, messages, typed)
+    return ctx.at(table, bad, name, lambda ix: "「" + name + "」「" + typed[ix].astype(str) + f"」不是已知的取值；应为 {allowed} "
+                  f"之一（其他写法可在 columns.yaml 的「取值 → {vocab_name}」中添加）", typed)
 
 
 def _vocab_check(kind: str, name: str):
@@ -170,14 +169,16 @@ def phone_invalid(tables, ctx):
     out = []
     statuses = _phones(tables, ctx)
     for table, name in _phone_columns(tables, ctx):
-        status = statuses[(id(table), name)]
-        bad = (status == "invalid").fillna(False)
-        shown = ctx.phone(column(table, name).astype("string"))
-        lost_zero = table.df[name].astype("string").str.fullmatch(r"[1-9][0-9]{9,10}").fillna(False) & bad
-        messages = ("「" + name + "」「" + shown.fillna("") + "」不是有效的电话号码；应为 11 位手机号（1[3-9] 开头）"
+        bad = (statuses[(id(table), name)] == "invalid").fillna(False)
+
+        def message(ix, table=table, name=name):
+            typed = table.df.loc[ix, name].astype("string")
+            text = ("「" + name + "」「" + ctx.phone(typed).fillna("") + "」不是有效的电话号码；应为 11 位手机号（1[3-9] 开头）"
                     f"或带区号的固定电话，如 {PHONE_EXAMPLE}；多个号码用 / 分隔")
-        messages = messages.mask(lost_zero, messages + "（以数字格式保存的固定电话会丢掉区号开头的 0，请把该列设为文本）")
-        out += ctx.at(table, bad, name, messages, shown)
+            lost_zero = typed.str.fullmatch(r"[1-9][0-9]{9,10}").fillna(False).astype(bool)
+            return text.mask(lost_zero, text + "（以数字格式保存的固定电话会丢掉区号开头的 0，请把该列设为文本）")
+
+        out += ctx.at(table, bad, name, message, lambda ix, t=table, n=name: ctx.phone(t.df.loc[ix, n]))
     return out
 
 
@@ -186,11 +187,16 @@ def phone_normalised(tables, ctx):
     out = []
     statuses = _phones(tables, ctx)
     for table, name in _phone_columns(tables, ctx):
-        status = statuses[(id(table), name)]
-        fixed = (status == "normalised").fillna(False)
-        written = ctx.phone(table.raw[name].astype("string").str.strip()) if name in table.raw else column(table, name)
-        typed = ctx.phone(phone_canonical(table.df[name]))
-        messages = ("「" + name + "」写作「" + written.fillna("") + "」，含全角数字、空格或国家代码 +86，已按「"
+        fixed = (statuses[(id(table), name)] == "normalised").fillna(False)
+        source = table.raw if name in table.raw else table.df
+
+        def written(ix, source=source, name=name):
+            return ctx.phone(source.loc[ix, name].astype("string").str.strip())
+
+        def message(ix, table=table, name=name, written=written):
+            typed = ctx.phone(phone_canonical(table.df.loc[ix, name]))
+            return ("「" + name + "」写作「" + written(ix).fillna("") + "」，含全角数字、空格或国家代码 +86，已按「"
                     + typed.fillna("") + "」读取；请改为只含半角数字的写法（手机 11 位数字，固定电话如 0762-3381200）")
-        out += ctx.at(table, fixed, name, messages, written)
+
+        out += ctx.at(table, fixed, name, message, written)
     return out

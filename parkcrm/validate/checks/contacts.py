@@ -47,6 +47,6 @@ def leader_missing(tables, ctx):
     ids = id_key(customers.df["客户编号"])
     missing = high & ids.notna() & ~ids.isin(with_leader)
     return ctx.at(customers, missing, "客户编号",
-                  "客户「" + customers.df["客户编号"].astype(str) + "」为 " + tiers.astype(str)
-                  + f"，在关键人表中没有{leader}；{floor} 及以上客户应登记{leader}（关键人表：客户编号、姓名、角色={leader}、联系电话）",
-                  customers.df["客户编号"])
+                  lambda ix: "客户「" + customers.df.loc[ix, "客户编号"].astype(str) + "」为 " + tiers[ix].astype(str)
+                  + f"，在关键人表中没有{leader}；{floor} 及以上客户应登记{leader}"
+                  f"（关键人表：客户编号、姓名、角色={leader}、联系电话）", customers.df["客户编号"])

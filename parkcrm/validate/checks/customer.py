@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
 from parkcrm.io.headers import MONTH_COLUMNS
 from parkcrm.io.reader import CUSTOMER
-from parkcrm.validate.cells import choices, fmt_date, fmt_wan, has_column, id_key, issue_mask, name_key
+from parkcrm.validate.cells import choices, fmt_wan, has_column, id_key, issue_mask, name_key
 from parkcrm.validate.registry import check, where
 from parkcrm.validate.values import (
     LEGACY, REGION, RIC_CHECKSUM, RIC_DATE, RIC_SHAPE, USCC_BAD, USCC_EXAMPLE, cert_status,
@@ -31,14 +29,21 @@ def _cert_status(tables, ctx):
     return ctx.cached("cert", lambda: cert_status(table.df[CERT], ctx.today))
 
 
-def _cert_messages(table, ctx, status: pd.Series) -> pd.Series:
-    shown = "「" + CERT + "」「" + ctx.cert(table.df[CERT].astype("string")).fillna("") + "」"
-    born = table.df[CERT].astype("string").str[6:14]
-    reasons = pd.Series("不是有效的证件号码：长度或字符不对", index=status.index, dtype="object")
-    reasons[status == RIC_CHECKSUM] = "的校验位（第 18 位）不正确（GB 11643 居民身份证号码校验），可能有数字录错"
-    reasons[status == RIC_DATE] = "中的出生日期「" + born + "」不是真实存在的日期（GB 11643 第 7–14 位为出生年月日）"
-    reasons[status == USCC_BAD] = "不是有效的统一社会信用代码（GB 32100 第 18 位校验码不正确或含有不允许的字母 I、O、Z、S、V）"
-    return shown + reasons + f"；应为{VALID_CERT}，请核对证件原件后重新录入"
+def _cert_messages(table, ctx, status: pd.Series):
+    def build(ix):
+        cert = table.df.loc[ix, CERT].astype("string")
+        st = status[ix]
+        reasons = pd.Series("不是有效的证件号码：长度或字符不对", index=ix, dtype="object")
+        reasons[st == RIC_CHECKSUM] = "的校验位（第 18 位）不正确（GB 11643 居民身份证号码校验），可能有数字录错"
+        reasons[st == RIC_DATE] = "中的出生日期「" + cert.str[6:14] + "」不是真实存在的日期（GB 11643 第 7–14 位为出生年月日）"
+        reasons[st == USCC_BAD] = "不是有效的统一社会信用代码（GB 32100 第 18 位校验码不正确，或含有不允许的字母 I、O、Z、S、V）"
+        return ("「" + CERT + "」「" + ctx.cert(cert).fillna("") + "」" + reasons
+                + f"；应为{VALID_CERT}，请核对证件原件后重新录入")
+    return build
+
+
+def _shown_cert(table, ctx):
+    return lambda ix: ctx.cert(table.df.loc[ix, CERT])
 
 
 @check("cert-invalid", CUSTOMER, "error", "证件号码不是有效的 18 位身份证号码或统一社会信用代码")
@@ -48,7 +53,7 @@ def cert_invalid(tables, ctx):
         return []
     status = _cert_status(tables, ctx)
     bad = status.notna() & ~status.isin(["ok", LEGACY, REGION])
-    return ctx.at(table, bad, CERT, _cert_messages(table, ctx, status), ctx.cert(table.df[CERT]))
+    return ctx.at(table, bad, CERT, _cert_messages(table, ctx, status), _shown_cert(table, ctx))
 
 
 @check("cert-legacy", CUSTOMER, "warning", "证件号码是 15 位旧号码")
@@ -56,11 +61,10 @@ def cert_legacy(tables, ctx):
     table = _customers(tables)
     if table is None or CERT not in table.df:
         return []
-    status = _cert_status(tables, ctx)
-    shown = ctx.cert(table.df[CERT].astype("string")).fillna("")
-    return ctx.at(table, status == LEGACY, CERT,
-                  "「" + CERT + "」「" + shown + "」是 15 位旧号码（一代身份证或旧营业执照注册号）；请更新为" + VALID_CERT,
-                  shown)
+    shown = _shown_cert(table, ctx)
+    return ctx.at(table, _cert_status(tables, ctx) == LEGACY, CERT,
+                  lambda ix: "「" + CERT + "」「" + shown(ix).fillna("") + "」是 15 位旧号码（一代身份证或旧营业执照注册号）；"
+                  "请更新为" + VALID_CERT, shown)
 
 
 @check("cert-region", CUSTOMER, "warning", "身份证号码的地区码未知或已撤销")
@@ -68,38 +72,38 @@ def cert_region(tables, ctx):
     table = _customers(tables)
     if table is None or CERT not in table.df:
         return []
-    status = _cert_status(tables, ctx)
-    shown = ctx.cert(table.df[CERT].astype("string")).fillna("")
-    region = table.df[CERT].astype("string").str[:6]
-    return ctx.at(table, status == REGION, CERT,
-                  "「" + CERT + "」「" + shown + "」的地区码「" + region + "」在行政区划代码中找不到或出生时已撤销；"
+    shown = _shown_cert(table, ctx)
+    return ctx.at(table, _cert_status(tables, ctx) == REGION, CERT,
+                  lambda ix: "「" + CERT + "」「" + shown(ix).fillna("") + "」的地区码「"
+                  + table.df.loc[ix, CERT].astype("string").str[:6] + "」在行政区划代码中找不到或出生时已撤销；"
                   "校验位正确，请核对证件原件（旧地区码的身份证仍然有效）", shown)
 
 
-def _shared(table, ctx, key: pd.Series, what: str, shown: pd.Series):
+def _shared(table, ctx, key: pd.Series, what: str, column: str, show):
     """Rows whose key (ID or name) appears under more than one customer number."""
-    ids = id_key(table.df["客户编号"]) if "客户编号" in table.df else None
-    if ids is None:
+    if "客户编号" not in table.df:
         return []
-    frame = pd.DataFrame({"k": key, "id": ids}).dropna()
+    frame = pd.DataFrame({"k": key, "id": id_key(table.df["客户编号"])}).dropna()
     counts = frame.groupby("k")["id"].nunique()
     shared_keys = counts.index[counts > 1]
     if not len(shared_keys):
         return []
     rows = frame[frame["k"].isin(shared_keys)]
-    messages = pd.Series("", index=table.df.index, dtype="object")
+    messages = pd.Series("", index=rows.index, dtype="object")
+    shown = show(rows.index).astype(str).tolist()
+    position = dict(zip(rows.index, range(len(rows))))
     for _k, group in rows.groupby("k", sort=False):
         firsts = group.drop_duplicates("id").head(6)
-        named = list(zip(firsts["id"], where(table, firsts.index)))
-        total = group["id"].nunique()
-        for label, own in zip(group.index, group["id"]):
+        named = list(zip(firsts["id"].tolist(), where(table, firsts.index)))
+        total = int(counts[_k]) - 1
+        texts = []
+        for label, own in zip(group.index.tolist(), group["id"].tolist()):
             others = [f"{i}（{w}）" for i, w in named if i != own][:5]
-            more = f"等共 {total - 1} 个" if total - 1 > len(others) else ""
-            messages[label] = (f"「{what}」「{shown[label]}」同时出现在其他客户编号下：{'、'.join(others)}{more}；"
-                               f"同一单位应只有一个客户编号，请确认是否重复建档，或改正录错的{what}")
-    flags = table.df.index.isin(rows.index)
-    column = CERT if what == CERT else "客户名称"
-    return ctx.at(table, flags, column, messages, shown)
+            more = f"等共 {total} 个" if total > len(others) else ""
+            texts.append(f"「{what}」「{shown[position[label]]}」同时出现在其他客户编号下：{'、'.join(others)}{more}；"
+                         f"同一单位应只有一个客户编号，请确认是否重复建档，或改正录错的{what}")
+        messages[group.index] = texts
+    return ctx.at(table, table.df.index.isin(rows.index), column, messages, show)
 
 
 @check("cert-shared", CUSTOMER, "warning", "同一证件号码出现在不同客户编号下")
@@ -108,7 +112,7 @@ def cert_shared(tables, ctx):
     if table is None or CERT not in table.df:
         return []
     key = table.df[CERT].astype("string").str.upper()
-    return _shared(table, ctx, key, CERT, ctx.cert(table.df[CERT].astype("string")))
+    return _shared(table, ctx, key, CERT, CERT, _shown_cert(table, ctx))
 
 
 @check("name-shared", CUSTOMER, "warning", "同一客户名称出现在不同客户编号下")
@@ -116,7 +120,8 @@ def name_shared(tables, ctx):
     table = _customers(tables)
     if table is None or "客户名称" not in table.df:
         return []
-    return _shared(table, ctx, name_key(table.df["客户名称"]), "客户名称", table.df["客户名称"].astype("string"))
+    return _shared(table, ctx, name_key(table.df["客户名称"]), "客户名称", "客户名称",
+                   lambda ix: table.df.loc[ix, "客户名称"].astype("string"))
 
 
 @check("address-format", CUSTOMER, "warning", "地址不是园区规范格式 产业转移园…区…栋…房（格式可在 validation.yaml 中设置）")
@@ -126,9 +131,9 @@ def address_format(tables, ctx):
         return []
     pattern = ctx.param("pattern", DEFAULT_ADDRESS)
     text = table.df["地址"].astype("string")
-    ok = text.str.normalize("NFKC").str.contains(re.compile(pattern), regex=True)
+    ok = text.str.normalize("NFKC").str.contains(pattern, regex=True)
     bad = text.notna() & ~ok.fillna(False).astype(bool)
-    return ctx.at(table, bad, "地址", "「地址」「" + text.fillna("") + f"」不符合园区地址格式（规则：{pattern}）；"
+    return ctx.at(table, bad, "地址", lambda ix: "「地址」「" + text[ix].fillna("") + f"」不符合园区地址格式（规则：{pattern}）；"
                   f"应写成 产业转移园**区**栋**房，如 {ADDRESS_EXAMPLE}", text)
 
 
@@ -144,12 +149,14 @@ def spend_negative(tables, ctx):
     out = []
     for name in _money_columns(table):
         fen = table.df[name]
-        bad = (fen < 0).fillna(False)
-        unit = "万元" if name == SPEND else "元"
-        per = 1_000_000 if unit == "万元" else 100
-        shown = (fen.astype("Float64") / per).map(lambda v: f"{v:,.2f}", na_action="ignore")
-        out += ctx.at(table, bad, name, f"「{name}」为负数「" + shown.fillna("") + f" {unit}」；通信费用应为 0 或正数，"
-                      "如 12.5；退费请在备注中说明，不要填负数", shown)
+        unit, per = ("万元", 1_000_000) if name == SPEND else ("元", 100)
+
+        def shown(ix, fen=fen, per=per):
+            return (fen[ix].astype("Float64") / per).map(lambda v: f"{v:,.2f}", na_action="ignore")
+
+        out += ctx.at(table, (fen < 0).fillna(False), name,
+                      lambda ix, name=name, unit=unit, shown=shown: f"「{name}」为负数「" + shown(ix).fillna("")
+                      + f" {unit}」；通信费用应为 0 或正数，如 12.5；退费请在备注中说明，不要填负数", shown)
     return out
 
 
@@ -161,9 +168,12 @@ def spend_outlier(tables, ctx):
     maximum = float(ctx.param("maximum", 1000.0))
     fen = table.df[SPEND]
     bad = (fen > round(maximum * 1_000_000)).fillna(False)
-    shown = fen.astype("Float64").map(lambda v: fmt_wan(v), na_action="ignore").fillna("")
-    return ctx.at(table, bad, SPEND, "「" + SPEND + "」为 " + shown + f"，超过上限 {maximum:g} 万元（validation.yaml 中 "
-                  "spend-outlier 的上限）；请检查单位：表头为（万元）时应填万元数，如 12.5 表示 12.5 万元", shown)
+
+    def shown(ix):
+        return fen[ix].astype("Float64").map(fmt_wan, na_action="ignore")
+
+    return ctx.at(table, bad, SPEND, lambda ix: "「" + SPEND + "」为 " + shown(ix).fillna("") + f"，超过上限 {maximum:g} 万元"
+                  "（validation.yaml 中 spend-outlier 的上限）；请检查单位：表头为（万元）时应填万元数，如 12.5 表示 12.5 万元", shown)
 
 
 @check("spend-mismatch", CUSTOMER, "warning", "年度通信费用与 1–12 月费用合计不符")
@@ -184,10 +194,14 @@ def spend_mismatch(tables, ctx):
     with np.errstate(invalid="ignore"):
         diff = np.abs(annual - total)
         bad = clean & any_month & ~np.isnan(annual) & (diff > np.maximum(tol_fen, ratio * np.abs(annual)))
-    shown_a = pd.Series(annual, index=df.index).map(fmt_wan, na_action="ignore")
-    shown_t = pd.Series(total, index=df.index).map(fmt_wan, na_action="ignore")
-    return ctx.at(table, bad, SPEND, "「" + SPEND + "」" + shown_a.fillna("") + " 与 1–12 月费用合计 " + shown_t.fillna("")
-                  + f" 不符（允许误差 {ratio:.0%} 或 {tol_fen / 1_000_000:g} 万元）；请核对年度费用或各月费用", shown_a)
+    annual_s, total_s = pd.Series(annual, index=df.index), pd.Series(total, index=df.index)
+
+    def shown(ix):
+        return annual_s[ix].map(fmt_wan)
+
+    return ctx.at(table, bad, SPEND, lambda ix: "「" + SPEND + "」" + shown(ix) + " 与 1–12 月费用合计 "
+                  + total_s[ix].map(fmt_wan) + f" 不符（允许误差 {ratio:.0%} 或 {tol_fen / 1_000_000:g} 万元）；"
+                  "请核对年度费用或各月费用", shown)
 
 
 @check("tier-unknown", CUSTOMER, "error", "核定等级不是已知等级")
@@ -197,8 +211,9 @@ def tier_unknown(tables, ctx):
         return []
     tier = table.df["核定等级"].astype("string")
     bad = tier.notna() & ~tier.isin(list(ctx.rules.tier_rank))
-    return ctx.at(table, bad, "核定等级", "「核定等级」「" + tier.fillna("") + "」不是已知等级；应为 "
-                  + choices(ctx.rules.tiers.order) + " 之一（见 tiers.yaml 的等级顺序）", tier)
+    order = choices(ctx.rules.tiers.order)
+    return ctx.at(table, bad, "核定等级", lambda ix: "「核定等级」「" + tier[ix] + f"」不是已知等级；应为 {order} 之一"
+                  "（见 tiers.yaml 的等级顺序）", tier)
 
 
 @check("customer-stale", CUSTOMER, "warning", "客户资料的更新日期早于数据月份")
@@ -208,6 +223,9 @@ def customer_stale(tables, ctx):
         return []
     date = table.df["更新日期"]
     stale = (date < pd.Timestamp(ctx.month.start)).fillna(False).to_numpy() & has_column(table, "更新日期")
-    shown = date.map(fmt_date, na_action="ignore")
-    return ctx.at(table, stale, "更新日期", "「更新日期」" + shown.fillna("") + f" 早于数据月份 {ctx.month.cn}；客户资料每月更新，"
-                  f"核实本行后请把更新日期改为本月的日期，如 {ctx.month.label}-05", shown)
+
+    def shown(ix):
+        return date[ix].dt.strftime("%Y-%m-%d")
+
+    return ctx.at(table, stale, "更新日期", lambda ix: "「更新日期」" + shown(ix) + f" 早于数据月份 {ctx.month.cn}；"
+                  f"客户资料每月更新，核实本行后请把更新日期改为本月的日期，如 {ctx.month.label}-05", shown)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from parkcrm.validate.cells import choices, fmt_date, has_column, issue_mask
+from parkcrm.validate.cells import choices, has_column, issue_mask
 from parkcrm.validate.registry import check
 
 ICT = "ICT商机"
@@ -17,8 +17,12 @@ def amount_negative(tables, ctx):
         return []
     fen = table.df["预计金额"]
     bad = (fen < 0).fillna(False)
-    shown = (fen.astype("Float64") / 1_000_000).map(lambda v: f"{v:,.2f}", na_action="ignore").fillna("")
-    return ctx.at(table, bad, "预计金额", "「预计金额」为负数「" + shown + " 万元」；应为 0 或正数（万元），如 35.5", shown)
+
+    def shown(ix):
+        return (fen[ix].astype("Float64") / 1_000_000).map(lambda v: f"{v:,.2f}")
+
+    return ctx.at(table, bad, "预计金额", lambda ix: "「预计金额」为负数「" + shown(ix) + " 万元」；应为 0 或正数（万元），如 35.5",
+                  shown)
 
 
 def _reference_day(ctx) -> pd.Timestamp:
@@ -36,9 +40,9 @@ def ict_overdue(tables, ctx):
     due = table.df["预计签约日期"]
     day = _reference_day(ctx)
     bad = (stage.notna() & ~stage.isin(closed) & (due < day)).fillna(False)
-    return ctx.at(table, bad, "预计签约日期", "商机处于「" + stage.astype(str) + "」阶段，但「预计签约日期」"
-                  + due.map(fmt_date, na_action="ignore").fillna("") + f" 已过（截至 {day:%Y-%m-%d}）；请更新预计签约日期，"
-                  f"或把阶段改为 {choices(closed)}", due.astype(str))
+    return ctx.at(table, bad, "预计签约日期", lambda ix: "商机处于「" + stage[ix].astype(str) + "」阶段，但「预计签约日期」"
+                  + due[ix].dt.strftime("%Y-%m-%d") + f" 已过（截至 {day:%Y-%m-%d}）；请更新预计签约日期，"
+                  f"或把阶段改为 {choices(closed)}", lambda ix: due[ix].dt.strftime("%Y-%m-%d"))
 
 
 @check("ict-stale", ICT, "warning", "商机在数据月份内没有更新")
@@ -49,7 +53,12 @@ def ict_stale(tables, ctx):
     date = table.df["更新日期"]
     start = pd.Timestamp(ctx.month.start)
     stale = (date.isna() | (date < start)).to_numpy() & has_column(table, "更新日期") & ~issue_mask(table, "更新日期")
-    shown = date.map(fmt_date, na_action="ignore")
-    what = ("「更新日期」" + shown + f" 早于数据月份 {ctx.month.cn}").fillna("「更新日期」为空")
-    return ctx.at(table, stale, "更新日期", what + f"；ICT商机库每月更新，核实本商机后请填写本月的更新日期，如 {ctx.month.label}-05",
-                  shown.fillna(""))
+
+    def shown(ix):
+        return date[ix].dt.strftime("%Y-%m-%d")
+
+    def message(ix):
+        what = ("「更新日期」" + shown(ix) + f" 早于数据月份 {ctx.month.cn}").fillna("「更新日期」为空")
+        return what + f"；ICT商机库每月更新，核实本商机后请填写本月的更新日期，如 {ctx.month.label}-05"
+
+    return ctx.at(table, stale, "更新日期", message, shown)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from parkcrm.io.reader import CUSTOMER
-from parkcrm.validate.cells import choices, fmt_date, has_column, name_key
+from parkcrm.validate.cells import choices, has_column, name_key
 from parkcrm.validate.registry import check
 
 VISITS = "走访记录"
@@ -21,8 +21,13 @@ def manager_unknown(tables, ctx):
     names = name_key(table.df["客户经理"])
     bad = names.notna() & ~names.isin(known)
     listed = choices(sorted(set(known_names))[:10])
-    return ctx.at(table, bad, "客户经理", "「客户经理」「" + table.df["客户经理"].astype(str)
-                  + f"」不是客户资料表中的客户经理（{listed}{'等' if len(known) > 10 else ''}）；请核对姓名是否写错", table.df["客户经理"])
+    more = "等" if len(known) > 10 else ""
+    return ctx.at(table, bad, "客户经理", lambda ix: "「客户经理」「" + table.df.loc[ix, "客户经理"].astype(str)
+                  + f"」不是客户资料表中的客户经理（{listed}{more}）；请核对姓名是否写错", table.df["客户经理"])
+
+
+def _day(date, ix):
+    return date[ix].dt.strftime("%Y-%m-%d")
 
 
 def _dates(table):
@@ -36,8 +41,8 @@ def visit_future(tables, ctx):
         return []
     date = _dates(table)
     bad = (date > pd.Timestamp(ctx.today)).fillna(False)
-    return ctx.at(table, bad, "日期", "「日期」" + date.map(fmt_date, na_action="ignore").fillna("")
-                  + f" 晚于今天（{ctx.today:%Y-%m-%d}）；走访记录应在走访之后登记，请核对日期", date.astype(str))
+    return ctx.at(table, bad, "日期", lambda ix: "「日期」" + _day(date, ix) + f" 晚于今天（{ctx.today:%Y-%m-%d}）；"
+                  "走访记录应在走访之后登记，请核对日期", lambda ix: _day(date, ix))
 
 
 @check("visit-out-of-month", VISITS, "warning", "走访日期不在数据月份内")
@@ -48,9 +53,9 @@ def visit_out_of_month(tables, ctx):
     date = _dates(table)
     start, end = pd.Timestamp(ctx.month.start), pd.Timestamp(ctx.month.end)
     outside = ((date < start) | ((date > end) & (date <= pd.Timestamp(ctx.today)))).fillna(False)
-    return ctx.at(table, outside, "日期", "「日期」" + date.map(fmt_date, na_action="ignore").fillna("")
+    return ctx.at(table, outside, "日期", lambda ix: "「日期」" + _day(date, ix)
                   + f" 不在数据月份 {ctx.month.cn}（{ctx.month.start:%Y-%m-%d} 至 {ctx.month.end:%Y-%m-%d}）内；"
-                  "请核对日期，或把该记录放到对应月份的走访记录中（用 --month 指定月份）", date.astype(str))
+                  "请核对日期，或把该记录放到对应月份的走访记录中（用 --month 指定月份）", lambda ix: _day(date, ix))
 
 
 @check("visit-unsigned", VISITS, "warning", "驻场（上门）走访没有客户签名确认")
@@ -69,5 +74,6 @@ def visit_unsigned(tables, ctx):
         return out
     signed = table.df["客户签名"].fillna(False).astype(bool).to_numpy()
     bad = onsite & ~signed & has_column(table, "客户签名")
-    return out + ctx.at(table, bad, "客户签名", "「" + table.df["方式"].astype(str) + "」走访没有客户签名确认（「客户签名」为空或为否）；"
-                        "驻场走访应由客户签名确认，未签名的走访不计入驻场次数；请补签后填「是」")
+    return out + ctx.at(table, bad, "客户签名", lambda ix: "「" + table.df.loc[ix, "方式"].astype(str)
+                        + "」走访没有客户签名确认（「客户签名」为空或为否）；驻场走访应由客户签名确认，"
+                        "未签名的走访不计入驻场次数；请补签后填「是」")
