@@ -227,3 +227,11 @@ def _complaint_records(table) -> pd.DataFrame:
 
     return pd.DataFrame({"customer_id": col("客户编号"), "report_date": col("日期"), "kind": col("类型"),
                          "content": col("内容")})
+
+
+def sheets(result: ChurnResult) -> dict[str, pd.DataFrame]:
+    """The workbook of a churn check: the warnings, then what they are based on."""
+    rows = [("月份", str(result.month)), ("数据来源", result.source), ("预警客户数", len(result.warnings)),
+            ("按费用判断的客户数", result.evaluated), ("费用数据不足的客户数", result.not_evaluated)]
+    rows += [("说明", n) for n in result.notes]
+    return {"流失预警": result.warnings, "说明": pd.DataFrame(rows, columns=["项目", "内容"])}

@@ -173,3 +173,10 @@ def from_workbooks(tables: dict, rules: RulePack, as_of: dt.datetime, store=None
         raise ParkcrmError("工作簿中没有工单表：应有一张表头包含「工单编号」「类型」「受理时间」的工作表（表名如 工单）")
     tiers, note = tiers_for(tables, rules, store)
     return evaluate(orders_from_table(tables["工单"]), tiers, rules, as_of, note)
+
+
+def sheets(result: SlaResult) -> dict[str, pd.DataFrame]:
+    about = [("判断时间", result.as_of.strftime("%Y-%m-%d %H:%M")), ("说明", result.source),
+             ("超时工单数", len(result.overdue))] + [("问题", p) for p in result.problems]
+    return {"超时工单": result.overdue, "按类型": result.by_type, "按等级": result.by_tier, "按月份": result.by_month,
+            "全部工单": result.orders, "说明": pd.DataFrame(about, columns=["项目", "内容"])}

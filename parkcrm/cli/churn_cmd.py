@@ -63,15 +63,6 @@ def churn_command(
         if len(result.warnings) > 50:
             say(con, f"……共 {len(result.warnings)} 户，全部见 --out 工作簿或 --format json")
     if out:
-        write_book(con, out, {"流失预警": result.warnings,
-                              "说明": _about(result)})
+        write_book(con, out, churn.sheets(result))
     raise typer.Exit(EXIT_FINDINGS if len(result.warnings) else EXIT_OK)
 
-
-def _about(result):
-    import pandas as pd
-
-    rows = [("月份", str(result.month)), ("数据来源", result.source), ("预警客户数", len(result.warnings)),
-            ("按费用判断的客户数", result.evaluated), ("费用数据不足的客户数", result.not_evaluated)]
-    rows += [("说明", n) for n in result.notes]
-    return pd.DataFrame(rows, columns=["项目", "内容"])

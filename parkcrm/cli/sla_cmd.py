@@ -75,6 +75,5 @@ def sla_command(
         for p in result.problems[:20]:
             con.warn(p)
     if out:
-        write_book(con, out, {"超时工单": result.overdue, "按类型": result.by_type, "按等级": result.by_tier,
-                              "按月份": result.by_month, "全部工单": result.orders})
+        write_book(con, out, sla.sheets(result))
     raise typer.Exit(EXIT_FINDINGS if len(result.overdue) or result.problems else EXIT_OK)

@@ -67,7 +67,7 @@ def import_month(store: Store, month: Month, books: list[Workbook], tables: dict
         names = "、".join(b.path.name for b in books) or "（无）"
         raise StoreError(f"{names} 中没有可以保存到历史库的表（客户资料、关键人、走访记录、ICT商机、竞争信息、投诉故障、工单）")
     now = dt.datetime.now().replace(microsecond=0)
-    files = [_file_row(b, str(month), now) for b in books if b.tables]
+    files = [_file_row(b, str(month), now) for b in books]
     result.files = [(f["file_name"], f["sha256"]) for f in files]
     step(f"写入历史库 {store.shown}…")
     with store.write() as conn:

@@ -1,0 +1,59 @@
+"""parkcrm run: the scheduled entry point (import new months, file outputs, write due reports)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from parkcrm.cli import app
+from parkcrm.cli.history_opts import DbOpt, to_json_text
+from parkcrm.cli.options import Fmt, FormatOpt, QuietOpt
+
+EPILOG = (
+    "示例：\n\n"
+    "  parkcrm run                                   （在含 parkcrm.yaml 的文件夹中）\n\n"
+    "  parkcrm run --config D:\\园区数据\\parkcrm.yaml --dry-run\n\n"
+    "  parkcrm run --config /srv/园区数据/parkcrm.yaml --date 2026-12-04\n\n"
+    "计划任务（crontab、Windows 任务计划程序）的写法见 docs/scheduling.md。\n\n"
+    "退出码：0 全部完成；1 有工作簿无法读取或某项输出失败（其余照常完成，见运行摘要）；"
+    "2 项目文件或规则有误，未运行；75 另一个 parkcrm run 正在运行。"
+)
+
+
+@app.command("run", epilog=EPILOG)
+def run_command(
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="项目文件 parkcrm.yaml（默认在当前文件夹及其上级中查找）", show_default=False)] = None,
+    date: Annotated[Optional[str], typer.Option("--date", "-d", help="按哪一天运行（决定哪些报表到期），例如 2026-12-04；默认今天", show_default=False)] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只列出将要做的事，不导入、不写任何文件")] = False,
+    db: DbOpt = None,
+    wait: Annotated[float, typer.Option("--wait", help="另一个 run 正在运行时最多等待的秒数")] = 10,
+    fmt: FormatOpt = Fmt.table,
+    quiet: QuietOpt = False,
+) -> None:
+    """定时运行的总入口：找出数据目录中新的或有变化的月度工作簿，导入历史库，按月生成客户分级、资料校验、流失预警、服务时限，
+    生成当天到期的周报和月报，全部归档到 输出/年/月/，并写运行摘要（JSON 和文本）。
+
+    同一天重复运行不会重复导入或重复生成；无法读取的工作簿会被报告并跳过，其他工作照常进行。日志写在项目文件旁的 parkcrm.log。
+    """
+    import datetime as dt
+
+    from parkcrm.cli.console import Console
+    from parkcrm.errors import ParkcrmError
+    from parkcrm.run import run_project
+
+    con = Console(quiet=quiet or fmt == Fmt.json)
+    try:
+        day = dt.date.fromisoformat(date.strip().replace("/", "-")) if date else None
+    except ValueError:
+        raise ParkcrmError(f"--date「{date}」无效，应写成 YYYY-MM-DD，例如 2026-12-04") from None
+    summary = run_project(config, day, dry_run, db, wait)
+    if fmt == Fmt.json:
+        con.data(to_json_text(summary.as_dict()))
+    elif not con.quiet:
+        con.print(summary.text(), markup=False)
+    else:
+        for failure in summary.failures:
+            con.error(failure)
+    raise typer.Exit(summary.exit_code)

@@ -1,0 +1,325 @@
+"""`parkcrm run`: the one command a schedule calls.
+
+It finds the monthly workbooks in the folders parkcrm.yaml names, imports the months that
+are new or changed into the history store, files the month's outputs (classification,
+validation, churn warning, service time limits) under 输出/YYYY/MM/, writes the reports due
+that day, and leaves a run summary (JSON and text). Running it again the same day does no
+work twice: a month is imported when a file's SHA-256 is not yet in the store, and its
+outputs are rewritten when the manifest beside them names other inputs. A broken workbook
+is reported and skipped (and reported again by later runs until it changes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from parkcrm.io.reader import is_lock_file, read_workbooks, sha256_of
+from parkcrm.months import Month, month_in
+from parkcrm.run_files import MANIFEST, Archive, read_manifest, write_json
+
+EXTENSIONS = {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
+
+
+@dataclass
+class Context:
+    project: object  # parkcrm.reports.sources.Project
+    rules: object
+    archive: Archive
+    day: dt.date
+    log: logging.Logger
+    store: object = None
+    dry_run: bool = False
+
+
+@dataclass
+class RunSummary:
+    day: dt.date
+    project: Path
+    store: str = ""
+    dry_run: bool = False
+    months: list[dict] = field(default_factory=list)
+    reports: list[dict] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    started: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failures else 0
+
+    def as_dict(self) -> dict:
+        return {"运行日期": self.day.isoformat(), "开始时间": self.started.isoformat(sep=" "), "项目文件": str(self.project),
+                "历史库": self.store, "只列出不执行": self.dry_run, "月份": self.months, "报表": self.reports,
+                "失败": self.failures, "说明": self.notes, "退出码": self.exit_code}
+
+    def text(self) -> str:
+        head = "（只列出，不执行）" if self.dry_run else ""
+        lines = [f"parkcrm run {self.day}{head}：项目 {self.project}，历史库 {self.store}"]
+        for m in self.months:
+            lines.append(f"{m['月份']}：{m['状态']}" + (f"（{m['说明']}）" if m.get("说明") else ""))
+            for o in m.get("输出", []):
+                lines.append(f"  {o['输出']}：{o['状态']}" + (f" {o['文件']}" if o.get("文件") else "")
+                             + (f"（{o['说明']}）" if o.get("说明") else ""))
+        for r in self.reports:
+            lines.append(f"报表 {r['名称']} {r['周期']}：{r['状态']}" + (f" {r['文件']}" if r.get("文件") else ""))
+        lines += [f"说明：{n}" for n in self.notes]
+        lines += [f"失败：{f}" for f in self.failures]
+        lines.append("结果：" + ("有失败，见上" if self.failures else "全部完成"))
+        return "\n".join(lines)
+
+
+# ---- finding the workbooks ---------------------------------------------------------------
+
+def _wanted(project, path: Path) -> bool:
+    if not path.is_file() or path.suffix.lower() not in EXTENSIONS or is_lock_file(path):
+        return False
+    pats = project.patterns
+    return not pats or any(fnmatch.fnmatch(path.name, p) or fnmatch.fnmatch(path.stem, p) for p in pats)
+
+
+def discover(project, archive: Archive) -> tuple[dict[Month, list[Path]], list[str]]:
+    """Workbooks per month: folders named by month (2026-11, 2026年11月), or a month in the file name."""
+    months: dict[Month, list[Path]] = {}
+    notes = []
+    for child in sorted(project.data_dir.iterdir()):
+        if child.resolve() == archive.root.resolve():
+            continue
+        if child.is_dir():
+            try:
+                month = Month.parse(child.name, "文件夹")
+            except Exception:  # noqa: BLE001  not a month folder
+                notes.append(f"文件夹 {child.name} 不是月份（应为 YYYY-MM），已忽略")
+                continue
+            found = sorted(p for p in child.rglob("*") if _wanted(project, p))
+            if found:
+                months.setdefault(month, []).extend(found)
+        elif _wanted(project, child):
+            month = month_in(child.stem)
+            if month is None:
+                notes.append(f"{child.name}：文件名中没有月份，也不在月份文件夹中，已忽略")
+            else:
+                months.setdefault(month, []).append(child)
+    return dict(sorted(months.items())), notes
+
+
+def rules_fingerprint(rules) -> str:
+    h = hashlib.sha256()
+    for path in sorted(Path(rules.folder).glob("*.yaml")):
+        h.update(path.name.encode("utf-8") + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+# ---- one month ---------------------------------------------------------------------------
+
+def stored_files(store, month: Month) -> dict[str, str]:
+    if store is None:
+        return {}
+    from sqlalchemy import select
+
+    from parkcrm.store import schema as s
+
+    with store.read() as conn:
+        rows = conn.execute(select(s.source_files.c.file_name, s.source_files.c.sha256)
+                            .where(s.source_files.c.month == str(month))).all()
+    return {r.file_name: r.sha256 for r in rows}
+
+
+def process_month(ctx: Context, month: Month, files: list[Path], fingerprint: str, summary: RunSummary) -> bool:
+    """Import and file one month when something changed. Returns True when the month was (re)done."""
+    from parkcrm.run_outputs import month_outputs
+    from parkcrm.store.importer import import_month
+
+    folder = ctx.archive.folder(month.year, month.month)
+    shas = {f.name: sha256_of(f) for f in files}
+    manifest = read_manifest(folder)
+    known_broken = {n: b for n, b in manifest.get("broken", {}).items() if shas.get(n) == b.get("sha256")}
+    good = [f for f in files if f.name not in known_broken]
+    stored = stored_files(ctx.store, month)
+    same_rules = manifest.get("rules") == fingerprint
+    need_import = not same_rules or any(stored.get(f.name) != shas[f.name] for f in good)
+    outputs_ok = all(Path(p).exists() for p in manifest.get("outputs", []))
+    need_outputs = need_import or manifest.get("inputs") != shas or not outputs_ok
+    entry: dict = {"月份": str(month), "文件": sorted(shas), "输出": []}
+    summary.months.append(entry)
+    broken_notes = [f"{month} {n}：{b['error']}（文件未变，仍跳过）" for n, b in known_broken.items()]
+    if not need_outputs:
+        entry["状态"] = "已是最新"
+        summary.failures += broken_notes
+        return False
+    if ctx.dry_run:
+        new = [f.name for f in good if stored.get(f.name) != shas[f.name]]
+        entry["状态"] = "将导入并生成输出" if need_import else "将重新生成输出"
+        entry["说明"] = ("新的或有变化的文件：" + "、".join(new)) if new else ""
+        return True
+    ctx.log.info("%s：处理 %d 个文件", month, len(good))
+    books, tables, problems, failures = read_workbooks(good, ctx.rules)
+    broken = {p.name: {"sha256": shas[p.name], "error": msg} for p, msg in failures}
+    for name, b in broken.items():
+        summary.failures.append(f"{month} {name}：{b['error']}（已跳过，其他文件照常处理）")
+        ctx.log.error("%s %s 无法读取：%s", month, name, b["error"])
+    summary.failures += broken_notes
+    if not tables:
+        entry["状态"] = "失败"
+        summary.failures.append(f"{month}：没有可读的工作簿")
+        return True
+    if need_import:
+        try:
+            result = import_month(ctx.store, month, books, tables, ctx.rules)
+        except Exception as exc:  # noqa: BLE001  the month is retried by the next run
+            entry["状态"] = "失败"
+            summary.failures.append(f"{month}：导入历史库失败：{exc}")
+            ctx.log.exception("%s 导入失败", month)
+            return True
+        entry["导入"] = result.counts
+        ctx.log.info("%s：已导入 %s", month, result.counts)
+    steps = month_outputs(ctx.archive, month, books, tables, problems, [b.path for b in books], ctx.rules, ctx.store,
+                          ctx.day, ctx.log)
+    entry["输出"] = [s.as_dict() for s in steps]
+    failed = [s for s in steps if s.status == "失败"]
+    summary.failures += [f"{month} {s.name}：{s.note}" for s in failed]
+    entry["状态"] = ("已导入并生成输出" if need_import else "已重新生成输出") + ("（部分失败）" if failed else "")
+    if not failed:  # a failed step is retried by the next run
+        all_broken = {**{n: b for n, b in known_broken.items()}, **broken}
+        write_json(ctx.archive, folder / MANIFEST, {
+            "inputs": shas, "broken": all_broken, "rules": fingerprint,
+            "outputs": [str(s.path) for s in steps if s.path], "done": dt.datetime.now().isoformat(timespec="seconds")})
+    return True
+
+
+# ---- reports due -------------------------------------------------------------------------
+
+def due_reports(ctx: Context, redone: set[Month], summary: RunSummary) -> None:
+    try:
+        from parkcrm.reports import build_monthly, build_weekly
+        from parkcrm.reports.period import due_on
+        from parkcrm.reports.render import render
+        from parkcrm.reports.sources import gather
+        from parkcrm.reports.xlsx import write_report_xlsx
+    except ImportError:  # HOOK: reports are not part of this build; nothing is due
+        summary.notes.append("本版本没有报表模块，未生成周报、月报")
+        return
+    folder = ctx.archive.folder(ctx.day.year, ctx.day.month)
+    for due in due_on(ctx.day, ctx.rules):
+        if not due.due_today:
+            continue
+        base = folder / f"{due.name}-{due.period.label}"
+        row = {"名称": due.name, "周期": due.period.label}
+        summary.reports.append(row)
+        fresh = {Month(*m) for m in due.period.months} & redone
+        if base.with_suffix(".xlsx").exists() and not fresh:
+            row.update(状态="已生成过", 文件=str(base.with_suffix(".xlsx")))
+            continue
+        data = ctx.project.month_dir(*due.period.data_month)
+        if data is None:
+            row["状态"] = f"未生成：数据目录中还没有 {Month(*due.period.data_month)} 的文件夹"
+            continue
+        if ctx.dry_run:
+            row["状态"] = "将生成"
+            continue
+        try:
+            inputs = gather(due.period, [], ctx.rules, [], ctx.project)
+            build = build_weekly if due.kind == "周报" else build_monthly
+            report = build(inputs, ctx.rules, due.period, mask=True, today=ctx.day)
+            written = ctx.archive.publish(base.with_suffix(".xlsx"), lambda p: write_report_xlsx(report, p))
+            html = render(report, "html")
+            ctx.archive.publish(base.with_suffix(".html"), lambda p: p.write_text(html, encoding="utf-8"))
+            row.update(状态="已生成", 文件=str(written))
+            ctx.log.info("报表 %s %s：已生成 %s", due.name, due.period.label, written)
+        except Exception as exc:  # noqa: BLE001  one report failing does not stop the run
+            row["状态"] = "失败"
+            summary.failures.append(f"报表 {due.name} {due.period.label}：{exc}")
+            ctx.log.exception("报表 %s 失败", due.name)
+
+
+# ---- the whole run -----------------------------------------------------------------------
+
+def load_project(config: Path | None):
+    """The project file: --config, else parkcrm.yaml in the current folder or a folder above it."""
+    from parkcrm.errors import ParkcrmError
+    from parkcrm.reports.sources import load_project as load
+    from parkcrm.store.engine import PROJECT_FILE, find_project_dir
+
+    if config is None:
+        found = find_project_dir()
+        if found is None:
+            raise ParkcrmError("找不到项目文件 parkcrm.yaml：请在项目文件夹中运行，或用 --config 指定（parkcrm init 可生成）")
+        config = found / PROJECT_FILE
+    return load(Path(config).absolute())
+
+
+def run_project(config: Path | None = None, day: dt.date | None = None, dry_run: bool = False, db: str | None = None,
+                wait_seconds: float = 10) -> RunSummary:
+    from parkcrm.rules import load_rules
+    from parkcrm.rules.history import history_rules
+    from parkcrm.run_files import close_log, open_log, run_lock
+
+    project = load_project(config)
+    home = project.path.parent
+    day = day or dt.date.today()
+    rules = load_rules(project.rules_dir if project.rules_dir and project.rules_dir.is_dir() else None)
+    archive = Archive(project.output_dir or home / "输出")
+    summary = RunSummary(day, project.path, dry_run=dry_run)
+    if dry_run:
+        ctx = Context(project, rules, archive, day, logging.getLogger("parkcrm.run.dry"), dry_run=True)
+        ctx.log.addHandler(logging.NullHandler())
+        ctx.store = _existing_store(db, home, rules)
+        try:
+            _work(ctx, summary, db, home)
+        finally:
+            if ctx.store is not None:
+                ctx.store.close()
+        return summary
+    log, handler = open_log(home)
+    try:
+        with run_lock(home, wait_seconds):
+            log.info("开始运行：日期 %s，项目 %s", day, project.path)
+            ctx = Context(project, rules, archive, day, log)
+            left = archive.clean_staging()
+            if left:
+                summary.notes.append(f"清理了上次中断的运行留下的临时文件 {len(left)} 个")
+                log.warning("清理上次中断留下的临时文件：%s", "、".join(left))
+            from parkcrm.store import open_store
+
+            with open_store(db, home, busy_seconds=history_rules(rules).store.busy_seconds) as store:
+                ctx.store = store
+                _work(ctx, summary, db, home)
+            folder = archive.folder(day.year, day.month)
+            write_json(archive, folder / f"运行摘要-{day}.json", summary.as_dict())
+            text = summary.text()
+            archive.publish(folder / f"运行摘要-{day}.txt", lambda p: p.write_text(text + "\n", encoding="utf-8"))
+            archive.clean_staging()
+            log.info("运行结束：退出码 %d%s", summary.exit_code,
+                     "" if not summary.failures else "；失败：" + "；".join(summary.failures))
+    except Exception as exc:
+        log.error("运行中止：%s", exc)
+        raise
+    finally:
+        close_log(log, handler)
+    return summary
+
+
+def _existing_store(db: str | None, home: Path, rules):
+    from parkcrm.store import StoreError, open_store
+
+    try:
+        return open_store(db, home, must_exist=True)
+    except StoreError:
+        return None
+
+
+def _work(ctx: Context, summary: RunSummary, db: str | None, home: Path) -> None:
+    from parkcrm.store import resolve_target
+
+    summary.store = resolve_target(db, home).shown
+    months, notes = discover(ctx.project, ctx.archive)
+    summary.notes += notes
+    if not months:
+        summary.notes.append(f"数据目录 {ctx.project.data_dir} 中没有找到月度工作簿")
+    fingerprint = rules_fingerprint(ctx.rules)
+    redone = {m for m, files in months.items() if process_month(ctx, m, files, fingerprint, summary)}
+    due_reports(ctx, redone, summary)

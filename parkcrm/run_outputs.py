@@ -1,0 +1,109 @@
+"""The outputs `parkcrm run` files for one data month: classification, validation, churn, SLA.
+
+Each output is one step; a step that fails is recorded and the others go on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from parkcrm.errors import ParkcrmError
+from parkcrm.months import Month
+from parkcrm.rules import RulePack
+from parkcrm.run_files import Archive
+
+
+@dataclass
+class Step:
+    name: str
+    status: str  # 已生成 | 跳过 | 失败
+    path: Path | None = None
+    note: str = ""
+
+    def as_dict(self) -> dict:
+        return {"输出": self.name, "状态": self.status, "文件": str(self.path) if self.path else None, "说明": self.note}
+
+
+def write_frames(path: Path, frames: dict[str, pd.DataFrame]) -> None:
+    from parkcrm.io.writer import SheetSpec, write_xlsx
+
+    write_xlsx(path, [SheetSpec(name, df) for name, df in frames.items()], constant_memory=False)
+
+
+def month_outputs(archive: Archive, month: Month, books, tables, problems, files: list[Path], rules: RulePack,
+                  store, day: dt.date, log: logging.Logger) -> list[Step]:
+    folder = archive.folder(month.year, month.month)
+    steps: list[tuple[str, Callable[[], tuple[Callable[[Path], object], str] | None]]] = [
+        ("客户分级", lambda: _classify(books, tables, problems, rules)),
+        ("资料校验", lambda: _validate(files, rules, month, day)),
+        ("流失预警", lambda: _churn(store, rules, month)),
+        ("服务时限", lambda: _sla(tables, rules, store, day)),
+    ]
+    out = []
+    for name, make in steps:
+        target = folder / f"{name}-{month}.xlsx"
+        try:
+            made = make()
+            if made is None:
+                out.append(Step(name, "跳过", note="本月没有所需的工作表"))
+                continue
+            writer, note = made
+            written = archive.publish(target, writer)
+            if written != target:
+                note = (note + "；" if note else "") + f"{target.name} 正被其他程序打开，已另存为 {written.name}"
+            out.append(Step(name, "已生成", written, note))
+            log.info("%s %s：已生成 %s", month, name, written)
+        except ParkcrmError as exc:
+            out.append(Step(name, "失败", note=str(exc)))
+            log.error("%s %s：失败 %s", month, name, exc)
+        except Exception as exc:  # noqa: BLE001  a fault in one output must not stop the others
+            out.append(Step(name, "失败", note=f"内部错误 {type(exc).__name__}: {exc}"))
+            log.exception("%s %s：内部错误", month, name)
+    return out
+
+
+def _classify(books, tables, problems, rules):
+    if "客户资料" not in tables:
+        return None
+    from parkcrm.classify_output import build, sheet_specs
+    from parkcrm.io.writer import write_xlsx
+
+    result = build(books, tables, problems, rules, mask=True)
+    note = f"待核实 {result.pending} 户" if result.pending else ""
+    return (lambda p: write_xlsx(p, sheet_specs(result))), note
+
+
+def _validate(files: list[Path], rules, month: Month, day: dt.date):
+    try:
+        from parkcrm.validate.registry import DataMonth
+        from parkcrm.validate.run import validate
+    except ImportError:  # HOOK: the validate package is not installed in this build
+        return None
+    report = validate(files, rules, DataMonth(month.year, month.month, "parkcrm run 的数据月份"), day, mask=True)
+    rows = [{"文件": p.file, "工作表": p.sheet, "行": p.row, "列": p.column, "单元格": p.cell, "代码": p.code,
+             "级别": "错误" if p.severity == "error" else "提醒", "说明": p.message} for p in report.problems]
+    frame = pd.DataFrame(rows, columns=["文件", "工作表", "行", "列", "单元格", "代码", "级别", "说明"])
+    note = f"错误 {report.errors} 个，提醒 {report.warnings} 个"
+    return (lambda p: write_frames(p, {"问题清单": frame})), note
+
+
+def _churn(store, rules, month: Month):
+    from parkcrm import churn
+
+    result = churn.from_store(store, rules, month)
+    return (lambda p: write_frames(p, churn.sheets(result))), f"预警 {len(result.warnings)} 户"
+
+
+def _sla(tables, rules, store, day: dt.date):
+    if "工单" not in tables:
+        return None
+    from parkcrm import sla
+
+    result = sla.from_workbooks(tables, rules, dt.datetime.combine(day, dt.time.min), store)
+    return (lambda p: write_frames(p, sla.sheets(result))), f"超时 {len(result.overdue)} 单"
