@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from parkcrm.calendar_cn import HOLIDAY, MAKEUP, WEEKDAY_NAMES, WEEKEND, WorkCalendar
+from parkcrm.calendar_cn import HOLIDAY, WEEKDAY_NAMES, WEEKEND, WorkCalendar
 from parkcrm.problems import Problem
 from parkcrm.rules import RulePack
 from parkcrm.rules.models import CareChannel

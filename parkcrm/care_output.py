@@ -6,11 +6,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
 
 from parkcrm import __version__
 from parkcrm.calendar_cn import WorkCalendar
-from parkcrm.care import CALL, SMS, CareLogReport, CarePlan, check_log, plan_care
+from parkcrm.care import CareLogReport, CarePlan, check_log, plan_care
 from parkcrm.classify import classify
 from parkcrm.io.reader import Table, Workbook
 from parkcrm.io.writer import SheetSpec
@@ -103,4 +102,3 @@ def default_output(first: Path, month: str) -> Path:
     return folder / f"关怀计划-{month}.xlsx"
 
 
-__all__ = ["CareReport", "build", "sheet_specs", "to_json", "default_output", "SMS", "CALL"]
