@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from parkcrm.io.reader import CUSTOMER
-from parkcrm.validate.cells import choices, has_column, name_key
+from parkcrm.validate.cells import choices, has_column, issue_mask, name_key
 from parkcrm.validate.registry import check
 
 VISITS = "走访记录"
@@ -73,7 +73,7 @@ def visit_unsigned(tables, ctx):
     if "客户签名" not in table.df:
         return out
     signed = table.df["客户签名"].fillna(False).astype(bool).to_numpy()
-    bad = onsite & ~signed & has_column(table, "客户签名")
+    bad = onsite & ~signed & has_column(table, "客户签名") & ~issue_mask(table, "客户签名")
     return out + ctx.at(table, bad, "客户签名", lambda ix: "「" + table.df.loc[ix, "方式"].astype(str)
                         + "」走访没有客户签名确认（「客户签名」为空或为否）；驻场走访应由客户签名确认，"
                         "未签名的走访不计入驻场次数；请补签后填「是」")
