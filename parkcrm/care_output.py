@@ -100,5 +100,3 @@ def to_json(report: CareReport) -> dict:
 def default_output(first: Path, month: str) -> Path:
     folder = first if first.is_dir() else first.parent
     return folder / f"关怀计划-{month}.xlsx"
-
-
