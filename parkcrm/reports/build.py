@@ -29,8 +29,6 @@ def _duty(rules: RulePack, kind: str) -> tuple[str, str]:
 def _finish(report: Report, inputs: ReportInputs, mask: bool) -> Report:
     for i, s in enumerate(report.sections, 1):
         s.number = i
-        if report.period.kind == "week" and s.empty_text == "本周无":
-            continue
     report.sources = [{"文件": b.path.name, "SHA-256": b.sha256} for b in inputs.books]
     report.sources += [{"文件": p.name, "用途": f"上月数据（{inputs.previous_month}）"} for p in inputs.previous_files]
     report.warnings = [f"无法读取 {p.name}：{msg}" for p, msg in inputs.failures] + report.warnings
