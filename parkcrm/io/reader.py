@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -288,18 +289,21 @@ def _read_sheet(fname: str, grid: Grid, matchers: list[KindMatcher], rules: Rule
     raw.index = pd.RangeIndex(len(raw))
     excel_rows = pd.Series(range(grid.first_row + start, grid.first_row + start + len(raw)), index=raw.index)
 
-    stripped = pd.DataFrame({n: coerce.from_arrow(pc.utf8_trim_whitespace(coerce.to_arrow(raw[n])), raw.index)
-                             for n in raw.columns}, index=raw.index)
-    blank = stripped.isna() | (stripped == "")
-    is_blank = blank.all(axis=1)
+    # blank and 合计 rows, decided on the arrow columns (no per-cell Python)
+    blank = np.ones(len(raw), dtype=bool)
+    for arr in arrays.values():
+        trimmed = pc.utf8_trim_whitespace(arr)
+        blank &= pc.fill_null(pc.equal(trimmed, ""), True).to_numpy(zero_copy_only=False)
+    is_blank = pd.Series(blank, index=raw.index)
     err_rows = {r for (r, _c) in grid.errors}
     is_blank &= ~excel_rows.isin(err_rows)
-    markers = {norm_key(m) for m in rules.columns.total_markers}
-    probe_cols = [n for n in order[:3] if n in stripped] + [n for n in ("客户名称", "客户编号") if n in stripped]
-    is_total = pd.Series(False, index=raw.index)
+    markers = pa.array(sorted({norm_key(m) for m in rules.columns.total_markers}), pa.large_string())
+    probe_cols = [n for n in order[:3]] + [n for n in ("客户名称", "客户编号") if n in arrays]
+    total = np.zeros(len(raw), dtype=bool)
     for n in dict.fromkeys(probe_cols):
-        keys = stripped[n].str.replace(r"\s+", "", regex=True)
-        is_total |= keys.isin(markers).fillna(False).astype(bool)
+        keys = pc.utf8_lower(pc.replace_substring_regex(coerce.normalise_arrow(pc.cast(arrays[n], pa.large_string())), r"\s+", ""))
+        total |= pc.fill_null(pc.is_in(keys, value_set=markers), False).to_numpy(zero_copy_only=False)
+    is_total = pd.Series(total, index=raw.index)
     info.blank_rows = int(is_blank.sum())
     info.total_rows = excel_rows[is_total & ~is_blank].tolist()
     keep = ~(is_blank | is_total)
