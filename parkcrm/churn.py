@@ -114,21 +114,21 @@ def warnings_frame(spend: dict[str, str], complaints: dict[str, list[tuple[str, 
                    rules: RulePack) -> pd.DataFrame:
     """One row per customer warned, high tiers first."""
     ids = sorted(set(spend) | set(complaints))
-    rows = []
+    kinds, reasons = [], []
     for cid in ids:
-        kinds, reasons = [], []
-        if cid in spend:
-            kinds.append(SPEND)
-            reasons.append(spend[cid])
+        k, r = ([SPEND], [spend[cid]]) if cid in spend else ([], [])
         for kind, reason in complaints.get(cid, []):
-            kinds.append(kind)
-            reasons.append(reason)
-        known = cid in info.index
-        get = (lambda c: info.at[cid, c] if known and pd.notna(info.at[cid, c]) else None)
-        rows.append({"客户编号": cid, "客户名称": get("name") or ("（不在客户资料中）" if not known else None),
-                     "客户等级": get("tier"), "客户经理": get("manager"), "片区": get("zone"),
-                     "预警类型": "、".join(kinds), "预警原因": "；".join(reasons)})
-    out = pd.DataFrame(rows, columns=COLUMNS)
+            k.append(kind)
+            r.append(reason)
+        kinds.append("、".join(k))
+        reasons.append("；".join(r))
+    known = info.reindex(ids)
+    names = known["name"].astype(object).where(known["name"].notna(), None)
+    missing = ~pd.Index(ids).isin(info.index)
+    rows = pd.DataFrame({"客户编号": ids, "客户名称": np.where(missing, "（不在客户资料中）", names.to_numpy()),
+                         "客户等级": known["tier"].to_numpy(), "客户经理": known["manager"].to_numpy(),
+                         "片区": known["zone"].to_numpy(), "预警类型": kinds, "预警原因": reasons})
+    out = rows.reindex(columns=COLUMNS)
     if out.empty:
         return out
     out["_rank"] = tier_sort_key(out["客户等级"], rules)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Table, and_, select
+from sqlalchemy import Connection, Table, and_, or_, select
 
 from parkcrm.months import Month
 from parkcrm.store import Store, StoreError
@@ -17,17 +18,31 @@ INT_COLUMNS = {"spend_fen", "amount_fen", "source_row", *s.FEES}
 
 
 def frame(conn: Connection, query, columns: list[str]) -> pd.DataFrame:
-    """Rows of a query as a DataFrame: integers as Int64, text as string, dates as datetime64."""
-    rows = conn.execute(query).all()
-    df = pd.DataFrame.from_records(rows, columns=columns)
-    for c in columns:
+    """Rows of a query as a DataFrame: integers as Int64, text as string, dates as datetime64.
+
+    The rows are fetched as plain tuples from the driver's cursor (inside the caller's
+    transaction): building a million SQLAlchemy rows costs more than the query itself.
+    Parameters are rendered as literals; they are months, dates and IDs built by this package.
+    """
+    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    values = list(zip(*rows)) if rows else [() for _ in columns]
+    data = {}
+    for c, col in zip(columns, values):
         if c in INT_COLUMNS:
-            df[c] = pd.array(df[c].tolist(), dtype="Int64") if len(df) else pd.Series(dtype="Int64")
+            data[c] = pd.Series(np.array(col, dtype="float64")).astype("Int64")
         elif c.endswith(("_date", "_at")):
-            df[c] = pd.to_datetime(df[c])
-        elif df[c].dtype == object and c != "signed":
-            df[c] = df[c].astype("string")
-    return df
+            data[c] = pd.to_datetime(pd.Series(col, dtype=object))
+        elif c == "signed":
+            data[c] = pd.Series(col, dtype=object).map(lambda v: None if v is None else bool(v))
+        else:
+            data[c] = pd.Series(col, dtype="string")
+    return pd.DataFrame(data, columns=columns)
 
 
 def stored_months(store: Store) -> list[Month]:
@@ -69,8 +84,10 @@ def fee_snapshots(store: Store, years: set[int], upto: Month, fees: list[str] | 
             last = min(Month(year, 12), upto)
             if last < Month(year, 1):
                 continue
+            # a row without any of the fees asked for cannot contribute: leave it in the database
             q = select(*[s.customers.c[c] for c in cols]).where(
-                and_(s.customers.c.month >= str(Month(year, 1)), s.customers.c.month <= str(last)))
+                and_(s.customers.c.month >= str(Month(year, 1)), s.customers.c.month <= str(last),
+                     or_(*[s.customers.c[f].is_not(None) for f in fees])))
             parts.append(frame(conn, q, cols))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
 
