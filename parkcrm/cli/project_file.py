@@ -30,6 +30,9 @@ TEMPLATE = """\
 
 # 报表落款
 园区名称: XX产业转移工业园
+
+# 定时运行（parkcrm run）：历史库默认是本文件旁的 parkcrm.db（也可用 --db 或环境变量 PARKCRM_DB
+# 指向 PostgreSQL），日志写在本文件旁的 parkcrm.log。计划任务的写法见 docs/scheduling.md。
 """
 
 
