@@ -81,16 +81,14 @@ def _classify(books, tables, problems, rules):
 
 def _validate(files: list[Path], rules, month: Month, day: dt.date):
     try:
+        from parkcrm.validate import validate
         from parkcrm.validate.registry import DataMonth
-        from parkcrm.validate.run import validate
-    except ImportError:  # HOOK: the validate package is not installed in this build
+        from parkcrm.validate.report import write_report_xlsx
+    except ImportError:  # HOOK: the validate package is not part of this build
         return None
     report = validate(files, rules, DataMonth(month.year, month.month, "parkcrm run 的数据月份"), day, mask=True)
-    rows = [{"文件": p.file, "工作表": p.sheet, "行": p.row, "列": p.column, "单元格": p.cell, "代码": p.code,
-             "级别": "错误" if p.severity == "error" else "提醒", "说明": p.message} for p in report.problems]
-    frame = pd.DataFrame(rows, columns=["文件", "工作表", "行", "列", "单元格", "代码", "级别", "说明"])
-    note = f"错误 {report.errors} 个，提醒 {report.warnings} 个"
-    return (lambda p: write_frames(p, {"问题清单": frame})), note
+    note = f"错误 {report.errors} 个，警告 {report.warnings} 个"
+    return (lambda p: write_report_xlsx(p, report, mask=True)), note
 
 
 def _churn(store, rules, month: Month):
