@@ -95,6 +95,15 @@ def test_import_of_one_kind_keeps_the_other_kinds_of_the_month(db_url, rules, tm
         assert _count(store, s.customers, "2026-10") == 4
         assert _count(store, s.work_orders, "2026-10") == 1
         assert _count(store, s.source_files, "2026-10") == 2
+    later = write_xlsx(tmp_path / "工单-2026年11月.xlsx", {"工单": [
+        ["工单编号", "客户编号", "类型", "受理时间"], ["G2", "C001", "故障", "2026-11-02 08:00"]]})
+    _import(db_url, later, rules=rules)
+    from parkcrm.store import read
+
+    with open_store(db_url) as store:
+        assert store.months() == ["2026-10", "2026-11"]
+        assert read.stored_months(store) == [Month(2026, 10)]  # months with customers
+        assert read.latest_month(store) == Month(2026, 10)
 
 
 def test_months_are_separate(db_url, rules, tmp_path):

@@ -46,7 +46,11 @@ def frame(conn: Connection, query, columns: list[str]) -> pd.DataFrame:
 
 
 def stored_months(store: Store) -> list[Month]:
-    return [Month.parse(m) for m in store.months()]
+    """The months whose customers are stored (a month may hold only work orders, say)."""
+    with store.read() as conn:
+        rows = conn.execute(select(s.month_parts.c.month).where(s.month_parts.c.kind == "客户资料")
+                            .order_by(s.month_parts.c.month)).scalars()
+        return [Month.parse(m) for m in rows]
 
 
 def latest_month(store: Store, upto: Month | None = None) -> Month:
