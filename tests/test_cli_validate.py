@@ -302,3 +302,15 @@ def test_classify_sample_style_workbook_with_title_rows(tmp_path):
     assert code == 1
     [p] = [p for p in data["problems"] if p["code"] == "money-invalid"]
     assert (p["row"], p["cell"]) == (5, "H5") and data["summary"]["month"] == "2026-11"
+
+
+def test_locked_marked_copy_of_one_of_several_inputs_writes_nothing(tmp_path):
+    book = sheets()
+    customers = write(tmp_path, {C: book[C], K: book[K]}, name="客户资料-2026年11月.xlsx")
+    ict = write(tmp_path, {"ICT商机": book["ICT商机"]}, name="ICT商机库-2026年11月.xlsx")
+    (tmp_path / "~$标注-ICT商机库-2026年11月.xlsx").write_bytes(b"owner")
+    report = tmp_path / "报告.xlsx"
+    code, _o, err = run_cli(["validate", str(customers), str(ict), "--out", str(report),
+                             "--marked", str(tmp_path / "标注.xlsx")])
+    assert code == 2 and "正在被 Excel 打开" in err
+    assert not report.exists() and not (tmp_path / "标注-客户资料-2026年11月.xlsx").exists()

@@ -62,6 +62,12 @@ def validate_command(
     truncated: list[str] = []
     with con.progress("正在读取工作簿…") as step:
         report = validate(workbooks, pack, month=data_month, mask=mask, progress=step)
+        if marked:
+            from parkcrm.io.writer import check_not_open
+            from parkcrm.validate.marked import targets
+
+            for _book, target in targets(report.books, marked):  # refuse before writing anything
+                check_not_open(target)
         if out:
             from parkcrm.validate.report import write_report
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from parkcrm.io.reader import CUSTOMER, Table
-from parkcrm.text import norm_key
 
 
 def has_column(table: Table, column: str) -> np.ndarray:
@@ -42,9 +43,22 @@ def id_key(series: pd.Series) -> pd.Series:
 
 
 def name_key(series: pd.Series) -> pd.Series:
-    """Names compared without spaces, width or case differences."""
-    s = series.astype("string")
-    return s.map(norm_key, na_action="ignore").astype("string")
+    """Names compared without spaces, width or case differences (vectorised norm_key)."""
+    arr = pc.utf8_lower(pc.replace_substring_regex(pc.utf8_normalize(pa.array(series.astype("string")), form="NFKC"),
+                                                   r"\s+", ""))
+    s = pd.Series(arr.to_pandas(), index=series.index).astype("string")
+    return s.mask(s == "")
+
+
+def isin(series: pd.Series, values) -> np.ndarray:
+    """series.isin(values) for text, through pyarrow (pandas' own is slow on large sets of strings).
+    Missing values are never in."""
+    values = [v for v in values if isinstance(v, str)]
+    if not values:
+        return np.zeros(len(series), dtype=bool)
+    arr = pa.array(series.astype("string"))
+    found = pc.is_in(arr, value_set=pa.array(values, arr.type), skip_nulls=True)
+    return pc.fill_null(found, False).to_numpy(zero_copy_only=False).astype(bool)
 
 
 def customer_ids(tables: dict[str, Table]) -> set[str] | None:

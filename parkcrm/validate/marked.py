@@ -13,9 +13,9 @@ from pathlib import Path
 
 from parkcrm.errors import ParkcrmError
 from parkcrm.io.reader import Workbook
-from parkcrm.io.writer import XLSX_OPTIONS, atomic_path
+from parkcrm.io.writer import XLSX_OPTIONS, atomic_path, check_not_open
 from parkcrm.problems import Problem
-from parkcrm.validate.run import ValidationReport
+from parkcrm.validate.run import ValidationReport, gc_paused
 from parkcrm.validate.xlsxpatch import FILL, HEADER_FILL, Listing, Mark, Unsupported, patch_xlsx, text
 
 LISTING_NAME = "校验问题"
@@ -30,12 +30,15 @@ def cell_marks(problems: list[Problem]) -> dict[str, dict[str, Mark]]:
     for p in problems:
         if not p.cell:
             continue
-        mark = flat.get((p.sheet, p.cell))
+        key = (p.sheet, p.cell)
+        mark = flat.get(key)
+        text = "[" + p.code + "] " + p.message
         if mark is None:
-            flat[(p.sheet, p.cell)] = mark = Mark(p.severity, [])
-        elif p.severity == "error":
-            mark.severity = "error"
-        mark.messages.append(f"[{p.code}] {p.message}")
+            flat[key] = Mark(p.severity, [text])
+        else:
+            mark.messages.append(text)
+            if p.severity == "error":
+                mark.severity = "error"
     marks: dict[str, dict[str, Mark]] = {}
     for (sheet, cell), mark in flat.items():
         marks.setdefault(sheet, {})[cell] = mark
@@ -72,21 +75,29 @@ def targets(books: list[Workbook], out: Path) -> list[tuple[Workbook, Path]]:
 
 
 def write_marked(report: ValidationReport, out: Path) -> list[Path]:
-    """Write the marked copies; returns the paths written."""
+    """Write the marked copies; returns the paths written. Nothing is written if any target is open in Excel."""
     written = []
-    for book, target in targets(report.books, out):
-        problems = [p for p in report.problems if p.file == book.path.name]
-        marks, rows = cell_marks(problems), listing(problems)
-        with atomic_path(target) as tmp:
-            if book.format == "xlsx":
-                try:
-                    patch_xlsx(book.path, tmp, marks, rows)
-                except Unsupported:
-                    openpyxl_copy(book.path, tmp, marks, rows)
-            else:
-                rebuild_copy(book, tmp, marks, rows)
-        written.append(target)
+    pairs = targets(report.books, out)
+    for _book, target in pairs:
+        check_not_open(target)
+    with gc_paused():
+        for book, target in pairs:
+            _write_one(report, book, target)
+            written.append(target)
     return written
+
+
+def _write_one(report: ValidationReport, book: Workbook, target: Path) -> None:
+    problems = [p for p in report.problems if p.file == book.path.name]
+    marks, rows = cell_marks(problems), listing(problems)
+    with atomic_path(target) as tmp:
+        if book.format == "xlsx":
+            try:
+                patch_xlsx(book.path, tmp, marks, rows)
+            except Unsupported:
+                openpyxl_copy(book.path, tmp, marks, rows)
+        else:
+            rebuild_copy(book, tmp, marks, rows)
 
 
 # ---- fallback: openpyxl -------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from parkcrm.io.headers import MONTH_COLUMNS
@@ -43,19 +44,22 @@ def completeness(customers: Table, ctx: Context) -> dict:
                         "met": _met(overall, q.completeness)}}
 
 
-def _row_keys(file: pd.Series, sheet: pd.Series, row: pd.Series) -> pd.Series:
-    return file.astype(str) + "\x00" + sheet.astype(str) + "\x00" + row.astype(str)
+def _error_rows(customers: Table, problems: list[Problem]) -> np.ndarray:
+    """True for customer rows with at least one error (matched on file, sheet and Excel row)."""
+    df = customers.df
+    sheet_code = {key: i for i, key in enumerate(customers.sheets)}
+    codes = pd.Series(list(zip(df["_file"], df["_sheet"]))).map(sheet_code).to_numpy(dtype=np.int64)
+    keys = codes * 10_000_000 + df["_row"].to_numpy(dtype=np.int64)
+    bad = np.array([sheet_code[(p.file, p.sheet)] * 10_000_000 + p.row for p in problems
+                    if p.severity == "error" and p.row is not None and (p.file, p.sheet) in sheet_code], dtype=np.int64)
+    return np.isin(keys, bad)
 
 
 def accuracy(customers: Table, problems: list[Problem], ctx: Context) -> list[dict]:
     from parkcrm.classify import PENDING, classify
 
     df, rules = customers.df, ctx.rules
-    sheets = {s for _f, s in customers.sheets}
-    errors = [p for p in problems if p.severity == "error" and p.row is not None and p.sheet in sheets]
-    bad = set(_row_keys(pd.Series([p.file for p in errors], dtype="object"), pd.Series([p.sheet for p in errors], dtype="object"),
-                        pd.Series([p.row for p in errors], dtype="object")))
-    has_error = _row_keys(df["_file"], df["_sheet"], df["_row"]).isin(bad).to_numpy()
+    has_error = _error_rows(customers, problems)
     tiers = ctx.cached("tiers", lambda: classify(customers, rules)["客户等级"])
     if "核定等级" in df:
         official = df["核定等级"].where(df["核定等级"].isin(list(rules.tier_rank)))

@@ -85,18 +85,22 @@ def joined(arr: pa.Array) -> bytes:
     return arr.buffers()[2][first:last].to_pybytes()
 
 
+_CONTROL = np.zeros(256, dtype=bool)
+_CONTROL[[*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)]] = True
+
+
 def _needs_cleaning(arr: pa.Array) -> bool:
     """True when some value holds a character XML 1.0 forbids (a control character, U+FFFE, U+FFFF)."""
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     data = arr.buffers()[2]
-    if data is None:
+    if data is None or data.size == 0:
         return False
     buf = np.frombuffer(data, dtype=np.uint8)
-    if ((buf < 0x20) & (buf != 0x09) & (buf != 0x0A) & (buf != 0x0D)).any():
+    if buf.min() < 0x20 and _CONTROL[buf].any():
         return True
-    lead = np.flatnonzero(buf[:-2] == 0xEF)
-    return bool(((buf[lead + 1] == 0xBF) & (buf[lead + 2] >= 0xBE)).any())
+    raw = data.to_pybytes()
+    return raw.find(b"\xef\xbf\xbe") >= 0 or raw.find(b"\xef\xbf\xbf") >= 0
 
 
 def xml_text(arr: pa.Array) -> pa.Array:

@@ -9,7 +9,7 @@ import pandas as pd
 
 from parkcrm.io.headers import MONTH_COLUMNS
 from parkcrm.io.reader import CUSTOMER
-from parkcrm.validate.cells import choices, customer_ids, has_column, id_key, issue_mask
+from parkcrm.validate.cells import choices, customer_ids, has_column, id_key, isin, issue_mask
 from parkcrm.validate.registry import check, where
 from parkcrm.validate.values import PHONE_EXAMPLE, phone_canonical, phone_status
 
@@ -101,7 +101,7 @@ def customer_unknown(tables, ctx):
                     f, s, f"没有读到客户资料表，无法核对「{s}」中的客户编号；请把客户资料工作簿一起传入校验"), severity="warning"))
             continue
         ids = id_key(table.df["客户编号"])
-        unknown = ids.notna() & ~ids.isin(known)
+        unknown = ids.notna().to_numpy() & ~isin(ids, known)
         written = table.df["客户编号"]
         out += ctx.at(table, unknown, "客户编号",
                       lambda ix, w=written, k=kind: "「客户编号」「" + w[ix].astype(str) + f"」在客户资料表中找不到；{k}表中的"

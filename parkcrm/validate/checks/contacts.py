@@ -6,7 +6,7 @@ import pandas as pd
 
 from parkcrm.classify import classify
 from parkcrm.io.reader import CUSTOMER
-from parkcrm.validate.cells import id_key, name_key
+from parkcrm.validate.cells import id_key, isin, name_key
 from parkcrm.validate.registry import check, where
 
 CONTACTS = "关键人"
@@ -45,7 +45,7 @@ def leader_missing(tables, ctx):
     roles = contacts.df["角色"] if "角色" in contacts.df else pd.Series(pd.NA, index=contacts.df.index)
     with_leader = set(id_key(contacts.df["客户编号"])[roles == leader].dropna())
     ids = id_key(customers.df["客户编号"])
-    missing = high & ids.notna() & ~ids.isin(with_leader)
+    missing = high.to_numpy() & ids.notna().to_numpy() & ~isin(ids, with_leader)
     return ctx.at(customers, missing, "客户编号",
                   lambda ix: "客户「" + customers.df.loc[ix, "客户编号"].astype(str) + "」为 " + tiers[ix].astype(str)
                   + f"，在关键人表中没有{leader}；{floor} 及以上客户应登记{leader}"

@@ -7,7 +7,7 @@ import pandas as pd
 
 from parkcrm.io.headers import MONTH_COLUMNS
 from parkcrm.io.reader import CUSTOMER
-from parkcrm.validate.cells import choices, fmt_wan, has_column, id_key, issue_mask, name_key
+from parkcrm.validate.cells import choices, fmt_wan, has_column, id_key, isin, issue_mask, name_key
 from parkcrm.validate.registry import check, where
 from parkcrm.validate.values import (
     LEGACY, REGION, RIC_CHECKSUM, RIC_DATE, RIC_SHAPE, USCC_BAD, USCC_EXAMPLE, cert_status,
@@ -29,21 +29,26 @@ def _cert_status(tables, ctx):
     return ctx.cached("cert", lambda: cert_status(table.df[CERT], ctx.today))
 
 
-def _cert_messages(table, ctx, status: pd.Series):
-    def build(ix):
-        cert = table.df.loc[ix, CERT].astype("string")
+def _cert_problems(table, ctx, flags, explain):
+    """Problems at the 证件号码 cells flagged; explain(ix, cert text, shown) gives the reason part."""
+    if not np.asarray(flags, dtype=bool).any():
+        return []
+    ix = table.df.index[np.asarray(flags, dtype=bool)]
+    cert = table.df.loc[ix, CERT].astype("string")
+    shown = ctx.cert(cert).fillna("")
+    messages = "「" + CERT + "」「" + shown + "」" + explain(ix, cert, shown)
+    return ctx.at(table, flags, CERT, messages, shown)
+
+
+def _invalid_reason(status: pd.Series):
+    def explain(ix, cert, _shown):
         st = status[ix]
         reasons = pd.Series("不是有效的证件号码：长度或字符不对", index=ix, dtype="object")
         reasons[st == RIC_CHECKSUM] = "的校验位（第 18 位）不正确（GB 11643 居民身份证号码校验），可能有数字录错"
         reasons[st == RIC_DATE] = "中的出生日期「" + cert.str[6:14] + "」不是真实存在的日期（GB 11643 第 7–14 位为出生年月日）"
         reasons[st == USCC_BAD] = "不是有效的统一社会信用代码（GB 32100 第 18 位校验码不正确，或含有不允许的字母 I、O、Z、S、V）"
-        return ("「" + CERT + "」「" + ctx.cert(cert).fillna("") + "」" + reasons
-                + f"；应为{VALID_CERT}，请核对证件原件后重新录入")
-    return build
-
-
-def _shown_cert(table, ctx):
-    return lambda ix: ctx.cert(table.df.loc[ix, CERT])
+        return reasons + f"；应为{VALID_CERT}，请核对证件原件后重新录入"
+    return explain
 
 
 @check("cert-invalid", CUSTOMER, "error", "证件号码不是有效的 18 位身份证号码或统一社会信用代码")
@@ -52,8 +57,8 @@ def cert_invalid(tables, ctx):
     if table is None or CERT not in table.df:
         return []
     status = _cert_status(tables, ctx)
-    bad = status.notna() & ~status.isin(["ok", LEGACY, REGION])
-    return ctx.at(table, bad, CERT, _cert_messages(table, ctx, status), _shown_cert(table, ctx))
+    bad = (status.notna() & ~status.isin(["ok", LEGACY, REGION])).to_numpy(bool)
+    return _cert_problems(table, ctx, bad, _invalid_reason(status))
 
 
 @check("cert-legacy", CUSTOMER, "warning", "证件号码是 15 位旧号码")
@@ -61,10 +66,8 @@ def cert_legacy(tables, ctx):
     table = _customers(tables)
     if table is None or CERT not in table.df:
         return []
-    shown = _shown_cert(table, ctx)
-    return ctx.at(table, _cert_status(tables, ctx) == LEGACY, CERT,
-                  lambda ix: "「" + CERT + "」「" + shown(ix).fillna("") + "」是 15 位旧号码（一代身份证或旧营业执照注册号）；"
-                  "请更新为" + VALID_CERT, shown)
+    return _cert_problems(table, ctx, (_cert_status(tables, ctx) == LEGACY).fillna(False).to_numpy(bool),
+                          lambda ix, cert, shown: "是 15 位旧号码（一代身份证或旧营业执照注册号）；请更新为" + VALID_CERT)
 
 
 @check("cert-region", CUSTOMER, "warning", "身份证号码的地区码未知或已撤销")
@@ -72,11 +75,13 @@ def cert_region(tables, ctx):
     table = _customers(tables)
     if table is None or CERT not in table.df:
         return []
-    shown = _shown_cert(table, ctx)
-    return ctx.at(table, _cert_status(tables, ctx) == REGION, CERT,
-                  lambda ix: "「" + CERT + "」「" + shown(ix).fillna("") + "」的地区码「"
-                  + table.df.loc[ix, CERT].astype("string").str[:6] + "」在行政区划代码中找不到或出生时已撤销；"
-                  "校验位正确，请核对证件原件（旧地区码的身份证仍然有效）", shown)
+    return _cert_problems(table, ctx, (_cert_status(tables, ctx) == REGION).fillna(False).to_numpy(bool),
+                          lambda ix, cert, shown: "的地区码「" + cert.str[:6] + "」在行政区划代码中找不到或出生时已撤销；"
+                          "校验位正确，请核对证件原件（旧地区码的身份证仍然有效）")
+
+
+def _shown_cert(table, ctx):
+    return lambda ix: ctx.cert(table.df.loc[ix, CERT])
 
 
 def _shared(table, ctx, key: pd.Series, what: str, column: str, show):
@@ -85,24 +90,27 @@ def _shared(table, ctx, key: pd.Series, what: str, column: str, show):
         return []
     frame = pd.DataFrame({"k": key, "id": id_key(table.df["客户编号"])}).dropna()
     counts = frame.groupby("k")["id"].nunique()
-    shared_keys = counts.index[counts > 1]
-    if not len(shared_keys):
+    shared_keys = set(counts.index[counts > 1])
+    if not shared_keys:
         return []
-    rows = frame[frame["k"].isin(shared_keys)]
-    messages = pd.Series("", index=rows.index, dtype="object")
-    shown = show(rows.index).astype(str).tolist()
-    position = dict(zip(rows.index, range(len(rows))))
-    for _k, group in rows.groupby("k", sort=False):
+    rows = frame[isin(frame["k"], shared_keys)]
+    shown = show(rows.index).astype("string").fillna("")
+    others = pd.Series("", index=rows.index, dtype="object")
+    for key, group in rows.groupby("k", sort=False):
         firsts = group.drop_duplicates("id").head(6)
         named = list(zip(firsts["id"].tolist(), where(table, firsts.index)))
-        total = int(counts[_k]) - 1
-        texts = []
-        for label, own in zip(group.index.tolist(), group["id"].tolist()):
-            others = [f"{i}（{w}）" for i, w in named if i != own][:5]
-            more = f"等共 {total} 个" if total > len(others) else ""
-            texts.append(f"「{what}」「{shown[position[label]]}」同时出现在其他客户编号下：{'、'.join(others)}{more}；"
-                         f"同一单位应只有一个客户编号，请确认是否重复建档，或改正录错的{what}")
-        messages[group.index] = texts
+        total = int(counts[key]) - 1
+
+        def names(own: str | None) -> str:
+            listed = [f"{i}（{w}）" for i, w in named if i != own][:5]
+            return "、".join(listed) + (f"等共 {total} 个" if total > len(listed) else "")
+
+        others[group.index] = names(None)  # rows whose own number is not among the ones named
+        own_named = group["id"].isin([i for i, _w in named])
+        for label, own in group.loc[own_named, "id"].items():
+            others[label] = names(own)
+    messages = (f"「{what}」「" + shown + "」同时出现在其他客户编号下：" + others.astype("string")
+                + f"；同一单位应只有一个客户编号，请确认是否重复建档，或改正录错的{what}")
     return ctx.at(table, table.df.index.isin(rows.index), column, messages, show)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from parkcrm.io.reader import CUSTOMER
-from parkcrm.validate.cells import choices, has_column, issue_mask, name_key
+from parkcrm.validate.cells import choices, has_column, isin, issue_mask, name_key
 from parkcrm.validate.registry import check
 
 VISITS = "走访记录"
@@ -19,7 +19,7 @@ def manager_unknown(tables, ctx):
     known_names = customers.df["客户经理"].dropna().astype(str)
     known = set(name_key(known_names).dropna())
     names = name_key(table.df["客户经理"])
-    bad = names.notna() & ~names.isin(known)
+    bad = names.notna().to_numpy() & ~isin(names, known)
     listed = choices(sorted(set(known_names))[:10])
     more = "等" if len(known) > 10 else ""
     return ctx.at(table, bad, "客户经理", lambda ix: "「客户经理」「" + table.df.loc[ix, "客户经理"].astype(str)
