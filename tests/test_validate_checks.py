@@ -9,7 +9,7 @@ import pytest
 from parkcrm.validate import validate
 from parkcrm.validate.registry import all_checks
 from tests.helpers import Formula
-from tests.validate_book import MONTHS, TODAY, USCC1, sheets, with_months, write
+from tests.validate_book import TODAY, USCC1, sheets, with_months, write
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

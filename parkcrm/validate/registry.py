@@ -162,6 +162,6 @@ def mask_middle(series: pd.Series, head: int, tail: int, min_len: int) -> pd.Ser
 
 
 def where(table: Table, labels: Iterable[int]) -> list[str]:
-    """'客户资料!12' names of rows, for messages that point at other rows."""
+    """'客户资料第12行' names of rows, for messages that point at other rows."""
     df = table.df
     return [f"{df.at[label, '_sheet']}第{int(df.at[label, '_row'])}行" for label in labels]
