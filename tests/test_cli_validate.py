@@ -314,3 +314,25 @@ def test_locked_marked_copy_of_one_of_several_inputs_writes_nothing(tmp_path):
                              "--marked", str(tmp_path / "标注.xlsx")])
     assert code == 2 and "正在被 Excel 打开" in err
     assert not report.exists() and not (tmp_path / "标注-客户资料-2026年11月.xlsx").exists()
+
+
+def test_marked_copy_rendered_in_small_pieces_is_the_same(tmp_path, monkeypatch):
+    """The comments, VML shapes and the problem list are written in chunks; chunk edges lose nothing."""
+    import parkcrm.validate.xlsxparts as parts
+
+    src = dirty(tmp_path)
+    whole, pieces = tmp_path / "整块.xlsx", tmp_path / "分块.xlsx"
+    run_cli(["validate", str(src), "--marked", str(whole)])
+    monkeypatch.setattr(parts, "CHUNK", 2)
+    run_cli(["validate", str(src), "--marked", str(pieces)])
+    a, b = openpyxl.load_workbook(whole), openpyxl.load_workbook(pieces)
+    for name in a.sheetnames:
+        cells_a = [(c.coordinate, c.value, c.fill.fgColor.rgb, c.comment.text if c.comment else None)
+                   for row in a[name].iter_rows() for c in row]
+        cells_b = [(c.coordinate, c.value, c.fill.fgColor.rgb, c.comment.text if c.comment else None)
+                   for row in b[name].iter_rows() for c in row]
+        assert cells_a == cells_b, name
+    with zipfile.ZipFile(pieces) as z:
+        vml = z.read("xl/drawings/vmlDrawing1.vml").decode()
+    ids = re.findall(r'id="_x0000_s(\d+)"', vml)
+    assert len(ids) == len(set(ids)) == 4  # 客户资料 has four marked cells, each shape id distinct

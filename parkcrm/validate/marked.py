@@ -16,7 +16,8 @@ from parkcrm.io.reader import Workbook
 from parkcrm.io.writer import XLSX_OPTIONS, atomic_path, check_not_open
 from parkcrm.problems import Problem
 from parkcrm.validate.run import ValidationReport, gc_paused
-from parkcrm.validate.xlsxpatch import FILL, HEADER_FILL, Listing, Mark, Unsupported, patch_xlsx, text
+from parkcrm.validate.xlsxparts import Listing, Mark, text
+from parkcrm.validate.xlsxpatch import FILL, HEADER_FILL, Unsupported, patch_xlsx
 
 LISTING_NAME = "校验问题"
 HEADER = ["工作表", "单元格", "行", "列", "代码", "级别", "问题说明"]

@@ -14,18 +14,16 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape, quoteattr
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
+from parkcrm.validate.xlsxparts import (
+    CELL_REF, NS, NS_R, Listing, Mark, col_letters, col_number, comments_xml, listing_xml, sheet_ref, vml_xml,
+)
 
-NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
 CT_SHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
@@ -33,105 +31,12 @@ CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comme
 CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 FILL = {"error": "FFFFC7CE", "warning": "FFFFEB9C"}
 HEADER_FILL = "FFDDEBF7"
-MAX_TEXT = 32_767
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_ILLEGAL_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}]"  # the same, for pyarrow (RE2)
-_CELL_REF = re.compile(r"^([A-Z]{1,3})([0-9]+)$")
 _AFTER_LEGACY = (b"<legacyDrawingHF", b"<drawingHF", b"<picture", b"<oleObjects", b"<controls",
                  b"<webPublishItems", b"<tableParts", b"<extLst")
 
 
 class Unsupported(Exception):
     """The file uses a layout this patcher does not handle."""
-
-
-@dataclass
-class Mark:
-    severity: str
-    messages: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Listing:
-    """The problem-list sheet: a header and its columns (text, or int for numbers); links holds
-    the (sheet, cell) each row points at, made a hyperlink in column link_col."""
-
-    name: str
-    header: list[str]
-    columns: list[list]
-    widths: list[float]
-    links: list[tuple[str, str]] = field(default_factory=list)
-    link_col: int = 1
-
-    @property
-    def height(self) -> int:
-        return len(self.columns[0]) if self.columns else 0
-
-    def rows(self) -> list[list]:
-        return [list(r) for r in zip(*self.columns)]
-
-
-def joined(arr: pa.Array) -> bytes:
-    """All values of a string array (no nulls) concatenated, straight from its data buffer."""
-    if len(arr) == 0:
-        return b""
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    offsets = arr.buffers()[1]
-    width = 8 if pa.types.is_large_string(arr.type) else 4
-    first = int.from_bytes(offsets[arr.offset * width:(arr.offset + 1) * width], "little", signed=True)
-    last = int.from_bytes(offsets[(arr.offset + len(arr)) * width:(arr.offset + len(arr) + 1) * width], "little",
-                          signed=True)
-    return arr.buffers()[2][first:last].to_pybytes()
-
-
-_CONTROL = np.zeros(256, dtype=bool)
-_CONTROL[[*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)]] = True
-
-
-def _needs_cleaning(arr: pa.Array) -> bool:
-    """True when some value holds a character XML 1.0 forbids (a control character, U+FFFE, U+FFFF)."""
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    data = arr.buffers()[2]
-    if data is None or data.size == 0:
-        return False
-    buf = np.frombuffer(data, dtype=np.uint8)
-    if buf.min() < 0x20 and _CONTROL[buf].any():
-        return True
-    raw = data.to_pybytes()
-    return raw.find(b"\xef\xbf\xbe") >= 0 or raw.find(b"\xef\xbf\xbf") >= 0
-
-
-def xml_text(arr: pa.Array) -> pa.Array:
-    """Escaped for XML text and attributes, without characters XML 1.0 forbids, at most 32,767 long."""
-    if _needs_cleaning(arr):
-        arr = pc.replace_substring_regex(arr, _ILLEGAL_RE2, "")
-    if len(arr) and (pc.max(pc.binary_length(arr)).as_py() or 0) > MAX_TEXT:
-        arr = pc.utf8_slice_codeunits(arr, 0, MAX_TEXT)
-    for a, b in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;")):
-        arr = pc.replace_substring(arr, a, b)
-    return arr
-
-
-def text(value: object) -> str:
-    s = _ILLEGAL.sub("", "" if value is None else str(value))
-    return s[:MAX_TEXT]
-
-
-def col_number(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def col_letters(n: int) -> str:
-    out = ""
-    while n:
-        n, rem = divmod(n - 1, 26)
-        out = chr(65 + rem) + out
-    return out
 
 
 # ---- package structure -------------------------------------------------------------------------
@@ -379,42 +284,6 @@ def patch_sheet(data: bytes, cells: dict[int, dict[int, str]], restyle: Restyle,
 
 # ---- comments ----------------------------------------------------------------------------------
 
-def comments_xml(marks: dict[str, Mark]) -> bytes:
-    refs = pa.array(list(marks), pa.string())
-    bodies = xml_text(pa.array(["\n".join(m.messages) for m in marks.values()], pa.string()))
-    items = pc.binary_join_element_wise('<comment ref="', refs, '" authorId="0"><text><r><rPr><sz val="9"/></rPr>'
-                                        '<t xml:space="preserve">', bodies, "</t></r></text></comment>", "")
-    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<comments xmlns="{NS}"><authors>'
-            "<author>parkcrm</author></authors><commentList>").encode() + joined(items) + b"</commentList></comments>"
-
-
-def vml_xml(refs: list[str], first_block: int) -> bytes:
-    blocks = len(refs) // 1024 + 1
-    data = ",".join(str(b) for b in range(first_block, first_block + blocks))
-    rows, cols = [], []
-    for ref in refs:
-        m = _CELL_REF.match(ref)
-        cols.append(col_number(m.group(1)) - 1)
-        rows.append(int(m.group(2)) - 1)
-    s = pa.array
-    ids = s([str(first_block * 1024 + n + 1) for n in range(len(refs))])
-    anchors = s([f"{c + 1}, 15, {max(r - 1, 0)}, 10, {c + 4}, 15, {r + 4}, 4" for r, c in zip(rows, cols)])
-    shapes = pc.binary_join_element_wise(
-        '<v:shape id="_x0000_s', ids, '" type="#_x0000_t202" style="position:absolute;margin-left:0;margin-top:0;'
-        'width:240pt;height:80pt;z-index:1;visibility:hidden" fillcolor="#ffffe1" o:insetmode="auto">'
-        '<v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/><v:path o:connecttype="none"/>'
-        '<v:textbox style="mso-direction-alt:auto"><div style="text-align:left"></div></v:textbox>'
-        '<x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/><x:Anchor>', anchors,
-        "</x:Anchor><x:AutoFill>False</x:AutoFill><x:Row>", s([str(r) for r in rows]), "</x:Row><x:Column>",
-        s([str(c) for c in cols]), "</x:Column></x:ClientData></v:shape>", "") if refs else s([], pa.string())
-    return ('<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
-            'xmlns:x="urn:schemas-microsoft-com:office:excel">'
-            f'<o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="{data}"/></o:shapelayout>'
-            '<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
-            '<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>'
-            ).encode() + joined(shapes) + b"</xml>"
-
-
 def _vml_blocks_in_use(zin: zipfile.ZipFile) -> int:
     top = 0
     for name in zin.namelist():
@@ -425,52 +294,6 @@ def _vml_blocks_in_use(zin: zipfile.ZipFile) -> int:
 
 
 # ---- the problem list sheet --------------------------------------------------------------------
-
-def _cells(letter: str, rows: pa.Array, values: list, style: str = "") -> pa.Array:
-    """The <c> elements of one column, vectorised (pyarrow): inline strings, or numbers for ints."""
-    numeric = bool(values) and all(isinstance(v, int) or v is None for v in values)
-    arr = pa.array([None if v is None else str(v) for v in values], pa.string())
-    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
-    ref = pc.binary_join_element_wise(f'<c r="{letter}', rows, '"' + style, "")
-    if numeric:
-        cell = pc.binary_join_element_wise(ref, "><v>", arr, "</v></c>", "")
-    else:
-        arr = xml_text(arr)
-        cell = pc.binary_join_element_wise(ref, ' t="inlineStr"><is><t xml:space="preserve">', arr, "</t></is></c>", "")
-    return cell.fill_null("")
-
-
-def listing_xml(listing: Listing, header_style: int) -> bytes:
-    cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(listing.widths, 1))
-    letters = [col_letters(c) for c in range(1, len(listing.header) + 1)]
-    head_rows = pa.array(["1"])
-    parts = [_cells(x, head_rows, [v], f' s="{header_style}"') for x, v in zip(letters, listing.header)]
-    header = '<row r="1">' + "".join(p[0].as_py() for p in parts) + "</row>"
-    rows = pa.array([str(r) for r in range(2, listing.height + 2)], pa.string())
-    cells = [_cells(x, rows, values) for x, values in zip(letters, listing.columns)]
-    body = pc.binary_join_element_wise('<row r="', rows, '">', *cells, "</row>", "") if listing.height else pa.array([], pa.string())
-    last = f"{letters[-1]}{listing.height + 1}"
-    links = b""
-    if listing.links:
-        sheets = pa.array([s if s and c else None for s, c in listing.links], pa.string())
-        cells_ = pa.array([c if s and c else None for s, c in listing.links], pa.string())
-        target = xml_text(pc.binary_join_element_wise("'", pc.replace_substring(sheets, "'", "''"), "'!", cells_, ""))
-        link = pc.binary_join_element_wise(f'<hyperlink ref="{letters[listing.link_col]}',
-                                           pa.array([str(r) for r in range(2, len(listing.links) + 2)], pa.string()),
-                                           '" location="', target, '"/>', "")
-        links = joined(link.drop_null())
-    head = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS}" xmlns:r="{NS_R}">'
-            f'<dimension ref="A1:{last}"/><sheetViews><sheetView tabSelected="1" workbookViewId="0">'
-            '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
-            f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>{header}')
-    return (head.encode("utf-8") + joined(body) + f'</sheetData><autoFilter ref="A1:{last}"/>'.encode()
-            + (b"<hyperlinks>" + links + b"</hyperlinks>" if links else b"")
-            + b'<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>')
-
-
-def _sheet_ref(sheet: str, cell: str) -> str:
-    return "'" + sheet.replace("'", "''") + "'!" + cell
-
 
 def _workbook(data: bytes, name: str, rid: str, filter_ref: str) -> bytes:
     if not re.search(rb"<workbook\b[^>]*\sxmlns=\"" + NS.encode() + rb'"', data[:2000]):
@@ -486,7 +309,7 @@ def _workbook(data: bytes, name: str, rid: str, filter_ref: str) -> bytes:
     data = re.sub(rb'\s(?:activeTab|firstSheet)="[0-9]+"', b"", data)
     data = re.sub(rb"<workbookView\b", b'<workbookView activeTab="0"', data, count=1)
     defined = (f'<definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">'
-               f"{escape(_sheet_ref(name, filter_ref))}</definedName>").encode("utf-8")
+               f"{escape(sheet_ref(name, filter_ref))}</definedName>").encode("utf-8")
     if b"<definedNames>" in data:
         data = data.replace(b"<definedNames>", b"<definedNames>" + defined, 1)
     elif b"<definedNames/>" in data:
@@ -498,8 +321,24 @@ def _workbook(data: bytes, name: str, rid: str, filter_ref: str) -> bytes:
 
 # ---- the whole package -------------------------------------------------------------------------
 
+@dataclass
+class _Marked:
+    """One sheet to mark: its part, cells by row, and the new comments/VML parts."""
+
+    part: str
+    by_row: dict[int, dict[int, str]]
+    cells: dict[str, Mark]
+    comments: str
+    vml: str
+    block: int
+
+
 def patch_xlsx(src: Path, dst: Path, marks: dict[str, dict[str, Mark]], listing: Listing) -> None:
-    """Write dst: a copy of src with marked cells, comments, and the listing as the first sheet."""
+    """Write dst: a copy of src with marked cells, comments, and the listing as the first sheet.
+
+    Everything that can be refused is checked before dst is written; the big parts (marked
+    sheets, comments, VML, the listing) are then written one at a time, in pieces.
+    """
     with zipfile.ZipFile(src) as zin:
         names = set(zin.namelist())
         sheets = _sheets(zin)
@@ -507,8 +346,9 @@ def patch_xlsx(src: Path, dst: Path, marks: dict[str, dict[str, Mark]], listing:
         if "xl/styles.xml" not in names or "[Content_Types].xml" not in names:
             raise Unsupported("no styles.xml")
         styles = Styles(zin.read("xl/styles.xml"))
-        replaced: dict[str, bytes] = {}
-        added: list[tuple[str, bytes]] = []
+        header_style = styles.header()
+        small: dict[str, bytes] = {}  # parts rewritten whole (all small)
+        todo: dict[str, _Marked] = {}
         overrides: list[tuple[str, str]] = []
         block = _vml_blocks_in_use(zin) + 1
         taken = set(names)
@@ -516,55 +356,81 @@ def patch_xlsx(src: Path, dst: Path, marks: dict[str, dict[str, Mark]], listing:
             part = parts.get(sheet)
             if part is None or not cells:
                 continue
-            by_row: dict[int, dict[int, int]] = {}
-            for ref, mark in cells.items():
-                m = _CELL_REF.match(ref)
-                if not m:
-                    continue
-                by_row.setdefault(int(m.group(2)), {})[col_number(m.group(1))] = mark.severity
             rels_part = _rels_name(part)
             rels = zin.read(rels_part) if rels_part in names else None
-            if rels is not None and REL.encode() + b"comments" in rels:
-                raise Unsupported("sheet already has comments")
-            replaced[part] = patch_sheet(zin.read(part), by_row, styles.marked, "rIdParkcrmV")
+            if rels is not None and (REL.encode() + b"comments" in rels or REL.encode() + b"vmlDrawing" in rels):
+                raise Unsupported("sheet already has comments or form controls")
+            by_row: dict[int, dict[int, str]] = {}
+            for ref, mark in cells.items():
+                m = CELL_REF.match(ref)
+                if m:
+                    by_row.setdefault(int(m.group(2)), {})[col_number(m.group(1))] = mark.severity
             comments = _unique(taken, "xl/comments{}.xml")
             vml = _unique(taken, "xl/drawings/vmlDrawing{}.vml")
             taken |= {comments, vml}
             ordered = dict(sorted(cells.items(), key=lambda kv: _order(kv[0])))
-            added += [(comments, comments_xml(ordered)), (vml, vml_xml(list(ordered), block))]
+            todo[part] = _Marked(part, by_row, ordered, comments, vml, block)
             block += len(ordered) // 1024 + 1
             overrides.append((comments, CT_COMMENTS))
             base = posixpath.dirname(part)
-            replaced[rels_part] = _add_rels(rels, [
-                ("rIdParkcrmC", "comments", posixpath.relpath(comments, base)),
-                ("rIdParkcrmV", "vmlDrawing", posixpath.relpath(vml, base))])
-        # every other worksheet: only its tab selection changes (the list becomes the active sheet)
-        for _name, part in sheets:
-            if part not in replaced and part in names:
-                data = zin.read(part)
-                start = max(data.find(b"<sheetData"), 0)
-                if re.search(rb'tabSelected="(?:1|true)"', data[:start]):
-                    replaced[part] = re.sub(rb'tabSelected="(?:1|true)"', b'tabSelected="0"', data[:start]) + data[start:]
+            small[rels_part] = _add_rels(rels, [("rIdParkcrmC", "comments", posixpath.relpath(comments, base)),
+                                                ("rIdParkcrmV", "vmlDrawing", posixpath.relpath(vml, base))])
         listing_part = _unique(taken, "xl/worksheets/parkcrm_problems{}.xml")
         existing = {n for n, _p in sheets}
         name = listing.name if listing.name not in existing else _unique(existing, listing.name + "({})")
-        last = f"{col_letters(len(listing.header))}{listing.height + 1}"
-        added.append((listing_part, listing_xml(listing, styles.header())))
+        end = f"${col_letters(len(listing.header))}${listing.height + 1}"
         overrides.append((listing_part, CT_SHEET))
-        replaced["xl/workbook.xml"] = _workbook(zin.read("xl/workbook.xml"), name, "rIdParkcrmList",
-                                                f"$A$1:${re.sub('[0-9]', '', last)}${listing.height + 1}")
-        replaced["xl/_rels/workbook.xml.rels"] = _add_rels(
-            zin.read("xl/_rels/workbook.xml.rels"),
-            [("rIdParkcrmList", "worksheet", posixpath.relpath(listing_part, "xl"))])
-        replaced["xl/styles.xml"] = styles.render()
-        replaced["[Content_Types].xml"] = _content_types(zin.read("[Content_Types].xml"), overrides,
-                                                         vml=any(p.endswith(".vml") for p, _d in added))
+        small["xl/workbook.xml"] = _workbook(zin.read("xl/workbook.xml"), name, "rIdParkcrmList", f"$A$1:{end}")
+        small["xl/_rels/workbook.xml.rels"] = _add_rels(
+            zin.read("xl/_rels/workbook.xml.rels"), [("rIdParkcrmList", "worksheet", posixpath.relpath(listing_part, "xl"))])
+        small["[Content_Types].xml"] = _content_types(zin.read("[Content_Types].xml"), overrides, vml=bool(todo))
+        for part in todo.values():  # refuse odd sheet XML before anything is written
+            _check_sheet(zin, part.part)
+        worksheets = {p for _n, p in sheets}
         with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
             for info in zin.infolist():
-                data = replaced.get(info.filename)
-                zout.writestr(_clean_info(info), data if data is not None else zin.read(info.filename))
-            for part_name, data in [*((n, d) for n, d in replaced.items() if n not in names), *added]:
-                zout.writestr(part_name, data)
+                n = info.filename
+                if n == "xl/styles.xml":
+                    continue  # written last: marking the sheets adds cell formats
+                if n in small:
+                    data = small[n]
+                elif n in todo:
+                    data = patch_sheet(zin.read(n), todo[n].by_row, styles.marked, "rIdParkcrmV")
+                elif n in worksheets:
+                    data = _untab(zin.read(n))
+                else:
+                    data = zin.read(n)
+                zout.writestr(_clean_info(info), data)
+                del data
+            for n, data in small.items():
+                if n not in names:
+                    zout.writestr(n, data)
+            for part in todo.values():
+                _stream(zout, part.comments, comments_xml(part.cells))
+                _stream(zout, part.vml, vml_xml(list(part.cells), part.block))
+            _stream(zout, listing_part, listing_xml(listing, header_style))
+            zout.writestr("xl/styles.xml", styles.render())
+
+
+def _stream(zout: zipfile.ZipFile, name: str, pieces: Iterator[bytes]) -> None:
+    with zout.open(name, "w", force_zip64=True) as fh:
+        for piece in pieces:
+            fh.write(piece)
+
+
+def _check_sheet(zin: zipfile.ZipFile, part: str) -> None:
+    with zin.open(part) as fh:
+        head = fh.read(4000)
+    if not re.search(rb"<worksheet\b[^>]*\sxmlns=\"" + NS.encode() + rb'"', head):
+        raise Unsupported("prefixed or unknown worksheet XML")
+
+
+def _untab(data: bytes) -> bytes:
+    """The sheet no longer selected (the problem list becomes the active sheet)."""
+    start = max(data.find(b"<sheetData"), 0)
+    if not re.search(rb'tabSelected="(?:1|true)"', data[:start]):
+        return data
+    return re.sub(rb'tabSelected="(?:1|true)"', b'tabSelected="0"', data[:start]) + data[start:]
 
 
 def _clean_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
@@ -575,5 +441,5 @@ def _clean_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
 
 
 def _order(ref: str) -> tuple[int, int]:
-    m = _CELL_REF.match(ref)
+    m = CELL_REF.match(ref)
     return (int(m.group(2)), col_number(m.group(1))) if m else (0, 0)
