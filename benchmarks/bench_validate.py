@@ -84,6 +84,42 @@ print(json.dumps({"reader_s": round(marks["checks_from"], 2),
 '''
 
 
+def make_clean_workbook(path: Path, customers: int, contacts: int, seed: int = 7) -> Path:
+    """The same layout as gen_data's workbook, but with the data a careful clerk keeps: unique, valid
+    credit codes, monthly fees that add up to the annual spend, a 领导人 for every customer."""
+    import numpy as np
+    import xlsxwriter
+    from gen_data import CUSTOMER_HEADER, INDUSTRIES, MANAGERS, ROLES, ZONES, customer_ids
+    from stdnum.cn import uscc
+
+    rng = np.random.default_rng(seed)
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                           "strings_to_urls": False})
+    ws = book.add_worksheet("客户资料")
+    ws.write_row(0, 0, CUSTOMER_HEADER)
+    monthly = np.round(np.exp(rng.normal(0.8, 1.4, customers))[:, None] * 10_000 / 12
+                       * rng.uniform(0.8, 1.2, (customers, 12)), 2)
+    ids = customer_ids(customers)
+    for i in range(customers):
+        r = i + 1
+        body = f"91441400MA{i:07d}"
+        ws.write_row(r, 0, [ids[i], f"园区测试企业{i:06d}有限公司", ZONES[i % len(ZONES)],
+                            f"产业转移园{i % 5 + 1}区{i % 40 + 1}栋{i % 900 + 100}房", f"138{i:08d}",
+                            body + uscc.calc_check_digit(body), MANAGERS[i % len(MANAGERS)],
+                            INDUSTRIES[i % len(INDUSTRIES)], round(float(monthly[i].sum()) / 10_000, 6)])
+        for m in range(12):
+            ws.write_number(r, 9 + m, float(monthly[i, m]))
+        ws.write_row(r, 21, ["", "2021-03-01", "2026-10-15", "在网"])
+    ws2 = book.add_worksheet("关键人")
+    ws2.write_row(0, 0, ["客户编号", "姓名", "角色", "联系电话", "现有会员等级"])
+    for j in range(contacts):
+        owner = j * customers // contacts
+        role = ROLES[0] if j == owner * contacts // customers else ROLES[1 + j % 3]
+        ws2.write_row(j + 1, 0, [ids[owner], f"联系人{j:06d}", role, f"139{j:08d}", "无"])
+    book.close()
+    return path
+
+
 def timed(cmd: list[str]) -> tuple[float, float, str]:
     """(wall seconds, peak RSS MB, stdout) of one fresh child process (RSS measured through a wrapper)."""
     wrapper = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
@@ -111,14 +147,16 @@ def main() -> None:
     ap.add_argument("--month", default="2026-10", help="数据月份（生成的数据按 2026-10 更新）")
     ap.add_argument("--repeat", type=int, default=1, help="每项运行次数，取最快一次")
     ap.add_argument("--data", type=Path, default=HERE / "_data")
+    ap.add_argument("--clean", action="store_true",
+                    help="用本脚本生成的“干净”数据（证件号码有效且不重复、月度费用与年度相符），而不是 gen_data 的数据")
     a = ap.parse_args()
     contacts = a.contacts if a.contacts is not None else 2 * a.customers
     a.data.mkdir(exist_ok=True)
     suffix = "" if contacts == 2 * a.customers else f"-{contacts}"
-    src = a.data / f"bench-{a.customers}{suffix}.xlsx"
+    src = a.data / f"bench-{'clean-' if a.clean else ''}{a.customers}{suffix}.xlsx"
     if not src.exists():
         t = time.perf_counter()
-        make_benchmark_workbook(src, a.customers, contacts)
+        (make_clean_workbook if a.clean else make_benchmark_workbook)(src, a.customers, contacts)
         print(f"generated {src.name} ({src.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s")
     py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
@@ -132,7 +170,7 @@ def main() -> None:
         size = Path(f"{tmp}/marked.xlsx").stat().st_size
         breakdown = json.loads(timed([py, "-c", BREAKDOWN, str(src), a.month, f"{tmp}/marked2.xlsx"])[2])
     result = {
-        "customers": a.customers, "contacts": contacts, "workbook_mb": round(src.stat().st_size / 1e6, 1),
+        "data": "clean" if a.clean else "gen_data", "customers": a.customers, "contacts": contacts, "workbook_mb": round(src.stat().st_size / 1e6, 1),
         "fastexcel_read_s": round(read_s, 2),
         "floor_read_s": round(f_read, 2), "floor_write_s": round(f_write, 2), "floor_s": round(f_read + f_write, 2),
         "validate_s": round(plain_s, 2), "validate_peak_mb": round(plain_mb),

@@ -31,12 +31,13 @@ def _ric_check(number: str) -> str:
         return ""
 
 
-def _uscc_ok(number: str) -> bool:
-    try:
-        uscc.validate(number)
-        return True
-    except ValidationError:
-        return False
+# the format stdnum.cn.uscc.validate accepts (8 digits, then 10 of its 31-character alphabet),
+# tested vectorised first so that only the check character is left to stdnum, per value
+USCC_FORMAT = r"[0-9]{8}[0-9A-HJ-NPQRTUWXY]{10}"
+
+
+def _uscc_check_ok(number: str) -> bool:
+    return uscc.calc_check_digit(number[:-1]) == number[-1]
 
 
 def _region_known(number: str) -> bool:
@@ -81,7 +82,9 @@ def cert_status(series: pd.Series, today: dt.date) -> pd.Series:
     other18 = present & ~ric_like & (s.str.len() == 18)
     maybe_uscc = other18 | (ric_like & (out != OK) & (out != REGION))
     if maybe_uscc.any():
-        valid = _per_unique(s[maybe_uscc], _uscc_ok).astype(bool)
+        well_formed = s[maybe_uscc].str.fullmatch(USCC_FORMAT).fillna(False).astype(bool)
+        valid = pd.Series(False, index=well_formed.index)
+        valid[well_formed] = _per_unique(s[maybe_uscc][well_formed], _uscc_check_ok).astype(bool)
         as_uscc = other18 | ~province.isin(PROVINCES)
         out[valid.index[valid.to_numpy()]] = OK
         out[valid.index[(~valid & as_uscc[maybe_uscc]).to_numpy()]] = USCC_BAD
