@@ -149,3 +149,14 @@ def test_init_copies_rules_and_the_copy_is_used(tmp_path):
     assert data["客户分级"][0]["客户等级"] == "5B"
     code, _, err = run_cli(["init", str(tmp_path / "项目")])
     assert code == 2 and "--force" in err
+
+
+def test_output_gets_normal_file_permissions(tmp_path):
+    import os
+    import stat
+
+    src = write_xlsx(tmp_path / "ok.xlsx", {"客户资料": [["客户编号", "客户名称", "年度通信费用"], ["C1", "甲", 5]]})
+    run_cli(["classify", str(src), "--out", str(tmp_path / "o.xlsx"), "-q"])
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "o.xlsx").stat().st_mode) == 0o666 & ~umask

@@ -52,6 +52,7 @@ def atomic_path(path: Path | str, retries: int = 5, delay: float = 0.2) -> Itera
     tmp = Path(tmp_name)
     try:
         yield tmp
+        _give_normal_mode(tmp, path)
         for attempt in range(retries + 1):
             try:
                 os.replace(tmp, path)
@@ -65,6 +66,20 @@ def atomic_path(path: Path | str, retries: int = 5, delay: float = 0.2) -> Itera
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _give_normal_mode(tmp: Path, target: Path) -> None:
+    """mkstemp makes 0600 files; the output should look like any file the user saves."""
+    try:
+        if target.exists():
+            mode = target.stat().st_mode & 0o777
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+    except OSError:
+        pass  # a share that refuses chmod keeps its own permissions
 
 
 def write_text(path: Path | str, text: str) -> None:
