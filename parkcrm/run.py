@@ -224,7 +224,7 @@ def due_reports(ctx: Context, redone: set[Month], summary: RunSummary) -> None:
         try:
             inputs = gather(due.period, [], ctx.rules, [], ctx.project)
             build = build_weekly if due.kind == "周报" else build_monthly
-            report = build(inputs, ctx.rules, due.period, mask=True, today=ctx.day)
+            report = build(inputs, ctx.rules, due.period, mask=True, today=ctx.day, store=ctx.store)
             written = ctx.archive.publish(base.with_suffix(".xlsx"), lambda p: write_report_xlsx(report, p))
             html = render(report, "html")
             ctx.archive.publish(base.with_suffix(".html"), lambda p: p.write_text(html, encoding="utf-8"))

@@ -13,6 +13,12 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 
 
+@pytest.fixture(autouse=True)
+def _no_store_from_the_environment(monkeypatch):
+    """A PARKCRM_DB set on the developer's machine must not feed history into the tests."""
+    monkeypatch.delenv("PARKCRM_DB", raising=False)
+
+
 @pytest.fixture(scope="session")
 def rules():
     return load_rules()

@@ -91,9 +91,29 @@ def customers(folder: Path) -> list[dict]:
             else:
                 wan = fen / 1_000_000
                 tier = "5B" if wan >= 60 else "4B" if wan >= 12 else "3B" if wan >= 4 else "2B" if wan >= 1 else "1B"
+            fees = {month_number(k): round(r[k] * 100) for k in months if isinstance(r[k], (int, float))}  # 元 -> fen
             out.append({"id": r["客户编号"], "name": r["客户名称"], "zone": r.get("片区") or sheet, "tier": tier, "fen": fen,
                         "status": r.get("状态"), "joined": to_date(r.get("进园日期")), "updated": to_date(r.get("更新日期")),
-                        "phone": r.get("联系电话"), "manager": r.get("客户经理")})
+                        "phone": r.get("联系电话"), "manager": r.get("客户经理"), "fees": fees})
+    return out
+
+
+CN_NUMBERS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10, "十一": 11,
+              "十二": 12}
+
+
+def month_number(header: str) -> int:
+    """1 from "1月", "01月" or "一月"."""
+    text = header[:-1]
+    return int(text) if text.isdigit() else CN_NUMBERS[text]
+
+
+def complaints(folders: list[Path]) -> list[dict]:
+    """Every row of the 投诉故障 sheets (in the 工单 workbooks) of the given month folders."""
+    out = []
+    for folder in folders:
+        for r in rows(month_file(folder, "工单"), "投诉故障", "日期"):
+            out.append({"date": to_date(r["日期"]), "customer": r["客户编号"], "kind": r["类型"], "content": r.get("内容")})
     return out
 
 

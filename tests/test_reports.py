@@ -123,7 +123,9 @@ def test_weekly_header(weekly):
     assert weekly.park == "XX产业转移工业园"
     assert weekly.period.label == "2026-W46" and weekly.author == "园区客户经理"
     assert weekly.comparison == "上月数据：2026-10"
-    assert [s.title for s in weekly.sections] == ["竞争信息", "新办业务", "新进园企业", "园区客户动态", "客户资料更新", "ICT商机"]
+    # the six sections of the standard (domain §7), then the churn warning (issue 6)
+    assert [s.title for s in weekly.sections] == ["竞争信息", "新办业务", "新进园企业", "园区客户动态", "客户资料更新", "ICT商机",
+                                                  "流失预警"]
 
 
 def test_weekly_competition(weekly):
@@ -362,7 +364,7 @@ def test_same_data_other_week_is_not_empty(rules, tmp_path):
     data = _small_data(tmp_path / "data")
     period = parse_week("2026-W41")  # 10-05 .. 10-11
     r = build_weekly(gather(period, [data], rules), rules, period, now=NOW)
-    assert [s.empty for s in r.sections] == [False] * 6
+    assert [s.empty for s in r.sections] == [False] * 6 + [True]  # no customer at risk in this data
 
 
 HOSTILE = "<script>alert('x')</script>|管道`公司`"

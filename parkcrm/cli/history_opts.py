@@ -13,6 +13,10 @@ DbOpt = Annotated[Optional[str], typer.Option(
     "--db", help="历史库：SQLite 文件路径，或 postgresql://用户@主机:端口/库名。默认用项目文件 parkcrm.yaml 旁的 "
                  "parkcrm.db（没有项目文件时用当前文件夹的 parkcrm.db）；也可用环境变量 PARKCRM_DB 指定",
     show_default=False)]
+UseDbOpt = Annotated[Optional[str], typer.Option(
+    "--db", help="读取历史的历史库：SQLite 文件路径，或 postgresql://用户@主机:端口/库名。不给时用环境变量 PARKCRM_DB，"
+                 "或项目文件 parkcrm.yaml（当前文件夹或数据所在文件夹及其上级）旁已有的 parkcrm.db；都没有时只用给出的文件",
+    show_default=False)]
 MonthOpt = Annotated[Optional[str], typer.Option(
     "--month", "-m", help="数据月份，例如 2026-11（默认按工作簿标题行或文件名判断）", show_default=False)]
 OutOpt = Annotated[Optional[Path], typer.Option(
@@ -24,6 +28,14 @@ def open_store_for(db: str | None, must_exist: bool = False, rules=None):
     from parkcrm.store import open_store
 
     return open_store(db, must_exist=must_exist, busy_seconds=history_rules(rules).store.busy_seconds)
+
+
+def find_store_for(db: str | None, near: list[Path], rules=None):
+    """The store a reading command uses (see parkcrm.store.find_store), or None."""
+    from parkcrm.rules.history import history_rules
+    from parkcrm.store import find_store
+
+    return find_store(db, near, busy_seconds=history_rules(rules).store.busy_seconds)
 
 
 def read_inputs(paths: list[Path], rules, step):

@@ -11,6 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from parkcrm.cli import EXIT_FINDINGS, EXIT_OK, app
+from parkcrm.cli.history_opts import UseDbOpt
 from parkcrm.cli.options import NoMaskOpt, QuietOpt, RulesOpt
 
 report_app = typer.Typer(
@@ -43,14 +44,20 @@ EPILOG_WEEKLY = (
     "  parkcrm report weekly 数据/2026-11\n\n"
     "  parkcrm report weekly --week 2026-W46 数据/2026-11 --format xlsx --out 周报.xlsx\n\n"
     "  parkcrm report weekly --config D:\\园区数据\\parkcrm.yaml --format md --out -\n\n"
+    "  parkcrm report weekly 数据/2026-11 --db 历史/parkcrm.db\n\n"
     "默认统计「今天或之前最近一个周五」所在的 ISO 周（周一至周日）。\n\n"
+    "有历史库时（--db、环境变量 PARKCRM_DB 或项目文件旁的 parkcrm.db），流失预警按历史库判断，"
+    "没有上月工作簿时用历史库中的上月数据比较；否则只用给出的工作簿。\n\n"
     "退出码：0 已生成；1 已生成，但数据有错误或部分工作簿无法读取；2 未生成（参数、输入、模板或规则有误）。"
 )
 EPILOG_MONTHLY = (
     "示例：\n\n"
     "  parkcrm report monthly 数据/2026-11\n\n"
     "  parkcrm report monthly --month 2026-11 数据/2026-11 --prev 数据/2026-10 --notes 月报-2026-11.md\n\n"
-    "默认统计上个月。工作总结、工作计划、宣传情况取自数据文件夹中的 Markdown 文件（标题 ## 工作总结 等）"
+    "  parkcrm report monthly --month 2026-11 数据/2026-11 --db postgresql://parkcrm@10.0.0.5/parkcrm\n\n"
+    "默认统计上个月。有历史库时（--db、环境变量 PARKCRM_DB 或项目文件旁的 parkcrm.db），流失预警按历史库判断，"
+    "没有上月工作簿时用历史库中的上月数据比较等级变化、新增和流失客户；否则只用给出的工作簿。\n\n"
+    "工作总结、工作计划、宣传情况取自数据文件夹中的 Markdown 文件（标题 ## 工作总结 等）"
     "或同名工作表；没有时留出待填写位置。\n\n"
     "退出码：0 已生成；1 已生成，但数据有错误或部分工作簿无法读取；2 未生成（参数、输入、模板或规则有误）。"
 )
@@ -73,14 +80,11 @@ def _project(config: Optional[Path], data: list[Path]):
 
 
 def _run(kind: str, data, week, date, month, fmt: ReportFmt, out, templates, rules, config, prev, no_mask, quiet,
-         history=None, notes=None) -> None:
+         history=None, notes=None, db=None) -> None:
     from parkcrm.cli.console import Console
-    from parkcrm.errors import WorkbookError
-    from parkcrm.io.sampling_history import default_history_path
-    from parkcrm.reports import build_monthly, build_weekly
+    from parkcrm.cli.history_opts import find_store_for
     from parkcrm.reports.period import resolve_month, resolve_week
-    from parkcrm.reports.render import environment, render
-    from parkcrm.reports.sources import gather
+    from parkcrm.reports.render import environment
     from parkcrm.rules import load_rules
 
     to_stdout = (fmt == ReportFmt.json and out is None) or str(out) == "-"
@@ -96,6 +100,35 @@ def _run(kind: str, data, week, date, month, fmt: ReportFmt, out, templates, rul
         from parkcrm.errors import ParkcrmError
 
         raise ParkcrmError("xlsx 格式不能输出到屏幕，请用 --out 指定文件")
+    near = ([project.path.parent] if project is not None else []) + [Path(p) for p in data]
+    store = find_store_for(db, near, pack)  # a --db that is not there fails before any reading
+    try:
+        report, target = _build_and_write(kind, con, data, period, fmt, out, templates, pack, project, prev, no_mask,
+                                          history, notes, store, to_stdout)
+    finally:
+        if store is not None:
+            store.close()
+    for w in report.warnings:
+        con.warn(w)
+    if not con.quiet:
+        for s in report.sections:
+            state = s.empty_text if s.empty else "有内容"
+            con.info(f"{s.number}. {s.title}：{state}" + ("；" + "；".join(s.missing) if s.missing else ""))
+        if report.data_errors:
+            con.info(f"读取时发现 {report.data_errors} 个数据错误（可用 parkcrm validate 查看全部）")
+        if target is not None:
+            con.print(f"已写入：{target}")
+    raise typer.Exit(EXIT_FINDINGS if report.has_findings else EXIT_OK)
+
+
+def _build_and_write(kind, con, data, period, fmt: ReportFmt, out, templates, pack, project, prev, no_mask, history,
+                     notes, store, to_stdout):
+    from parkcrm.errors import WorkbookError
+    from parkcrm.io.sampling_history import default_history_path
+    from parkcrm.reports import build_monthly, build_weekly
+    from parkcrm.reports.render import render
+    from parkcrm.reports.sources import gather
+
     with con.progress("正在读取工作簿…") as step:
         inputs = gather(period, data, pack, prev or [], project, step)
         if not inputs.tables:
@@ -103,9 +136,9 @@ def _run(kind: str, data, week, date, month, fmt: ReportFmt, out, templates, rul
         step("正在汇总…")
         if kind == "weekly":
             hist = history or (default_history_path(inputs.files[0]) if inputs.files else None)
-            report = build_weekly(inputs, pack, period, mask=not no_mask, history_path=hist)
+            report = build_weekly(inputs, pack, period, mask=not no_mask, history_path=hist, store=store)
         else:
-            report = build_monthly(inputs, pack, period, mask=not no_mask, notes_file=notes)
+            report = build_monthly(inputs, pack, period, mask=not no_mask, notes_file=notes, store=store)
         limit = pack.calendar.report_settings.rows_per_table
         target = None
         if to_stdout:
@@ -122,17 +155,7 @@ def _run(kind: str, data, week, date, month, fmt: ReportFmt, out, templates, rul
                 from parkcrm.io.writer import write_text
 
                 write_text(target, render(report, fmt.value, templates, limit))
-    for w in report.warnings:
-        con.warn(w)
-    if not con.quiet:
-        for s in report.sections:
-            state = s.empty_text if s.empty else "有内容"
-            con.info(f"{s.number}. {s.title}：{state}" + ("；" + "；".join(s.missing) if s.missing else ""))
-        if report.data_errors:
-            con.info(f"读取时发现 {report.data_errors} 个数据错误（可用 parkcrm validate 查看全部）")
-        if target is not None:
-            con.print(f"已写入：{target}")
-    raise typer.Exit(EXIT_FINDINGS if report.has_findings else EXIT_OK)
+    return report, target
 
 
 def _default_output(report, fmt: str, project) -> Path:
@@ -156,11 +179,13 @@ def weekly_command(
     config: ConfigOpt = None,
     prev: PrevOpt = None,
     history: HistoryOpt = None,
+    db: UseDbOpt = None,
     no_mask: NoMaskOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """生成园区周报：竞争信息、新办业务、新进园企业、园区客户动态、客户资料更新、ICT 商机（本周没有的部分注明「本周无」）。"""
-    _run("weekly", data, week, date, None, fmt, out, templates, rules, config, prev, no_mask, quiet, history=history)
+    """生成园区周报：竞争信息、新办业务、新进园企业、园区客户动态、客户资料更新、ICT 商机，以及流失预警（本周没有的部分注明「本周无」）。"""
+    _run("weekly", data, week, date, None, fmt, out, templates, rules, config, prev, no_mask, quiet, history=history,
+         db=db)
 
 
 @report_app.command("monthly", epilog=EPILOG_MONTHLY)
@@ -174,15 +199,16 @@ def monthly_command(
     config: ConfigOpt = None,
     prev: PrevOpt = None,
     notes: Annotated[Optional[Path], typer.Option("--notes", help="工作总结、工作计划、宣传情况所在的 Markdown 文件或工作簿", show_default=False)] = None,
+    db: UseDbOpt = None,
     no_mask: NoMaskOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """生成园区月报：客户分析、走访考核、1B/2B 关怀执行、ICT 商机、数据质量，以及工作总结、工作计划和宣传情况。"""
+    """生成园区月报：客户分析、流失预警、走访考核、1B/2B 关怀执行、ICT 商机、数据质量，以及工作总结、工作计划和宣传情况。"""
     if notes is not None and not notes.is_file():
         from parkcrm.errors import ParkcrmError
 
         raise ParkcrmError(f"--notes 指定的文件不存在：{notes}")
-    _run("monthly", data, None, None, month, fmt, out, templates, rules, config, prev, no_mask, quiet, notes=notes)
+    _run("monthly", data, None, None, month, fmt, out, templates, rules, config, prev, no_mask, quiet, notes=notes, db=db)
 
 
 class DueFmt(str, Enum):

@@ -41,18 +41,22 @@ def _finish(report: Report, inputs: ReportInputs, mask: bool) -> Report:
 
 
 def build_weekly(inputs: ReportInputs, rules: RulePack, period: ReportPeriod, *, now: dt.datetime | None = None,
-                 mask: bool = True, history_path: Path | None = None, today: dt.date | None = None) -> Report:
+                 mask: bool = True, history_path: Path | None = None, today: dt.date | None = None,
+                 store=None) -> Report:
+    """store: the history store in use (parkcrm.store.Store), or None to use the workbooks alone."""
     now = now or dt.datetime.now().replace(microsecond=0)
-    sections = weekly.build_sections(inputs, rules, period, today or now.date(), mask, history_path)
+    sections = weekly.build_sections(inputs, rules, period, today or now.date(), mask, history_path, store)
     author, recipients = _duty(rules, "weekly")
     report = Report("weekly", TITLES["weekly"], inputs.park, period, author, recipients, now, sections)
     return _finish(report, inputs, mask)
 
 
 def build_monthly(inputs: ReportInputs, rules: RulePack, period: ReportPeriod, *, now: dt.datetime | None = None,
-                  mask: bool = True, notes_file: Path | None = None, today: dt.date | None = None) -> Report:
+                  mask: bool = True, notes_file: Path | None = None, today: dt.date | None = None,
+                  store=None) -> Report:
+    """store: the history store in use (parkcrm.store.Store), or None to use the workbooks alone."""
     now = now or dt.datetime.now().replace(microsecond=0)
-    sections, warnings = monthly.build_sections(inputs, rules, period, today or now.date(), mask, notes_file)
+    sections, warnings = monthly.build_sections(inputs, rules, period, today or now.date(), mask, notes_file, store)
     author, recipients = _duty(rules, "monthly")
     report = Report("monthly", TITLES["monthly"], inputs.park, period, author, recipients, now, sections,
                     warnings=warnings)

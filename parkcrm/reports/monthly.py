@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from parkcrm.reports import links
+from parkcrm.reports.churn_section import churn_section
 from parkcrm.reports.data import (Customers, block, customers_of, in_period, lost_customers, missing,
                                   new_customers, tier_changes, tier_order)
 from parkcrm.reports.ict import WON, LOST, opportunities, product_table, stage_table
@@ -244,12 +245,13 @@ def note_sections(inputs: ReportInputs, period: ReportPeriod, notes_file: Path |
 
 
 def build_sections(inputs: ReportInputs, rules: RulePack, period: ReportPeriod, today: dt.date, mask: bool,
-                   notes_file: Path | None = None) -> tuple[list[Section], list[str]]:
+                   notes_file: Path | None = None, store=None) -> tuple[list[Section], list[str]]:
     cur = customers_of(inputs.tables.get("客户资料"), rules)
     prev = customers_of(inputs.previous.get("客户资料"), rules) if inputs.previous else None
     sections = [
         overview(cur, rules),
         changes(cur, prev, inputs, rules, period),
+        churn_section(inputs, rules, period, store),
         visits_section(inputs, cur, rules, period),
         care_section(inputs, cur, rules, period),
         ict_section(inputs, cur, rules, period),

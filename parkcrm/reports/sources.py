@@ -132,6 +132,7 @@ class ReportInputs:
     park: str = ""
     notes_candidates: list[Path] = field(default_factory=list)  # folders or files that may hold 工作总结
     first_input: Path | None = None
+    previous_books: list[Workbook] = field(default_factory=list)  # the comparison month's workbooks
 
     @property
     def data_errors(self) -> int:
@@ -211,10 +212,10 @@ def gather(period: ReportPeriod, paths: list[Path], rules: RulePack, prev_paths:
             if kind in SNAPSHOT_KINDS:
                 continue
             tables[kind] = _merge_records(tables[kind], t) if kind in tables else t
-    previous = None
+    previous, prev_books = None, []
     prev_files = expand_paths(prev) if prev else []
     if prev_files:
-        _pb, previous, _pp, pfail = read_workbooks(prev_files, rules, progress)
+        prev_books, previous, _pp, pfail = read_workbooks(prev_files, rules, progress)
         failures += pfail
     if prev_files and not previous:
         previous = None
@@ -222,7 +223,7 @@ def gather(period: ReportPeriod, paths: list[Path], rules: RulePack, prev_paths:
     notes = list(snap)
     return ReportInputs(tables, previous, books, problems, failures, snap_files + extra_files, prev_files,
                         cur_label, prev_label if previous else "", park, notes,
-                        paths[0] if paths else (project.data_dir if project else None))
+                        paths[0] if paths else (project.data_dir if project else None), prev_books)
 
 
 def _merge_records(main: Table, extra: Table) -> Table:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from parkcrm.io.reader import Table
 from parkcrm.reports import links
+from parkcrm.reports.churn_section import churn_section
 from parkcrm.reports.data import (Customers, block, col, customers_of, in_period, lost_customers, missing,
                                   tier_changes, wan_series)
 from parkcrm.reports.ict import opportunities, stage_table, week_moves
@@ -212,7 +213,7 @@ def ict(tables: dict[str, Table], previous: dict[str, Table] | None, cur: Custom
 
 
 def build_sections(inputs: ReportInputs, rules: RulePack, period: ReportPeriod, today: dt.date, mask: bool,
-                   history: Path | None) -> list[Section]:
+                   history: Path | None, store=None) -> list[Section]:
     cur = customers_of(inputs.tables.get("客户资料"), rules)
     prev = customers_of(inputs.previous.get("客户资料"), rules) if inputs.previous else None
     t = inputs.tables
@@ -223,6 +224,7 @@ def build_sections(inputs: ReportInputs, rules: RulePack, period: ReportPeriod, 
         dynamics(inputs, cur, prev, rules, period, history),
         data_updates(inputs, cur, rules, period, today, mask),
         ict(t, inputs.previous, cur, rules, period),
+        churn_section(inputs, rules, period, store),  # after the six sections of the standard (domain §7)
     ]
 
 
