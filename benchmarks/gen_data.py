@@ -21,6 +21,18 @@ CUSTOMER_HEADER = (["客户编号", "客户名称", "片区", "地址", "联系�
                    + [f"{m}月" for m in range(1, 13)] + ["核定等级", "进园日期", "更新日期", "状态"])
 
 
+def credit_codes(n: int, rng) -> list[str]:
+    """Unified social credit codes with a valid GB 32100 check character."""
+    from stdnum.cn import uscc
+
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    out = []
+    for i in range(n):
+        body = f"914414{i % 100:02d}" + "".join(alphabet[k] for k in rng.integers(0, len(alphabet), 9))
+        out.append(body + uscc.calc_check_digit(body))
+    return out
+
+
 def customer_ids(n: int) -> list[str]:
     return [f"YQ{i:07d}" for i in range(1, n + 1)]
 
@@ -35,8 +47,12 @@ def make_benchmark_workbook(path: Path, customers: int = 100_000, contacts: int 
     date_fmt = book.add_format({"num_format": "yyyy-mm-dd"})
     ws = book.add_worksheet("客户资料")
     ws.write_row(0, 0, CUSTOMER_HEADER)
-    annual_wan = np.round(np.exp(rng.normal(0.8, 1.4, customers)), 2)
-    monthly = np.round(annual_wan[:, None] * 10_000 / 12 * rng.uniform(0.8, 1.2, (customers, 12)), 2)
+    # monthly fees in fen, and the annual spend their exact sum (clean data: no spend-mismatch)
+    base = np.exp(rng.normal(0.8, 1.4, customers)) * 1_000_000 / 12
+    monthly_fen = np.round(base[:, None] * rng.uniform(0.8, 1.2, (customers, 12))).astype(np.int64)
+    annual_wan = monthly_fen.sum(axis=1) / 1_000_000
+    monthly = monthly_fen / 100
+    codes = credit_codes(customers, rng)
     zones = rng.integers(0, len(ZONES), customers)
     mgrs = rng.integers(0, len(MANAGERS), customers)
     inds = rng.integers(0, len(INDUSTRIES), customers)
@@ -49,7 +65,7 @@ def make_benchmark_workbook(path: Path, customers: int = 100_000, contacts: int 
         ws.write_string(r, 2, ZONES[zones[i]])
         ws.write_string(r, 3, f"产业转移园{zones[i] + 1}区{i % 40 + 1}栋{i % 900 + 100}房")
         ws.write_string(r, 4, f"138{i:08d}")
-        ws.write_string(r, 5, "91441400MA4UJ2XQ5N")
+        ws.write_string(r, 5, codes[i])
         ws.write_string(r, 6, MANAGERS[mgrs[i]])
         ws.write_string(r, 7, INDUSTRIES[inds[i]])
         ws.write_number(r, 8, float(annual_wan[i]))
