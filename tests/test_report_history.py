@@ -235,3 +235,77 @@ def test_cli_missing_db_is_exit_2_and_not_created(tmp_path):
     missing = tmp_path / "没有.db"
     code, _o, err = run_cli(["report", "monthly", "--month", "2026-11", str(NOV), "--db", str(missing)])
     assert code == 2 and "不存在" in err and not missing.exists()
+
+
+# ---- the comparison month from the store ------------------------------------------------------------
+
+def _section_data(section) -> tuple:
+    return ([(f.label, f.value) for f in section.figures], [(b.key, b.title, b.rows) for b in section.blocks],
+            [(c.key, c.categories, c.matrix, [(x.name, x.values) for x in c.series]) for c in section.charts],
+            section.missing)
+
+
+def test_monthly_comparison_month_from_the_store(db_url, rules, tmp_path):
+    import_samples(db_url, rules, months=("2026-10",))
+    files = build_monthly(gather(MONTH, [NOV], rules), rules, MONTH, now=NOW)  # the 2026-10 folder beside it
+    inputs = gather(MONTH, [only_november(tmp_path)], rules)
+    assert inputs.previous is None and inputs.previous_month == ""
+    with open_store(db_url) as store:
+        stored = build_monthly(inputs, rules, MONTH, now=NOW, store=store)
+    assert _section_data(stored.section("changes")) == _section_data(files.section("changes"))
+    assert _section_data(stored.section("ict")) == _section_data(files.section("ict"))
+    assert not stored.section("changes").missing
+    assert stored.comparison.startswith("上月数据：2026-10（客户资料、ICT商机取自历史库 ")
+    assert any(s.get("历史库") for s in stored.sources)
+    # and the changes are the right ones: tiers read with openpyxl from both months
+    before = {c["id"]: c["tier"] for c in truth.customers(OCT)}
+    after = {c["id"]: c["tier"] for c in truth.customers(NOV)}
+    moves = {cid: (before[cid], t) for cid, t in after.items()
+             if cid in before and t != before[cid] and "待核实" not in (t, before[cid])}
+    ch = stored.section("changes").block("tier_changes").records()
+    assert {r["客户编号"]: (r["上月等级"], r["本月等级"]) for r in ch} == moves
+    assert set(PLANTED["tier_moves_2026_11"].items()) <= set(moves.items())
+    lost = {r["客户编号"] for r in stored.section("changes").block("lost").records()}
+    assert set(PLANTED["removed_2026_11"]) <= lost
+
+
+def test_weekly_comparison_month_from_the_store(db_url, rules, tmp_path):
+    import_samples(db_url, rules, months=("2026-10",))
+    files = build_weekly(gather(WEEK, [NOV], rules), rules, WEEK, now=NOW)
+    with open_store(db_url) as store:
+        stored = build_weekly(gather(WEEK, [only_november(tmp_path)], rules), rules, WEEK, now=NOW, store=store)
+    for key in ("dynamics", "new_business", "ict"):
+        a, b = _section_data(files.section(key)), _section_data(stored.section(key))
+        assert a[:3] == b[:3], key
+    assert [m for m in stored.section("dynamics").missing if "上月" in m] == []
+
+
+def test_workbooks_of_the_previous_month_come_before_the_store(db_url, rules, tmp_path):
+    import_samples(db_url, rules, months=("2026-10",))
+    with open_store(db_url) as store:
+        r = build_monthly(gather(MONTH, [NOV], rules), rules, MONTH, now=NOW, store=store)
+    assert r.comparison == "上月数据：2026-10" and not any(s.get("历史库") for s in r.sources)
+
+
+def test_store_without_the_previous_month_changes_nothing(db_url, rules, tmp_path):
+    import_samples(db_url, rules, months=("2026-11",))  # not the comparison month
+    with open_store(db_url) as store:
+        r = build_monthly(gather(MONTH, [only_november(tmp_path)], rules), rules, MONTH, now=NOW, store=store)
+    assert r.comparison == "没有上月数据可比"
+    assert any("没有上月数据" in m for m in r.section("changes").missing)
+
+
+def test_cli_monthly_with_only_this_month_and_db(tmp_path, rules):
+    db = tmp_path / "parkcrm.db"
+    import_samples(str(db), rules, months=("2026-10",))
+    only = only_november(tmp_path)
+    code, both = run_json(["report", "monthly", "--month", "2026-11", str(NOV), "-f", "json"])
+    code2, alone = run_json(["report", "monthly", "--month", "2026-11", str(only), "-f", "json", "--db", str(db)])
+    assert code == code2 == 1
+
+    def changes(data):
+        c = next(x for x in data["章节"] if x["键"] == "changes")
+        return c["指标"], c["表格"], c["图表"], c["数据暂缺"]
+
+    assert changes(alone) == changes(both)
+    assert alone["比较"].startswith("上月数据：2026-10（客户资料、ICT商机取自历史库")

@@ -10,6 +10,7 @@ from parkcrm.reports.data import mask_report
 from parkcrm.reports.model import Report
 from parkcrm.reports.period import ReportPeriod
 from parkcrm.reports.sources import ReportInputs
+from parkcrm.reports.stored import previous_from_store
 from parkcrm.rules import RulePack
 
 TITLES = {"weekly": "周报", "monthly": "月报"}
@@ -34,7 +35,12 @@ def _finish(report: Report, inputs: ReportInputs, mask: bool) -> Report:
     report.warnings = [f"无法读取 {p.name}：{msg}" for p, msg in inputs.failures] + report.warnings
     report.data_errors = inputs.data_errors
     report.masked = mask
-    report.comparison = (f"上月数据：{inputs.previous_month}" if inputs.previous else "没有上月数据可比")
+    if inputs.previous_store_kinds:
+        report.sources.append({"历史库": inputs.previous_store,
+                               "用途": f"上月数据（{inputs.previous_month}）：{'、'.join(inputs.previous_store_kinds)}"})
+    report.comparison = (f"上月数据：{inputs.previous_month}" if inputs.previous_month else "没有上月数据可比")
+    if inputs.previous_store_kinds:
+        report.comparison += f"（{'、'.join(inputs.previous_store_kinds)}取自历史库 {inputs.previous_store}）"
     if mask:
         mask_report(report)
     return report
@@ -45,6 +51,7 @@ def build_weekly(inputs: ReportInputs, rules: RulePack, period: ReportPeriod, *,
                  store=None) -> Report:
     """store: the history store in use (parkcrm.store.Store), or None to use the workbooks alone."""
     now = now or dt.datetime.now().replace(microsecond=0)
+    previous_from_store(inputs, rules, store)
     sections = weekly.build_sections(inputs, rules, period, today or now.date(), mask, history_path, store)
     author, recipients = _duty(rules, "weekly")
     report = Report("weekly", TITLES["weekly"], inputs.park, period, author, recipients, now, sections)
@@ -56,6 +63,7 @@ def build_monthly(inputs: ReportInputs, rules: RulePack, period: ReportPeriod, *
                   store=None) -> Report:
     """store: the history store in use (parkcrm.store.Store), or None to use the workbooks alone."""
     now = now or dt.datetime.now().replace(microsecond=0)
+    previous_from_store(inputs, rules, store)
     sections, warnings = monthly.build_sections(inputs, rules, period, today or now.date(), mask, notes_file, store)
     author, recipients = _duty(rules, "monthly")
     report = Report("monthly", TITLES["monthly"], inputs.park, period, author, recipients, now, sections,

@@ -185,8 +185,8 @@ def ict_section(inputs: ReportInputs, cur: Customers | None, rules: RulePack, pe
         return s
     names = cur.names() if cur is not None else pd.Series(dtype="string")
     opp = opportunities(t.df, names)
-    prev = (opportunities(inputs.previous["ICT商机"].df, names)
-            if inputs.previous and "ICT商机" in inputs.previous else None)
+    prev_ict = inputs.previous_ict()
+    prev = opportunities(prev_ict, names) if prev_ict is not None else None
     from parkcrm.reports.ict import week_moves
 
     moves = week_moves(opp, prev, rules, period)
@@ -247,7 +247,7 @@ def note_sections(inputs: ReportInputs, period: ReportPeriod, notes_file: Path |
 def build_sections(inputs: ReportInputs, rules: RulePack, period: ReportPeriod, today: dt.date, mask: bool,
                    notes_file: Path | None = None, store=None) -> tuple[list[Section], list[str]]:
     cur = customers_of(inputs.tables.get("客户资料"), rules)
-    prev = customers_of(inputs.previous.get("客户资料"), rules) if inputs.previous else None
+    prev = inputs.previous_customers(rules)
     sections = [
         overview(cur, rules),
         changes(cur, prev, inputs, rules, period),

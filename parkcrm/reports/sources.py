@@ -133,6 +133,25 @@ class ReportInputs:
     notes_candidates: list[Path] = field(default_factory=list)  # folders or files that may hold 工作总结
     first_input: Path | None = None
     previous_books: list[Workbook] = field(default_factory=list)  # the comparison month's workbooks
+    # kinds of the comparison month taken from the history store (parkcrm.reports.stored)
+    stored_previous: object = None  # parkcrm.reports.data.Customers of the stored month
+    stored_previous_ict: pd.DataFrame | None = None  # its ICT商机 rows, canonical columns
+    previous_store: str = ""  # the store they came from
+    previous_store_kinds: list[str] = field(default_factory=list)
+
+    def previous_customers(self, rules: RulePack):
+        """The comparison month's customers (reports.data.Customers): its workbooks, else the store, else None."""
+        from parkcrm.reports.data import customers_of
+
+        if self.previous and "客户资料" in self.previous:
+            return customers_of(self.previous["客户资料"], rules)
+        return self.stored_previous
+
+    def previous_ict(self) -> pd.DataFrame | None:
+        """The comparison month's ICT商机 rows: its workbooks, else the store, else None."""
+        if self.previous and "ICT商机" in self.previous:
+            return self.previous["ICT商机"].df
+        return self.stored_previous_ict
 
     @property
     def data_errors(self) -> int:

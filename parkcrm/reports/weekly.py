@@ -42,7 +42,7 @@ def competition(tables: dict[str, Table], cust: Customers | None, period: Report
     return s
 
 
-def new_business(tables: dict[str, Table], previous: dict[str, Table] | None, cust: Customers | None,
+def new_business(tables: dict[str, Table], previous_ict: pd.DataFrame | None, cust: Customers | None,
                  rules: RulePack, period: ReportPeriod) -> Section:
     s = Section("new_business", "新办业务")
     ict = tables.get("ICT商机")
@@ -53,7 +53,7 @@ def new_business(tables: dict[str, Table], previous: dict[str, Table] | None, cu
         s.blocks.append(block("signed", "本周签约的 ICT 商机", won_cols, None, "本周无签约商机"))
     else:
         opp = opportunities(ict.df, names)
-        prev = opportunities(previous["ICT商机"].df, names) if previous and "ICT商机" in previous else None
+        prev = opportunities(previous_ict, names) if previous_ict is not None else None
         won = week_moves(opp, prev, rules, period)["won"]
         s.figures.append(Figure("签约商机", int(len(won))))
         s.figures.append(Figure("签约金额(万元)", float(round(won["_fen"].fillna(0).sum() / 1e6, 2)), "wan"))
@@ -177,7 +177,7 @@ def quality_section(s: Section, inputs: ReportInputs, rules: RulePack, period: R
     add_quality(s, inputs, rules, period, today, mask)
 
 
-def ict(tables: dict[str, Table], previous: dict[str, Table] | None, cur: Customers | None, rules: RulePack,
+def ict(tables: dict[str, Table], previous_ict: pd.DataFrame | None, cur: Customers | None, rules: RulePack,
         period: ReportPeriod) -> Section:
     s = Section("ict", "ICT商机")
     t = tables.get("ICT商机")
@@ -189,7 +189,7 @@ def ict(tables: dict[str, Table], previous: dict[str, Table] | None, cur: Custom
         return s
     names = cur.names() if cur is not None else pd.Series(dtype="string")
     opp = opportunities(t.df, names)
-    prev = opportunities(previous["ICT商机"].df, names) if previous and "ICT商机" in previous else None
+    prev = opportunities(previous_ict, names) if previous_ict is not None else None
     moves = week_moves(opp, prev, rules, period)
     for key, title, empty in (("new", "本周新增商机", "本周无新增商机"), ("advanced", "本周推进商机", "本周无推进商机"),
                               ("won", "本周签约商机", "本周无签约商机"), ("lost", "本周丢单商机", "本周无丢单商机")):
@@ -215,15 +215,15 @@ def ict(tables: dict[str, Table], previous: dict[str, Table] | None, cur: Custom
 def build_sections(inputs: ReportInputs, rules: RulePack, period: ReportPeriod, today: dt.date, mask: bool,
                    history: Path | None, store=None) -> list[Section]:
     cur = customers_of(inputs.tables.get("客户资料"), rules)
-    prev = customers_of(inputs.previous.get("客户资料"), rules) if inputs.previous else None
+    prev = inputs.previous_customers(rules)
     t = inputs.tables
     return [
         competition(t, cur, period),
-        new_business(t, inputs.previous, cur, rules, period),
+        new_business(t, inputs.previous_ict(), cur, rules, period),
         new_customers_week(cur, rules, period),
         dynamics(inputs, cur, prev, rules, period, history),
         data_updates(inputs, cur, rules, period, today, mask),
-        ict(t, inputs.previous, cur, rules, period),
+        ict(t, inputs.previous_ict(), cur, rules, period),
         churn_section(inputs, rules, period, store),  # after the six sections of the standard (domain §7)
     ]
 

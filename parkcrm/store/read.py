@@ -53,6 +53,12 @@ def stored_months(store: Store) -> list[Month]:
         return [Month.parse(m) for m in rows]
 
 
+def stored_kinds(store: Store, month: Month) -> set[str]:
+    """The sheet kinds stored for a month (客户资料, ICT商机, …)."""
+    with store.read() as conn:
+        return set(conn.execute(select(s.month_parts.c.kind).where(s.month_parts.c.month == str(month))).scalars())
+
+
 def latest_month(store: Store, upto: Month | None = None) -> Month:
     months = [m for m in stored_months(store) if upto is None or m <= upto]
     if not months:
@@ -104,6 +110,14 @@ def records(store: Store, table: Table, where=None) -> pd.DataFrame:
         q = q.where(where)
     with store.read() as conn:
         return frame(conn, q, cols)
+
+
+def month_records(store: Store, kind: str, month: Month) -> pd.DataFrame:
+    """One month's rows of a record sheet kind (ICT商机, 走访记录, …) under the reader's canonical column
+    names, in the order they were imported."""
+    table, mapping = s.KIND_TABLES[kind]
+    df = records(store, table, table.c.month == str(month)).sort_values("seq", kind="stable").reset_index(drop=True)
+    return df.rename(columns={db: canonical for canonical, db in mapping.items()})
 
 
 def complaints_between(store: Store, start: dt.date, end: dt.date) -> pd.DataFrame:
