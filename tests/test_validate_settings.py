@@ -71,11 +71,14 @@ def test_bad_settings_are_refused_with_file_line_and_key(rules_copy, old, new, w
         assert w in str(err.value), str(err.value)
 
 
-def test_unknown_tier_in_targets_is_refused_when_validating(tmp_path, rules_copy):
-    pack = edit(rules_copy, "从: 2B", "从: 2C")
+def test_unknown_tier_in_targets_is_refused_with_the_rule_pack(tmp_path, rules_copy):
     with pytest.raises(RulesError) as err:
-        validate([write(tmp_path)], pack, today=TODAY)
+        edit(rules_copy, "从: 2B", "从: 2C")
     assert "validation.yaml:" in str(err.value) and "2C" in str(err.value)
+    from tests.helpers import run_cli
+
+    code, _, out = run_cli(["rules", "check", str(rules_copy)])
+    assert code == 2 and "2C" in out
 
 
 def test_rule_pack_without_validation_yaml_uses_defaults(tmp_path, rules_copy):

@@ -116,4 +116,17 @@ def cross_check(pack: RulePack) -> list[str]:
                 bad("columns", ("工作表", kind, "列", name, "默认单位"), "只有金额列可以设置默认单位")
     if "客户资料" not in cols.sheets:
         bad("columns", ("工作表",), "必须定义「客户资料」工作表")
+
+    # validation.yaml: tiers named in check settings and quality targets
+    validation = pack.extra.get("validation")
+    if validation is not None:
+        for code, setting in validation.checks.items():
+            if setting.min_tier is not None and setting.min_tier not in known:
+                bad("validation", ("检查", code, "最低等级"), f"未知的等级「{setting.min_tier}」（应为 {'、'.join(order)} 之一）")
+        for i, group in enumerate(validation.quality.accuracy):
+            for key, tier in (("从", group.start), ("到", group.end)):
+                if tier not in known:
+                    bad("validation", ("质量目标", "准确率目标", i, key), f"未知的等级「{tier}」")
+            if group.start in known and group.end in known and pack.tier_rank[group.start] > pack.tier_rank[group.end]:
+                bad("validation", ("质量目标", "准确率目标", i), f"「从」{group.start} 应高于或等于「到」{group.end}")
     return problems
