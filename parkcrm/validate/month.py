@@ -3,33 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 
-from parkcrm.errors import ParkcrmError
+from parkcrm import months
 from parkcrm.io.reader import Workbook
-from parkcrm.text import nfkc
 from parkcrm.validate.registry import DataMonth
-
-# "2026年11月", "2026-11", "2026.11", "2026_11", "2026/11", "202611" (not part of a longer number)
-_MONTH = re.compile(r"(?<![0-9])(20[0-9]{2})\s*(?:年\s*|[-_./]\s*)?(1[0-2]|0?[1-9])(?![0-9])\s*(?:月|份|$|[^0-9])")
-_ARG = re.compile(r"^\s*([0-9]{4})\s*[-年/.]?\s*([0-9]{1,2})\s*月?\s*$")
 
 
 def parse_month_arg(text: str) -> DataMonth:
-    m = _ARG.match(nfkc(text))
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise ParkcrmError(f"--month「{text}」无效，应写成 YYYY-MM，例如 2026-11")
-    return DataMonth(int(m.group(1)), int(m.group(2)), "--month 参数")
+    m = months.Month.parse(text)
+    return DataMonth(m.year, m.month, "--month 参数")
 
 
 def month_in(text: str) -> tuple[int, int] | None:
     """The first year-month named in a piece of text."""
-    for m in _MONTH.finditer(nfkc(text or "")):
-        year, month = int(m.group(1)), int(m.group(2))
-        if 1 <= month <= 12:
-            return year, month
-    return None
+    m = months.month_in(text)
+    return (m.year, m.month) if m else None
 
 
 def infer_month(books: list[Workbook], paths: list[Path], today: dt.date) -> DataMonth:
