@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+from concurrent.futures import ThreadPoolExecutor
 import io
 import re
 from dataclasses import dataclass, field
@@ -69,7 +70,9 @@ def load_excel(path: Path, fmt: str) -> list[Grid]:
         if "password" in text.lower() or "encrypt" in text.lower():
             raise WorkbookError(f"{path.name}: 工作簿设置了密码（已加密），请在 Excel 中取消密码后另存再试") from None
         raise WorkbookError(f"{path.name}: 无法打开工作簿，文件可能已损坏（{text.splitlines()[0][:200]}）") from None
-    extras = _xlsx_extras(path) if fmt == "xlsx" else {}
+    # the sheet XML scan (formulas without a value, merged cells) runs beside fastexcel
+    pool = ThreadPoolExecutor(max_workers=1) if fmt == "xlsx" else None
+    pending = pool.submit(_xlsx_extras, path) if pool else None
     grids = []
     for name in reader.sheet_names:
         try:
@@ -91,16 +94,22 @@ def load_excel(path: Path, fmt: str) -> list[Grid]:
             if m:
                 row, col = e.position
                 errors[(row + 1, cols[col] if col < len(cols) else col)] = _ERROR_NAMES.get(m.group(1), "#" + m.group(1))
-        no_value, merges = extras.get(name, ({}, []))
-        for (row, col) in no_value:
-            errors.setdefault((row, col), NO_CACHED_VALUE)
-        if merges:
-            table = _fill_vertical_merges(table, cols, merges)
         grids.append(Grid(
             name=name, table=table, col_index=cols, first_row=1,
             visible=sheet.visible == "visible" if isinstance(sheet.visible, str) else bool(sheet.visible),
             errors=errors, numeric_probe=_numeric_probe(path, fmt, name, cols),
         ))
+    if pending is not None:
+        extras = pending.result()
+        pool.shutdown()
+        for grid in grids:
+            no_value, merges, xml = extras.get(grid.name, ({}, [], None))
+            for cell in no_value:
+                grid.errors.setdefault(cell, NO_CACHED_VALUE)
+            if merges and grid.col_index:
+                grid.table = _fill_vertical_merges(grid.table, grid.col_index, merges)
+            if xml is not None:
+                grid.numeric_probe = _numeric_probe(path, fmt, grid.name, grid.col_index, xml)
     return grids
 
 
@@ -136,8 +145,8 @@ def _sheet_members(zf) -> dict[str, str]:
     return out
 
 
-def _xlsx_extras(path: Path) -> dict[str, tuple[dict, list]]:
-    """Per sheet: formulas stored without a cached value, and merged ranges."""
+def _xlsx_extras(path: Path) -> dict[str, tuple[dict, list, bytes]]:
+    """Per sheet: formulas stored without a cached value, merged ranges, and the XML itself."""
     import zipfile
 
     out = {}
@@ -156,7 +165,7 @@ def _xlsx_extras(path: Path) -> dict[str, tuple[dict, list]]:
                 if tail != -1:
                     merges = [(int(m.group(2)), _col_index(m.group(1)), int(m.group(4)), _col_index(m.group(3)))
                               for m in _MERGE.finditer(data, tail)]
-                out[name] = (no_value, merges)
+                out[name] = (no_value, merges, data)
     except (KeyError, zipfile.BadZipFile, SyntaxError):
         return {}  # the structure fastexcel already read is what counts; extras are best effort
     return out
@@ -182,19 +191,22 @@ def _fill_vertical_merges(table: pa.Table, cols: list[int], merges: list) -> pa.
     return table
 
 
-def _numeric_probe(path: Path, fmt: str, name: str, cols: list[int]):
+def _numeric_probe(path: Path, fmt: str, name: str, cols: list[int], xml: bytes | None = None):
     """Which cells of some columns were stored as numbers (not text that looks like one).
 
     fastexcel coerces numeric-looking text to numbers, so the cell type is read from the
     source: the sheet XML of an .xlsx, python-calamine's typed values otherwise.
     """
 
-    def probe(grid_cols: list[int]) -> dict[int, dict[int, float]]:
+    def probe(grid_cols: list[int], rows: dict[int, set[int]] | None = None) -> dict[int, dict[int, float]]:
+        """rows: per grid column, the only Excel rows worth looking at (None: all)."""
         if not grid_cols:
             return {}
         wanted = {cols[c]: c for c in grid_cols}
-        if fmt == "xlsx":
-            found = _xlsx_numeric_cells(path, name, set(wanted))
+        if fmt == "xlsx" and xml is not None and rows is not None and sum(map(len, rows.values())) <= 2000:
+            found = _xlsx_cells_at(xml, {cols[c]: rows.get(c, set()) for c in grid_cols})
+        elif fmt == "xlsx":
+            found = _xlsx_numeric_cells(path, name, set(wanted), xml)
         else:
             found = _calamine_numeric_cells(path, name, set(wanted))
         return {wanted[abs_col]: cells for abs_col, cells in found.items()}
@@ -208,17 +220,19 @@ _CELL_RE = re.compile(
 )
 
 
-def _xlsx_numeric_cells(path: Path, sheet_name: str, abs_cols: set[int]) -> dict[int, dict[int, float]]:
+def _xlsx_numeric_cells(path: Path, sheet_name: str, abs_cols: set[int], data: bytes | None = None
+                        ) -> dict[int, dict[int, float]]:
     import zipfile
 
     from parkcrm.problems import column_letter
 
     letters = {column_letter(c).encode(): c for c in abs_cols}
-    with zipfile.ZipFile(path) as zf:
-        member = _sheet_members(zf).get(sheet_name)
-        if member is None:
-            return {}
-        data = zf.read(member)
+    if data is None:
+        with zipfile.ZipFile(path) as zf:
+            member = _sheet_members(zf).get(sheet_name)
+            if member is None:
+                return {}
+            data = zf.read(member)
     out: dict[int, dict[int, float]] = {}
     # a pattern anchored on the wanted column letters lets the regex engine skip the rest fast
     cell_re = re.compile(_CELL_RE.pattern.replace(rb"([A-Z]{1,3})", b"(" + b"|".join(letters) + b")", 1))
@@ -233,6 +247,33 @@ def _xlsx_numeric_cells(path: Path, sheet_name: str, abs_cols: set[int]) -> dict
             out.setdefault(col, {})[int(m.group(2))] = float(m.group(4))
         except ValueError:
             continue
+    return out
+
+
+def _xlsx_cells_at(data: bytes, rows_by_col: dict[int, set[int]]) -> dict[int, dict[int, float]]:
+    """Numeric cells among a few given cells, found by direct search in the sheet XML."""
+    from parkcrm.problems import column_letter
+
+    out: dict[int, dict[int, float]] = {}
+    for col, rows in rows_by_col.items():
+        letter = column_letter(col).encode()
+        pos = 0  # rows come in order in the XML: one forward pass per column
+        for r in sorted(rows):
+            start = data.find(b'<c r="' + letter + str(r).encode() + b'"', pos)
+            if start == -1:
+                continue
+            pos = start
+            end = data.find(b"</c>", start)
+            m = _CELL_RE.match(data, start, end + 4 if end != -1 else len(data))
+            if not m:
+                continue
+            attrs = m.group(3)
+            if b' t="' in attrs and b' t="n"' not in attrs:
+                continue
+            try:
+                out.setdefault(col, {})[r] = float(m.group(4))
+            except ValueError:
+                pass
     return out
 
 

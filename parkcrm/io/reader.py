@@ -350,10 +350,16 @@ def _type_columns(raw: pd.DataFrame, excel_rows: pd.Series, spec, chosen, grid: 
                 add(label_of_row[r], name, "formula-error", text, err)
 
     # only a column holding long digit strings can hold IDs Excel stored as numbers
-    id_cols = [name for name in chosen if name in spec.columns and spec.columns[name].type == "证件号"
-               and raw[name].astype("string").str.fullmatch(r"[0-9]{15,}").fillna(False).any()]
+    candidates: dict[int, set[int]] = {}
+    id_cols = []
+    for name in chosen:
+        if name in spec.columns and spec.columns[name].type == "证件号":
+            long_digits = raw[name].astype("string").str.fullmatch(r"[0-9]{15,}").fillna(False).to_numpy(dtype=bool)
+            if long_digits.any():
+                id_cols.append(name)
+                candidates[chosen[name][0]] = {int(r) for r in row_of[long_digits]}
     if id_cols and grid.numeric_probe:
-        numeric = grid.numeric_probe([chosen[n][0] for n in id_cols])
+        numeric = grid.numeric_probe([chosen[n][0] for n in id_cols], candidates)
         label_of_row = {int(r): i for i, r in enumerate(row_of)}
         for n in id_cols:
             for r, v in numeric.get(chosen[n][0], {}).items():
