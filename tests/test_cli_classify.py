@@ -160,3 +160,12 @@ def test_output_gets_normal_file_permissions(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE((tmp_path / "o.xlsx").stat().st_mode) == 0o666 & ~umask
+
+
+def test_usage_errors_are_chinese_with_a_help_hint():
+    code, _, err = run_cli(["classify", "a.xlsx", "--format", "xml"])
+    assert code == 2 and "--format" in err and "「xml」不是" in err and "parkcrm classify --help" in err
+    code, _, err = run_cli(["classify"])
+    assert code == 2 and "缺少参数" in err
+    code, _, err = run_cli(["rules", "check", "--bogus"])
+    assert code == 2 and "没有选项 --bogus" in err and "parkcrm rules check --help" in err

@@ -76,7 +76,9 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         if debug:
             raise
-        exc.show()
+        command = _command_path(args)
+        Console().error(f"参数错误：{_zh_usage_error(exc.format_message())}\n"
+                        f"运行 parkcrm {command + ' ' if command else ''}--help 查看用法和示例")
         code = EXIT_ERROR
     except _ABORTS:
         Console().error("已中止")
@@ -90,3 +92,40 @@ def main(argv: list[str] | None = None) -> None:
         Console().error(f"内部错误：{type(exc).__name__}: {exc}\n加 --debug 可查看详细信息")
         code = EXIT_ERROR
     sys.exit(code if isinstance(code, int) else 0)
+
+
+_USAGE_ERRORS = [
+    (r"'([^']*)' is not one of (.+?)\.?$", r"「\1」不是 \2 之一"),
+    (r"'([^']*)' is not a valid integer\.?", r"「\1」不是整数"),
+    (r"(?:File|Path|Directory) '([^']*)' does not exist\.?", r"「\1」不存在"),
+    (r"Invalid value for (.+?): (?:Value error, )?", r"\1 的值无效："),
+    (r"Missing argument '(.+?)'\.?", r"缺少参数 \1"),
+    (r"Missing option '(.+?)'\.?", r"缺少选项 \1"),
+    (r"No such option: (\S+) \(Possible options: (.+)\)", r"没有选项 \1（可能是：\2）"),
+    (r"No such option: (\S+)", r"没有选项 \1"),
+    (r"Option '(.+?)' requires an argument\.?", r"选项 \1 需要一个值"),
+    (r"Got unexpected extra arguments? \((.+)\)", r"多余的参数（\1）"),
+]
+
+
+def _zh_usage_error(message: str) -> str:
+    """click/typer usage errors are English; the clerk reads Chinese."""
+    import re
+
+    for pattern, repl in _USAGE_ERRORS:
+        message = re.sub(pattern, repl, message)
+    return message
+
+
+def _command_path(args: list[str]) -> str:
+    """The (sub)command named in args, e.g. "rules check", for the --help hint."""
+    from typer.main import get_command
+
+    cmd, path = get_command(app), []
+    for a in args:
+        subs = getattr(cmd, "commands", None)
+        if not subs or a not in subs:
+            break
+        cmd = subs[a]
+        path.append(a)
+    return " ".join(path)
