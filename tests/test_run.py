@@ -140,6 +140,12 @@ def test_due_reports_are_written_once(tmp_path, samples_dir):
     churn = openpyxl.load_workbook(home / "输出" / "2026" / "11" / "流失预警-2026-11.xlsx", read_only=True)
     ids = {r[0] for r in churn["流失预警"].iter_rows(min_row=2, values_only=True)}
     assert ids == {"YQ0260", "YQ0340", "YQ0345", "YQ0350", "YQ0355"}
+    # the monthly report's 流失预警 section reads the same history from the store
+    report = openpyxl.load_workbook(monthly, read_only=True)
+    sheet = next(ws for ws in report.worksheets if ws.title.endswith(".流失预警"))
+    cells = [r for r in sheet.iter_rows(values_only=True) if r and r[0]]
+    assert {r[0] for r in cells if str(r[0]).startswith("YQ")} == ids
+    assert any("数据来源：历史库" in str(r[0]) for r in cells)
     before = monthly.stat().st_mtime_ns
     code, data = run_json(args)
     assert {r["名称"]: r["状态"] for r in data["报表"]}["园区客户经理月报"] == "已生成过"

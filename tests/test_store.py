@@ -170,15 +170,23 @@ def test_missing_store_is_a_clear_error(tmp_path):
     assert not (tmp_path / "没有.db").exists()
 
 
-def test_old_schema_is_upgraded(db_url, rules, tmp_path):
+@pytest.mark.parametrize("old", [1, 2])
+def test_old_schema_is_upgraded(db_url, rules, tmp_path, old):
+    import datetime as dt
+
     from parkcrm.store.engine import make_engine, resolve_target as target_of, write_transaction
 
+    later = [t for v, tables in s.ADDED_IN.items() if v > old for t in tables]
+    assert set(s.ADDED_IN) == set(range(2, migrate.LATEST + 1))
     target = target_of(db_url)
     engine = make_engine(target)
-    with write_transaction(engine, target) as conn:  # a version-1 store: no review tables yet
-        s.metadata.create_all(conn, tables=[t for t in s.metadata.sorted_tables if t not in s.V2_TABLES])
-        conn.execute(insert(s.schema_version), [{"version": 1, "applied_at": __import__("datetime").datetime.now()}])
-        conn.execute(insert(s.months), [{"month": "2026-01", "imported_at": __import__("datetime").datetime.now()}])
+    with write_transaction(engine, target) as conn:  # a store of version `old`: no tables added later
+        s.metadata.create_all(conn, tables=[t for t in s.metadata.sorted_tables if t not in later])
+        conn.execute(insert(s.schema_version), [{"version": v, "applied_at": dt.datetime.now()} for v in range(1, old + 1)])
+        conn.execute(insert(s.months), [{"month": "2026-01", "imported_at": dt.datetime.now()}])
+        if old >= 2:
+            conn.execute(insert(s.official_tiers), [{"year": 2026, "customer_id": "C001", "tier": "3B",
+                                                     "reviewed_at": dt.datetime.now()}])
     engine.dispose()
     with open_store(db_url) as store:
         with store.read() as conn:
@@ -186,7 +194,11 @@ def test_old_schema_is_upgraded(db_url, rules, tmp_path):
             versions = list(conn.execute(select(s.schema_version.c.version).order_by(s.schema_version.c.version)).scalars())
         assert versions == list(range(1, migrate.LATEST + 1))
         assert store.months() == ["2026-01"]  # data kept
-        assert _count(store, s.official_tiers) == 0  # new table usable
+        assert _count(store, s.official_tiers) == (1 if old >= 2 else 0)  # kept, or new and usable
+        from parkcrm.store.sampling import StoreSamplingHistory
+
+        StoreSamplingHistory(store).record_sample("2026-W47", ["甲", "乙"])  # the version-3 table is usable
+        assert StoreSamplingHistory(store).load_history() == {"2026-W47": ["甲", "乙"]}
 
 
 def test_newer_schema_is_refused(db_url):

@@ -33,6 +33,7 @@ TEMPLATE = """\
 
 # 定时运行（parkcrm run）：历史库默认是本文件旁的 parkcrm.db（也可用 --db 或环境变量 PARKCRM_DB
 # 指向 PostgreSQL），日志写在本文件旁的 parkcrm.log。计划任务的写法见 docs/scheduling.md。
+# 有了历史库，report 和 check-visits --sample 也从中读取历史：流失预警、上月比较数据、每周抽查的轮换记录。
 """
 
 

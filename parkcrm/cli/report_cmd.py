@@ -37,7 +37,9 @@ OutOpt = Annotated[Optional[Path], typer.Option("--out", "-o", help="输出文�
 TemplatesOpt = Annotated[Optional[Path], typer.Option("--templates", help="自定义模板文件夹，其中的同名文件覆盖内置模板（逐个文件）", show_default=False)]
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="项目文件 parkcrm.yaml（默认使用当前文件夹中的）", show_default=False)]
 PrevOpt = Annotated[Optional[list[Path]], typer.Option("--prev", help="上月数据（工作簿或文件夹，可多次给出），用于比较等级变化、新增和流失", show_default=False)]
-HistoryOpt = Annotated[Optional[Path], typer.Option("--history", help="走访抽查记录文件，默认为数据旁的 .parkcrm-sampling.json", show_default=False)]
+HistoryOpt = Annotated[Optional[Path], typer.Option(
+    "--history", help="走访抽查记录文件；默认用历史库中的抽查记录，没有历史库时用数据旁的 .parkcrm-sampling.json",
+    show_default=False)]
 
 EPILOG_WEEKLY = (
     "示例：\n\n"
@@ -47,7 +49,8 @@ EPILOG_WEEKLY = (
     "  parkcrm report weekly 数据/2026-11 --db 历史/parkcrm.db\n\n"
     "默认统计「今天或之前最近一个周五」所在的 ISO 周（周一至周日）。\n\n"
     "有历史库时（--db、环境变量 PARKCRM_DB 或项目文件旁的 parkcrm.db），流失预警按历史库判断，"
-    "没有上月工作簿时用历史库中的上月数据比较；否则只用给出的工作簿。\n\n"
+    "没有上月工作簿时用历史库中的上月数据比较，本周抽查按历史库中的抽查记录轮换（给出 --history 时按该文件）；"
+    "否则只用给出的工作簿和数据旁的抽查记录文件。\n\n"
     "退出码：0 已生成；1 已生成，但数据有错误或部分工作簿无法读取；2 未生成（参数、输入、模板或规则有误）。"
 )
 EPILOG_MONTHLY = (
@@ -124,7 +127,7 @@ def _run(kind: str, data, week, date, month, fmt: ReportFmt, out, templates, rul
 def _build_and_write(kind, con, data, period, fmt: ReportFmt, out, templates, pack, project, prev, no_mask, history,
                      notes, store, to_stdout):
     from parkcrm.errors import WorkbookError
-    from parkcrm.io.sampling_history import default_history_path
+    from parkcrm.io.sampling_history import JsonSamplingHistory, default_history_path
     from parkcrm.reports import build_monthly, build_weekly
     from parkcrm.reports.render import render
     from parkcrm.reports.sources import gather
@@ -135,8 +138,11 @@ def _build_and_write(kind, con, data, period, fmt: ReportFmt, out, templates, pa
             raise WorkbookError("没有读到任何可识别的工作表：\n" + "\n".join(f"{p}: {m}" for p, m in inputs.failures))
         step("正在汇总…")
         if kind == "weekly":
+            # an explicit --history file is the sampling history; else the store's, else the file beside the data
             hist = history or (default_history_path(inputs.files[0]) if inputs.files else None)
-            report = build_weekly(inputs, pack, period, mask=not no_mask, history_path=hist, store=store)
+            chosen = JsonSamplingHistory(history) if history is not None else None
+            report = build_weekly(inputs, pack, period, mask=not no_mask, history_path=hist, store=store,
+                                  sampling_history=chosen)
         else:
             report = build_monthly(inputs, pack, period, mask=not no_mask, notes_file=notes, store=store)
         limit = pack.calendar.report_settings.rows_per_table

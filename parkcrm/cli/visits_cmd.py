@@ -15,8 +15,11 @@ EPILOG = (
     "示例：\n\n"
     "  parkcrm check-visits 客户资料.xlsx 走访记录.xlsx --month 2026-10\n\n"
     "  parkcrm check-visits 客户资料.xlsx 走访记录.xlsx --week 2026-W47 --sample\n\n"
+    "  parkcrm check-visits 数据/2026-11/ --week 2026-W47 --sample --db 历史/parkcrm.db\n\n"
     "  parkcrm check-visits 客户资料.xlsx 走访记录.xlsx --month 2026-11 --audit 走访抽查表-2026-W45.xlsx --audit 走访抽查表-2026-W46.xlsx\n\n"
     "  parkcrm check-visits ./2026-10/ --month 2026-10 --format json > 走访达标.json\n\n"
+    "抽查记录（哪一周抽查了谁，用于轮换）：有历史库时（--db、环境变量 PARKCRM_DB 或项目文件 parkcrm.yaml 旁的 parkcrm.db）"
+    "记在历史库中；没有历史库时记在第一个输入旁的 .parkcrm-sampling.json（或 --history 指定的文件）。\n\n"
     "退出码：0 全部达标；1 已写出结果，但有客户未达标、抽查不足或数据问题；2 未写出任何文件（参数、输入或规则有误）。"
 )
 
@@ -30,7 +33,10 @@ def check_visits_command(
     audit: Annotated[Optional[list[Path]], typer.Option("--audit", help="主管填好的走访抽查表（可多次给出），核对每周是否达到抽查比例并已签名", show_default=False)] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="输出工作簿，默认为第一个输入旁的「走访达标-<期间>.xlsx」", show_default=False)] = None,
     sample_out: Annotated[Optional[Path], typer.Option("--sample-out", help="走访抽查表的输出位置，默认与输出工作簿同一文件夹的「走访抽查表-<周>.xlsx」", show_default=False)] = None,
-    history: Annotated[Optional[Path], typer.Option("--history", help="抽查记录文件，默认为第一个输入旁的 .parkcrm-sampling.json", show_default=False)] = None,
+    history: Annotated[Optional[Path], typer.Option("--history", help="抽查记录文件（不用历史库时），默认为第一个输入旁的 .parkcrm-sampling.json", show_default=False)] = None,
+    db: Annotated[Optional[str], typer.Option("--db", help="与 --sample 一起用：抽查记录读写于这个历史库（SQLite 文件路径或 postgresql://…）。"
+                                                         "不给时用环境变量 PARKCRM_DB，或项目文件 parkcrm.yaml 旁已有的 parkcrm.db；"
+                                                         "都没有时用抽查记录文件", show_default=False)] = None,
     rules: RulesOpt = None,
     fmt: FormatOpt = Fmt.table,
     no_mask: NoMaskOpt = False,
@@ -42,20 +48,19 @@ def check_visits_command(
     输入文件不会被修改。
     """
     from parkcrm.cli.console import Console
-    from parkcrm.cli.report_inputs import check_not_input, data_files, require_kind, warn_truncated
-    from parkcrm.errors import ParkcrmError, WorkbookError
-    from parkcrm.io.reader import read_workbooks
-    from parkcrm.io.sampling_history import JsonSamplingHistory, default_history_path
-    from parkcrm.io.writer import write_xlsx
+    from parkcrm.cli.history_opts import find_store_for
+    from parkcrm.cli.report_inputs import check_not_input, data_files
+    from parkcrm.errors import ParkcrmError
     from parkcrm.rules import load_rules
     from parkcrm.visits import parse_month, parse_week
-    from parkcrm.visits_output import (SIGNOFF, build, default_output, default_signoff_output, sheet_specs,
-                                       signoff_specs, to_json)
+    from parkcrm.visits_output import default_output
 
     if (week is None) == (month is None):
         raise ParkcrmError("请给出 --week（例如 2026-W47）或 --month（例如 2026-10）其中之一")
     if sample and week is None:
         raise ParkcrmError("--sample 是每周抽查，只能与 --week 一起使用，例如 --week 2026-W47 --sample")
+    if history is not None and db is not None:
+        raise ParkcrmError("--history（抽查记录文件）和 --db（历史库）只能给出一个")
     period = parse_week(week) if week else parse_month(month)
     con = Console(quiet=quiet or fmt == Fmt.json)
     pack = load_rules(rules)
@@ -66,6 +71,28 @@ def check_visits_command(
     check_not_input(target, files + list(audit or []))
     if sample_out is not None:
         check_not_input(sample_out, files + list(audit or []))
+    # where the sampling history is kept: --history, else the store in use, else the file beside the data
+    db_store = find_store_for(db, [Path(p) for p in workbooks], pack) if sample and history is None else None
+    try:
+        report, written, where = _check(con, workbooks, files, pack, period, target, sample, sample_out, audit, history,
+                                        db_store, fmt, out, no_mask)
+    finally:
+        if db_store is not None:
+            db_store.close()
+    if fmt == Fmt.table:
+        _print_summary(con, report, written, where)
+    raise typer.Exit(EXIT_FINDINGS if report.has_findings else EXIT_OK)
+
+
+def _check(con, workbooks, files, pack, period, target, sample, sample_out, audit, history, db_store, fmt, out,
+           no_mask):
+    from parkcrm.cli.report_inputs import require_kind, warn_truncated
+    from parkcrm.errors import WorkbookError
+    from parkcrm.io.reader import read_workbooks
+    from parkcrm.io.sampling_history import JsonSamplingHistory, default_history_path
+    from parkcrm.io.writer import write_xlsx
+    from parkcrm.visits_output import SIGNOFF, build, default_signoff_output, sheet_specs, signoff_specs, to_json
+
     with con.progress("正在读取工作簿…") as step:
         books, tables, problems, failures = read_workbooks(files, pack, step)
         if failures:
@@ -82,29 +109,38 @@ def check_visits_command(
             signoffs = audit_tables[SIGNOFF]
             # the sign-off book's own 抽查说明 / 抽查顺序 sheets are not data
             problems = problems + [p for p in audit_problems if p.code != "sheet-unknown"]
-        store = JsonSamplingHistory(history or default_history_path(workbooks[0])) if sample else None
+        kept = None  # where past samples are kept
+        if sample:
+            beside = JsonSamplingHistory(history or default_history_path(workbooks[0]))
+            if db_store is not None:
+                from parkcrm.store.sampling import StoreSamplingHistory
+
+                kept = StoreSamplingHistory(db_store, earlier=beside)  # the file's weeks from before the store
+            else:
+                kept = beside
         step("正在检查走访…")
         report = build(books, tables, problems, pack, period, mask=not no_mask,
-                       history=store.load_history() if store else None, sample=sample, signoffs=signoffs)
+                       history=kept.load_history() if kept else None, sample=sample, signoffs=signoffs)
         written: list[Path] = []
         if report.sampling is not None:
             signoff_target = sample_out or default_signoff_output(target, period)
             step(f"正在写入 {signoff_target.name}…")
             warn_truncated(con, write_xlsx(signoff_target, signoff_specs(report)))
-            store.record_sample(period.label, report.sampling.managers)
+            kept.record_sample(period.label, report.sampling.managers)
             written.append(signoff_target)
         if fmt == Fmt.json:
-            con.data(json.dumps(to_json(report), ensure_ascii=False, default=str, indent=1))
+            data = to_json(report)
+            if kept is not None and "sampling" in data:
+                data["sampling"]["history"] = kept.shown
+            con.data(json.dumps(data, ensure_ascii=False, default=str, indent=1))
         if fmt == Fmt.table or out is not None:
             step(f"正在写入 {target.name}…")
             warn_truncated(con, write_xlsx(target, sheet_specs(report)))
             written.insert(0, target)
-    if fmt == Fmt.table:
-        _print_summary(con, report, written)
-    raise typer.Exit(EXIT_FINDINGS if report.has_findings else EXIT_OK)
+    return report, written, kept.shown if kept is not None else ""
 
 
-def _print_summary(con, report, written: list[Path]) -> None:
+def _print_summary(con, report, written: list[Path], where: str = "") -> None:
     from rich.table import Table
 
     if con.quiet:
@@ -133,6 +169,8 @@ def _print_summary(con, report, written: list[Path]) -> None:
     if report.sampling is not None:
         s = report.sampling
         con.print(f"本周（{s.week}）抽查 {s.size}/{s.total} 名客户经理：{'、'.join(s.managers)}（{s.rule}）")
+        if where:
+            con.print(f"抽查记录已保存到{where}")
     if report.audit is not None:
         a = report.audit
         if a.short_weeks:

@@ -1,6 +1,7 @@
 """Which managers were spot-checked in which week: a small JSON file next to the data.
 
-Kept behind load_history() / record_sample() so it can move into the SQLite store later.
+Kept behind load_history() / record_sample(); when a history store is in use the same two
+calls go to parkcrm.store.sampling instead, and this file is the fallback without one.
 The file is written atomically (temp file + os.replace) under a lock file, and a damaged
 file is an error, never silently replaced (it is the audit trail of the sampling).
 """
@@ -27,6 +28,10 @@ def default_history_path(first_workbook: Path | str) -> Path:
 class JsonSamplingHistory:
     def __init__(self, path: Path | str):
         self.path = Path(path)
+
+    @property
+    def shown(self) -> str:
+        return f"抽查记录文件 {self.path}"
 
     def _read(self) -> dict:
         if not self.path.exists():

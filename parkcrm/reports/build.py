@@ -27,6 +27,18 @@ def _duty(rules: RulePack, kind: str) -> tuple[str, str]:
     return author or (mine.author if mine else ""), recipients
 
 
+def sampling_history_of(store, json_path: Path | None):
+    """Where the weekly sample's history is read: the store when one is in use, else the JSON file."""
+    from parkcrm.io.sampling_history import JsonSamplingHistory
+
+    earlier = JsonSamplingHistory(json_path) if json_path is not None else None
+    if store is not None:
+        from parkcrm.store.sampling import StoreSamplingHistory
+
+        return StoreSamplingHistory(store, earlier)
+    return earlier
+
+
 def _finish(report: Report, inputs: ReportInputs, mask: bool) -> Report:
     for i, s in enumerate(report.sections, 1):
         s.number = i
@@ -48,11 +60,16 @@ def _finish(report: Report, inputs: ReportInputs, mask: bool) -> Report:
 
 def build_weekly(inputs: ReportInputs, rules: RulePack, period: ReportPeriod, *, now: dt.datetime | None = None,
                  mask: bool = True, history_path: Path | None = None, today: dt.date | None = None,
-                 store=None) -> Report:
-    """store: the history store in use (parkcrm.store.Store), or None to use the workbooks alone."""
+                 store=None, sampling_history=None) -> Report:
+    """store: the history store in use (parkcrm.store.Store), or None to use the workbooks alone.
+
+    The supervisor's sampling history: sampling_history when given; else the store's (with the
+    JSON file history_path filling weeks from before the store); else the JSON file history_path.
+    """
     now = now or dt.datetime.now().replace(microsecond=0)
     previous_from_store(inputs, rules, store)
-    sections = weekly.build_sections(inputs, rules, period, today or now.date(), mask, history_path, store)
+    sampling = sampling_history or sampling_history_of(store, history_path)
+    sections = weekly.build_sections(inputs, rules, period, today or now.date(), mask, sampling, store)
     author, recipients = _duty(rules, "weekly")
     report = Report("weekly", TITLES["weekly"], inputs.park, period, author, recipients, now, sections)
     return _finish(report, inputs, mask)

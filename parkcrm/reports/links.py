@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
@@ -55,10 +54,12 @@ class WeekSample:
 
 
 def weekly_sample(customers: Table, visits: Table | None, signoffs: Table | None, rules: RulePack,
-                  period: ReportPeriod, history_path: Path | None) -> Outcome:
-    """The supervisor's sample of the week (as check-visits --sample chooses it) and its sign-off."""
+                  period: ReportPeriod, sampling_history=None) -> Outcome:
+    """The supervisor's sample of the week (as check-visits --sample chooses it) and its sign-off.
+
+    sampling_history: where past samples are kept (parkcrm.sampling.History: the JSON file or
+    the history store), or None for none."""
     try:
-        from parkcrm.io.sampling_history import JsonSamplingHistory
         from parkcrm.sampling import audit, choose, roster
     except ImportError:
         return Outcome(missing="走访抽查模块不可用")
@@ -66,9 +67,9 @@ def weekly_sample(customers: Table, visits: Table | None, signoffs: Table | None
     names = roster(customers.df, visits.df if visits is not None else None)
     history: dict[str, list[str]] = {}
     note = ""
-    if history_path is not None:
+    if sampling_history is not None:
         try:
-            history = JsonSamplingHistory(history_path).load_history()
+            history = sampling_history.load_history()
         except ParkcrmError as exc:
             note = f"抽查历史无法读取（{exc}），按无历史选择"
     known = history.get(period.label)

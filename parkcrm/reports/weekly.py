@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pandas as pd
 
@@ -97,7 +96,7 @@ def new_customers_week(cust: Customers | None, rules: RulePack, period: ReportPe
 
 
 def dynamics(inputs: ReportInputs, cur: Customers | None, prev: Customers | None, rules: RulePack,
-             period: ReportPeriod, history: Path | None) -> Section:
+             period: ReportPeriod, sampling_history=None) -> Section:
     s = Section("dynamics", "园区客户动态")
     tables = inputs.tables
     change_cols = ["客户编号", "客户名称", "客户经理", "上月等级", "本月等级", "变化"]
@@ -135,7 +134,7 @@ def dynamics(inputs: ReportInputs, cur: Customers | None, prev: Customers | None
             m = c.managers[c.managers["考核客户数"] > 0]
             s.charts.append(Chart("visit_rate", "hbar", "本周走访达标率（按客户经理）", m["客户经理"].tolist(),
                                   [Series("达标率", [float(x) if pd.notna(x) else 0.0 for x in m["达标率"]])], "%", "pct"))
-    sample = links.weekly_sample(customers, visits, tables.get("走访抽查表"), rules, period, history)
+    sample = links.weekly_sample(customers, visits, tables.get("走访抽查表"), rules, period, sampling_history)
     sample_cols = ["周次", ("应抽查人数", "int"), "本周抽查客户经理", "抽查表", "说明"]
     if sample.missing:
         s.missing.append(missing(sample.missing))
@@ -213,7 +212,7 @@ def ict(tables: dict[str, Table], previous_ict: pd.DataFrame | None, cur: Custom
 
 
 def build_sections(inputs: ReportInputs, rules: RulePack, period: ReportPeriod, today: dt.date, mask: bool,
-                   history: Path | None, store=None) -> list[Section]:
+                   sampling_history=None, store=None) -> list[Section]:
     cur = customers_of(inputs.tables.get("客户资料"), rules)
     prev = inputs.previous_customers(rules)
     t = inputs.tables
@@ -221,7 +220,7 @@ def build_sections(inputs: ReportInputs, rules: RulePack, period: ReportPeriod, 
         competition(t, cur, period),
         new_business(t, inputs.previous_ict(), cur, rules, period),
         new_customers_week(cur, rules, period),
-        dynamics(inputs, cur, prev, rules, period, history),
+        dynamics(inputs, cur, prev, rules, period, sampling_history),
         data_updates(inputs, cur, rules, period, today, mask),
         ict(t, inputs.previous_ict(), cur, rules, period),
         churn_section(inputs, rules, period, store),  # after the six sections of the standard (domain §7)

@@ -22,8 +22,14 @@ def _v2_review_tables(conn: Connection) -> None:
         table.create(conn)
 
 
+def _v3_sampling_table(conn: Connection) -> None:
+    for table in s.V3_TABLES:
+        table.create(conn)
+
+
 STEPS: dict[int, Callable[[Connection], None]] = {
     2: _v2_review_tables,
+    3: _v3_sampling_table,
 }
 LATEST = max(STEPS)
 

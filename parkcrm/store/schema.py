@@ -134,6 +134,18 @@ reviews = Table(
 )
 V2_TABLES = [official_tiers, reviews]
 
+# ---- added in schema version 3: the supervisor's weekly sample of visit records ----------
+# One row per manager chosen for a week, in the order chosen (domain §4; parkcrm.sampling).
+supervisor_samples = Table(
+    "supervisor_samples", metadata,
+    Column("week", String(10), primary_key=True),  # ISO week, 2026-W47
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("manager", Text, nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+)
+V3_TABLES = [supervisor_samples]
+ADDED_IN = {2: V2_TABLES, 3: V3_TABLES}  # schema version -> the tables it added
+
 # sheet kind -> (table, canonical column -> db column)
 KIND_TABLES: dict[str, tuple[Table, dict[str, str]]] = {
     "客户资料": (customers, {

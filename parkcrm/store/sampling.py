@@ -1,0 +1,49 @@
+"""The supervisor's sampling history kept in the history store (schema version 3).
+
+The same load_history() / record_sample() as the JSON file next to the data
+(parkcrm.io.sampling_history), which stays the record when no store is in use. A JSON
+file from before the store was in use can be given as `earlier`: its weeks fill the ones
+the store does not hold, so the rotation carries on where it was; it is never written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete, insert, select
+
+from parkcrm.store import Store
+from parkcrm.store import schema as s
+
+
+class StoreSamplingHistory:
+    def __init__(self, store: Store, earlier=None):
+        self.store = store
+        self.earlier = earlier  # a JsonSamplingHistory, read only
+
+    @property
+    def shown(self) -> str:
+        return f"历史库 {self.store.shown}"
+
+    def load_history(self) -> dict[str, list[str]]:
+        """{week label: managers sampled that week, in the order chosen}."""
+        t = s.supervisor_samples
+        with self.store.read() as conn:
+            rows = conn.execute(select(t.c.week, t.c.manager).order_by(t.c.week, t.c.position)).all()
+        out: dict[str, list[str]] = {}
+        for week, manager in rows:
+            out.setdefault(week, []).append(manager)
+        if self.earlier is not None and self.earlier.path.exists():
+            for week, managers in self.earlier.load_history().items():
+                out.setdefault(week, managers)
+        return dict(sorted(out.items()))
+
+    def record_sample(self, week: str, managers: list[str], when: dt.datetime | None = None) -> None:
+        """Record (or replace) the sample of one week, in one transaction."""
+        t = s.supervisor_samples
+        now = (when or dt.datetime.now()).replace(microsecond=0)
+        with self.store.write() as conn:
+            conn.execute(delete(t).where(t.c.week == week))
+            if managers:
+                conn.execute(insert(t), [{"week": week, "position": i, "manager": m, "recorded_at": now}
+                                         for i, m in enumerate(managers)])
