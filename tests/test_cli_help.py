@@ -44,3 +44,17 @@ def test_command_help_is_chinese_with_an_example(command):
     description = out.split("参数")[0].split("选项")[0]
     assert CJK.search(description), f"{command}: help has no Chinese description"
     assert "示例" in out, f"{command}: help has no example"
+
+
+def test_help_does_not_load_the_data_stack():
+    """`parkcrm --help` must stay fast: pandas, pyarrow and friends load only when a command runs."""
+    import subprocess
+    import sys
+
+    code = ("import sys, io, contextlib\n"
+            "from parkcrm.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    try:\n        main(['--help'])\n    except SystemExit:\n        pass\n"
+            "print(sorted(m for m in ('pandas', 'pyarrow', 'numpy', 'fastexcel', 'sqlalchemy', 'jinja2') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", out

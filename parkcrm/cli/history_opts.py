@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
-import pandas as pd
 import typer
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DbOpt = Annotated[Optional[str], typer.Option(
     "--db", help="历史库：SQLite 文件路径，或 postgresql://用户@主机:端口/库名。默认用项目文件 parkcrm.yaml 旁的 "
@@ -55,8 +57,9 @@ def say(con, text: str) -> None:
         con.print(text, markup=False)
 
 
-def show_frame(con, df: pd.DataFrame, title: str, limit: int = 30) -> None:
+def show_frame(con, df: "pd.DataFrame", title: str, limit: int = 30) -> None:
     """A DataFrame as a table on a terminal, as plain tab-separated lines otherwise (first `limit` rows)."""
+    import pandas as pd
     from rich.table import Table
 
     if con.quiet:
@@ -86,11 +89,11 @@ def to_json_text(data) -> str:
     return json.dumps(data, ensure_ascii=False, default=str, indent=1)
 
 
-def records(df: pd.DataFrame) -> list[dict]:
+def records(df: "pd.DataFrame") -> list[dict]:
     return df.astype(object).where(df.notna(), None).to_dict("records")
 
 
-def write_book(con, path: Path, sheets: dict[str, pd.DataFrame]) -> None:
+def write_book(con, path: Path, sheets: dict[str, "pd.DataFrame"]) -> None:
     from parkcrm.io.writer import SheetSpec, write_xlsx
 
     for cell in write_xlsx(path, [SheetSpec(name, df) for name, df in sheets.items()], constant_memory=False):
