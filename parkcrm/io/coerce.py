@@ -118,22 +118,25 @@ def parse_dates(series: pd.Series, with_time: bool = False) -> tuple[pd.Series, 
     result = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
     if not present.any():
         return result, {}
-    numbers = pd.to_numeric(text.where(present), errors="coerce")
-    serial = numbers.notna() & (numbers >= 1) & (numbers < 2958466)
-    compact = text.str.fullmatch(r"\d{8}").fillna(False).astype(bool)
-    serial &= ~compact
-    if serial.any():
-        days = numbers[serial].astype("float64")
-        stamps = EXCEL_EPOCH + pd.to_timedelta(days.round(6), unit="D")
-        result[serial] = stamps.dt.round("s") if with_time else stamps.dt.floor("D")
-    rest = present & ~serial
-    if rest.any():  # fast path: ISO text as fastexcel renders date cells
-        iso = pd.to_datetime(text[rest], format="ISO8601", errors="coerce")
+    # fast path first: ISO text, which is how fastexcel renders date cells
+    iso_like = pd.Series(pc.fill_null(pc.match_substring_regex(to_arrow(text), r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"),
+                                      False).to_numpy(zero_copy_only=False), index=series.index)
+    rest = present & ~iso_like
+    if iso_like.any():
+        iso = pd.to_datetime(text[iso_like], format="ISO8601", errors="coerce")
         hit = iso.notna()
-        if hit.any():
-            stamps = iso[hit] if with_time else iso[hit].dt.floor("D")
-            result[stamps.index] = stamps.astype("datetime64[ns]")
-            rest = rest & ~rest.index.isin(stamps.index)
+        stamps = iso[hit] if with_time else iso[hit].dt.floor("D")
+        result[stamps.index] = stamps.astype("datetime64[ns]")
+        rest |= iso_like & ~series.index.isin(stamps.index)
+    if rest.any():  # Excel serial numbers written as plain numbers
+        numbers = pd.to_numeric(text.where(rest), errors="coerce")
+        serial = rest & numbers.notna() & (numbers >= 1) & (numbers < 2958466)
+        serial &= ~text.str.fullmatch(r"\d{8}").fillna(False).astype(bool)
+        if serial.any():
+            days = numbers[serial].astype("float64")
+            stamps = EXCEL_EPOCH + pd.to_timedelta(days.round(6), unit="D")
+            result[serial] = stamps.dt.round("s") if with_time else stamps.dt.floor("D")
+        rest &= ~serial
     failures: Failures = {}
     if rest.any():
         sub = text[rest]
