@@ -58,10 +58,14 @@ def normalise(series: pd.Series) -> pd.Series:
     return from_arrow(normalise_arrow(to_arrow(series)), series.index)
 
 
-def _keys(series: pd.Series) -> pd.Series:
-    """Vocabulary lookup keys: NFKC, no whitespace, casefolded (as parkcrm.text.norm_key)."""
-    text = pc.replace_substring_regex(normalise_arrow(to_arrow(series)), r"\s+", "")
-    return from_arrow(pc.utf8_lower(text), series.index)
+def _lookup(series: pd.Series, vocab: dict[str, str]) -> pd.Series:
+    """Canonical value for each cell by its key (NFKC, no whitespace, casefolded, as
+    parkcrm.text.norm_key); NA where the vocabulary does not know it. Hash lookup in pyarrow."""
+    keys = pc.utf8_lower(pc.replace_substring_regex(normalise_arrow(to_arrow(series)), r"\s+", ""))
+    if not vocab:
+        return pd.Series(pd.NA, index=series.index, dtype="string")
+    position = pc.index_in(keys, value_set=pa.array(list(vocab), pa.large_string()))
+    return from_arrow(pc.take(pa.array(list(vocab.values()), pa.large_string()), position), series.index)
 
 
 def parse_money(series: pd.Series, fen_per_unit: int) -> tuple[pd.Series, Failures]:
@@ -167,7 +171,7 @@ def parse_dates(series: pd.Series, with_time: bool = False) -> tuple[pd.Series, 
 def parse_flags(series: pd.Series, vocab: dict[str, str]) -> tuple[pd.Series, Failures]:
     """Yes/no forms (是/否, √/×, Y/N…) -> boolean (NA when blank)."""
     text = normalise(series)
-    mapped = _keys(series).map(vocab)
+    mapped = _lookup(series, vocab)
     out = pd.Series(pd.NA, index=series.index, dtype="boolean")
     out[mapped == "是"] = True
     out[mapped == "否"] = False
@@ -179,7 +183,7 @@ def parse_flags(series: pd.Series, vocab: dict[str, str]) -> tuple[pd.Series, Fa
 def map_vocab(series: pd.Series, vocab: dict[str, str]) -> pd.Series:
     """Map known variants to the canonical value; unknown values stay as written (trimmed)."""
     text = from_arrow(pc.utf8_trim_whitespace(to_arrow(series)), series.index)
-    mapped = _keys(series).map(vocab).astype("string")
+    mapped = _lookup(series, vocab)
     return mapped.fillna(text).mask(text.isna() | (text == ""))
 
 
