@@ -223,10 +223,11 @@ def _weeks_of(frame: pd.DataFrame) -> pd.Series:
         parts = frame["周次"].astype("string").str.normalize("NFKC").str.extract(_WEEK_TEXT)
         ok = parts[0].notna()
         if ok.any():
-            out[ok] = [week_label(int(y), int(w)) for y, w in zip(parts.loc[ok, 0], parts.loc[ok, 1])]
+            out[ok] = pd.Series([week_label(int(y), int(w)) for y, w in zip(parts.loc[ok, 0], parts.loc[ok, 1])],
+                                index=out.index[ok.to_numpy()], dtype="string")
     if "日期" in frame:
         dates = pd.to_datetime(frame["日期"], errors="coerce")
         fill = out.isna() & dates.notna()
         if fill.any():
-            out[fill] = [week_of(d.date()) for d in dates[fill]]
+            out[fill] = pd.Series([week_of(d.date()) for d in dates[fill]], index=out.index[fill.to_numpy()], dtype="string")
     return out
