@@ -49,8 +49,17 @@ def from_arrow(array: pa.Array, index: pd.Index) -> pd.Series:
 
 def normalise_arrow(array: pa.Array) -> pa.Array:
     """NFKC (full-width digits and punctuation to ASCII), trimmed, '' -> null (pyarrow, vectorised)."""
-    text = pc.utf8_trim_whitespace(pc.utf8_normalize(array, "NFKC"))
+    if pc.all(pc.string_is_ascii(array)).as_py() is not True:
+        array = pc.utf8_normalize(array, "NFKC")  # NFKC leaves ASCII as it is: skip the pass when all ASCII
+    text = pc.utf8_trim_whitespace(array)
     return pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
+
+
+def drop_spaces(array: pa.Array) -> pa.Array:
+    """Remove all whitespace inside each value (only when some value has any)."""
+    if pc.any(pc.match_substring_regex(array, r"\s")).as_py():
+        return pc.replace_substring_regex(array, r"\s+", "")
+    return array
 
 
 def normalise(series: pd.Series) -> pd.Series:
@@ -61,7 +70,7 @@ def normalise(series: pd.Series) -> pd.Series:
 def _lookup(series: pd.Series, vocab: dict[str, str]) -> pd.Series:
     """Canonical value for each cell by its key (NFKC, no whitespace, casefolded, as
     parkcrm.text.norm_key); NA where the vocabulary does not know it. Hash lookup in pyarrow."""
-    keys = pc.utf8_lower(pc.replace_substring_regex(normalise_arrow(to_arrow(series)), r"\s+", ""))
+    keys = pc.utf8_lower(drop_spaces(normalise_arrow(to_arrow(series))))
     if not vocab:
         return pd.Series(pd.NA, index=series.index, dtype="string")
     position = pc.index_in(keys, value_set=pa.array(list(vocab), pa.large_string()))
@@ -189,8 +198,7 @@ def map_vocab(series: pd.Series, vocab: dict[str, str]) -> pd.Series:
 
 def normalise_code(series: pd.Series) -> pd.Series:
     """IDs, phones and codes: NFKC, inner spaces removed, kept as text."""
-    text = pc.replace_substring_regex(normalise_arrow(to_arrow(series)), r"\s+", "")
-    return from_arrow(text, series.index)
+    return from_arrow(drop_spaces(normalise_arrow(to_arrow(series))), series.index)
 
 
 def normalise_tier(series: pd.Series) -> pd.Series:

@@ -300,9 +300,14 @@ def _read_sheet(fname: str, grid: Grid, matchers: list[KindMatcher], rules: Rule
     markers = pa.array(sorted({norm_key(m) for m in rules.columns.total_markers}), pa.large_string())
     probe_cols = [n for n in order[:3]] + [n for n in ("客户名称", "客户编号") if n in arrays]
     total = np.zeros(len(raw), dtype=bool)
+    longest = max((len(m) for m in rules.columns.total_markers), default=0) + 2
     for n in dict.fromkeys(probe_cols):
-        keys = pc.utf8_lower(pc.replace_substring_regex(coerce.normalise_arrow(pc.cast(arrays[n], pa.large_string())), r"\s+", ""))
-        total |= pc.fill_null(pc.is_in(keys, value_set=markers), False).to_numpy(zero_copy_only=False)
+        column = pc.cast(arrays[n], pa.large_string())
+        short = pc.fill_null(pc.less_equal(pc.utf8_length(column), longest), False).to_numpy(zero_copy_only=False)
+        if not short.any():  # a 合计 cell is a short cell: most columns need no closer look
+            continue
+        keys = pc.utf8_lower(coerce.drop_spaces(coerce.normalise_arrow(column)))
+        total |= short & pc.fill_null(pc.is_in(keys, value_set=markers), False).to_numpy(zero_copy_only=False)
     is_total = pd.Series(total, index=raw.index)
     info.blank_rows = int(is_blank.sum())
     info.total_rows = excel_rows[is_total & ~is_blank].tolist()
