@@ -79,9 +79,14 @@ def _lookup(series: pd.Series, vocab: dict[str, str]) -> pd.Series:
 
 def parse_money(series: pd.Series, fen_per_unit: int) -> tuple[pd.Series, Failures]:
     """Money text -> exact integer fen (Int64). fen_per_unit: fen in one unit of the column."""
-    text = normalise(series)
+    arrow = normalise_arrow(to_arrow(series))
+    text = from_arrow(arrow, series.index)
     present = text.notna()
-    fast = pd.to_numeric(text.where(present), errors="coerce")
+    try:  # a clean column (the usual case) converts in one C++ pass
+        fast = pd.Series(pc.cast(arrow, pa.float64()).to_numpy(zero_copy_only=False), index=series.index)
+        fast = fast.where(np.isfinite(fast))  # "nan"/"inf" text is not money
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        fast = pd.to_numeric(text.where(present), errors="coerce")
     fen = pd.Series(np.round(fast.to_numpy(dtype="float64", na_value=np.nan) * fen_per_unit), index=series.index)
     failures: Failures = {}
     slow = present & fast.isna()
