@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,16 +23,8 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from gen_data import make_benchmark_workbook  # noqa: E402
+from common import benchmark_workbook, timed  # noqa: E402
 
-
-def timed(cmd: list[str]) -> float:
-    t = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - t
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr[-2000:]}")
-    return wall
 
 
 def fill_twelve_months(db: str, customers: int, year: int = 2026, seed: int = 11) -> None:
@@ -88,10 +79,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=HERE / "_data")
     ap.add_argument("--db", help="PostgreSQL URL for part 2 (default: a fresh SQLite file)")
     a = ap.parse_args()
-    a.data.mkdir(exist_ok=True)
-    src = a.data / f"bench-{a.customers}.xlsx"
-    if not src.exists():
-        make_benchmark_workbook(src, a.customers, a.contacts)
+    src = benchmark_workbook(a.data, a.customers, a.contacts)
     py = sys.executable
     result: dict = {"customers": a.customers, "contacts": a.contacts}
     with tempfile.TemporaryDirectory() as tmp:

@@ -9,24 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from gen_data import make_benchmark_workbook  # noqa: E402
+from common import benchmark_workbook, timed  # noqa: E402
 
-
-def timed(cmd: list[str]) -> float:
-    t = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - t
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr[-2000:]}")
-    return wall
 
 
 def main() -> None:
@@ -37,12 +27,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--data", type=Path, default=HERE / "_data")
     a = ap.parse_args()
-    a.data.mkdir(exist_ok=True)
-    src = a.data / f"bench-{a.customers}.xlsx"
-    if not src.exists():
-        t = time.perf_counter()
-        make_benchmark_workbook(src, a.customers, a.contacts)
-        print(f"generated {src.name} ({src.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s")
+    src = benchmark_workbook(a.data, a.customers, a.contacts)
     py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
         classify = min(timed([py, "-m", "parkcrm", "classify", str(src), "--out", f"{tmp}/c.xlsx", "-q"])

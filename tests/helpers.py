@@ -89,14 +89,8 @@ def write_csv(path: Path, rows: list[list], encoding: str = "utf-8") -> Path:
 
 def run_cli(args: list[str]) -> tuple[int, str, str]:
     """Run the real entry point in-process; returns (exit code, stdout, stderr)."""
-    import contextlib
     import io
     import sys
-
-    out, err = io.StringIO(), io.StringIO()
-
-    class _Out(io.TextIOWrapper):
-        pass
 
     out_bytes, err_bytes = io.BytesIO(), io.BytesIO()
     stdout = io.TextIOWrapper(out_bytes, encoding="utf-8", write_through=True)
