@@ -169,3 +169,11 @@ def test_usage_errors_are_chinese_with_a_help_hint():
     assert code == 2 and "缺少参数" in err
     code, _, err = run_cli(["rules", "check", "--bogus"])
     assert code == 2 and "没有选项 --bogus" in err and "parkcrm rules check --help" in err
+
+
+def test_output_onto_the_input_is_refused(tmp_path):
+    src = book(tmp_path)
+    before = src.read_bytes()
+    code, _, err = run_cli(["classify", str(src), "--out", str(src)])
+    assert code == 2 and "Traceback" not in err
+    assert src.read_bytes() == before

@@ -35,6 +35,7 @@ def classify_command(
     """
     from parkcrm.classify_output import build, default_output, sheet_specs, to_json
     from parkcrm.cli.console import Console
+    from parkcrm.cli.report_inputs import check_not_input, require_kind
     from parkcrm.errors import WorkbookError
     from parkcrm.io.reader import read_workbooks
     from parkcrm.io.writer import write_xlsx
@@ -46,16 +47,12 @@ def classify_command(
         books, tables, problems, failures = read_workbooks(workbooks, pack, step)
         if failures:
             raise WorkbookError("\n".join(msg for _p, msg in failures))
-        if "客户资料" not in tables:
-            names = "、".join(p.name for p in workbooks)
-            found = [f"{p.sheet}：{p.message}" for p in problems if p.code in ("column-missing", "header-duplicate")]
-            raise WorkbookError(
-                f"{names}: 找不到客户资料表。应有一张表头包含「客户编号」「客户名称」的工作表"
-                f"（表名如 客户资料、客户资料库，或按片区分表）" + ("\n" + "\n".join(found) if found else "")
-            )
+        require_kind(tables, problems, workbooks, "客户资料",
+                     "表头包含「客户编号」「客户名称」的工作表（表名如 客户资料、客户资料库，或按片区分表）")
         step("正在分级…")
         result = build(books, tables, problems, pack, mask=not no_mask)
         target = out or default_output(Path(workbooks[0]))
+        check_not_input(target, list(workbooks))
         if fmt == Fmt.json:
             con.data(json.dumps(to_json(result), ensure_ascii=False, default=str, indent=1))
             if out is None:
