@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import codecs
 import csv
-from concurrent.futures import ThreadPoolExecutor
 import io
+import os
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import pyarrow as pa
 
@@ -49,68 +51,112 @@ class Grid:
         return self.table.num_rows
 
 
-def load_grids(path: Path, fmt: str) -> tuple[list[Grid], dict]:
-    """All sheets of the file as grids, plus facts about the file (e.g. CSV encoding)."""
+def load_grids(path: Path, fmt: str) -> tuple[Iterator[tuple[int, Grid]], dict]:
+    """Every sheet of the file as (position in the workbook, grid), in the order the sheets
+    finish loading, plus facts about the file (e.g. CSV encoding)."""
     if fmt == "csv":
-        return load_csv(path)
+        grids, facts = load_csv(path)
+        return iter(enumerate(grids)), facts
     return load_excel(path, fmt), {}
 
 
-def load_excel(path: Path, fmt: str) -> list[Grid]:
-    import fastexcel
+def load_excel(path: Path, fmt: str) -> Iterator[tuple[int, Grid]]:
+    """Yield (position, grid) for each sheet as soon as it is loaded.
 
+    The Rust reader releases the GIL, so the sheets load in threads while the caller parses
+    those already done: on an .xlsx each sheet has its own reader (largest sheet first) and
+    the sheet XML scan for what fastexcel does not tell runs beside it; .xls and .ods are
+    parsed whole when opened, so their sheets share one reader, one at a time.
+    """
     # calamine picks the format from the extension; when the name lies (an .xls saved as
     # .xlsx), hand it the bytes so it goes by the content instead.
     matches = {"xlsx": {".xlsx", ".xlsm"}, "xls": {".xls"}, "ods": {".ods"}}
     source = str(path) if path.suffix.lower() in matches.get(fmt, ()) else path.read_bytes()
+    reader = _open(path, source)
+    names = list(reader.sheet_names)
+    members = _xlsx_members(path) if fmt == "xlsx" else {}
+    shared = threading.Lock()
+
+    def load(i: int) -> Grid:
+        if members:
+            return _load_sheet(_open(path, source) if i else reader, path, fmt, names[i])
+        with shared:
+            return _load_sheet(reader, path, fmt, names[i])
+
+    def extras(i: int):
+        return _sheet_extras(path, members[names[i]][0])
+
+    order = sorted(range(len(names)), key=lambda i: -members.get(names[i], ("", 0))[1])
+    workers = max(1, min(os.cpu_count() or 1, 4))
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="parkcrm-sheet")
     try:
-        reader = fastexcel.read_excel(source)
+        tasks = {}
+        for i in order:
+            tasks[pool.submit(load, i)] = (i, "grid")
+            if names[i] in members:
+                tasks[pool.submit(extras, i)] = (i, "extras")
+        parts: dict[int, dict] = {}
+        for future in as_completed(tasks):
+            i, what = tasks[future]
+            got = parts.setdefault(i, {})
+            got[what] = future.result()
+            if "grid" in got and ("extras" in got or names[i] not in members):
+                yield i, _with_extras(got["grid"], path, fmt, got.get("extras"))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _open(path: Path, source):
+    import fastexcel
+
+    try:
+        return fastexcel.read_excel(source)
     except Exception as exc:  # fastexcel raises its own hierarchy; the text says what broke
         text = str(exc)
         if "password" in text.lower() or "encrypt" in text.lower():
             raise WorkbookError(f"{path.name}: 工作簿设置了密码（已加密），请在 Excel 中取消密码后另存再试") from None
         raise WorkbookError(f"{path.name}: 无法打开工作簿，文件可能已损坏（{text.splitlines()[0][:200]}）") from None
-    # the sheet XML scan (formulas without a value, merged cells) runs beside fastexcel
-    pool = ThreadPoolExecutor(max_workers=1) if fmt == "xlsx" else None
-    pending = pool.submit(_xlsx_extras, path) if pool else None
-    grids = []
-    for name in reader.sheet_names:
-        try:
-            sheet = reader.load_sheet(
-                name, header_row=None, skip_rows=0, dtypes="string", skip_whitespace_tail_rows=True,
-            )
-            table, cell_errors = sheet.to_arrow_with_errors()
-        except Exception as exc:
-            text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-            if "empty" in text.lower() or "no rows" in text.lower():
-                grids.append(Grid(name, pa.table({}), []))
-                continue
-            raise WorkbookError(f"{path.name}: 工作表「{name}」无法读取（{text}）") from None
-        table = pa.table(table) if not isinstance(table, pa.Table) else table
-        cols = [c.absolute_index for c in sheet.available_columns()]
-        errors = {}
-        for e in (cell_errors.errors if cell_errors is not None else ()):
-            m = _ERR_RE.search(e.detail)
-            if m:
-                row, col = e.position
-                errors[(row + 1, cols[col] if col < len(cols) else col)] = _ERROR_NAMES.get(m.group(1), "#" + m.group(1))
-        grids.append(Grid(
-            name=name, table=table, col_index=cols, first_row=1,
-            visible=sheet.visible == "visible" if isinstance(sheet.visible, str) else bool(sheet.visible),
-            errors=errors, numeric_probe=_numeric_probe(path, fmt, name, cols),
-        ))
-    if pending is not None:
-        extras = pending.result()
-        pool.shutdown()
-        for grid in grids:
-            no_value, merges, xml = extras.get(grid.name, ({}, [], None))
-            for cell in no_value:
-                grid.errors.setdefault(cell, NO_CACHED_VALUE)
-            if merges and grid.col_index:
-                grid.table = _fill_vertical_merges(grid.table, grid.col_index, merges)
-            if xml is not None:
-                grid.numeric_probe = _numeric_probe(path, fmt, grid.name, grid.col_index, xml)
-    return grids
+
+
+def _load_sheet(reader, path: Path, fmt: str, name: str) -> Grid:
+    """One sheet as text, with its cached errors."""
+    try:
+        sheet = reader.load_sheet(
+            name, header_row=None, skip_rows=0, dtypes="string", skip_whitespace_tail_rows=True,
+        )
+        table, cell_errors = sheet.to_arrow_with_errors()
+    except Exception as exc:
+        text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        if "empty" in text.lower() or "no rows" in text.lower():
+            return Grid(name, pa.table({}), [])
+        raise WorkbookError(f"{path.name}: 工作表「{name}」无法读取（{text}）") from None
+    table = pa.table(table) if not isinstance(table, pa.Table) else table
+    cols = [c.absolute_index for c in sheet.available_columns()]
+    errors = {}
+    for e in (cell_errors.errors if cell_errors is not None else ()):
+        m = _ERR_RE.search(e.detail)
+        if m:
+            row, col = e.position
+            errors[(row + 1, cols[col] if col < len(cols) else col)] = _ERROR_NAMES.get(m.group(1), "#" + m.group(1))
+    return Grid(
+        name=name, table=table, col_index=cols, first_row=1,
+        visible=sheet.visible == "visible" if isinstance(sheet.visible, str) else bool(sheet.visible),
+        errors=errors, numeric_probe=_numeric_probe(path, fmt, name, cols),
+    )
+
+
+def _with_extras(grid: Grid, path: Path, fmt: str, extras) -> Grid:
+    """Add what only the sheet XML tells: formulas saved without a value, cells merged down."""
+    if extras is None:
+        return grid
+    no_value, merges, xml = extras
+    for cell in no_value:
+        grid.errors.setdefault(cell, NO_CACHED_VALUE)
+    if merges and grid.col_index:
+        grid.table = _fill_vertical_merges(grid.table, grid.col_index, merges)
+    if xml is not None:
+        grid.numeric_probe = _numeric_probe(path, fmt, grid.name, grid.col_index, xml)
+    return grid
 
 
 NO_CACHED_VALUE = "无计算结果"
@@ -145,30 +191,36 @@ def _sheet_members(zf) -> dict[str, str]:
     return out
 
 
-def _xlsx_extras(path: Path) -> dict[str, tuple[dict, list, bytes]]:
-    """Per sheet: formulas stored without a cached value, merged ranges, and the XML itself."""
+def _xlsx_members(path: Path) -> dict[str, tuple[str, int]]:
+    """Sheet name -> (member path of its XML, uncompressed size); {} when unreadable."""
     import zipfile
 
-    out = {}
     try:
         with zipfile.ZipFile(path) as zf:
-            for name, member in _sheet_members(zf).items():
-                try:
-                    data = zf.read(member)
-                except KeyError:
-                    continue
-                no_value = {}
-                if b"<f" in data:
-                    no_value = {(int(m.group(2)), _col_index(m.group(1))): True for m in _FORMULA_NO_VALUE.finditer(data)}
-                merges = []
-                tail = data.rfind(b"<mergeCells")
-                if tail != -1:
-                    merges = [(int(m.group(2)), _col_index(m.group(1)), int(m.group(4)), _col_index(m.group(3)))
-                              for m in _MERGE.finditer(data, tail)]
-                out[name] = (no_value, merges, data)
-    except (KeyError, zipfile.BadZipFile, SyntaxError):
-        return {}  # the structure fastexcel already read is what counts; extras are best effort
-    return out
+            sizes = {i.filename: i.file_size for i in zf.infolist()}
+            return {name: (member, sizes[member]) for name, member in _sheet_members(zf).items() if member in sizes}
+    except (KeyError, OSError, zipfile.BadZipFile, SyntaxError):
+        return {}  # the structure fastexcel reads is what counts; the extras are best effort
+
+
+def _sheet_extras(path: Path, member: str) -> tuple[dict, list, bytes | None]:
+    """Formulas stored without a cached value, merged ranges, and the sheet XML itself."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            data = zf.read(member)
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return {}, [], None
+    no_value = {}
+    if b"<f" in data:
+        no_value = {(int(m.group(2)), _col_index(m.group(1))): True for m in _FORMULA_NO_VALUE.finditer(data)}
+    merges = []
+    tail = data.rfind(b"<mergeCells")
+    if tail != -1:
+        merges = [(int(m.group(2)), _col_index(m.group(1)), int(m.group(4)), _col_index(m.group(3)))
+                  for m in _MERGE.finditer(data, tail)]
+    return no_value, merges, data
 
 
 def _fill_vertical_merges(table: pa.Table, cols: list[int], merges: list) -> pa.Table:

@@ -117,14 +117,21 @@ def read_workbook(path: Path | str, rules: RulePack, progress: Progress | None =
         progress(f"读取 {path.name}")
     grids, facts = load_grids(path, fmt)
     matchers = [KindMatcher(k, spec) for k, spec in rules.columns.sheets.items()]
+    # sheets arrive as they finish loading; results are put back in workbook order
+    done: dict[int, tuple[SheetInfo, tuple | None, list[Problem]]] = {}
+    for position, grid in grids:
+        if progress:
+            progress(f"解析 {path.name} / {grid.name}")
+        found: list[Problem] = []
+        info, part = _read_sheet(path.name, grid, matchers, rules, found)
+        done[position] = (info, part, found)
     problems: list[Problem] = []
     parts: dict[str, list[tuple[pd.DataFrame, pd.DataFrame, SheetInfo, dict]]] = {}
     infos: list[SheetInfo] = []
-    for grid in grids:
-        if progress:
-            progress(f"解析 {path.name} / {grid.name}")
-        info, part = _read_sheet(path.name, grid, matchers, rules, problems)
+    for position in sorted(done):
+        info, part, found = done[position]
         infos.append(info)
+        problems += found
         if part is not None:
             parts.setdefault(info.kind, []).append(part)
     tables = {kind: _concat(kind, items, rules) for kind, items in parts.items()}
