@@ -1,3 +1,4 @@
 from parkcrm.cli import main
 
-main()
+if __name__ == "__main__":  # a helper process (parkcrm.helper) imports this module too
+    main()

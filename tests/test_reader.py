@@ -325,3 +325,46 @@ def test_formula_without_cached_value_is_missing_with_reason(tmp_path, rules):
     assert pd.isna(df["年度通信费用"].iloc[0]) and df["年度通信费用"].iloc[1] == 4_000_000
     assert [(p.cell, p.code) for p in book.problems] == [("C2", "formula-error")]
     assert "没有计算结果" in book.problems[0].message
+
+
+def test_sheets_loaded_in_parallel_keep_workbook_order(tmp_path, rules):
+    """The largest sheet loads first, in its own thread; rows, sheets and problems still come
+    out in workbook order, and merges/formulas of every sheet are still seen."""
+    import xlsxwriter
+
+    path = tmp_path / "zones.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    small = book.add_worksheet("东部产业片区")
+    small.write_row(0, 0, HEADER)
+    small.write_row(1, 0, ["C1", "甲", 1])
+    book.add_worksheet("说明").write(0, 0, "本表由客户经理每月更新")
+    big = book.add_worksheet("西部产业片区")
+    big.write_row(0, 0, HEADER + ["客户经理"])
+    for i in range(3000):
+        big.write_row(1 + i, 0, [f"W{i}", f"公司{i}", 2])
+    big.merge_range("D2:D3001", "王晓明")
+    big.write_formula(3001, 2, "=1/0", None, "#DIV/0!")
+    big.write_row(3001, 0, ["W-last", "末行"])
+    book.add_worksheet("备注").write(0, 0, "无")
+    book.close()
+    got = read_workbook(path, rules)
+    df = customers(got)
+    assert df["_sheet"].tolist() == ["东部产业片区"] + ["西部产业片区"] * 3001
+    assert df["_row"].tolist() == [2] + list(range(2, 3003))
+    assert df["客户经理"].iloc[1:3001].eq("王晓明").all()
+    assert [s.name for s in got.sheets] == ["东部产业片区", "说明", "西部产业片区", "备注"]
+    assert [(p.sheet, p.code) for p in got.problems] == [
+        ("说明", "sheet-unknown"), ("西部产业片区", "formula-error"), ("备注", "sheet-unknown")]
+
+
+def test_a_broken_sheet_in_a_parallel_load_names_the_sheet(tmp_path, rules):
+    path = write_xlsx(tmp_path / "two.xlsx", {"客户资料": [HEADER, ["C1", "甲", 1]], "关键人": [["客户编号", "姓名"], ["C1", "张三"]]})
+    broken = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(broken, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet2.xml":
+                data = data[: len(data) // 2]  # cut in the middle of the XML
+            dst.writestr(item, data)
+    with pytest.raises(WorkbookError, match="关键人"):
+        read_workbook(broken, rules)

@@ -8,10 +8,15 @@ ones (check digit), the costly region lookup is done once per (region code, birt
 from __future__ import annotations
 
 import datetime as dt
+from typing import Callable
 
+import numpy as np
 import pandas as pd
-from stdnum.cn import ric, uscc
+from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
+
+from parkcrm.checkdigits import check_ids
+from parkcrm.helper import inline
 
 RIC_SHAPE = "前 17 位数字 + 1 位校验码（0–9 或 X）"
 USCC_EXAMPLE = "91110000600037341L"
@@ -24,71 +29,82 @@ OK, LEGACY, REGION = "ok", "legacy", "region"
 RIC_CHECKSUM, RIC_DATE, USCC_BAD, FORMAT = "ric-checksum", "ric-date", "uscc", "format"
 
 
-def _ric_check(number: str) -> str:
-    try:
-        return ric.calc_check_digit(number)
-    except ValueError:
-        return ""
-
-
 # the format stdnum.cn.uscc.validate accepts (8 digits, then 10 of its 31-character alphabet),
 # tested vectorised first so that only the check character is left to stdnum, per value
 USCC_FORMAT = r"[0-9]{8}[0-9A-HJ-NPQRTUWXY]{10}"
-
-
-def _uscc_check_ok(number: str) -> bool:
-    return uscc.calc_check_digit(number[:-1]) == number[-1]
 
 
 def _region_known(number: str) -> bool:
     try:
         ric.get_birth_place(number)
         return True
-    except ValidationError:
+    except (ValidationError, KeyError):  # stdnum raises KeyError for some codes missing from its table (123456)
         return False
 
 
-def _per_unique(series: pd.Series, fn) -> pd.Series:
-    """fn applied once per distinct value (IDs repeat across sheets and files)."""
-    values = series.unique()
-    return series.map(dict(zip(values, map(fn, values))))
+def _lookup(series: pd.Series, values: list, results: list) -> np.ndarray:
+    """results[values.index(v)] for each v of series (all in values), without a Python loop over rows."""
+    index = pd.Index(values)
+    return np.asarray(results, dtype=bool)[index.get_indexer(series)]
+
+
+Submit = Callable[..., Callable[[], object]]
 
 
 def cert_status(series: pd.Series, today: dt.date) -> pd.Series:
     """Status of each non-blank ID text (NA for blanks): ok, legacy, region, or what is wrong."""
+    return start_cert_status(series, today)()
+
+
+def start_cert_status(series: pd.Series, today: dt.date, submit: Submit = inline) -> Callable[[], pd.Series]:
+    """cert_status in two steps: the shapes are tested here (vectorised) and the check digits
+    of the distinct values are handed to submit (parkcrm.helper runs them in another process);
+    the returned function waits for them and gives the statuses."""
     s = series.astype("string").str.upper()
     present = s.notna()
-    out = pd.Series(pd.NA, index=s.index, dtype="string")
-    out[present] = FORMAT
     ric_like = s.str.fullmatch(r"[0-9]{17}[0-9X]").fillna(False).astype(bool)
     legacy = s.str.fullmatch(r"[0-9]{15}").fillna(False).astype(bool)
-    out[legacy] = LEGACY
-    province = pd.to_numeric(s.str[:2], errors="coerce")
-
-    if ric_like.any():
-        sub = s[ric_like]
-        check_ok = _per_unique(sub, _ric_check).astype("string") == sub.str[-1]
-        born = pd.to_datetime(sub.str[6:14], format="%Y%m%d", errors="coerce")
-        date_ok = born.notna() & (born >= pd.Timestamp("1900-01-01")) & (born <= pd.Timestamp(today))
-        status = pd.Series(RIC_CHECKSUM, index=sub.index, dtype="string")
-        status[check_ok & ~date_ok] = RIC_DATE
-        good = check_ok & date_ok
-        if good.any():
-            keys = sub[good].str[:6] + sub[good].str[6:10]
-            firsts = sub[good].groupby(keys.to_numpy()).first()
-            known = {k: _region_known(v) for k, v in firsts.items()}
-            status[good] = keys.map(known).map({True: OK, False: REGION})
-        out[ric_like] = status
     other18 = present & ~ric_like & (s.str.len() == 18)
-    maybe_uscc = other18 | (ric_like & (out != OK) & (out != REGION))
-    if maybe_uscc.any():
-        well_formed = s[maybe_uscc].str.fullmatch(USCC_FORMAT).fillna(False).astype(bool)
-        valid = pd.Series(False, index=well_formed.index)
-        valid[well_formed] = _per_unique(s[maybe_uscc][well_formed], _uscc_check_ok).astype(bool)
-        as_uscc = other18 | ~province.isin(PROVINCES)
-        out[valid.index[valid.to_numpy()]] = OK
-        out[valid.index[(~valid & as_uscc[maybe_uscc]).to_numpy()]] = USCC_BAD
-    return out
+    well_formed = s.str.fullmatch(USCC_FORMAT).fillna(False).astype(bool)
+    born = pd.to_datetime(s.where(ric_like).str[6:14], format="%Y%m%d", errors="coerce")
+    date_ok = ric_like & born.notna() & (born >= pd.Timestamp("1900-01-01")) & (born <= pd.Timestamp(today))
+    # a resident-ID shaped value is tried as a credit code when it fails as a resident ID:
+    # at once when its date is impossible, after its check digit otherwise
+    as_uscc_now = well_formed & (other18 | (ric_like & ~date_ok))
+    as_uscc_later = well_formed & date_ok
+    ric_values = s[ric_like].unique().tolist()
+    uscc_values = s[as_uscc_now].unique().tolist()
+    later_values = s[as_uscc_later].unique().tolist()
+    digits = submit(check_ids, ric_values, uscc_values, later_values)
+
+    def finish() -> pd.Series:
+        ric_ok, uscc_ok, later_ok = digits()
+        out = pd.Series(pd.NA, index=s.index, dtype="string")
+        out[present] = FORMAT
+        out[legacy] = LEGACY
+        valid_uscc = np.zeros(len(s), dtype=bool)
+        valid_uscc[as_uscc_now.to_numpy()] = _lookup(s[as_uscc_now], uscc_values, uscc_ok)
+        valid_uscc[as_uscc_later.to_numpy()] = _lookup(s[as_uscc_later], later_values, later_ok)
+        if ric_like.any():
+            sub = s[ric_like]
+            check_ok = pd.Series(_lookup(sub, ric_values, ric_ok), index=sub.index)
+            status = pd.Series(RIC_CHECKSUM, index=sub.index, dtype="string")
+            status[check_ok & ~date_ok[ric_like]] = RIC_DATE
+            good = check_ok & date_ok[ric_like]
+            if good.any():
+                keys = sub[good].str[:6] + sub[good].str[6:10]
+                firsts = sub[good].groupby(keys.to_numpy()).first()
+                known = {k: _region_known(v) for k, v in firsts.items()}
+                status[good] = keys.map(known).map({True: OK, False: REGION})
+            out[ric_like] = status
+        province = pd.to_numeric(s.str[:2], errors="coerce")
+        as_uscc = other18 | ~province.isin(PROVINCES)  # an invalid value read as a failed credit code
+        failed = ric_like & ~out.isin([OK, REGION]).fillna(False).astype(bool) | other18
+        out[valid_uscc] = OK
+        out[(failed & ~pd.Series(valid_uscc, index=s.index) & as_uscc).to_numpy()] = USCC_BAD
+        return out
+
+    return finish
 
 
 # ---- phones ---------------------------------------------------------------------------

@@ -1,0 +1,63 @@
+"""The helper process that takes the ID check digits off the main thread (parkcrm.helper)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from parkcrm.checkdigits import check_ids
+from parkcrm.helper import Helper
+from parkcrm.validate import validate
+from tests.validate_book import RIC, TODAY, USCC1, USCC2, sheets, write
+
+# resident IDs and credit codes in every state the checks tell apart
+CERTS = [RIC, "440103199001011234", "440103199002301235", USCC1, "91441400MA4UJ2XQ5N", USCC2, "440103900101123",
+         "990103199001011233", "123456199001011233", "4401031990", "91110000600037341l", RIC, "91441400MA4UJ2XQ5N"]
+
+
+def test_validate_finds_the_same_problems_with_and_without_the_helper(tmp_path, rules):
+    book = sheets()
+    header = book["客户资料"][0]
+    template = book["客户资料"][3]
+    for i, cert in enumerate(CERTS):
+        row = list(template)
+        row[0], row[1], row[header.index("证件号码")] = f"YQ1{i:03d}", f"丁{i}商行", cert
+        book["客户资料"].append(row)
+    path = write(tmp_path, book)
+    with_helper = validate([path], rules, today=TODAY, helper=True)
+    without = validate([path], rules, today=TODAY, helper=False)
+    seen = [(p.sheet, p.row, p.column, p.code, p.message) for p in with_helper.problems]
+    assert seen == [(p.sheet, p.row, p.column, p.code, p.message) for p in without.problems]
+    codes = {code for *_rest, code, _m in seen}
+    assert {"cert-invalid", "cert-legacy", "cert-region", "cert-shared"} <= codes
+
+
+def test_jobs_run_in_a_child_process():
+    with Helper() as helper:
+        assert helper.submit(os.getpid)() != os.getpid()
+        assert helper.submit(check_ids, [RIC], [USCC1, "91441400MA4UJ2XQ5N"], [])() == ([True], [True, False], [])
+
+
+def test_a_helper_that_died_leaves_the_work_to_the_caller():
+    helper = Helper()
+    helper._proc.kill()
+    helper._proc.wait()
+    assert helper.submit(check_ids, [RIC, "440103199001011234"], [], [])() == ([True, False], [], [])
+    assert helper.submit(os.getpid)() == os.getpid()
+    helper.close()
+
+
+def test_no_interpreter_to_start_means_in_process(monkeypatch):
+    monkeypatch.setattr(sys, "executable", os.path.join(os.sep, "nonexistent", "python"))
+    with Helper() as helper:
+        assert helper._proc is None
+        assert helper.submit(os.getpid)() == os.getpid()
+
+
+def test_an_error_in_a_job_reaches_the_caller():
+    with Helper() as helper:
+        with pytest.raises(ValueError):
+            helper.submit(int, "十二")()
+        assert helper.submit(int, "12")() == 12  # and the helper goes on
