@@ -52,21 +52,25 @@ def name_key(series: pd.Series) -> pd.Series:
 
 def isin(series: pd.Series, values) -> np.ndarray:
     """series.isin(values) for text, through pyarrow (pandas' own is slow on large sets of strings).
+    values: any iterable of texts, or a pandas text Series/array (no Python loop then).
     Missing values are never in."""
-    values = [v for v in values if isinstance(v, str)]
-    if not values:
+    if isinstance(values, (pd.Series, pd.Index, pd.api.extensions.ExtensionArray)):
+        value_set = pa.array(pd.Series(values, dtype="string")).drop_null()
+    else:
+        value_set = pa.array([v for v in values if isinstance(v, str)], pa.string())
+    if not len(value_set):
         return np.zeros(len(series), dtype=bool)
     arr = pa.array(series.astype("string"))
-    found = pc.is_in(arr, value_set=pa.array(values, arr.type), skip_nulls=True)
+    found = pc.is_in(arr, value_set=value_set.cast(arr.type), skip_nulls=True)
     return pc.fill_null(found, False).to_numpy(zero_copy_only=False).astype(bool)
 
 
-def customer_ids(tables: dict[str, Table]) -> set[str] | None:
-    """Known customer numbers (upper case), or None when no customer sheet was read."""
+def customer_ids(tables: dict[str, Table]) -> pd.Series | None:
+    """Known customer numbers (upper case, distinct), or None when no customer sheet was read."""
     customers = tables.get(CUSTOMER)
     if customers is None or "客户编号" not in customers.df:
         return None
-    return set(id_key(customers.df["客户编号"]).dropna())
+    return pd.Series(id_key(customers.df["客户编号"]).dropna().unique(), dtype="string")
 
 
 def choices(values) -> str:

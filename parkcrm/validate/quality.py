@@ -48,7 +48,9 @@ def _error_rows(customers: Table, problems: list[Problem]) -> np.ndarray:
     """True for customer rows with at least one error (matched on file, sheet and Excel row)."""
     df = customers.df
     sheet_code = {key: i for i, key in enumerate(customers.sheets)}
-    codes = pd.Series(list(zip(df["_file"], df["_sheet"]))).map(sheet_code).to_numpy(dtype=np.int64)
+    codes = np.zeros(len(df), dtype=np.int64)
+    for (file, sheet), code in sheet_code.items():
+        codes[((df["_file"] == file) & (df["_sheet"] == sheet)).fillna(False).to_numpy(bool)] = code
     keys = codes * 10_000_000 + df["_row"].to_numpy(dtype=np.int64)
     bad = np.array([sheet_code[(p.file, p.sheet)] * 10_000_000 + p.row for p in problems
                     if p.severity == "error" and p.row is not None and (p.file, p.sheet) in sheet_code], dtype=np.int64)

@@ -12,6 +12,8 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
@@ -44,8 +46,10 @@ def _region_known(number: str) -> bool:
 
 def _lookup(series: pd.Series, values: list, results: list) -> np.ndarray:
     """results[values.index(v)] for each v of series (all in values), without a Python loop over rows."""
-    index = pd.Index(values)
-    return np.asarray(results, dtype=bool)[index.get_indexer(series)]
+    if not len(series):
+        return np.zeros(0, dtype=bool)
+    at = pc.index_in(pa.array(series.astype("string")), value_set=pa.array(values, pa.string()))
+    return np.asarray(results, dtype=bool)[at.to_numpy(zero_copy_only=False).astype(np.int64)]
 
 
 Submit = Callable[..., Callable[[], object]]

@@ -41,11 +41,11 @@ def leader_missing(tables, ctx):
     floor = ctx.param("min_tier", ctx.rules.cards.min_tier)
     tiers = ctx.cached("tiers", lambda: classify(customers, ctx.rules)["客户等级"])
     rank = ctx.rules.tier_rank
-    high = tiers.map(lambda t: rank.get(t, 99) <= rank.get(floor, -1)).astype(bool)
+    high = isin(tiers, [t for t in rank if rank[t] <= rank.get(floor, -1)])
     roles = contacts.df["角色"] if "角色" in contacts.df else pd.Series(pd.NA, index=contacts.df.index)
-    with_leader = set(id_key(contacts.df["客户编号"])[roles == leader].dropna())
+    with_leader = id_key(contacts.df["客户编号"])[(roles == leader).fillna(False).to_numpy(bool)].dropna().unique()
     ids = id_key(customers.df["客户编号"])
-    missing = high.to_numpy() & ids.notna().to_numpy() & ~isin(ids, with_leader)
+    missing = high & ids.notna().to_numpy() & ~isin(ids, with_leader)
     return ctx.at(customers, missing, "客户编号",
                   lambda ix: "客户「" + customers.df.loc[ix, "客户编号"].astype(str) + "」为 " + tiers[ix].astype(str)
                   + f"，在关键人表中没有{leader}；{floor} 及以上客户应登记{leader}"
