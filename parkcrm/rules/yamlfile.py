@@ -66,19 +66,29 @@ def load_yaml(file: Path) -> tuple[YamlDoc | None, list[str]]:
         return None, [f"{fname}: 不是 UTF-8 编码（第 {exc.start} 字节），请用 UTF-8 保存"]
     except OSError as exc:
         return None, [f"{fname}: 无法读取（{exc.strerror or exc}）"]
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        return None, [_yaml_error(fname, exc)]
     problems: list[str] = []
     lines: dict = {}
-    if node is not None:
-        _walk(node, (), lines, problems, fname)
+    # parsed once (by libyaml when PyYAML has it); the node tree gives positions, then the data
+    loader = _SafeLoader(text)
     try:
-        data = yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - SafeLoader only
-    except yaml.YAMLError as exc:
-        return None, problems + [_yaml_error(fname, exc)]
+        try:
+            node = loader.get_single_node()
+        except yaml.YAMLError as exc:
+            return None, [_yaml_error(fname, exc)]
+        if node is None:
+            return YamlDoc(file, {}, lines), problems
+        _walk(node, (), lines, problems, fname)
+        try:
+            data = loader.construct_document(node)
+        except yaml.YAMLError as exc:
+            return None, problems + [_yaml_error(fname, exc)]
+    finally:
+        loader.dispose()
     return YamlDoc(file, data if data is not None else {}, lines), problems
+
+
+# safe loading only; the C (libyaml) parser when available, with the same Python constructor
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _yaml_error(fname: str, exc: yaml.YAMLError) -> str:
