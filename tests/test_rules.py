@@ -55,6 +55,18 @@ def test_yaml_11_boolean_surprise_is_caught(rules_copy):
     assert any("最低等级" in p and "请加引号" in p for p in found), found
 
 
+def test_broken_yaml_names_file_line_and_column(rules_copy):
+    edit(rules_copy / "cards.yaml", "每户升级上限: 5", "每户升级上限: [5")
+    found = problems_of(rules_copy)
+    assert any(re.search(r"cards\.yaml:\d+:\d+ YAML 格式错误：括号、引号或逗号不配对", p) for p in found), found
+
+
+def test_tab_indentation_is_explained(rules_copy):
+    edit(rules_copy / "cards.yaml", "每户升级上限: 5", "每户升级上限:\n\t5")
+    found = problems_of(rules_copy)
+    assert any(re.search(r"cards\.yaml:\d+:\d+ YAML 格式错误：不能用 Tab 键缩进", p) for p in found), found
+
+
 def test_python_tags_are_refused(rules_copy):
     edit(rules_copy / "cards.yaml", "每户升级上限: 5", "每户升级上限: !!python/object/apply:os.system ['echo hi']")
     found = problems_of(rules_copy)

@@ -74,14 +74,14 @@ def load_yaml(file: Path) -> tuple[YamlDoc | None, list[str]]:
         try:
             node = loader.get_single_node()
         except yaml.YAMLError as exc:
-            return None, [_yaml_error(fname, exc)]
+            return None, [_yaml_error(fname, exc, text)]
         if node is None:
             return YamlDoc(file, {}, lines), problems
         _walk(node, (), lines, problems, fname)
         try:
             data = loader.construct_document(node)
         except yaml.YAMLError as exc:
-            return None, problems + [_yaml_error(fname, exc)]
+            return None, problems + [_yaml_error(fname, exc, text)]
     finally:
         loader.dispose()
     return YamlDoc(file, data if data is not None else {}, lines), problems
@@ -91,10 +91,30 @@ def load_yaml(file: Path) -> tuple[YamlDoc | None, list[str]]:
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _yaml_error(fname: str, exc: yaml.YAMLError) -> str:
+# what the parser's English problem usually means for someone editing a rule file
+TAB_HINT = "不能用 Tab 键缩进，请改用空格"
+_HINTS = (
+    ("found character '\\t'", TAB_HINT),
+    ("found a tab character", TAB_HINT),
+    ("mapping values are not allowed", "冒号用法不对：冒号后要有一个空格，值里本身有冒号时请给值加引号"),
+    ("did not find expected key", "缩进不一致：同一层的键要对齐"),
+    ("expected <block end>", "缩进不一致：同一层的键要对齐"),
+    ("did not find expected", "括号、引号或逗号不配对"),
+    ("could not find expected ':'", "缺少冒号（键: 值）"),
+    ("while scanning a quoted scalar", "引号没有闭合"),
+    ("found undefined alias", "用到了未定义的别名（*名称）"),
+)
+
+
+def _yaml_error(fname: str, exc: yaml.YAMLError, source: str = "") -> str:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     where = f"{fname}:{mark.line + 1}:{mark.column + 1}" if mark else fname
-    what = getattr(exc, "problem", None) or str(exc)
-    if "could not determine a constructor" in str(exc):
-        what = "不允许的标签（只接受普通的 YAML 数据，不接受 !!python 等标签）"
-    return f"{where} YAML 格式错误：{what}"
+    text = str(exc)
+    if "could not determine a constructor" in text:
+        return f"{where} YAML 格式错误：不允许的标签（只接受普通的 YAML 数据，不接受 !!python 等标签）"
+    what = getattr(exc, "problem", None) or text.splitlines()[0]
+    hint = next((h for needle, h in _HINTS if needle in text), "格式不正确")
+    lines = source.splitlines()
+    if mark and mark.line < len(lines) and "\t" in lines[mark.line][: len(lines[mark.line]) - len(lines[mark.line].lstrip())]:
+        hint = TAB_HINT  # libyaml only says "found character that cannot start any token"
+    return f"{where} YAML 格式错误：{hint}（解析器原文：{what}）"
