@@ -61,7 +61,7 @@ def load_grids(path: Path, fmt: str) -> tuple[Iterator[tuple[int, Grid]], dict]:
 
 
 def load_excel(path: Path, fmt: str) -> Iterator[tuple[int, Grid]]:
-    """Yield (position, grid) for each sheet as soon as it is loaded.
+    """Start loading every sheet; the iterator gives (position, grid) as each one is done.
 
     The Rust reader releases the GIL, so the sheets load in threads while the caller parses
     those already done: on an .xlsx each sheet has its own reader (largest sheet first) and
@@ -89,13 +89,18 @@ def load_excel(path: Path, fmt: str) -> Iterator[tuple[int, Grid]]:
     order = sorted(range(len(names)), key=lambda i: -members.get(names[i], ("", 0))[1])
     workers = max(1, min(os.cpu_count() or 1, 4))
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="parkcrm-sheet")
+    tasks = {}
+    for i in order:  # submitted now: the loading starts before the caller asks for a sheet
+        tasks[pool.submit(load, i)] = (i, "grid")
+        if names[i] in members:
+            tasks[pool.submit(extras, i)] = (i, "extras")
+    pool.shutdown(wait=False)  # threads end when the tasks are done
+    return _arrivals(tasks, names, members, path, fmt)
+
+
+def _arrivals(tasks: dict, names: list[str], members: dict, path: Path, fmt: str) -> Iterator[tuple[int, Grid]]:
+    parts: dict[int, dict] = {}
     try:
-        tasks = {}
-        for i in order:
-            tasks[pool.submit(load, i)] = (i, "grid")
-            if names[i] in members:
-                tasks[pool.submit(extras, i)] = (i, "extras")
-        parts: dict[int, dict] = {}
         for future in as_completed(tasks):
             i, what = tasks[future]
             got = parts.setdefault(i, {})
@@ -103,7 +108,8 @@ def load_excel(path: Path, fmt: str) -> Iterator[tuple[int, Grid]]:
             if "grid" in got and ("extras" in got or names[i] not in members):
                 yield i, _with_extras(got["grid"], path, fmt, got.get("extras"))
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        for future in tasks:
+            future.cancel()
 
 
 def _open(path: Path, source):

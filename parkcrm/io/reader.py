@@ -111,11 +111,24 @@ def is_lock_file(path: Path) -> bool:
 
 def read_workbook(path: Path | str, rules: RulePack, progress: Progress | None = None) -> Workbook:
     """Read one file. Raises WorkbookError when the file cannot be read at all."""
-    path = Path(path)
-    fmt = sniff(path)
+    return _parse(Path(path), _start(Path(path)), rules, progress)
+
+
+def _start(path: Path):
+    """Sniff the file and start loading its sheets (in threads); a WorkbookError is kept for later."""
+    try:
+        fmt = sniff(path)
+        return fmt, *load_grids(path, fmt)
+    except WorkbookError as exc:
+        return exc
+
+
+def _parse(path: Path, started, rules: RulePack, progress: Progress | None) -> Workbook:
+    if isinstance(started, WorkbookError):
+        raise started
+    fmt, grids, facts = started
     if progress:
         progress(f"读取 {path.name}")
-    grids, facts = load_grids(path, fmt)
     matchers = [KindMatcher(k, spec) for k, spec in rules.columns.sheets.items()]
     # sheets arrive as they finish loading; results are put back in workbook order
     done: dict[int, tuple[SheetInfo, tuple | None, list[Problem]]] = {}
@@ -142,12 +155,16 @@ def read_workbooks(paths: Iterable[Path | str], rules: RulePack, progress: Progr
                    ) -> tuple[list[Workbook], dict[str, Table], list[Problem], list[tuple[Path, str]]]:
     """Read several files; one that fails is reported and the others go on.
 
-    Returns (workbooks, tables merged by kind across files, problems, failures).
+    The next file starts loading while one is parsed. Returns (workbooks, tables merged by
+    kind across files, problems, failures).
     """
     books, failures = [], []
-    for p in expand_paths(paths):
+    files = expand_paths(paths)
+    upcoming = _start(files[0]) if files else None
+    for i, p in enumerate(files):
+        started, upcoming = upcoming, (_start(files[i + 1]) if i + 1 < len(files) else None)
         try:
-            books.append(read_workbook(p, rules, progress))
+            books.append(_parse(p, started, rules, progress))
         except WorkbookError as exc:
             failures.append((Path(p), str(exc)))
     merged: dict[str, list[Table]] = {}
