@@ -1,4 +1,4 @@
 from parkcrm.cli import main
 
-if __name__ == "__main__":  # a helper process (parkcrm.helper) imports this module too
+if __name__ == "__main__":
     main()

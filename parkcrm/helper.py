@@ -5,7 +5,7 @@ second that threads cannot share. `validate` starts this helper before it reads 
 workbooks, so the helper's start-up is hidden behind the reading, then hands it the check
 digits while it runs the other checks.
 
-The helper is a plain `python -m parkcrm.helper` child talking pickle over its stdin and
+The helper is a plain `python -c` child (see _CHILD) talking pickle over its stdin and
 stdout, not multiprocessing: that would re-import the caller's main script in the child.
 Anything that goes wrong with it (cannot start, dies, answers nonsense) makes the work run
 in-process instead: the helper can only make things faster, never change a result.
@@ -19,6 +19,7 @@ import struct
 import subprocess
 import sys
 import threading
+from pathlib import Path
 from typing import Any, BinaryIO, Callable, TypeVar
 
 T = TypeVar("T")
@@ -42,6 +43,11 @@ def _receive(stream: BinaryIO) -> Any:
     return pickle.loads(data)
 
 
+# the child imports parkcrm from where this process did (not whatever its own sys.path finds first)
+_ROOT = str(Path(__file__).resolve().parent.parent)
+_CHILD = "import sys; sys.path.insert(0, sys.argv[1]); from parkcrm.helper import main; main(sys.argv[2:])"
+
+
 def inline(fn: Callable[..., T], *args: Any) -> Callable[[], T]:
     """The helper's interface without a process: compute when asked."""
     return lambda: fn(*args)
@@ -50,38 +56,58 @@ def inline(fn: Callable[..., T], *args: Any) -> Callable[[], T]:
 class Helper:
     """Run module-level functions in the child, one job at a time, in the order submitted."""
 
+    # a job not answered by then is done in-process (a child stuck at start-up must not hang a cron run)
+    timeout = 120.0
+
     def __init__(self, warm_up: str = "parkcrm.checkdigits") -> None:
-        self._lock = threading.Lock()
         self._proc: subprocess.Popen | None = None
+        self._jobs = 0
+        self._answers: dict[int, tuple[bool, Any]] = {}
+        self._done = threading.Condition()
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "parkcrm.helper", warm_up], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                [sys.executable, "-c", _CHILD, _ROOT, warm_up], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),  # no console flashing up on Windows
             )
         except (OSError, ValueError):  # no interpreter to start (frozen app, locked-down PC): run in-process
             self._proc = None
+            return
+        self._collector = threading.Thread(target=self._collect, args=(self._proc,), daemon=True, name="parkcrm-helper")
+        self._collector.start()
+
+    def _collect(self, proc: subprocess.Popen) -> None:
+        """Answers (job number, ok, value) as they come, until the child closes its output."""
+        try:
+            while True:
+                job, ok, value = _receive(proc.stdout)
+                with self._done:
+                    self._answers[job] = (ok, value)
+                    self._done.notify_all()
+        except Exception:  # closed, died or garbled: whoever waits computes in-process
+            with self._done:
+                self._answers[-1] = (False, None)
+                self._done.notify_all()
 
     def submit(self, fn: Callable[..., T], *args: Any) -> Callable[[], T]:
         """Start fn(*args) in the helper; the returned function waits for its result (or
         computes it in-process if the helper failed). fn must be importable by name."""
-        sent = False
-        if self._proc is not None:
+        job = None
+        proc = self._proc
+        if proc is not None:
             try:
-                with self._lock:
-                    _send(self._proc.stdin, (fn.__module__, fn.__qualname__, args))
-                sent = True
-            except (OSError, ValueError, pickle.PicklingError, AttributeError):
+                job = self._jobs = self._jobs + 1
+                _send(proc.stdin, (job, fn.__module__, fn.__qualname__, args))
+            except (OSError, ValueError, pickle.PicklingError, AttributeError, TypeError):
+                job = None
                 self.close()
 
         def result() -> T:
-            if sent and self._proc is not None:
-                try:
-                    with self._lock:
-                        ok, value = _receive(self._proc.stdout)
-                    if ok:
-                        return value
-                except (OSError, ValueError, EOFError, pickle.UnpicklingError):
-                    self.close()
+            if job is not None:
+                with self._done:
+                    self._done.wait_for(lambda: job in self._answers or -1 in self._answers, self.timeout)
+                    ok, value = self._answers.pop(job, (False, None))
+                if ok:
+                    return value
             return fn(*args)  # fn is pure: doing it here gives the same answer
 
         return result
@@ -95,9 +121,9 @@ class Helper:
             proc.wait(timeout=5)
         except Exception:
             proc.kill()
-        finally:
-            if proc.stdout:
-                proc.stdout.close()
+            proc.wait()
+        self._collector.join(timeout=5)  # it stops at the end of the child's output
+        proc.stdout.close()
 
     def __enter__(self) -> "Helper":
         return self
@@ -107,23 +133,23 @@ class Helper:
 
 
 def serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
-    """The child's loop: (module, function name, args) in, (ok, result) out, until end of input."""
+    """The child's loop: (job, module, function name, args) in, (job, ok, result) out, until end of input."""
     while True:
         try:
-            module, name, args = _receive(stdin)
+            job, module, name, args = _receive(stdin)
         except EOFError:
             return
         try:
             fn = importlib.import_module(module)
             for part in name.split("."):
                 fn = getattr(fn, part)
-            answer = (True, fn(*args))
+            answer = (job, True, fn(*args))
         except Exception as exc:  # the caller computes it itself and sees the error there
-            answer = (False, repr(exc))
+            answer = (job, False, repr(exc))
         _send(stdout, answer)
 
 
-if __name__ == "__main__":
-    for module in sys.argv[1:]:
+def main(warm_up: list[str]) -> None:
+    for module in warm_up:
         importlib.import_module(module)  # load while the caller is still reading its input
     serve(sys.stdin.buffer, sys.stdout.buffer)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 import pytest
 
@@ -38,6 +39,23 @@ def test_jobs_run_in_a_child_process():
     with Helper() as helper:
         assert helper.submit(os.getpid)() != os.getpid()
         assert helper.submit(check_ids, [RIC], [USCC1, "91441400MA4UJ2XQ5N"], [])() == ([True], [True, False], [])
+
+
+def test_answers_go_to_their_own_job_whatever_order_they_are_asked_in():
+    with Helper() as helper:
+        first = helper.submit(check_ids, [RIC], [], [])
+        second = helper.submit(check_ids, [], [USCC1, "91441400MA4UJ2XQ5N"], [])
+        assert second() == ([], [True, False], [])
+        assert first() == ([True], [], [])
+
+
+def test_a_job_not_answered_in_time_is_done_in_process():
+    with Helper() as helper:
+        helper.timeout = 0.5
+        helper.submit(time.sleep, 3)  # keeps the child busy
+        started = time.perf_counter()
+        assert helper.submit(os.getpid)() == os.getpid()
+        assert time.perf_counter() - started < 2.5
 
 
 def test_a_helper_that_died_leaves_the_work_to_the_caller():
