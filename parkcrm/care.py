@@ -188,7 +188,8 @@ def plan_care(customers: pd.DataFrame, tiers: pd.Series, rules: RulePack, year: 
     cust, left = care_customers(customers, tiers, rules)
     sms, sms_miss = plan_channel(cust, SMS, rules, calendar, year, month)
     calls, call_miss = plan_channel(cust, CALL, rules, calendar, year, month)
-    unplanned = pd.concat([sms_miss, call_miss], ignore_index=True) if len(sms_miss) or len(call_miss) else sms_miss
+    missed = [m for m in (sms_miss, call_miss) if len(m)]  # concat of an empty frame is deprecated in pandas 2
+    unplanned = pd.concat(missed, ignore_index=True) if missed else sms_miss
     ch = channels(rules)
     summary = {
         "月份": f"{year}-{month:02d}",

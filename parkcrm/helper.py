@@ -64,9 +64,12 @@ class Helper:
         self._jobs = 0
         self._answers: dict[int, tuple[bool, Any]] = {}
         self._done = threading.Condition()
+        if getattr(sys, "frozen", False) or not sys.executable:  # no plain interpreter to run the child
+            return
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-c", _CHILD, _ROOT, warm_up], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                [sys.executable, "-c", _CHILD, _ROOT, warm_up],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,  # its failures mean "do it here"
                 creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),  # no console flashing up on Windows
             )
         except (OSError, ValueError):  # no interpreter to start (frozen app, locked-down PC): run in-process
@@ -150,6 +153,9 @@ def serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
 
 
 def main(warm_up: list[str]) -> None:
-    for module in warm_up:
-        importlib.import_module(module)  # load while the caller is still reading its input
-    serve(sys.stdin.buffer, sys.stdout.buffer)
+    try:
+        for module in warm_up:
+            importlib.import_module(module)  # load while the caller is still reading its input
+        serve(sys.stdin.buffer, sys.stdout.buffer)
+    except (KeyboardInterrupt, BrokenPipeError):  # Ctrl-C reaches the whole process group; the caller reports it
+        pass
