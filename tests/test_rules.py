@@ -55,16 +55,15 @@ def test_yaml_11_boolean_surprise_is_caught(rules_copy):
     assert any("最低等级" in p and "请加引号" in p for p in found), found
 
 
-def test_broken_yaml_names_file_line_and_column(rules_copy):
-    edit(rules_copy / "cards.yaml", "每户升级上限: 5", "每户升级上限: [5")
+@pytest.mark.parametrize("broken, hint", [
+    ("每户升级上限: [5", "括号、引号或逗号不配对"),
+    ("每户升级上限:\n\t5", "不能用 Tab 键缩进"),
+    ("每户升级上限: \"5", "引号没有闭合"),
+])
+def test_broken_yaml_names_file_line_column_and_the_likely_cause(rules_copy, broken, hint):
+    edit(rules_copy / "cards.yaml", "每户升级上限: 5", broken)
     found = problems_of(rules_copy)
-    assert any(re.search(r"cards\.yaml:\d+:\d+ YAML 格式错误：括号、引号或逗号不配对", p) for p in found), found
-
-
-def test_tab_indentation_is_explained(rules_copy):
-    edit(rules_copy / "cards.yaml", "每户升级上限: 5", "每户升级上限:\n\t5")
-    found = problems_of(rules_copy)
-    assert any(re.search(r"cards\.yaml:\d+:\d+ YAML 格式错误：不能用 Tab 键缩进", p) for p in found), found
+    assert any(re.search(rf"cards\.yaml:\d+:\d+ YAML 格式错误：{hint}", p) for p in found), found
 
 
 def test_python_tags_are_refused(rules_copy):
