@@ -79,3 +79,15 @@ def test_an_error_in_a_job_reaches_the_caller():
         with pytest.raises(ValueError):
             helper.submit(int, "十二")()
         assert helper.submit(int, "12")() == 12  # and the helper goes on
+
+
+def test_the_helper_is_only_worth_it_for_large_inputs_on_several_cores(tmp_path, monkeypatch):
+    from parkcrm.validate import run as validate_run
+
+    path = write(tmp_path, sheets())
+    assert not validate_run.wants_helper([path])  # a few rows: starting a process costs more than it saves
+    monkeypatch.setattr(validate_run, "HELPER_MIN_BYTES", 1)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert validate_run.wants_helper([tmp_path])  # a folder counts the workbooks in it
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert not validate_run.wants_helper([path])
