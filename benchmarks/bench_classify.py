@@ -16,7 +16,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from gen_data import make_benchmark_workbook  # noqa: E402
+from common import benchmark_workbook  # noqa: E402
 
 FLOOR = r'''
 import sys, time, fastexcel, xlsxwriter
@@ -75,12 +75,7 @@ def main() -> None:
     ap.add_argument("--skip-naive", action="store_true")
     ap.add_argument("--data", type=Path, default=HERE / "_data")
     a = ap.parse_args()
-    a.data.mkdir(exist_ok=True)
-    src = a.data / f"bench-{a.customers}.xlsx"
-    if not src.exists():
-        t = time.perf_counter()
-        make_benchmark_workbook(src, a.customers, a.contacts)
-        print(f"generated {src.name} ({src.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s")
+    src = benchmark_workbook(a.data, a.customers, a.contacts)
     py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
         help_t = min(run([py, "-m", "parkcrm", "--help"])[0] for _ in range(3))

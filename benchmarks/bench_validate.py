@@ -18,12 +18,11 @@ import json
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from gen_data import make_benchmark_workbook  # noqa: E402
+from common import benchmark_workbook  # noqa: E402
 
 READ = r'''
 import sys, time, fastexcel
@@ -151,13 +150,10 @@ def main() -> None:
                     help="用本脚本生成的“干净”数据（证件号码有效且不重复、月度费用与年度相符），而不是 gen_data 的数据")
     a = ap.parse_args()
     contacts = a.contacts if a.contacts is not None else 2 * a.customers
-    a.data.mkdir(exist_ok=True)
-    suffix = "" if contacts == 2 * a.customers else f"-{contacts}"
-    src = a.data / f"bench-{'clean-' if a.clean else ''}{a.customers}{suffix}.xlsx"
-    if not src.exists():
-        t = time.perf_counter()
-        (make_clean_workbook if a.clean else make_benchmark_workbook)(src, a.customers, contacts)
-        print(f"generated {src.name} ({src.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s")
+    if a.clean:
+        src = benchmark_workbook(a.data, a.customers, contacts, make_clean_workbook, name="bench-clean")
+    else:
+        src = benchmark_workbook(a.data, a.customers, contacts)
     py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
         read_s = min(float(timed([py, "-c", READ, str(src)])[2]) for _ in range(a.repeat))

@@ -12,13 +12,15 @@ sys.path.insert(0, str(HERE))
 from gen_data import make_benchmark_workbook  # noqa: E402
 
 
-def benchmark_workbook(data: Path, customers: int, contacts: int) -> Path:
-    """The generated benchmark workbook in data/, made once and reused."""
+def benchmark_workbook(data: Path, customers: int, contacts: int, make=make_benchmark_workbook,
+                       name: str = "bench") -> Path:
+    """The generated benchmark workbook in data/, made once (by make(path, customers, contacts)) and reused."""
     data.mkdir(exist_ok=True)
-    src = data / f"bench-{customers}.xlsx" if contacts == 2 * customers else data / f"bench-{customers}-{contacts}.xlsx"
+    suffix = "" if contacts == 2 * customers else f"-{contacts}"
+    src = data / f"{name}-{customers}{suffix}.xlsx"
     if not src.exists():
         t = time.perf_counter()
-        make_benchmark_workbook(src, customers, contacts)
+        make(src, customers, contacts)
         print(f"generated {src.name} ({src.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s")
     return src
 
