@@ -96,8 +96,8 @@ def main() -> None:
         result["fill_12_months_s"] = round(time.perf_counter() - t, 1)
         result["churn_cli_s"] = round(timed([py, "-m", "parkcrm", "churn", "--db", db, "--month", "2026-12", "-q"]), 2)
 
-        from parkcrm import churn
-        from parkcrm.months import Month
+        from parkcrm.capabilities import churn
+        from parkcrm.core.periods import Month
         from parkcrm.rules import load_rules
         from parkcrm.store import open_store
 

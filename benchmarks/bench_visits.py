@@ -97,12 +97,12 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, help="folder to keep the generated files in")
     args = ap.parse_args()
 
-    from parkcrm.classify import classify
+    from parkcrm.capabilities.classify import classify
     from parkcrm.io.reader import read_workbooks
     from parkcrm.io.writer import write_xlsx
     from parkcrm.rules import load_rules
-    from parkcrm.visits import check_compliance, parse_month
-    from parkcrm.visits_output import build, sheet_specs
+    from parkcrm.capabilities.visits import check_compliance, parse_month
+    from parkcrm.outputs.visits import build, sheet_specs
 
     period = parse_month(args.month)
     folder = args.keep or Path(tempfile.mkdtemp(prefix="parkcrm-bench-"))

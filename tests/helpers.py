@@ -122,7 +122,7 @@ def unmasked_personal_data(text: str) -> list[str]:
     """Resident IDs (18 or 15 digits with a birth date) and 11-digit mobiles left in clear text."""
     import re
 
-    from parkcrm.privacy import _ID15, _ID18, _MOBILE
+    from parkcrm.core.privacy import _ID15, _ID18, _MOBILE
 
     found = []
     for pattern in (_ID18, _ID15, _MOBILE):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openpyxl
 
-from parkcrm.samples import PLANTED
+from parkcrm.demo.samples import PLANTED
 
 A_TIERS = {"5A", "4A", "3A", "2A", "1A"}
 

@@ -7,9 +7,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from parkcrm.calendar_cn import (HOLIDAY, MAKEUP, WEEKEND, WORKDAY, WorkCalendar, is_holiday, is_rest_day,
+from parkcrm.core.calendar_cn import (HOLIDAY, MAKEUP, WEEKEND, WORKDAY, WorkCalendar, is_holiday, is_rest_day,
                                  is_workday, workdays_between)
-from parkcrm.errors import CalendarError, RulesError
+from parkcrm.core.errors import CalendarError, RulesError
 from parkcrm.rules import load_rules
 
 D = dt.date

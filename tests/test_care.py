@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from parkcrm.calendar_cn import WorkCalendar, workdays_between
-from parkcrm.care import CALL, SMS, check_log, plan_care, spread, time_slots, window_bounds
-from parkcrm.errors import CalendarError
+from parkcrm.core.calendar_cn import WorkCalendar, workdays_between
+from parkcrm.capabilities.care import CALL, SMS, check_log, plan_care, spread, time_slots, window_bounds
+from parkcrm.core.errors import CalendarError
 from parkcrm.rules import load_rules
 
 D = dt.date

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from parkcrm import churn
+from parkcrm.capabilities import churn
 from parkcrm.io.reader import read_workbooks
-from parkcrm.months import Month
+from parkcrm.core.periods import Month
 from parkcrm.rules import load_rules
 from parkcrm.rules.history import ComplaintRule, SpendDrop
 from parkcrm.store import open_store

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from parkcrm.classify import classify
-from parkcrm.contacts import assign_cards
+from parkcrm.capabilities.classify import classify
+from parkcrm.capabilities.contacts import assign_cards
 from parkcrm.io.reader import read_workbook
 from tests.helpers import Formula, write_xlsx
 

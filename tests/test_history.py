@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from parkcrm import history
+from parkcrm.capabilities import changes as history
 from parkcrm.io.reader import read_workbooks
-from parkcrm.months import Month, month_of_books
-from parkcrm.review import official_tiers, review
+from parkcrm.core.periods import Month, month_of_books
+from parkcrm.capabilities.review import official_tiers, review
 from parkcrm.store import StoreError, open_store
 from parkcrm.store import schema as s
 from parkcrm.store.importer import import_month

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from parkcrm.privacy import mask_text
+from parkcrm.core.privacy import mask_text
 from tests.helpers import run_cli, unmasked_personal_data, workbook_text
 
 SAMPLE = "2026-10/园区客户资料库-2026年10月.xlsx"

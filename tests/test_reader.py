@@ -8,7 +8,7 @@ import zipfile
 import pandas as pd
 import pytest
 
-from parkcrm.errors import WorkbookError
+from parkcrm.core.errors import WorkbookError
 from parkcrm.io.reader import read_workbook, read_workbooks
 from tests.helpers import Formula, write_csv, write_ods, write_xls, write_xlsx
 

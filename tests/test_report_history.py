@@ -16,13 +16,13 @@ import openpyxl
 import pytest
 
 from parkcrm.io.reader import read_workbooks
-from parkcrm.months import Month
+from parkcrm.core.periods import Month
 from parkcrm.reports import build_monthly, build_weekly
 from parkcrm.reports.period import parse_month, parse_week
 from parkcrm.reports.render import md_escape, render, to_json
 from parkcrm.reports.sources import gather
 from parkcrm.reports.xlsx import write_report_xlsx
-from parkcrm.samples import PLANTED
+from parkcrm.demo.samples import PLANTED
 from parkcrm.store import open_store
 from parkcrm.store.importer import import_month
 from tests import report_truth as truth

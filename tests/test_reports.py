@@ -20,7 +20,7 @@ from parkcrm.reports.period import (PeriodError, default_week, due_on, parse_dat
 from parkcrm.reports.render import TemplateError, cell, md_escape, render, to_json
 from parkcrm.reports.sources import gather
 from parkcrm.reports.xlsx import write_report_xlsx
-from parkcrm.samples import PLANTED
+from parkcrm.demo.samples import PLANTED
 from tests import report_truth as truth
 from tests.helpers import write_xlsx
 

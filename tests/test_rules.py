@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from parkcrm.errors import RulesError
+from parkcrm.core.errors import RulesError
 from parkcrm.rules import load_rules
 from tests.helpers import run_cli, write_xlsx
 
@@ -111,7 +111,7 @@ def _customers(tmp_path: Path, rows: list[list]) -> Path:
 
 
 def _tiers(tmp_path: Path, rules_dir: Path, rows: list[list]) -> dict[str, str]:
-    from parkcrm.classify import classify
+    from parkcrm.capabilities.classify import classify
     from parkcrm.io.reader import read_workbook
 
     pack = load_rules(rules_dir)

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from parkcrm.store import open_store
 from parkcrm.store import schema as s
+from tests.stall import parkcrm_command
 from tests.helpers import run_cli, run_json
 from tests.history_fixtures import customer, month_book
 
@@ -157,14 +158,12 @@ def test_due_reports_are_written_once(tmp_path, samples_dir):
 def _spawn(home: Path, stall: str | None, *extra: str, seconds: float = 120, env_extra: dict | None = None):
     env = dict(os.environ, PYTHONIOENCODING="utf-8")
     marker = home.parent / f"stalled-{time.monotonic_ns()}"
-    if stall:
-        env.update(PARKCRM_TEST_STALL=stall, PARKCRM_TEST_STALL_MARKER=str(marker),
-                   PARKCRM_TEST_STALL_SECONDS=str(seconds))
     env.update(env_extra or {})
-    proc = subprocess.Popen([sys.executable, "-m", "parkcrm", "run", "--config", str(home / "parkcrm.yaml"),
+    proc = subprocess.Popen([sys.executable, *parkcrm_command(stall, marker, seconds), "run", "--config", str(home / "parkcrm.yaml"),
                              "--date", QUIET_DAY, *extra], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     return proc, marker
+
 
 
 def _wait_for(marker: Path, proc, timeout: float = 90) -> None:

@@ -12,8 +12,8 @@ import openpyxl
 import pytest
 from stdnum.cn import ric, uscc
 
-from parkcrm import samples
-from parkcrm.samples import MONTHS, PLANTED, TIERS, ZONES
+from parkcrm.demo import samples
+from parkcrm.demo.samples import MONTHS, PLANTED, TIERS, ZONES
 
 LABEL = {"2026-10": "2026年10月", "2026-11": "2026年11月"}
 CN_MONTHS = ["一月", "二月", "三月", "四月", "五月", "六月", "七月", "八月", "九月", "十月", "十一月", "十二月"]

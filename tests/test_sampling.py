@@ -7,13 +7,13 @@ import json
 import pandas as pd
 import pytest
 
-from parkcrm.errors import ParkcrmError
+from parkcrm.core.errors import ParkcrmError
 from parkcrm.io.reader import read_workbooks
 from parkcrm.io.sampling_history import FILE_NAME, JsonSamplingHistory, default_history_path
 from parkcrm.io.writer import write_xlsx
-from parkcrm.sampling import NO_VISITS, SIGNOFF_COLUMNS, audit, choose, roster, sample_size, signoff_frame
-from parkcrm.visits import Compliance, parse_month, parse_week
-from parkcrm.visits_output import VisitReport, signoff_specs
+from parkcrm.capabilities.sampling import NO_VISITS, SIGNOFF_COLUMNS, audit, choose, roster, sample_size, signoff_frame
+from parkcrm.capabilities.visits import Compliance, parse_month, parse_week
+from parkcrm.outputs.visits import VisitReport, signoff_specs
 
 NAMES = [f"经理{i:02d}" for i in range(10)]
 

@@ -15,7 +15,7 @@ from parkcrm.io.sampling_history import FILE_NAME, JsonSamplingHistory
 from parkcrm.reports import build_weekly
 from parkcrm.reports.period import parse_week
 from parkcrm.reports.sources import gather
-from parkcrm.sampling import choose, roster, sample_size
+from parkcrm.capabilities.sampling import choose, roster, sample_size
 from parkcrm.store import open_store
 from parkcrm.store import schema as s
 from parkcrm.store.sampling import StoreSamplingHistory

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from parkcrm import sla
-from parkcrm.errors import RulesError
+from parkcrm.capabilities import sla
+from parkcrm.core.errors import RulesError
 from parkcrm.io.reader import read_workbooks
 from parkcrm.rules import load_rules
 from tests.helpers import run_cli, run_json, write_xlsx

@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select
 
-from parkcrm.errors import ParkcrmError
+from parkcrm.core.errors import ParkcrmError
 from parkcrm.io.reader import read_workbooks
-from parkcrm.months import Month, month_of_books
+from parkcrm.core.periods import Month, month_of_books
 from parkcrm.store import StoreError, migrate, open_store, resolve_target
 from parkcrm.store import schema as s
 from parkcrm.store.importer import import_month
+from tests.stall import parkcrm_command
 from tests.helpers import run_cli, run_json, write_xlsx
 from tests.history_fixtures import customer, db_url, month_book  # noqa: F401  (fixture)
 
@@ -215,12 +216,10 @@ def test_newer_schema_is_refused(db_url):
 def _spawn(args: list[str], tmp_path: Path, stall: str | None = None, seconds: float = 3) -> tuple[subprocess.Popen, Path]:
     env = dict(os.environ, PYTHONIOENCODING="utf-8")
     marker = tmp_path / f"stalled-{time.monotonic_ns()}"
-    if stall:
-        env.update(PARKCRM_TEST_STALL=stall, PARKCRM_TEST_STALL_MARKER=str(marker),
-                   PARKCRM_TEST_STALL_SECONDS=str(seconds))
-    proc = subprocess.Popen([sys.executable, "-m", "parkcrm", *args], cwd=ROOT, env=env,
+    proc = subprocess.Popen([sys.executable, *parkcrm_command(stall, marker, seconds), *args], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     return proc, marker
+
 
 
 def _wait_for(marker: Path, proc: subprocess.Popen, timeout: float = 60) -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from parkcrm.errors import ParkcrmError, RulesError
+from parkcrm.core.errors import ParkcrmError, RulesError
 from parkcrm.rules import load_rules
 from parkcrm.validate import validate
 from parkcrm.validate.month import month_in, parse_month_arg

@@ -7,11 +7,11 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from parkcrm.classify import classify
-from parkcrm.errors import ParkcrmError
+from parkcrm.capabilities.classify import classify
+from parkcrm.core.errors import ParkcrmError
 from parkcrm.io.reader import read_workbooks
 from parkcrm.rules import load_rules
-from parkcrm.visits import check_compliance, parse_month, parse_week, weeks_of_month
+from parkcrm.capabilities.visits import check_compliance, parse_month, parse_week, weeks_of_month
 from tests.helpers import write_xlsx
 
 D = dt.date

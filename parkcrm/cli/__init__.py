@@ -11,7 +11,7 @@ import sys
 import typer
 
 from parkcrm.cli import i18n  # noqa: F401  (Chinese labels for typer/click help)
-from parkcrm.errors import BusyError, ParkcrmError
+from parkcrm.core.errors import BusyError, ParkcrmError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_BUSY = 0, 1, 2, 75
 

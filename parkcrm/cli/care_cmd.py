@@ -37,13 +37,13 @@ def care_plan_command(
     只排在法定工作日（含调休上班的周末），不排节假日，时段在规则允许的范围内；给出 --log 时核对执行情况、成功率和时段外或节假日的违规记录。
     输入文件不会被修改。
     """
-    from parkcrm.care_output import CARE_LOG, CUSTOMERS, build, default_output, sheet_specs, to_json
+    from parkcrm.outputs.care import CARE_LOG, CUSTOMERS, build, default_output, sheet_specs, to_json
     from parkcrm.cli.console import Console
     from parkcrm.cli.report_inputs import check_not_input, data_files, require_kind, warn_truncated
-    from parkcrm.errors import WorkbookError
+    from parkcrm.core.errors import WorkbookError
     from parkcrm.io.reader import merge_tables, read_workbooks
     from parkcrm.rules import load_rules
-    from parkcrm.visits import parse_month
+    from parkcrm.capabilities.visits import parse_month
     from parkcrm.io.writer import write_xlsx
 
     period = parse_month(month)

@@ -30,10 +30,10 @@ def changes_command(
     quiet: QuietOpt = False,
 ) -> None:
     """比较历史库中两个月：客户等级的升级、降级、新增、流失名单，以及每个客户、每个片区各月的通信费用走势。"""
-    from parkcrm import history
+    from parkcrm.capabilities import changes as history
     from parkcrm.cli.console import Console
-    from parkcrm.errors import ParkcrmError
-    from parkcrm.months import Month
+    from parkcrm.core.errors import ParkcrmError
+    from parkcrm.core.periods import Month
     from parkcrm.rules import load_rules
 
     con = Console(quiet=quiet or fmt == Fmt.json)

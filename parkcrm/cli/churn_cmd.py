@@ -35,9 +35,9 @@ def churn_command(
 
     给出工作簿时按工作簿的 1月…12月 费用列和投诉故障表判断；不给时按历史库（parkcrm import 导入的各月数据）判断。
     """
-    from parkcrm import churn
+    from parkcrm.capabilities import churn
     from parkcrm.cli.console import Console
-    from parkcrm.months import Month
+    from parkcrm.core.periods import Month
     from parkcrm.rules import load_rules
 
     con = Console(quiet=quiet or fmt == Fmt.json)

@@ -33,10 +33,10 @@ def classify_command(
 
     输入文件不会被修改；结果写入新的工作簿（客户分级、关键人会员卡、分级汇总、说明 四张表）。
     """
-    from parkcrm.classify_output import build, default_output, sheet_specs, to_json
+    from parkcrm.outputs.classify import build, default_output, sheet_specs, to_json
     from parkcrm.cli.console import Console
     from parkcrm.cli.report_inputs import check_not_input, require_kind
-    from parkcrm.errors import WorkbookError
+    from parkcrm.core.errors import WorkbookError
     from parkcrm.io.reader import read_workbooks
     from parkcrm.io.writer import write_xlsx
     from parkcrm.rules import load_rules

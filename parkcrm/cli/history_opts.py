@@ -42,7 +42,7 @@ def find_store_for(db: str | None, near: list[Path], rules=None):
 
 def read_inputs(paths: list[Path], rules, step):
     """Read workbooks; any unreadable one stops the command (exit 2) with its message."""
-    from parkcrm.errors import WorkbookError
+    from parkcrm.core.errors import WorkbookError
     from parkcrm.io.reader import read_workbooks
 
     books, tables, problems, failures = read_workbooks(paths, rules, step)

@@ -35,7 +35,7 @@ def import_command(
     月份取自 --month，否则取自工作簿的标题行或文件名（如「2026年11月」「2026-11」）。输入文件不会被修改。
     """
     from parkcrm.cli.console import Console
-    from parkcrm.months import Month, month_of_books
+    from parkcrm.core.periods import Month, month_of_books
     from parkcrm.rules import load_rules
     from parkcrm.store.importer import import_month
 

@@ -26,7 +26,7 @@ def init_command(
 ) -> None:
     """在指定文件夹中复制一份规则包（rules/）和报表模板（templates/），供本地修改。"""
     from parkcrm.cli.console import Console
-    from parkcrm.errors import ParkcrmError
+    from parkcrm.core.errors import ParkcrmError
     from parkcrm.rules import default_rules_dir
 
     con = Console()

@@ -74,7 +74,7 @@ def _project(config: Optional[Path], data: list[Path]):
     if not data:
         found = find_project()
         if found is None:
-            from parkcrm.errors import ParkcrmError
+            from parkcrm.core.errors import ParkcrmError
 
             raise ParkcrmError("没有给出数据：请在命令行给出本期的工作簿或文件夹，或在含 parkcrm.yaml 的文件夹中运行"
                                "（也可用 --config 指定项目文件；parkcrm init 可生成）")
@@ -100,7 +100,7 @@ def _run(kind: str, data, week, date, month, fmt: ReportFmt, out, templates, rul
     if templates is not None and fmt in (ReportFmt.html, ReportFmt.md):
         environment(templates)  # a missing folder fails before any reading
     if fmt == ReportFmt.xlsx and to_stdout:
-        from parkcrm.errors import ParkcrmError
+        from parkcrm.core.errors import ParkcrmError
 
         raise ParkcrmError("xlsx 格式不能输出到屏幕，请用 --out 指定文件")
     near = ([project.path.parent] if project is not None else []) + [Path(p) for p in data]
@@ -126,7 +126,7 @@ def _run(kind: str, data, week, date, month, fmt: ReportFmt, out, templates, rul
 
 def _build_and_write(kind, con, data, period, fmt: ReportFmt, out, templates, pack, project, prev, no_mask, history,
                      notes, store, to_stdout):
-    from parkcrm.errors import WorkbookError
+    from parkcrm.core.errors import WorkbookError
     from parkcrm.io.sampling_history import JsonSamplingHistory, default_history_path
     from parkcrm.reports import build_monthly, build_weekly
     from parkcrm.reports.render import render
@@ -211,7 +211,7 @@ def monthly_command(
 ) -> None:
     """生成园区月报：客户分析、流失预警、走访考核、1B/2B 关怀执行、ICT 商机、数据质量，以及工作总结、工作计划和宣传情况。"""
     if notes is not None and not notes.is_file():
-        from parkcrm.errors import ParkcrmError
+        from parkcrm.core.errors import ParkcrmError
 
         raise ParkcrmError(f"--notes 指定的文件不存在：{notes}")
     _run("monthly", data, None, None, month, fmt, out, templates, rules, config, prev, no_mask, quiet, notes=notes, db=db)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 from pathlib import Path
 
-from parkcrm.errors import ParkcrmError, WorkbookError
+from parkcrm.core.errors import ParkcrmError, WorkbookError
 
 # Workbooks parkcrm itself writes next to the data: inside a folder given as input they
 # are not data (a 走访达标 sheet has 客户编号 and 客户名称 and would pass for customers).

@@ -33,8 +33,8 @@ def review_command(
     上级核定的 A 类等级保持不变。同一年重复核定时替换上次的结果。
     """
     from parkcrm.cli.console import Console
-    from parkcrm.errors import ParkcrmError
-    from parkcrm.review import review
+    from parkcrm.core.errors import ParkcrmError
+    from parkcrm.capabilities.review import review
     from parkcrm.rules import load_rules
 
     if not 2000 <= year <= 2100:

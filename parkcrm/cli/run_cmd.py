@@ -40,8 +40,8 @@ def run_command(
     import datetime as dt
 
     from parkcrm.cli.console import Console
-    from parkcrm.errors import ParkcrmError
-    from parkcrm.run import run_project
+    from parkcrm.core.errors import ParkcrmError
+    from parkcrm.scheduled.run import run_project
 
     con = Console(quiet=quiet or fmt == Fmt.json)
     try:

@@ -17,7 +17,7 @@ def samples_command(
 ) -> None:
     """生成一个园区两个月的示例工作簿（客户资料、关键人、走访记录、ICT商机、竞争信息、关怀记录、工单），数据均为虚构。"""
     from parkcrm.cli.console import Console
-    from parkcrm.samples import generate
+    from parkcrm.demo.samples import generate
 
     folder.mkdir(parents=True, exist_ok=True)
     con = Console()

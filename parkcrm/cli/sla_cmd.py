@@ -36,9 +36,9 @@ def sla_command(
     """
     import datetime as dt
 
-    from parkcrm import sla
+    from parkcrm.capabilities import sla
     from parkcrm.cli.console import Console
-    from parkcrm.errors import ParkcrmError
+    from parkcrm.core.errors import ParkcrmError
     from parkcrm.rules import load_rules
     from parkcrm.store import StoreError, open_store
 

@@ -96,7 +96,7 @@ def validate_command(
 
 def _check_outputs(workbooks: list[Path], out: Optional[Path], marked: Optional[Path]) -> None:
     """Refuse before any work: an output that is an input, a wrong extension, a file open in Excel."""
-    from parkcrm.errors import ParkcrmError
+    from parkcrm.core.errors import ParkcrmError
     from parkcrm.io.writer import check_not_open
 
     inputs = {p.resolve() for p in workbooks if p.exists()}

@@ -50,10 +50,10 @@ def check_visits_command(
     from parkcrm.cli.console import Console
     from parkcrm.cli.history_opts import find_store_for
     from parkcrm.cli.report_inputs import check_not_input, data_files
-    from parkcrm.errors import ParkcrmError
+    from parkcrm.core.errors import ParkcrmError
     from parkcrm.rules import load_rules
-    from parkcrm.visits import parse_month, parse_week
-    from parkcrm.visits_output import default_output
+    from parkcrm.capabilities.visits import parse_month, parse_week
+    from parkcrm.outputs.visits import default_output
 
     if (week is None) == (month is None):
         raise ParkcrmError("请给出 --week（例如 2026-W47）或 --month（例如 2026-10）其中之一")
@@ -87,11 +87,11 @@ def check_visits_command(
 def _check(con, workbooks, files, pack, period, target, sample, sample_out, audit, history, db_store, fmt, out,
            no_mask):
     from parkcrm.cli.report_inputs import require_kind, warn_truncated
-    from parkcrm.errors import WorkbookError
+    from parkcrm.core.errors import WorkbookError
     from parkcrm.io.reader import read_workbooks
     from parkcrm.io.sampling_history import JsonSamplingHistory, default_history_path
     from parkcrm.io.writer import write_xlsx
-    from parkcrm.visits_output import SIGNOFF, build, default_signoff_output, sheet_specs, signoff_specs, to_json
+    from parkcrm.outputs.visits import SIGNOFF, build, default_signoff_output, sheet_specs, signoff_specs, to_json
 
     with con.progress("正在读取工作簿…") as step:
         books, tables, problems, failures = read_workbooks(files, pack, step)

@@ -15,6 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from parkcrm.core.arrow import _is_arrow, from_arrow, to_arrow  # noqa: F401  (re-used by io)
+
 Failures = dict  # index label -> (code, reason)
 
 FEN_PER = {"元": 100, "万元": 1_000_000}
@@ -29,22 +31,6 @@ _DATE = re.compile(
 )
 _DATE_COMPACT = re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$")
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-
-
-def to_arrow(series: pd.Series) -> pa.Array:
-    """Text column as a pyarrow string array (zero-copy when pandas already holds arrow)."""
-    return pa.array(series.astype("object") if series.dtype != object and not _is_arrow(series) else series,
-                    from_pandas=True, type=pa.large_string())
-
-
-def _is_arrow(series: pd.Series) -> bool:
-    return "pyarrow" in str(getattr(series.dtype, "storage", "")) or isinstance(series.dtype, pd.ArrowDtype)
-
-
-def from_arrow(array: pa.Array, index: pd.Index) -> pd.Series:
-    """Back to a pandas "string" Series (missing = NA) on the given index."""
-    values = array.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow") if pa.types.is_large_string(t) or pa.types.is_string(t) else None)
-    return pd.Series(values, index=index).astype("string")
 
 
 def normalise_arrow(array: pa.Array) -> pa.Array:
@@ -69,7 +55,7 @@ def normalise(series: pd.Series) -> pd.Series:
 
 def _lookup(series: pd.Series, vocab: dict[str, str]) -> pd.Series:
     """Canonical value for each cell by its key (NFKC, no whitespace, casefolded, as
-    parkcrm.text.norm_key); NA where the vocabulary does not know it. Hash lookup in pyarrow."""
+    parkcrm.core.text.norm_key); NA where the vocabulary does not know it. Hash lookup in pyarrow."""
     keys = pc.utf8_lower(drop_spaces(normalise_arrow(to_arrow(series))))
     if not vocab:
         return pd.Series(pd.NA, index=series.index, dtype="string")

@@ -20,7 +20,7 @@ from typing import Callable, Iterator
 
 import pyarrow as pa
 
-from parkcrm.errors import WorkbookError
+from parkcrm.core.errors import WorkbookError
 
 _ERROR_NAMES = {
     "Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!", "Num": "#NUM!",
@@ -282,7 +282,7 @@ def _xlsx_numeric_cells(path: Path, sheet_name: str, abs_cols: set[int], data: b
                         ) -> dict[int, dict[int, float]]:
     import zipfile
 
-    from parkcrm.problems import column_letter
+    from parkcrm.core.problems import column_letter
 
     letters = {column_letter(c).encode(): c for c in abs_cols}
     if data is None:
@@ -310,7 +310,7 @@ def _xlsx_numeric_cells(path: Path, sheet_name: str, abs_cols: set[int], data: b
 
 def _xlsx_cells_at(data: bytes, rows_by_col: dict[int, set[int]]) -> dict[int, dict[int, float]]:
     """Numeric cells among a few given cells, found by direct search in the sheet XML."""
-    from parkcrm.problems import column_letter
+    from parkcrm.core.problems import column_letter
 
     out: dict[int, dict[int, float]] = {}
     for col, rows in rows_by_col.items():

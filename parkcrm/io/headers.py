@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from parkcrm.rules.models import SheetKind
-from parkcrm.text import norm_key, split_header
+from parkcrm.core.text import norm_key, split_header
 
 CN_MONTHS = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二"]
 HEADER_SCAN_ROWS = 30

@@ -17,14 +17,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from parkcrm.errors import WorkbookError
+from parkcrm.core.errors import WorkbookError
 from parkcrm.io import coerce
 from parkcrm.io.grid import ERROR_TEXTS, Grid, load_grids
 from parkcrm.io.headers import MONTH_COLUMNS, HeaderMatch, KindMatcher, find_header
 from parkcrm.io.sniff import sniff
-from parkcrm.problems import Problem, column_letter
+from parkcrm.core.problems import Problem, column_letter
 from parkcrm.rules import RulePack
-from parkcrm.text import clean_header, norm_key
+from parkcrm.core.text import clean_header, norm_key
 
 META = ["_file", "_sheet", "_row"]
 CUSTOMER = "客户资料"

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from parkcrm.errors import ParkcrmError
+from parkcrm.core.errors import ParkcrmError
 from parkcrm.io.writer import write_text
 
 FILE_NAME = ".parkcrm-sampling.json"

@@ -19,7 +19,7 @@ from typing import Iterator
 
 import pandas as pd
 
-from parkcrm.errors import OutputLockedError, ParkcrmError
+from parkcrm.core.errors import OutputLockedError, ParkcrmError
 
 MAX_CELL = 32_767
 XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,

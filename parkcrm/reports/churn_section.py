@@ -1,4 +1,4 @@
-"""The 流失预警 section of the weekly and monthly reports (domain §9, parkcrm.churn).
+"""The 流失预警 section of the weekly and monthly reports (domain §9, parkcrm.capabilities.churn).
 
 The warnings come from the history store when it holds the report's data month (every
 stored month and complaint is then at hand), else from the workbooks read for the report:
@@ -8,8 +8,8 @@ the comparison month.
 
 from __future__ import annotations
 
-from parkcrm.errors import ParkcrmError
-from parkcrm.months import Month
+from parkcrm.core.errors import ParkcrmError
+from parkcrm.core.periods import Month
 from parkcrm.reports.data import block, missing
 from parkcrm.reports.model import Figure, Section
 from parkcrm.reports.period import ReportPeriod
@@ -33,7 +33,7 @@ def rule_text(rules: RulePack) -> str:
 
 def churn_result(inputs: ReportInputs, rules: RulePack, ref: Month, store=None):
     """(ChurnResult, note on the source): the store when it holds ref, else the workbooks."""
-    from parkcrm import churn
+    from parkcrm.capabilities import churn
 
     note = ""
     if store is not None:

@@ -14,9 +14,9 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from parkcrm.classify import PENDING, classify
+from parkcrm.capabilities.classify import PENDING, classify
 from parkcrm.io.reader import Table
-from parkcrm.privacy import mask_text
+from parkcrm.core.privacy import mask_text
 from parkcrm.reports.model import Block, Column, Report
 from parkcrm.reports.period import ReportPeriod
 from parkcrm.rules import RulePack

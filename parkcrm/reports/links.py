@@ -1,7 +1,7 @@
 """Adapters to the other parkcrm capabilities a report draws on.
 
-Visit compliance and sampling (parkcrm.visits, parkcrm.sampling), care execution
-(parkcrm.care), data validation (parkcrm.validate). Each adapter returns its figures or a
+Visit compliance and sampling (parkcrm.capabilities.visits, parkcrm.capabilities.sampling), care execution
+(parkcrm.capabilities.care), data validation (parkcrm.validate). Each adapter returns its figures or a
 reason they are missing; a section then shows "（数据暂缺：…）" instead of failing the
 whole report (for instance a holiday calendar that does not know the year yet).
 """
@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from parkcrm.errors import ParkcrmError
+from parkcrm.core.errors import ParkcrmError
 from parkcrm.io.reader import Table, Workbook
-from parkcrm.problems import Problem
+from parkcrm.core.problems import Problem
 from parkcrm.reports.period import ReportPeriod
 from parkcrm.rules import RulePack
 
@@ -30,7 +30,7 @@ class Outcome:
 def compliance(customers: Table, tiers: pd.Series, visits: Table | None, rules: RulePack, period: ReportPeriod) -> Outcome:
     """visits.Compliance of the period (managers; appraisal for a month)."""
     try:
-        from parkcrm import visits as v
+        from parkcrm.capabilities import visits as v
 
         p = v.parse_week(period.label) if period.kind == "week" else v.parse_month(period.label)
         comp = v.check_compliance(customers.df, tiers, visits.df if visits is not None else None, rules, p)
@@ -57,10 +57,10 @@ def weekly_sample(customers: Table, visits: Table | None, signoffs: Table | None
                   period: ReportPeriod, sampling_history=None) -> Outcome:
     """The supervisor's sample of the week (as check-visits --sample chooses it) and its sign-off.
 
-    sampling_history: where past samples are kept (parkcrm.sampling.History: the JSON file or
+    sampling_history: where past samples are kept (parkcrm.capabilities.sampling.History: the JSON file or
     the history store), or None for none."""
     try:
-        from parkcrm.sampling import audit, choose, roster
+        from parkcrm.capabilities.sampling import audit, choose, roster
     except ImportError:
         return Outcome(missing="走访抽查模块不可用")
     s = rules.service.sampling
@@ -93,8 +93,8 @@ def weekly_sample(customers: Table, visits: Table | None, signoffs: Table | None
 def month_audit(visits: Table | None, signoffs: Table | None, customers: Table, rules: RulePack,
                 period: ReportPeriod) -> Outcome:
     try:
-        from parkcrm import visits as v
-        from parkcrm.sampling import audit, roster
+        from parkcrm.capabilities import visits as v
+        from parkcrm.capabilities.sampling import audit, roster
     except ImportError:
         return Outcome(missing="走访抽查模块不可用")
     if signoffs is None:
@@ -109,8 +109,8 @@ def month_audit(visits: Table | None, signoffs: Table | None, customers: Table, 
 def care_execution(customers: Table, tiers: pd.Series, log: Table | None, rules: RulePack, period: ReportPeriod) -> Outcome:
     """(rows of planned vs done per channel for the month, violations of the month)."""
     try:
-        from parkcrm.calendar_cn import WorkCalendar
-        from parkcrm.care import check_log, plan_care
+        from parkcrm.core.calendar_cn import WorkCalendar
+        from parkcrm.capabilities.care import check_log, plan_care
     except ImportError:
         return Outcome(missing="关怀计划模块不可用")
     y, m = period.start.year, period.start.month

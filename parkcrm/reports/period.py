@@ -13,9 +13,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from parkcrm.errors import ParkcrmError
+from parkcrm.core.errors import ParkcrmError
 from parkcrm.rules import RulePack
-from parkcrm.text import nfkc
+from parkcrm.core.text import nfkc
 
 WEEKDAYS = "一二三四五六日"
 _WEEK = re.compile(r"^(\d{4})\s*-?\s*[Ww]\s*(\d{1,2})$")

@@ -21,9 +21,9 @@ from typing import Callable
 
 import pandas as pd
 
-from parkcrm.errors import ParkcrmError
+from parkcrm.core.errors import ParkcrmError
 from parkcrm.io.reader import Table, Workbook, expand_paths, merge_tables, read_workbooks
-from parkcrm.problems import Problem
+from parkcrm.core.problems import Problem
 from parkcrm.reports.period import ReportPeriod, add_months, month_label
 from parkcrm.rules import RulePack
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from parkcrm.classify import PENDING
-from parkcrm.months import Month
+from parkcrm.capabilities.classify import PENDING
+from parkcrm.core.periods import Month
 from parkcrm.reports.data import Customers, wan_series
 from parkcrm.reports.sources import ReportInputs
 from parkcrm.rules import RulePack

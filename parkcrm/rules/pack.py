@@ -11,12 +11,12 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from parkcrm.errors import RulesError
+from parkcrm.core.errors import RulesError
 from parkcrm.rules import models as m
 from parkcrm.rules.history import HistoryRules
 from parkcrm.rules.validation import ValidationRules
 from parkcrm.rules.yamlfile import YamlDoc, load_yaml
-from parkcrm.text import norm_key
+from parkcrm.core.text import norm_key
 
 # attribute -> (file name, model). Every file is required in a pack.
 RULE_FILES: dict[str, tuple[str, type[BaseModel]]] = {

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
-from parkcrm.errors import BusyError, ParkcrmError
+from parkcrm.core.errors import BusyError, ParkcrmError
 
 DB_FILE = "parkcrm.db"
 PROJECT_FILE = "parkcrm.yaml"

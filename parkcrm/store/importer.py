@@ -14,9 +14,9 @@ from typing import Callable
 import pandas as pd
 from sqlalchemy import Date, DateTime, and_, delete, insert, select
 
-from parkcrm.classify import PENDING, classify
+from parkcrm.capabilities.classify import PENDING, classify
 from parkcrm.io.reader import Table, Workbook
-from parkcrm.months import Month
+from parkcrm.core.periods import Month
 from parkcrm.rules import RulePack
 from parkcrm.store import Store, StoreError
 from parkcrm.store import schema as s
@@ -95,7 +95,6 @@ def import_month(store: Store, month: Month, books: list[Workbook], tables: dict
             conn.execute(insert(s.source_files), files)
         conn.execute(delete(s.months).where(s.months.c.month == key))
         conn.execute(insert(s.months), [{"month": key, "imported_at": now}])
-        _checkpoint("import")
     result.replaced = sorted(before & set(rows))
     result.kept = sorted(before - set(rows))
     return result
@@ -165,10 +164,3 @@ def _values(series: pd.Series, sql_type) -> list:
             return [None if pd.isna(v) else v.date() for v in series]
         return [None if pd.isna(v) else v.to_pydatetime() for v in series]
     return series.astype(object).where(series.notna(), None).tolist()
-
-
-def _checkpoint(name: str) -> None:
-    """Test hook: PARKCRM_TEST_STALL=<name> stalls here (inside the transaction) so a test can kill the process."""
-    from parkcrm.testing_hooks import stall
-
-    stall(name)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Table, and_, or_, select
 
-from parkcrm.months import Month
+from parkcrm.core.periods import Month
 from parkcrm.store import Store, StoreError
 from parkcrm.store import schema as s
 

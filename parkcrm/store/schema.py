@@ -135,7 +135,7 @@ reviews = Table(
 V2_TABLES = [official_tiers, reviews]
 
 # ---- added in schema version 3: the supervisor's weekly sample of visit records ----------
-# One row per manager chosen for a week, in the order chosen (domain §4; parkcrm.sampling).
+# One row per manager chosen for a week, in the order chosen (domain §4; parkcrm.capabilities.sampling).
 supervisor_samples = Table(
     "supervisor_samples", metadata,
     Column("week", String(10), primary_key=True),  # ISO week, 2026-W47

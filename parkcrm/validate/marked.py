@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from parkcrm.errors import ParkcrmError
+from parkcrm.core.errors import ParkcrmError
 from parkcrm.io.reader import Workbook
 from parkcrm.io.writer import XLSX_OPTIONS, atomic_path, check_not_open
-from parkcrm.problems import Problem
+from parkcrm.core.problems import Problem
 from parkcrm.validate.run import ValidationReport, gc_paused
 from parkcrm.validate.xlsxparts import Listing, Mark, text
 from parkcrm.validate.xlsxpatch import FILL, HEADER_FILL, Unsupported, patch_xlsx

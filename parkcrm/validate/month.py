@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from parkcrm import months
+from parkcrm.core import periods as months
 from parkcrm.io.reader import Workbook
 from parkcrm.validate.registry import DataMonth
 

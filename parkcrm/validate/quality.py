@@ -7,7 +7,7 @@ import pandas as pd
 
 from parkcrm.io.headers import MONTH_COLUMNS
 from parkcrm.io.reader import CUSTOMER, Table
-from parkcrm.problems import Problem
+from parkcrm.core.problems import Problem
 from parkcrm.validate.registry import Context
 
 SPEND = "年度通信费用"
@@ -58,7 +58,7 @@ def _error_rows(customers: Table, problems: list[Problem]) -> np.ndarray:
 
 
 def accuracy(customers: Table, problems: list[Problem], ctx: Context) -> list[dict]:
-    from parkcrm.classify import PENDING, classify
+    from parkcrm.capabilities.classify import PENDING, classify
 
     df, rules = customers.df, ctx.rules
     has_error = _error_rows(customers, problems)

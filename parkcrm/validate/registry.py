@@ -14,9 +14,8 @@ from typing import Any, Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from parkcrm.helper import inline
 from parkcrm.io.reader import Table, Workbook
-from parkcrm.problems import Problem, Severity
+from parkcrm.core.problems import Problem, Severity
 from parkcrm.rules import RulePack
 
 CheckFn = Callable[[dict[str, Table], "Context"], Iterable[Problem]]
@@ -29,30 +28,21 @@ class Check:
     severity: Severity  # default severity
     title: str  # what it checks, in Chinese
     fn: CheckFn
-    late: bool = False  # run after the others: it waits for work started by a preparation
 
 
 CHECKS: dict[str, Check] = {}
-# run before any check, to start slow work in the helper process (see Context.defer)
-PREPARATIONS: list[Callable[[dict[str, Table], "Context"], None]] = []
 
 
-def check(code: str, kind: str, severity: Severity, title: str, late: bool = False) -> Callable[[CheckFn], CheckFn]:
+def check(code: str, kind: str, severity: Severity, title: str) -> Callable[[CheckFn], CheckFn]:
     """Register fn as the check with this code."""
 
     def register(fn: CheckFn) -> CheckFn:
         if code in CHECKS:
             raise ValueError(f"duplicate check code {code}")
-        CHECKS[code] = Check(code, kind, severity, title, fn, late)
+        CHECKS[code] = Check(code, kind, severity, title, fn)
         return fn
 
     return register
-
-
-def preparation(fn: Callable[[dict[str, Table], "Context"], None]) -> Callable:
-    """Register fn to run before the checks (it may ctx.defer work that late checks use)."""
-    PREPARATIONS.append(fn)
-    return fn
 
 
 def all_checks() -> dict[str, Check]:
@@ -103,9 +93,6 @@ class Context:
     code: str = ""
     severity: Severity = "error"
     cache: dict[str, Any] = field(default_factory=dict)
-    # starts fn(*args) and returns a function waiting for the result: parkcrm.helper's
-    # process on large inputs, in-process otherwise
-    submit: Callable[..., Callable[[], Any]] = inline
     enabled: Callable[[str], bool] = lambda code: True
 
     def param(self, name: str, default: Any) -> Any:
@@ -115,13 +102,7 @@ class Context:
     def cached(self, key: str, make: Callable[[], Any]) -> Any:
         if key not in self.cache:
             self.cache[key] = make()
-        elif isinstance(self.cache[key], _Deferred):
-            self.cache[key] = self.cache[key].result()
         return self.cache[key]
-
-    def defer(self, key: str, result: Callable[[], Any]) -> None:
-        """Let cached(key) wait for result() instead of computing the value itself."""
-        self.cache[key] = _Deferred(result)
 
     # ---- building problems ----
     def at(self, table: Table, mask: pd.Series | np.ndarray, column: str,
@@ -168,11 +149,6 @@ class Context:
     def phone(self, series: pd.Series) -> pd.Series:
         """Phone numbers as shown: 138****1234 unless --no-mask."""
         return mask_middle(series, 3, 4, 8) if self.mask else series.astype("string")
-
-
-@dataclass(frozen=True)
-class _Deferred:
-    result: Callable[[], Any]
 
 
 def mask_middle(series: pd.Series, head: int, tail: int, min_len: int) -> pd.Series:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from parkcrm import __version__
-from parkcrm.errors import ParkcrmError
+from parkcrm.core.errors import ParkcrmError
 from parkcrm.io.writer import SheetSpec, write_text, write_xlsx
 from parkcrm.validate.run import ValidationReport
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import os
 import re
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator
@@ -15,16 +14,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from parkcrm.errors import WorkbookError
-from parkcrm.helper import Helper, inline
+from parkcrm.core.errors import WorkbookError
 from parkcrm.io.reader import Workbook, expand_paths, read_workbooks
-from parkcrm.privacy import mask_text
-from parkcrm.problems import Problem
+from parkcrm.core.privacy import mask_text
+from parkcrm.core.problems import Problem
 from parkcrm.rules import RulePack
 from parkcrm.rules.validation import ValidationRules
 from parkcrm.validate.month import infer_month
 from parkcrm.validate.quality import quality
-from parkcrm.validate.registry import PREPARATIONS, Context, DataMonth, all_checks
+from parkcrm.validate.registry import Context, DataMonth, all_checks
 
 Progress = Callable[[str], None]
 # what privacy.mask_text would change: an 18- or 15-digit resident ID, or an 11-digit mobile
@@ -76,10 +74,8 @@ def settings_of(rules: RulePack) -> ValidationRules:
 def run_checks(tables, ctx: Context, settings: ValidationRules, progress: Progress | None = None) -> list[Problem]:
     checks = all_checks()
     ctx.enabled = lambda code: settings.setting(code).enabled
-    for prepare in PREPARATIONS:
-        prepare(tables, ctx)
     found: list[Problem] = []
-    for code, chk in sorted(checks.items(), key=lambda item: item[1].late):
+    for code, chk in checks.items():
         setting = settings.setting(code)
         if not setting.enabled:
             continue
@@ -152,36 +148,20 @@ def summarise(problems: list[Problem], month: DataMonth, books: list[Workbook], 
     }
 
 
-# inputs from this size on (about 20,000 customers) are worth a helper process: below it,
-# starting one costs more than the ID check digits it would take over
-HELPER_MIN_BYTES = 4_000_000
-
-
-def wants_helper(paths: list[Path | str]) -> bool:
-    if (os.cpu_count() or 1) < 2:
-        return False
-    return sum(p.stat().st_size for p in expand_paths(paths) if p.is_file()) >= HELPER_MIN_BYTES
-
-
 def validate(paths: list[Path | str], rules: RulePack, month: DataMonth | None = None, today: dt.date | None = None,
-             mask: bool = True, progress: Progress | None = None, helper: bool | None = None) -> ValidationReport:
-    """Read the workbooks together and run every enabled check. Raises WorkbookError when a file cannot be read.
-
-    helper: hand the ID check digits to a helper process (parkcrm.helper) so they run on a
-    second core; None decides by the size of the inputs.
-    """
-    settings = settings_of(rules)
-    with gc_paused(), (Helper() if (wants_helper(paths) if helper is None else helper) else nullcontext()) as aid:
-        return _validate(paths, rules, settings, month, today, mask, progress, aid.submit if aid else inline)
+             mask: bool = True, progress: Progress | None = None) -> ValidationReport:
+    """Read the workbooks together and run every enabled check. Raises WorkbookError when a file cannot be read."""
+    with gc_paused():
+        return _validate(paths, rules, settings_of(rules), month, today, mask, progress)
 
 
-def _validate(paths, rules, settings, month, today, mask, progress, submit) -> ValidationReport:
+def _validate(paths, rules, settings, month, today, mask, progress) -> ValidationReport:
     books, tables, reader_problems, failures = read_workbooks(paths, rules, progress)
     if failures:
         raise WorkbookError("\n".join(msg for _p, msg in failures))
     today = today or dt.date.today()
     month = month or infer_month(books, [Path(p) for p in paths], today)
-    ctx = Context(rules, settings, month, today, books, reader_problems, mask, submit=submit)
+    ctx = Context(rules, settings, month, today, books, reader_problems, mask)
     problems = run_checks(tables, ctx, settings, progress)
     if mask:
         problems = mask_messages(problems)

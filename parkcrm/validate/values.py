@@ -8,8 +8,6 @@ ones (check digit), the costly region lookup is done once per (region code, birt
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -17,8 +15,7 @@ import pyarrow.compute as pc
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
-from parkcrm.checkdigits import check_ids
-from parkcrm.helper import inline
+from parkcrm.core.checkdigits import check_ids
 
 RIC_SHAPE = "前 17 位数字 + 1 位校验码（0–9 或 X）"
 USCC_EXAMPLE = "91110000600037341L"
@@ -52,18 +49,11 @@ def _lookup(series: pd.Series, values: list, results: list) -> np.ndarray:
     return np.asarray(results, dtype=bool)[at.to_numpy(zero_copy_only=False).astype(np.int64)]
 
 
-Submit = Callable[..., Callable[[], object]]
-
-
 def cert_status(series: pd.Series, today: dt.date) -> pd.Series:
-    """Status of each non-blank ID text (NA for blanks): ok, legacy, region, or what is wrong."""
-    return start_cert_status(series, today)()
+    """Status of each non-blank ID text (NA for blanks): ok, legacy, region, or what is wrong.
 
-
-def start_cert_status(series: pd.Series, today: dt.date, submit: Submit = inline) -> Callable[[], pd.Series]:
-    """cert_status in two steps: the shapes are tested here (vectorised) and the check digits
-    of the distinct values are handed to submit (parkcrm.helper runs them in another process);
-    the returned function waits for them and gives the statuses."""
+    The shapes are tested vectorised; only the check digits of the distinct values are
+    computed one by one (python-stdnum)."""
     s = series.astype("string").str.upper()
     present = s.notna()
     ric_like = s.str.fullmatch(r"[0-9]{17}[0-9X]").fillna(False).astype(bool)
@@ -79,36 +69,31 @@ def start_cert_status(series: pd.Series, today: dt.date, submit: Submit = inline
     ric_values = s[ric_like].unique().tolist()
     uscc_values = s[as_uscc_now].unique().tolist()
     later_values = s[as_uscc_later].unique().tolist()
-    digits = submit(check_ids, ric_values, uscc_values, later_values)
-
-    def finish() -> pd.Series:
-        ric_ok, uscc_ok, later_ok = digits()
-        out = pd.Series(pd.NA, index=s.index, dtype="string")
-        out[present] = FORMAT
-        out[legacy] = LEGACY
-        valid_uscc = np.zeros(len(s), dtype=bool)
-        valid_uscc[as_uscc_now.to_numpy()] = _lookup(s[as_uscc_now], uscc_values, uscc_ok)
-        valid_uscc[as_uscc_later.to_numpy()] = _lookup(s[as_uscc_later], later_values, later_ok)
-        if ric_like.any():
-            sub = s[ric_like]
-            check_ok = pd.Series(_lookup(sub, ric_values, ric_ok), index=sub.index)
-            status = pd.Series(RIC_CHECKSUM, index=sub.index, dtype="string")
-            status[check_ok & ~date_ok[ric_like]] = RIC_DATE
-            good = check_ok & date_ok[ric_like]
-            if good.any():
-                keys = sub[good].str[:6] + sub[good].str[6:10]
-                firsts = sub[good].groupby(keys.to_numpy()).first()
-                known = {k: _region_known(v) for k, v in firsts.items()}
-                status[good] = keys.map(known).map({True: OK, False: REGION})
-            out[ric_like] = status
-        province = pd.to_numeric(s.str[:2], errors="coerce")
-        as_uscc = other18 | ~province.isin(PROVINCES)  # an invalid value read as a failed credit code
-        failed = ric_like & ~out.isin([OK, REGION]).fillna(False).astype(bool) | other18
-        out[valid_uscc] = OK
-        out[(failed & ~pd.Series(valid_uscc, index=s.index) & as_uscc).to_numpy()] = USCC_BAD
-        return out
-
-    return finish
+    ric_ok, uscc_ok, later_ok = check_ids(ric_values, uscc_values, later_values)
+    out = pd.Series(pd.NA, index=s.index, dtype="string")
+    out[present] = FORMAT
+    out[legacy] = LEGACY
+    valid_uscc = np.zeros(len(s), dtype=bool)
+    valid_uscc[as_uscc_now.to_numpy()] = _lookup(s[as_uscc_now], uscc_values, uscc_ok)
+    valid_uscc[as_uscc_later.to_numpy()] = _lookup(s[as_uscc_later], later_values, later_ok)
+    if ric_like.any():
+        sub = s[ric_like]
+        check_ok = pd.Series(_lookup(sub, ric_values, ric_ok), index=sub.index)
+        status = pd.Series(RIC_CHECKSUM, index=sub.index, dtype="string")
+        status[check_ok & ~date_ok[ric_like]] = RIC_DATE
+        good = check_ok & date_ok[ric_like]
+        if good.any():
+            keys = sub[good].str[:6] + sub[good].str[6:10]
+            firsts = sub[good].groupby(keys.to_numpy()).first()
+            known = {k: _region_known(v) for k, v in firsts.items()}
+            status[good] = keys.map(known).map({True: OK, False: REGION})
+        out[ric_like] = status
+    province = pd.to_numeric(s.str[:2], errors="coerce")
+    as_uscc = other18 | ~province.isin(PROVINCES)  # an invalid value read as a failed credit code
+    failed = ric_like & ~out.isin([OK, REGION]).fillna(False).astype(bool) | other18
+    out[valid_uscc] = OK
+    out[(failed & ~pd.Series(valid_uscc, index=s.index) & as_uscc).to_numpy()] = USCC_BAD
+    return out
 
 
 # ---- phones ---------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from parkcrm.classify import classify
+from parkcrm.capabilities.classify import classify
 from parkcrm.io.reader import CUSTOMER
 from parkcrm.validate.cells import id_key, isin, name_key
 from parkcrm.validate.registry import check, where

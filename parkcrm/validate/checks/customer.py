@@ -8,9 +8,9 @@ import pandas as pd
 from parkcrm.io.headers import MONTH_COLUMNS
 from parkcrm.io.reader import CUSTOMER
 from parkcrm.validate.cells import choices, fmt_wan, has_column, id_key, isin, issue_mask, name_key
-from parkcrm.validate.registry import check, preparation, where
+from parkcrm.validate.registry import check, where
 from parkcrm.validate.values import (
-    LEGACY, REGION, RIC_CHECKSUM, RIC_DATE, RIC_SHAPE, USCC_BAD, USCC_EXAMPLE, cert_status, start_cert_status,
+    LEGACY, REGION, RIC_CHECKSUM, RIC_DATE, RIC_SHAPE, USCC_BAD, USCC_EXAMPLE, cert_status,
 )
 
 CERT = "证件号码"
@@ -22,18 +22,6 @@ VALID_CERT = f"18 位居民身份证号码（{RIC_SHAPE}，含真实的出生日
 
 def _customers(tables):
     return tables.get(CUSTOMER)
-
-
-CERT_CHECKS = ("cert-invalid", "cert-legacy", "cert-region")
-
-
-@preparation
-def _start_cert_status(tables, ctx):
-    """The check digits of 100,000s of IDs take most of a second in python-stdnum: start them
-    in the helper process now, the cert checks run last and pick up the result."""
-    table = _customers(tables)
-    if table is not None and CERT in table.df and any(map(ctx.enabled, CERT_CHECKS)):
-        ctx.defer("cert", start_cert_status(table.df[CERT], ctx.today, ctx.submit))
 
 
 def _cert_status(tables, ctx):
@@ -63,7 +51,7 @@ def _invalid_reason(status: pd.Series):
     return explain
 
 
-@check("cert-invalid", CUSTOMER, "error", "证件号码不是有效的 18 位身份证号码或统一社会信用代码", late=True)
+@check("cert-invalid", CUSTOMER, "error", "证件号码不是有效的 18 位身份证号码或统一社会信用代码")
 def cert_invalid(tables, ctx):
     table = _customers(tables)
     if table is None or CERT not in table.df:
@@ -73,7 +61,7 @@ def cert_invalid(tables, ctx):
     return _cert_problems(table, ctx, bad, _invalid_reason(status))
 
 
-@check("cert-legacy", CUSTOMER, "warning", "证件号码是 15 位旧号码", late=True)
+@check("cert-legacy", CUSTOMER, "warning", "证件号码是 15 位旧号码")
 def cert_legacy(tables, ctx):
     table = _customers(tables)
     if table is None or CERT not in table.df:
@@ -82,7 +70,7 @@ def cert_legacy(tables, ctx):
                           lambda ix, cert, shown: "是 15 位旧号码（一代身份证或旧营业执照注册号）；请更新为" + VALID_CERT)
 
 
-@check("cert-region", CUSTOMER, "warning", "身份证号码的地区码未知或已撤销", late=True)
+@check("cert-region", CUSTOMER, "warning", "身份证号码的地区码未知或已撤销")
 def cert_region(tables, ctx):
     table = _customers(tables)
     if table is None or CERT not in table.df:

@@ -8,14 +8,14 @@ from pathlib import Path
 
 
 from parkcrm import __version__
-from parkcrm.calendar_cn import WorkCalendar
-from parkcrm.care import CareLogReport, CarePlan, check_log, plan_care
-from parkcrm.classify import classify
+from parkcrm.core.calendar_cn import WorkCalendar
+from parkcrm.capabilities.care import CareLogReport, CarePlan, check_log, plan_care
+from parkcrm.capabilities.classify import classify
 from parkcrm.io.reader import Table, Workbook
 from parkcrm.io.writer import SheetSpec
-from parkcrm.problems import Problem
+from parkcrm.core.problems import Problem
 from parkcrm.rules import RulePack
-from parkcrm.output_common import about_frame, mask_columns, mask_problems, problems_frame, records
+from parkcrm.outputs.common import about_frame, mask_columns, mask_problems, problems_frame, records
 
 CUSTOMERS, CARE_LOG = "客户资料", "关怀记录"
 

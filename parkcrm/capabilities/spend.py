@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from parkcrm.io.reader import Table
-from parkcrm.months import Month
+from parkcrm.core.periods import Month
 from parkcrm.store.schema import FEES
 
 

@@ -1,6 +1,6 @@
 """python-stdnum check digits for many ID numbers at once.
 
-Kept free of pandas so that the helper process (parkcrm.helper) that runs it starts fast.
+Plain Python over lists of distinct values: callers dedupe first, so each code is checked once.
 """
 
 from __future__ import annotations

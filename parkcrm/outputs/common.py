@@ -8,8 +8,8 @@ import pandas as pd
 
 from dataclasses import replace
 
-from parkcrm.privacy import mask_series, mask_text
-from parkcrm.problems import Problem
+from parkcrm.core.privacy import mask_series, mask_text
+from parkcrm.core.problems import Problem
 
 # Columns that hold codes or names, never personal data, and must stay exactly as written.
 KEEP_UNMASKED = {"客户编号", "客户经理", "周次", "抽查人签名"}

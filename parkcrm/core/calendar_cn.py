@@ -22,7 +22,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from parkcrm.errors import CalendarError
+from parkcrm.core.errors import CalendarError
 
 WORKDAY, MAKEUP, WEEKEND, HOLIDAY = "工作日", "调休上班", "周末", "法定节假日"
 WEEKDAY_NAMES = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]

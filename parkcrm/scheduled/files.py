@@ -20,7 +20,7 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import Callable, Iterator
 
-from parkcrm.errors import BusyError, ParkcrmError
+from parkcrm.core.errors import BusyError, ParkcrmError
 
 LOCK_FILE = ".parkcrm-run.lock"
 LOG_FILE = "parkcrm.log"
@@ -90,8 +90,6 @@ class Archive:
 
     def publish(self, target: Path, write: Callable[[Path], object]) -> Path:
         """Write via write(staging_path), then move onto target. Returns the path actually written."""
-        from parkcrm.testing_hooks import stall
-
         if os.name == "nt" and len(str(target.resolve())) > MAX_PATH:
             raise ParkcrmError(f"输出路径太长（{len(str(target))} 个字符，Windows 最多 {MAX_PATH} 个）：{target}；"
                                "请把项目放到较短的文件夹中")
@@ -99,7 +97,6 @@ class Archive:
         self.staging.mkdir(parents=True, exist_ok=True)
         staged = self.staging / f"{time.monotonic_ns()}-{target.name}"
         write(staged)
-        stall("output")
         return _move(staged, target)
 
 

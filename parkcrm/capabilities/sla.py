@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from parkcrm.customer_info import tier_sort_key
-from parkcrm.errors import RulesError
+from parkcrm.capabilities.customer_info import tier_sort_key
+from parkcrm.core.errors import RulesError
 from parkcrm.rules import RulePack
 from parkcrm.rules.history import SlaItem, history_rules
-from parkcrm.text import norm_key
+from parkcrm.core.text import norm_key
 
 ON_TIME, LATE, OPEN_LATE, OPEN = "按时", "超时", "未完成（已超时）", "未完成（未超时）"
 UNKNOWN_TIER = "未知"
@@ -153,7 +153,7 @@ def orders_from_table(table) -> pd.DataFrame:
 def tiers_for(tables: dict, rules: RulePack, store=None) -> tuple[pd.Series, str]:
     """customer_id -> tier: from a customer sheet given, else the latest stored month, else none."""
     if "客户资料" in tables:
-        from parkcrm.customer_info import info_from_table
+        from parkcrm.capabilities.customer_info import info_from_table
 
         return info_from_table(tables["客户资料"], rules)["tier"], "客户等级取自所给的客户资料"
     if store is not None:
@@ -167,7 +167,7 @@ def tiers_for(tables: dict, rules: RulePack, store=None) -> tuple[pd.Series, str
 
 
 def from_workbooks(tables: dict, rules: RulePack, as_of: dt.datetime, store=None) -> SlaResult:
-    from parkcrm.errors import ParkcrmError
+    from parkcrm.core.errors import ParkcrmError
 
     if "工单" not in tables:
         raise ParkcrmError("工作簿中没有工单表：应有一张表头包含「工单编号」「类型」「受理时间」的工作表（表名如 工单）")

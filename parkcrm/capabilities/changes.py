@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from parkcrm.customer_info import tier_sort_key
-from parkcrm.months import Month, month_range
+from parkcrm.capabilities.customer_info import tier_sort_key
+from parkcrm.core.periods import Month, month_range
 from parkcrm.rules import RulePack
 from parkcrm.rules.history import history_rules
-from parkcrm.spend import monthly_series
+from parkcrm.capabilities.spend import monthly_series
 
 UP, DOWN, NEW, LOST = "升级", "降级", "新增", "流失"
 CHANGE_ORDER = [UP, DOWN, NEW, LOST]

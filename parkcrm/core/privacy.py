@@ -34,7 +34,7 @@ def mask_series(series: pd.Series) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from parkcrm.io.coerce import from_arrow, to_arrow
+    from parkcrm.core.arrow import from_arrow, to_arrow
 
     if not (series.dtype == object or pd.api.types.is_string_dtype(series)):
         return series

@@ -20,8 +20,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from parkcrm.errors import ParkcrmError
-from parkcrm.problems import Problem
+from parkcrm.core.errors import ParkcrmError
+from parkcrm.core.problems import Problem
 from parkcrm.rules import RulePack
 
 ONSITE, PHONE = "驻场", "电话"

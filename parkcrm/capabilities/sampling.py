@@ -22,8 +22,8 @@ from typing import Iterable, Mapping, Protocol
 
 import pandas as pd
 
-from parkcrm.problems import Problem
-from parkcrm.visits import NO_MANAGER, Period, week_label, week_of
+from parkcrm.core.problems import Problem
+from parkcrm.capabilities.visits import NO_MANAGER, Period, week_label, week_of
 
 SIGNOFF_COLUMNS = ["周次", "客户经理", "日期", "客户编号", "客户名称", "方式", "客户签名", "内容",
                    "来源", "抽查意见", "抽查人签名", "抽查日期"]

@@ -10,14 +10,14 @@ from pathlib import Path
 import pandas as pd
 
 from parkcrm import __version__
-from parkcrm.classify import classify
+from parkcrm.capabilities.classify import classify
 from parkcrm.io.reader import Table, Workbook
 from parkcrm.io.writer import SheetSpec
-from parkcrm.output_common import about_frame, mask_columns, mask_problems, problems_frame, records
-from parkcrm.problems import Problem
+from parkcrm.outputs.common import about_frame, mask_columns, mask_problems, problems_frame, records
+from parkcrm.core.problems import Problem
 from parkcrm.rules import RulePack
-from parkcrm.sampling import Audit, SamplingChoice, audit, choose, roster, rule_text, signoff_frame
-from parkcrm.visits import NOT_APPLICABLE, Compliance, Period, check_compliance, week_label
+from parkcrm.capabilities.sampling import Audit, SamplingChoice, audit, choose, roster, rule_text, signoff_frame
+from parkcrm.capabilities.visits import NOT_APPLICABLE, Compliance, Period, check_compliance, week_label
 
 CUSTOMERS, VISITS, SIGNOFF = "客户资料", "走访记录", "走访抽查表"
 MET_TEXT = {True: "是", False: "否"}

@@ -13,10 +13,10 @@ from typing import Callable
 
 import pandas as pd
 
-from parkcrm.errors import ParkcrmError
-from parkcrm.months import Month
+from parkcrm.core.errors import ParkcrmError
+from parkcrm.core.periods import Month
 from parkcrm.rules import RulePack
-from parkcrm.run_files import Archive
+from parkcrm.scheduled.files import Archive
 
 
 @dataclass
@@ -71,7 +71,7 @@ def month_outputs(archive: Archive, month: Month, books, tables, problems, files
 def _classify(books, tables, problems, rules):
     if "客户资料" not in tables:
         return None
-    from parkcrm.classify_output import build, sheet_specs
+    from parkcrm.outputs.classify import build, sheet_specs
     from parkcrm.io.writer import write_xlsx
 
     result = build(books, tables, problems, rules, mask=True)
@@ -92,7 +92,7 @@ def _validate(files: list[Path], rules, month: Month, day: dt.date):
 
 
 def _churn(store, rules, month: Month):
-    from parkcrm import churn
+    from parkcrm.capabilities import churn
 
     result = churn.from_store(store, rules, month)
     return (lambda p: write_frames(p, churn.sheets(result))), f"预警 {len(result.warnings)} 户"
@@ -101,7 +101,7 @@ def _churn(store, rules, month: Month):
 def _sla(tables, rules, store, day: dt.date):
     if "工单" not in tables:
         return None
-    from parkcrm import sla
+    from parkcrm.capabilities import sla
 
     result = sla.from_workbooks(tables, rules, dt.datetime.combine(day, dt.time.min), store)
     return (lambda p: write_frames(p, sla.sheets(result))), f"超时 {len(result.overdue)} 单"

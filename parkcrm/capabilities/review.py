@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 import pandas as pd
 from sqlalchemy import delete, insert, select
 
-from parkcrm.classify import tier_of_fen
-from parkcrm.customer_info import tier_sort_key
-from parkcrm.months import Month
+from parkcrm.capabilities.classify import tier_of_fen
+from parkcrm.capabilities.customer_info import tier_sort_key
+from parkcrm.core.periods import Month
 from parkcrm.rules import RulePack
 from parkcrm.rules.history import history_rules
-from parkcrm.spend import monthly_series
+from parkcrm.capabilities.spend import monthly_series
 from parkcrm.store import Store, StoreError
 from parkcrm.store import read
 from parkcrm.store import schema as s

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from parkcrm.errors import ParkcrmError
-from parkcrm.text import nfkc
+from parkcrm.core.errors import ParkcrmError
+from parkcrm.core.text import nfkc
 
 # "2026年11月", "2026-11", "2026.11", "2026_11", "2026/11", "202611" (not part of a longer number)
 _IN_TEXT = re.compile(r"(?<![0-9])(20[0-9]{2})\s*(?:年\s*|[-_./]\s*)?(1[0-2]|0?[1-9])(?![0-9])\s*(?:月|份|$|[^0-9])")

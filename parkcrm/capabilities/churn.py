@@ -15,12 +15,12 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from parkcrm.customer_info import tier_sort_key
-from parkcrm.months import Month
+from parkcrm.capabilities.customer_info import tier_sort_key
+from parkcrm.core.periods import Month
 from parkcrm.rules import RulePack
 from parkcrm.rules.history import ComplaintRule, SpendDrop, history_rules
-from parkcrm.spend import fen_text, monthly_series, snapshots_from_table
-from parkcrm.text import norm_key
+from parkcrm.capabilities.spend import fen_text, monthly_series, snapshots_from_table
+from parkcrm.core.text import norm_key
 
 COLUMNS = ["客户编号", "客户名称", "客户等级", "客户经理", "片区", "预警类型", "预警原因"]
 SPEND, COMPLAINT, FAULT = "费用下降", "投诉", "故障"
@@ -180,10 +180,10 @@ def from_store(store, rules: RulePack, ref: Month | None = None) -> ChurnResult:
 def from_workbooks(books, tables: dict, rules: RulePack, ref: Month | None = None) -> ChurnResult:
     """Warnings from workbooks: the 12 monthly fee columns of each customer sheet (one snapshot per
     workbook month) and every 投诉故障 sheet given."""
-    from parkcrm.customer_info import info_from_table
-    from parkcrm.errors import ParkcrmError
+    from parkcrm.capabilities.customer_info import info_from_table
+    from parkcrm.core.errors import ParkcrmError
     from parkcrm.io.reader import merge_tables
-    from parkcrm.months import month_of_book
+    from parkcrm.core.periods import month_of_book
 
     found = {id(b): month_of_book(b)[0] for b in books}
     months = {m for m in found.values() if m is not None}

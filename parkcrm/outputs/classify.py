@@ -9,15 +9,15 @@ from pathlib import Path
 import pandas as pd
 
 from parkcrm import __version__
-from parkcrm.classify import OUT_COLUMNS, PENDING, classify, summarise
-from parkcrm.contacts import assign_cards
-from parkcrm.contacts import OUT_COLUMNS as CARD_COLUMNS
+from parkcrm.capabilities.classify import OUT_COLUMNS, PENDING, classify, summarise
+from parkcrm.capabilities.contacts import assign_cards
+from parkcrm.capabilities.contacts import OUT_COLUMNS as CARD_COLUMNS
 from parkcrm.io.coerce import FEN_PER
 from parkcrm.io.headers import MONTH_COLUMNS
 from parkcrm.io.reader import Table, Workbook
 from parkcrm.io.writer import SheetSpec
-from parkcrm.privacy import mask_series
-from parkcrm.problems import Problem
+from parkcrm.core.privacy import mask_series
+from parkcrm.core.problems import Problem
 from parkcrm.rules import RulePack
 
 TIER_COLOURS = {"5A": "#F8CBAD", "4A": "#F8CBAD", "3A": "#F8CBAD", "2A": "#FCE4D6", "1A": "#FCE4D6",

@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from parkcrm.calendar_cn import HOLIDAY, WEEKDAY_NAMES, WEEKEND, WorkCalendar
-from parkcrm.problems import Problem
+from parkcrm.core.calendar_cn import HOLIDAY, WEEKDAY_NAMES, WEEKEND, WorkCalendar
+from parkcrm.core.problems import Problem
 from parkcrm.rules import RulePack
 from parkcrm.rules.models import CareChannel
-from parkcrm.visits import month_end, weeks_of_month
+from parkcrm.capabilities.visits import month_end, weeks_of_month
 
 SMS, CALL = "短信", "外呼"
 LEFT = "离网"

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from parkcrm.io.reader import is_lock_file, read_workbooks, sha256_of
-from parkcrm.months import Month, month_in
-from parkcrm.run_files import MANIFEST, Archive, read_manifest, write_json
+from parkcrm.core.periods import Month, month_in
+from parkcrm.scheduled.files import MANIFEST, Archive, read_manifest, write_json
 
 EXTENSIONS = {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
 
@@ -131,7 +131,7 @@ def stored_files(store, month: Month) -> dict[str, str]:
 
 def process_month(ctx: Context, month: Month, files: list[Path], fingerprint: str, summary: RunSummary) -> bool:
     """Import and file one month when something changed. Returns True when the month was (re)done."""
-    from parkcrm.run_outputs import month_outputs
+    from parkcrm.scheduled.outputs import month_outputs
     from parkcrm.store.importer import import_month
 
     folder = ctx.archive.folder(month.year, month.month)
@@ -240,7 +240,7 @@ def due_reports(ctx: Context, redone: set[Month], summary: RunSummary) -> None:
 
 def load_project(config: Path | None):
     """The project file: --config, else parkcrm.yaml in the current folder or a folder above it."""
-    from parkcrm.errors import ParkcrmError
+    from parkcrm.core.errors import ParkcrmError
     from parkcrm.reports.sources import load_project as load
     from parkcrm.store.engine import PROJECT_FILE, find_project_dir
 
@@ -256,7 +256,7 @@ def run_project(config: Path | None = None, day: dt.date | None = None, dry_run:
                 wait_seconds: float = 10) -> RunSummary:
     from parkcrm.rules import load_rules
     from parkcrm.rules.history import history_rules
-    from parkcrm.run_files import close_log, open_log, run_lock
+    from parkcrm.scheduled.files import close_log, open_log, run_lock
 
     project = load_project(config)
     home = project.path.parent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from parkcrm.classify import PENDING, classify
+from parkcrm.capabilities.classify import PENDING, classify
 from parkcrm.io.reader import Table
 from parkcrm.rules import RulePack
 
