@@ -224,10 +224,17 @@ def _to_text(v) -> str:
     return str(v)
 
 
-def write_xlsx(path: Path | str, sheets: list[SheetSpec], constant_memory: bool = True) -> list[str]:
-    """Write sheets atomically; return cells that had to be truncated (over 32,767 chars)."""
+def write_xlsx(path: Path | str, sheets: list[SheetSpec], constant_memory: bool = True,
+               kind: str | None = None) -> list[str]:
+    """Write sheets atomically; return cells that had to be truncated (over 32,767 chars).
+
+    The workbook is marked as a parkcrm output of `kind` (default: its first sheet's name), so
+    that a folder holding it and the data yields the same inputs (parkcrm.io.discover)."""
+    from parkcrm.io.discover import mark_xlsxwriter
+
     with atomic_path(path) as tmp:
         writer = XlsxWriter(tmp, constant_memory=constant_memory)
+        mark_xlsxwriter(writer.book, kind or (sheets[0].name if sheets else "输出"))
         for spec in sheets:
             writer.write_sheet(spec)
         writer.close()

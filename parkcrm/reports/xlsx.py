@@ -31,6 +31,9 @@ class _Book:
         import xlsxwriter
 
         self.wb = xlsxwriter.Workbook(str(path), {**XLSX_OPTIONS})
+        from parkcrm.io.discover import mark_xlsxwriter
+
+        mark_xlsxwriter(self.wb, "报表")  # never read back as data
         f = self.wb.add_format
         self.title = f({"bold": True, "font_size": 16, "font_color": "#2F6EBA"})
         self.h2 = f({"bold": True, "font_size": 12, "bg_color": "#E8EEF7", "border": 1})

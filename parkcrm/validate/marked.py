@@ -12,6 +12,7 @@ import datetime as dt
 from pathlib import Path
 
 from parkcrm.core.errors import ParkcrmError
+from parkcrm.io.discover import mark_openpyxl, mark_xlsxwriter
 from parkcrm.io.reader import Workbook
 from parkcrm.io.writer import XLSX_OPTIONS, atomic_path, check_not_open
 from parkcrm.core.problems import Problem
@@ -20,6 +21,7 @@ from parkcrm.validate.xlsxparts import Listing, Mark, text
 from parkcrm.validate.xlsxpatch import FILL, HEADER_FILL, Unsupported, patch_xlsx
 
 LISTING_NAME = "校验问题"
+KIND = "校验标注副本"  # the parkcrm marker of the copy: never read back as data (parkcrm.io.discover)
 HEADER = ["工作表", "单元格", "行", "列", "代码", "级别", "问题说明"]
 WIDTHS = [18, 9, 7, 18, 18, 6, 100]
 SEVERITY = {"error": "错误", "warning": "警告"}
@@ -94,7 +96,7 @@ def _write_one(report: ValidationReport, book: Workbook, target: Path) -> None:
     with atomic_path(target) as tmp:
         if book.format == "xlsx":
             try:
-                patch_xlsx(book.path, tmp, marks, rows)
+                patch_xlsx(book.path, tmp, marks, rows, kind=KIND)
             except Unsupported:
                 openpyxl_copy(book.path, tmp, marks, rows)
         else:
@@ -140,6 +142,7 @@ def openpyxl_copy(src: Path, dst: Path, marks: dict[str, dict[str, Mark]], rows:
     for other in book.worksheets:
         other.sheet_view.tabSelected = other is ws
     book.active = 0
+    mark_openpyxl(book, KIND)
     book.save(dst)
 
 
@@ -162,6 +165,7 @@ def rebuild_copy(book: Workbook, dst: Path, marks: dict[str, dict[str, Mark]], r
     from xlsxwriter.utility import xl_cell_to_rowcol
 
     wb = xlsxwriter.Workbook(str(dst), {**XLSX_OPTIONS, "constant_memory": False})
+    mark_xlsxwriter(wb, KIND)
     header = wb.add_format({"bold": True, "bg_color": "#" + HEADER_FILL[2:]})
     date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
     fill = {sev: wb.add_format({"bg_color": "#" + rgb[2:]}) for sev, rgb in FILL.items()}

@@ -333,8 +333,9 @@ class _Marked:
     block: int
 
 
-def patch_xlsx(src: Path, dst: Path, marks: dict[str, dict[str, Mark]], listing: Listing) -> None:
-    """Write dst: a copy of src with marked cells, comments, and the listing as the first sheet.
+def patch_xlsx(src: Path, dst: Path, marks: dict[str, dict[str, Mark]], listing: Listing, kind: str = "") -> None:
+    """Write dst: a copy of src with marked cells, comments, and the listing as the first sheet;
+    with kind, dst is marked as a parkcrm output of that kind (parkcrm.io.discover).
 
     Everything that can be refused is checked before dst is written; the big parts (marked
     sheets, comments, VML, the listing) are then written one at a time, in pieces.
@@ -383,6 +384,8 @@ def patch_xlsx(src: Path, dst: Path, marks: dict[str, dict[str, Mark]], listing:
         small["xl/workbook.xml"] = _workbook(zin.read("xl/workbook.xml"), name, "rIdParkcrmList", f"$A$1:{end}")
         small["xl/_rels/workbook.xml.rels"] = _add_rels(
             zin.read("xl/_rels/workbook.xml.rels"), [("rIdParkcrmList", "worksheet", posixpath.relpath(listing_part, "xl"))])
+        if kind:
+            _mark(zin, names, small, overrides, kind)
         small["[Content_Types].xml"] = _content_types(zin.read("[Content_Types].xml"), overrides, vml=bool(todo))
         for part in todo.values():  # refuse odd sheet XML before anything is written
             _check_sheet(zin, part.part)
@@ -410,6 +413,25 @@ def patch_xlsx(src: Path, dst: Path, marks: dict[str, dict[str, Mark]], listing:
                 _stream(zout, part.vml, vml_xml(list(part.cells), part.block))
             _stream(zout, listing_part, listing_xml(listing, header_style))
             zout.writestr("xl/styles.xml", styles.render())
+
+
+def _mark(zin: zipfile.ZipFile, names: set[str], small: dict[str, bytes], overrides: list[tuple[str, str]],
+          kind: str) -> None:
+    """Set the parkcrm marker in the custom document properties, adding the part if there is none."""
+    from parkcrm.io.discover import CUSTOM_CT, CUSTOM_PART, custom_part, custom_xml
+
+    part = custom_part(zin)
+    if part is not None:
+        data = custom_xml(kind, zin.read(part))
+        if data is None:
+            raise Unsupported("unusual custom properties part")
+        small[part] = data
+        return
+    if CUSTOM_PART in names or "_rels/.rels" not in names:
+        raise Unsupported("package without root relationships")
+    small[CUSTOM_PART] = custom_xml(kind)
+    small["_rels/.rels"] = _add_rels(zin.read("_rels/.rels"), [("rIdParkcrmProps", "custom-properties", CUSTOM_PART)])
+    overrides.append((CUSTOM_PART, CUSTOM_CT))
 
 
 def _stream(zout: zipfile.ZipFile, name: str, pieces: Iterator[bytes]) -> None:
