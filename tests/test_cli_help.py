@@ -58,3 +58,29 @@ def test_help_does_not_load_the_data_stack():
             "print(sorted(m for m in ('pandas', 'pyarrow', 'numpy', 'fastexcel', 'sqlalchemy', 'jinja2') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]", out
+
+
+ENGLISH_LEAKS = ("Usage:", "<bool>", "list[", "[x>=", "[OPTIONS]", "COMMAND", "[ARGS]", "{workbooks}", "Did you mean")
+
+
+@pytest.mark.parametrize("command", [[]] + all_commands(), ids=lambda c: " ".join(c) or "parkcrm")
+def test_help_screens_have_no_english_from_click(command):
+    code, out, err = run_cli([*command, "--help"])
+    assert code == 0, err
+    leaks = [w for w in ENGLISH_LEAKS if w in out]
+    assert not leaks, f"{command}: {leaks}"
+
+
+def test_plain_parkcrm_shows_the_overview_and_exits_0():
+    code, out, _err = run_cli([])
+    assert code == 0
+    assert "用法：parkcrm" in out and "classify" in out
+
+
+def test_usage_errors_are_chinese():
+    code, _out, err = run_cli(["clasify"])
+    assert code == 2
+    assert "没有命令" in err and "是不是要用 'classify'" in err and "Did you mean" not in err
+    code, _out, err = run_cli(["classify"])
+    assert code == 2
+    assert "缺少参数「工作簿或文件夹」" in err.replace(" ", "") and "workbooks" not in err

@@ -57,6 +57,8 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     args = [a for a in args if a != "--debug"]
+    if not args:  # plain `parkcrm`: the overview, not a usage error
+        args = ["--help"]
     from parkcrm.cli.console import Console
 
     try:
@@ -105,6 +107,7 @@ _USAGE_ERRORS = [
     (r"No such option: (\S+)", r"没有选项 \1"),
     (r"Option '(.+?)' requires an argument\.?", r"选项 \1 需要一个值"),
     (r"Got unexpected extra arguments? \((.+)\)", r"多余的参数（\1）"),
+    (r"\.? ?Did you mean (.+)\?", r"。是不是要用 \1？"),
 ]
 
 
@@ -112,8 +115,12 @@ def _zh_usage_error(message: str) -> str:
     """click/typer usage errors are English; the clerk reads Chinese."""
     import re
 
+    from parkcrm.cli.i18n import ARGUMENT_NAMES
+
     for pattern, repl in _USAGE_ERRORS:
         message = re.sub(pattern, repl, message)
+    for name, zh in ARGUMENT_NAMES.items():  # 缺少参数 workbooks -> 缺少参数「工作簿或文件夹」
+        message = re.sub(rf"'?\b{name}\b'?", f"「{zh}」", message)
     return message
 
 

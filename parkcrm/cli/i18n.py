@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 
 import typer.core
 import typer.rich_utils as ru
@@ -80,3 +81,91 @@ def _get_help_option(self, ctx):
 
 
 _core.Command.get_help_option = _get_help_option
+
+
+# ---- the type column of the help screen: <bool>, <list[Path]>, <int range> [x>=1] are English ----
+_TYPE_NAMES = {"bool": None, "str": "文本", "path": "路径", "Path": "路径", "file": "文件", "directory": "文件夹",
+               "int": "整数", "float": "数字", "datetime": "日期"}
+_LIST = re.compile(r"^list\[(.+)\]$")
+_RANGE = re.compile(r"^(\w+) range$")
+
+
+def zh_type(label: str | None) -> str | None:
+    """'<list[Path]>' -> '路径…', '<bool>' -> None (a flag needs no type), '<table|json>' stays."""
+    if label is None:
+        return None
+    inner = label[1:-1] if label.startswith("<") and label.endswith(">") else label
+    suffix = ""
+    if inner.endswith("..."):
+        inner, suffix = inner[:-3], "…"
+    if m := _LIST.match(inner):
+        inner, suffix = m.group(1), "…"
+    if m := _RANGE.match(inner):
+        inner = m.group(1)
+    if inner in _TYPE_NAMES:
+        name = _TYPE_NAMES[inner]
+        return None if name is None else name + suffix
+    return inner + suffix
+
+
+def zh_range(text: str | None) -> str | None:
+    """click's 'x>=1' / '1<=x<=10' as ≥1 / 1–10."""
+    if not text:
+        return text
+    m = re.fullmatch(r"(-?[\d.]+)<=x<=(-?[\d.]+)", text)
+    if m:
+        return f"{m.group(1)}–{m.group(2)}"
+    return (text.replace("x>=", "≥").replace("x<=", "≤").replace("x>", ">").replace("x<", "<"))
+
+
+def _patch_types() -> None:
+    for cls in (getattr(typer.core, "TyperOption", None), getattr(typer.core, "TyperArgument", None)):
+        if cls is None:
+            continue
+        if hasattr(cls, "display_type_rich"):
+            original = cls.display_type_rich
+            cls.display_type_rich = lambda self, ctx, _o=original: zh_type(_o(self, ctx))
+        if hasattr(cls, "_get_number_range_help_str"):
+            original_range = cls._get_number_range_help_str
+            cls._get_number_range_help_str = lambda self, _o=original_range: zh_range(_o(self))
+
+
+def _patch_usage_prefix() -> None:
+    formatting = importlib.import_module(f"{click.__name__}.formatting")
+    original = formatting.HelpFormatter.write_usage
+
+    def write_usage(self, prog, args="", prefix=None):
+        return original(self, prog, args, "用法：" if prefix is None else prefix)
+
+    formatting.HelpFormatter.write_usage = write_usage
+
+
+_patch_types()
+_patch_usage_prefix()
+if hasattr(ru, "RANGE_STRING"):
+    ru.RANGE_STRING = "（{}）"
+
+
+# ---- the usage line: [OPTIONS] COMMAND [ARGS]... and argument names are English ----
+ARGUMENT_NAMES = {"workbooks": "工作簿或文件夹", "folder": "文件夹"}
+_USAGE_WORDS = [("[OPTIONS]", "[选项]"), ("COMMAND [ARGS]...", "命令 [参数]…"), ("...", "…")]
+
+
+def _zh_usage_piece(piece: str) -> str:
+    for name, zh in ARGUMENT_NAMES.items():
+        piece = piece.replace(f"{{{name}}}", zh).replace(name.upper(), zh)
+    for en, zh in _USAGE_WORDS:
+        piece = piece.replace(en, zh)
+    return piece
+
+
+def _patch_usage_pieces() -> None:
+    core = _MODULES[0]
+    classes = [core.Command, getattr(core, "Group", None), getattr(core, "MultiCommand", None),
+               getattr(typer.core, "TyperCommand", None), getattr(typer.core, "TyperGroup", None)]
+    for cls in [c for c in classes if c is not None and "collect_usage_pieces" in c.__dict__]:
+        original = cls.__dict__["collect_usage_pieces"]
+        cls.collect_usage_pieces = lambda self, ctx, _o=original: [_zh_usage_piece(p) for p in _o(self, ctx)]
+
+
+_patch_usage_pieces()
