@@ -508,3 +508,18 @@ def test_committed_samples_are_current(out):
     assert len(files) == 10
     for f in files:
         assert f.read_bytes() == (out / f.parent.name / f.name).read_bytes(), f"regenerate {f.name}"
+
+
+def test_samples_command_refuses_to_overwrite_without_force(tmp_path):
+    from tests.helpers import run_cli
+
+    code, _out, err = run_cli(["samples", str(tmp_path)])
+    assert code == 0, err
+    book = next((tmp_path / MONTHS[0]).glob("*客户资料*.xlsx"))
+    book.write_bytes(b"edited by the clerk")
+    code, _out, err = run_cli(["samples", str(tmp_path)])
+    assert code == 2 and "--force" in err
+    assert book.read_bytes() == b"edited by the clerk"
+    code, _out, err = run_cli(["samples", str(tmp_path), "--force"])
+    assert code == 0, err
+    assert book.read_bytes().startswith(b"PK")
