@@ -134,11 +134,11 @@ def _signed(rows) -> pd.DataFrame:
         日期=lambda d: pd.to_datetime(d["日期"]))
 
 
-def test_audit_counts_signed_managers_per_week():
+def test_audit_counts_managers_whose_every_record_has_opinion_and_signature():
     signoffs = _signed([
         ("2026-W45", "甲", "2026-11-03", "属实", "张主管"),
         ("2026-W45", "乙", "2026-11-04", "属实", "张主管"),
-        ("2026-W45", "丙", "2026-11-04", "", "张主管"),
+        ("2026-W45", "丙", "2026-11-04", "", "张主管"),  # signed without an opinion
         ("2026-W46", "甲", "2026-11-10", "属实", "张主管"),
         ("2026-W46", "乙", "2026-11-11", "", ""),
         ("2026-W46", "丙", "2026-11-11", "", None),
@@ -147,16 +147,49 @@ def test_audit_counts_signed_managers_per_week():
     result = audit(signoffs, 7, 0.3, 1, expected_weeks=["2026-W45", "2026-W46", "2026-W47", "2026-W48"],
                    known_managers=["甲", "乙", "丙", "丁", "戊", "己", "庚"])
     weeks = result.weeks.set_index("周次")
-    assert weeks.loc["2026-W45", "已抽查签名人数"] == 3 and bool(weeks.loc["2026-W45", "达标"])
+    assert weeks.loc["2026-W45", "已抽查签名人数"] == 2 and weeks.loc["2026-W45", "完成情况"] == "未完成"
+    assert not bool(weeks.loc["2026-W45", "达标"])
     assert "1 条记录已签名但没有抽查意见" in weeks.loc["2026-W45", "说明"]
-    assert weeks.loc["2026-W46", "已抽查签名人数"] == 1 and "未签名：丙、乙" in weeks.loc["2026-W46", "说明"]
-    assert weeks.loc["2026-W47", "已抽查签名人数"] == 1
-    assert "没有收到" in weeks.loc["2026-W48", "说明"]
-    assert result.short_weeks == ["2026-W46", "2026-W47", "2026-W48"]
+    assert "未完成（缺抽查意见或签名）：丙" in weeks.loc["2026-W45", "说明"]
+    assert weeks.loc["2026-W46", "已抽查签名人数"] == 1 and "未完成（缺抽查意见或签名）：丙、乙" in weeks.loc["2026-W46", "说明"]
+    assert weeks.loc["2026-W47", "已抽查签名人数"] == 1 and weeks.loc["2026-W47", "完成情况"] == "已完成"
+    assert "没有收到" in weeks.loc["2026-W48", "说明"] and weeks.loc["2026-W48", "完成情况"] == "未收到"
+    assert result.short_weeks == ["2026-W45", "2026-W46", "2026-W47", "2026-W48"]
     assert (weeks["应抽查人数"] == 3).all()
+
+
+@pytest.mark.parametrize("opinion, signature, done, met", [
+    ("属实", "张主管", 1, True), ("", "张主管", 0, False), ("属实", "", 0, False), ("  ", "张主管", 0, False),
+])
+def test_one_record_without_opinion_or_signature_leaves_the_manager_unchecked(opinion, signature, done, met):
+    signoffs = _signed([("2026-W45", "甲", "2026-11-03", "属实", "张主管"),
+                        ("2026-W45", "甲", "2026-11-05", opinion, signature)])
+    [week] = audit(signoffs, 3, 0.3, 1).weeks.to_dict("records")
+    assert (week["已抽查签名人数"], week["达标"]) == (done, met)
+    assert week["完成情况"] == ("已完成" if met else "未完成")
 
 
 def test_audit_of_a_month_expects_its_weeks():
     p = parse_month("2026-11")
     result = audit(None, 3, 0.3, 1, expected_weeks=[f"{y}-W{w:02d}" for y, w in p.weeks])
     assert result.short_weeks == ["2026-W45", "2026-W46", "2026-W47", "2026-W48"]
+
+
+@pytest.mark.parametrize("opinion, shown", [("记录属实", "已完成 1/1 人（达标）"), ("", "已完成 0/1 人（未完成）")])
+def test_weekly_report_counts_a_returned_sheet_only_with_every_opinion(tmp_path, rules, opinion, shown):
+    import datetime as dt
+
+    from parkcrm.reports import build_weekly
+    from parkcrm.reports.period import parse_week
+    from parkcrm.reports.sources import gather
+    from tests.validate_book import sheets, write
+
+    book = sheets()  # managers 王晓明 and 李文静: one to check in 2026-W45
+    book["走访抽查表"] = [["周次", "客户经理", "日期", "客户编号", "抽查意见", "抽查人签名"],
+                      ["2026-W45", "王晓明", "2026-11-03", "YQ0001", "记录属实", "张主任"],
+                      ["2026-W45", "王晓明", "2026-11-04", "YQ0002", opinion, "张主任"]]
+    write(tmp_path, book)
+    week = parse_week("2026-W45")
+    report = build_weekly(gather(week, [tmp_path], rules), rules, week, now=dt.datetime(2026, 11, 6, 16))
+    [row] = report.section("dynamics").block("sample").records()
+    assert row["抽查表"] == shown

@@ -28,6 +28,9 @@ from parkcrm.capabilities.visits import NO_MANAGER, Period, week_label, week_of
 SIGNOFF_COLUMNS = ["周次", "客户经理", "日期", "客户编号", "客户名称", "方式", "客户签名", "内容",
                    "来源", "抽查意见", "抽查人签名", "抽查日期"]
 NO_VISITS = "本周无走访记录"
+# a week's returned sheet: every sampled record with an opinion and a signature, or not
+FINISHED, UNFINISHED, NOT_RETURNED = "已完成", "未完成", "未收到"
+AUDIT_COLUMNS = ["周次", "客户经理总数", "应抽查人数", "已抽查签名人数", "完成情况", "达标", "已抽查签名", "说明"]
 
 
 class History(Protocol):
@@ -169,7 +172,12 @@ class Audit:
 
 def audit(signoffs: pd.DataFrame | None, total_managers: int, ratio: float, minimum: int,
           expected_weeks: Iterable[str] = (), known_managers: Iterable[str] = ()) -> Audit:
-    """Per week: how many managers were checked and signed, against ceil(ratio × managers)."""
+    """Per week: how many managers were checked and signed, against ceil(ratio × managers).
+
+    A manager is checked only when every sampled record of theirs carries both the
+    supervisor's opinion and signature (domain §4); a week whose sheet has any record
+    without both is 未完成 and not met, even when enough managers were fully checked.
+    """
     need = sample_size(total_managers, ratio, minimum)
     known = set(known_managers)
     problems: list[Problem] = []
@@ -188,14 +196,19 @@ def audit(signoffs: pd.DataFrame | None, total_managers: int, ratio: float, mini
     opinion = frame["抽查意见"].astype("string").str.strip() if "抽查意见" in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
     no_opinion = signed & (opinion.isna() | (opinion == ""))
     manager = frame["客户经理"].astype("string").str.strip() if "客户经理" in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
-    work = pd.DataFrame({"周次": week, "客户经理": manager, "signed": signed.fillna(False), "no_opinion": no_opinion.fillna(False)})
+    has_opinion = (opinion.notna() & (opinion != "")).fillna(False)
+    work = pd.DataFrame({"周次": week, "客户经理": manager, "signed": signed.fillna(False),
+                         "no_opinion": no_opinion.fillna(False), "complete": signed.fillna(False) & has_opinion})
     work = work[work["周次"].notna()]
     rows = []
     for w in sorted(set(work["周次"]) | set(expected_weeks)):
         part = work[work["周次"] == w]
-        checked = sorted(set(part.loc[part["signed"], "客户经理"].dropna()))
-        listed = sorted(set(part["客户经理"].dropna()))
+        # a manager counts only when every sampled record of theirs has an opinion and a signature
+        per_manager = part.dropna(subset=["客户经理"]).groupby("客户经理")["complete"].all()
+        checked = sorted(per_manager.index[per_manager.to_numpy(bool)])
+        listed = sorted(per_manager.index)
         unsigned_rows = int((~part["signed"]).sum())
+        incomplete_rows = int((~part["complete"]).sum())
         notes = []
         if part.empty:
             notes.append("没有收到这一周的抽查表")
@@ -206,12 +219,14 @@ def audit(signoffs: pd.DataFrame | None, total_managers: int, ratio: float, mini
         unknown = [n for n in checked if known and n not in known]
         if unknown:
             notes.append(f"{'、'.join(unknown)} 不在本次数据的客户经理名单中")
-        unsigned_managers = [m for m in listed if m not in checked]
-        if unsigned_managers:
-            notes.append(f"未签名：{'、'.join(unsigned_managers)}")
+        unfinished = [m for m in listed if m not in checked]
+        if unfinished:
+            notes.append(f"未完成（缺抽查意见或签名）：{'、'.join(unfinished)}")
+        status = NOT_RETURNED if part.empty else (UNFINISHED if incomplete_rows else FINISHED)
         rows.append({"周次": w, "客户经理总数": total_managers, "应抽查人数": need, "已抽查签名人数": len(checked),
-                     "达标": len(checked) >= need, "已抽查签名": "、".join(checked), "说明": "；".join(notes)})
-    weeks = pd.DataFrame(rows, columns=["周次", "客户经理总数", "应抽查人数", "已抽查签名人数", "达标", "已抽查签名", "说明"])
+                     "完成情况": status, "达标": len(checked) >= need and status == FINISHED,
+                     "已抽查签名": "、".join(checked), "说明": "；".join(notes)})
+    weeks = pd.DataFrame(rows, columns=AUDIT_COLUMNS)
     short = weeks.loc[~weeks["达标"].astype(bool), "周次"].tolist() if len(weeks) else []
     return Audit(weeks, short, problems)
 
