@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Literal
 
 Severity = Literal["error", "warning"]
@@ -37,6 +37,6 @@ class Problem:
     value: str = field(default="", compare=False)
 
     def as_dict(self) -> dict:
-        d = asdict(self)
-        d.pop("value")
-        return d
+        # built by hand: dataclasses.asdict deep-copies every field, seconds for 100,000s of problems
+        return {"code": self.code, "severity": self.severity, "message": self.message, "file": self.file,
+                "sheet": self.sheet, "row": self.row, "column": self.column, "cell": self.cell}
