@@ -47,17 +47,20 @@ def test_blank_annual_cell_falls_back_to_monthly_fees(tmp_path, rules):
 def test_unknown_spend_is_pending_with_a_reason_and_the_row_kept(tmp_path, rules, cell, reason):
     _, table, out = run(tmp_path, rules, [["C1", "甲", 5], ["C2", "乙", cell], ["C3", "丙", 70]])
     assert out["客户等级"].tolist() == ["3B", "待核实", "5B"]
-    assert reason in out["备注"].iloc[1]
+    assert out["测算等级"].tolist() == ["3B", "待核实", "5B"]
+    assert reason in out["分级备注"].iloc[1]
     assert out["服务等级"].iloc[1] == ""
 
 
-def test_assigned_a_tier_is_kept_and_b_tier_changes_are_named(tmp_path, rules):
+def test_the_official_tier_is_in_force_and_b_tier_differences_are_warned(tmp_path, rules):
     header = ["客户编号", "客户名称", "年度通信费用（万元）", "核定等级"]
     rows = [["C1", "甲", 5, "3A"], ["C2", "乙", 70, "4B"], ["C3", "丙", 2, "3B"], ["C4", "丁", 5, "3b"], ["C5", "戊", 5, None]]
     _, _, out = run(tmp_path, rules, rows, header=header)
-    assert out["客户等级"].tolist() == ["3A", "5B", "2B", "3B", "3B"]
-    assert out["等级变化"].tolist() == ["核定保持", "升级", "降级", "不变", ""]
-    assert "按费用应为 3B" in out["备注"].iloc[0]
+    assert out["客户等级"].tolist() == ["3A", "4B", "3B", "3B", "3B"]
+    assert out["测算等级"].tolist() == ["3B", "5B", "2B", "3B", "3B"]
+    assert out["等级变动预警"].tolist() == ["", "升1级（核定 4B，测算 5B）", "降1级（核定 3B，测算 2B）", "", ""]
+    assert out["等级来源"].iloc[4] == "暂按测算等级"
+    assert "按费用应为 3B" in out["分级备注"].iloc[0]
     assert out["服务等级"].iloc[0] == "金卡级"
 
 

@@ -35,13 +35,13 @@ def test_classify_writes_the_four_sheets_beside_the_input(tmp_path):
     assert wb.sheetnames == ["客户分级", "关键人会员卡", "分级汇总", "说明"]
     ws = wb["客户分级"]
     header = [c.value for c in ws[1]]
-    for col in ("客户编号", "客户名称", "片区", "年度通信费用(万元)", "客户等级", "服务等级", "驻场频次", "电话频次",
-                "关怀方式", "等级变化", "备注"):
+    for col in ("客户编号", "客户名称", "片区", "年度通信费用（万元）", "年度通信费用(万元)", "核定等级", "测算等级",
+                "客户等级", "等级来源", "服务等级", "驻场频次", "电话频次", "关怀方式", "等级变动预警", "分级备注"):
         assert col in header, col
     rows = [dict(zip(header, (c.value for c in r))) for r in ws.iter_rows(min_row=2)]
     assert [r["客户编号"] for r in rows] == ["C1", "C2", "C3"]  # every row, none dropped
     assert [r["客户等级"] for r in rows] == ["5B", "待核实", "2B"]
-    assert "#DIV/0!" in rows[1]["备注"]
+    assert "#DIV/0!" in rows[1]["分级备注"]
     assert rows[0]["片区"] == "东部产业片区"
     cell = ws.cell(row=2, column=header.index("客户名称") + 1)
     assert cell.value == "=华创科技（测试）" and cell.data_type == "s"  # text, never a formula

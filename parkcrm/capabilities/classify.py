@@ -6,16 +6,26 @@ adding up to 40,000.00 元 are 4 万元 and 3B, never 3.9999….
 
 from __future__ import annotations
 
+from typing import Mapping
+
 import numpy as np
 import pandas as pd
 
+from parkcrm.core.money import to_wan
 from parkcrm.io.headers import MONTH_COLUMNS
 from parkcrm.io.reader import Table
 from parkcrm.rules import RulePack
 
 PENDING = "待核实"
 SPEND = "年度通信费用"
-OUT_COLUMNS = ["年度通信费用(万元)", "客户等级", "服务等级", "驻场频次", "电话频次", "关怀方式", "等级变化", "备注"]
+# The computed columns of sheet 客户分级, in order (workbooks.md "Outputs").
+OUT_COLUMNS = ["年度通信费用(万元)", "核定等级", "测算等级", "客户等级", "等级来源", "服务等级", "驻场频次", "电话频次",
+               "关怀方式", "等级变动预警", "分级备注"]
+# 等级来源: where the tier in force comes from.
+SOURCE_SHEET = "核定等级（客户资料）"
+SOURCE_REVIEW = "年度核定（历史库）"
+SOURCE_PROVISIONAL = "暂按测算等级"
+SOURCE_SPEND = "按当前费用测算"
 
 
 def tier_of_fen(fen: pd.Series, rules: RulePack) -> pd.Series:
@@ -80,59 +90,101 @@ def annual_spend(customers: Table) -> tuple[pd.Series, pd.Series]:
     return fen.astype("Int64"), reason
 
 
-def fen_to_wan(fen: pd.Series) -> pd.Series:
-    """Fen -> 万元 as float, rounded to the fen (6 decimals)."""
-    return (fen.astype("Float64") / 1_000_000).round(6)
+def classify(customers: Table, rules: RulePack, official: Mapping[str, str] | pd.Series | None = None,
+             official_label: str = SOURCE_REVIEW) -> pd.DataFrame:
+    """The computed columns of sheet 客户分级 (OUT_COLUMNS), aligned with customers.df.
 
-
-def classify(customers: Table, rules: RulePack) -> pd.DataFrame:
-    """The new columns of sheet 客户分级, aligned with customers.df."""
+    The official tier of the year (核定等级) comes from the sheet's 核定等级 column or, where that
+    is blank, from `official` (客户编号 -> tier, e.g. the year's review read from the store by the
+    caller). It is the tier in force (客户等级) unless tiers.yaml 职责依据 says 当前费用; a customer
+    without one is served at its computed tier, provisionally.
+    """
     df = customers.df
     fen, reason = annual_spend(customers)
     computed = tier_of_fen(fen, rules)
-    official = df["核定等级"] if "核定等级" in df.columns else pd.Series(pd.NA, index=df.index, dtype="string")
-    known = official.isin(list(rules.tier_rank)).fillna(False).astype(bool)
-    assigned = official.isin(rules.tiers.assigned_tiers).fillna(False).astype(bool)
-
-    tier = computed.mask(assigned, official)
-    tier = tier.fillna(PENDING)
-    notes = reason.fillna("")
-    notes = notes.mask(assigned & computed.notna(),
-                       "核定等级 " + official.fillna("") + "（上级核定，保持），按费用应为 " + computed.fillna(""))
-    unknown_official = official.notna() & ~known
-    notes = notes.mask(unknown_official, notes + np.where(notes == "", "", "；") + "核定等级「" + official.fillna("") + "」不是已知等级")
-
     rank = rules.tier_rank
-    comp_rank = computed.map(rank).astype("Float64")
-    off_rank = official.map(lambda t: rank.get(t) if isinstance(t, str) else None).astype("Float64")
-    change = pd.Series("", index=df.index, dtype="string")
-    comparable = known & ~assigned & computed.notna()
-    change = change.mask(comparable & (comp_rank < off_rank), "升级")
-    change = change.mask(comparable & (comp_rank > off_rank), "降级")
-    change = change.mask(comparable & (comp_rank == off_rank), "不变")
-    change = change.mask(assigned, "核定保持")
+    given = df["核定等级"] if "核定等级" in df.columns else pd.Series(pd.NA, index=df.index, dtype="string")
+    given_known = given.isin(list(rank)).fillna(False).astype(bool)
+    from_store = _stored_official(df, official, rank) if official is not None else \
+        pd.Series(pd.NA, index=df.index, dtype="string")
+    from_store = from_store.mask(given_known)
+    off = given.where(given_known).astype("string").fillna(from_store)
+    has_off = off.notna()
+    assigned = off.isin(rules.tiers.assigned_tiers).fillna(False).astype(bool)
 
-    levels = {t: rules.service_level(t) or "" for t in rank}
-    onsite, phone, care = {}, {}, {}
+    source = pd.Series(pd.NA, index=df.index, dtype="string")
+    if rules.tiers.duties_follow == "核定等级":
+        tier = off.fillna(computed)
+        source = source.mask(given_known, SOURCE_SHEET).mask(~given_known & has_off, official_label)
+        source = source.mask(~has_off & computed.notna(), SOURCE_PROVISIONAL)
+    else:  # duties follow the current spend; upstream A tiers are still kept
+        tier = computed.mask(assigned, off).fillna(off)
+        source = source.mask(computed.notna(), SOURCE_SPEND)
+        source = source.mask(assigned | (computed.isna() & has_off),
+                             pd.Series(np.where(given_known, SOURCE_SHEET, official_label), index=df.index))
+    tier = tier.fillna(PENDING)
+
+    notes = reason.fillna("")
+
+    def add(mask: pd.Series, text) -> None:
+        nonlocal notes
+        mask = mask.fillna(False).astype(bool)
+        notes = notes.mask(mask, notes + np.where(notes == "", "", "；") + text)
+
+    add(assigned & computed.notna(), "核定等级 " + off.fillna("") + "（上级核定，保持），按费用应为 " + computed.fillna(""))
+    add(given.notna() & ~given_known, "核定等级「" + given.astype("string").fillna("") + "」不是已知等级，未采用")
+    add(~has_off & computed.notna() & (rules.tiers.duties_follow == "核定等级"),
+        pd.Series("无核定等级（新客户），暂按测算等级 ", index=df.index) + computed.fillna("") + " 服务")
+
+    out = pd.DataFrame(index=df.index)
+    out["年度通信费用(万元)"] = to_wan(fen)
+    out["核定等级"] = off.fillna("")
+    out["测算等级"] = computed.fillna(PENDING)
+    out["客户等级"] = tier
+    out["等级来源"] = source.fillna("")
+    for column, values in _duties(tier, rules).items():
+        out[column] = values
+    out["等级变动预警"] = tier_warning(off.mask(assigned), computed, rules)
+    out["分级备注"] = notes
+    out["_fen"] = fen
+    out["_computed_tier"] = computed
+    out["_official_tier"] = off
+    return out
+
+
+def _stored_official(df: pd.DataFrame, official, rank: dict[str, int]) -> pd.Series:
+    ids = df["客户编号"] if "客户编号" in df.columns else pd.Series(pd.NA, index=df.index, dtype="string")
+    lookup = dict(official.items()) if isinstance(official, (pd.Series, dict)) else dict(official)
+    found = ids.map(lambda c: lookup.get(c) if isinstance(c, str) else None)
+    return found.where(found.isin(list(rank))).astype("string")
+
+
+def tier_warning(official: pd.Series, computed: pd.Series, rules: RulePack) -> pd.Series:
+    """等级变动预警: 升n级 / 降n级 where the tier from the spend differs from the official one."""
+    rank = rules.tier_rank
+    r_off = official.map(lambda t: rank.get(t) if isinstance(t, str) else None).astype("Float64")
+    r_new = computed.map(lambda t: rank.get(t) if isinstance(t, str) else None).astype("Float64")
+    steps = (r_off - r_new)
+    text = pd.Series("", index=official.index, dtype="string")
+    up, down = (steps > 0).fillna(False), (steps < 0).fillna(False)
+    n = steps.abs().fillna(0).astype("int64").astype(str)
+    text = text.mask(up, "升" + n + "级（核定 " + official.fillna("") + "，测算 " + computed.fillna("") + "）")
+    text = text.mask(down, "降" + n + "级（核定 " + official.fillna("") + "，测算 " + computed.fillna("") + "）")
+    return text
+
+
+def _duties(tier: pd.Series, rules: RulePack) -> dict[str, pd.Series]:
+    """服务等级, 驻场频次, 电话频次, 关怀方式 of each tier in force."""
+    levels, onsite, phone, care = {}, {}, {}, {}
     care_label = "短信关怀（每{}）+外呼关怀（每{}）".format(rules.service.care.sms.period, rules.service.care.call.period)
-    for t in rank:
+    for t in rules.tier_rank:
+        levels[t] = rules.service_level(t) or ""
         std = rules.standard(t)
         onsite[t] = std.onsite.label() if std and std.onsite else ""
         phone[t] = std.phone.label() if std and std.phone else ""
         care[t] = care_label if rules.gets_care(t) else ("驻场走访+电话" if std else "")
-
-    out = pd.DataFrame(index=df.index)
-    out["年度通信费用(万元)"] = fen_to_wan(fen)
-    out["客户等级"] = tier
-    out["服务等级"] = tier.map(levels).fillna("")
-    out["驻场频次"] = tier.map(onsite).fillna("")
-    out["电话频次"] = tier.map(phone).fillna("")
-    out["关怀方式"] = tier.map(care).fillna("")
-    out["等级变化"] = change.fillna("")
-    out["备注"] = notes
-    out["_fen"] = fen
-    out["_computed_tier"] = computed
-    return out
+    return {"服务等级": tier.map(levels).fillna(""), "驻场频次": tier.map(onsite).fillna(""),
+            "电话频次": tier.map(phone).fillna(""), "关怀方式": tier.map(care).fillna("")}
 
 
 def summarise(customers: pd.DataFrame, classified: pd.DataFrame, rules: RulePack) -> dict[str, pd.DataFrame]:

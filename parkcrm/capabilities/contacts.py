@@ -1,4 +1,8 @@
-"""Key contacts' VIP cards (domain §3): mapped card, keep-the-higher, quota by role priority."""
+"""Key contacts' VIP cards (domain §3): mapped card, keep-the-higher, quota by role priority.
+
+The quota of upgrades per customer is cumulative: people upgraded in earlier months (the card
+register 会员卡台账 handed in by the caller, or a 关键人 column 已按关键人升级) use it up.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,10 @@ from parkcrm.rules import RulePack
 
 UPGRADE, KEEP, DISCRETION, OVER_QUOTA, NOT_APPLICABLE = "升级", "维持", "酌情", "超额未升级", "不适用"
 OUT_COLUMNS = ["客户编号", "客户名称", "客户等级", "姓名", "角色", "现有会员等级", "建议会员等级", "处理", "备注"]
+# The card register (会员卡台账): one row per card a person got or was found holding.
+REGISTER_COLUMNS = ["客户编号", "姓名", "角色", "会员卡", "起始月份", "依据", "来源"]
+GRANTED, HELD, MARKED = "parkcrm升级", "原有", "以前已升级（关键人表标记）"
+EARLIER_FLAG = "已按关键人升级"
 
 
 def tier_group(tier: str, rules: RulePack) -> str | None:
@@ -20,11 +28,14 @@ def tier_group(tier: str, rules: RulePack) -> str | None:
     return None
 
 
-def assign_cards(contacts: pd.DataFrame, customers: pd.DataFrame, tiers: pd.Series, rules: RulePack) -> pd.DataFrame:
+def assign_cards(contacts: pd.DataFrame, customers: pd.DataFrame, tiers: pd.Series, rules: RulePack,
+                 earlier: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per contact (input order kept) with 建议会员等级, 处理 and 备注.
 
     contacts: canonical key-contact frame; customers: canonical customer frame; tiers:
-    客户等级 aligned with customers.
+    客户等级 (the tier in force) aligned with customers; earlier: the card register of earlier
+    months (REGISTER_COLUMNS). A person the register shows with a higher card than the sheet
+    holds that card; people upgraded earlier count against the customer's quota.
     """
     cards = rules.cards
     card_rank = {c: i for i, c in enumerate(cards.card_order)}  # 0 = highest
@@ -65,6 +76,16 @@ def assign_cards(contacts: pd.DataFrame, customers: pd.DataFrame, tiers: pd.Seri
     bad_card = ok & ~have.isin(list(card_rank)).fillna(False).astype(bool)
     note(bad_card, "现有会员等级「" + have.astype(str) + f"」无法识别，按{none_card}处理；")
     have = have.mask(bad_card, none_card)
+    people = cid.astype("string").fillna("") + "\0" + out["姓名"].astype("string").fillna("")
+    registered = _registered_cards(earlier, card_rank)
+    reg_card = people.map(registered).astype("object")
+    better = ok & reg_card.notna() & (reg_card.map(card_rank) < have.map(card_rank)).fillna(False)
+    note(better, "会员卡台账：已持有" + reg_card.where(better, "").astype(str) + "（表中未更新）；")
+    have = have.mask(better, reg_card)
+    out["现有会员等级"] = out["现有会员等级"].mask(better, reg_card)
+    upgraded_before = set(_upgraded_people(earlier))
+    if EARLIER_FLAG in contacts:
+        upgraded_before |= set(people[contacts[EARLIER_FLAG].fillna(False).astype(bool)])
     eligible_tiers = [t for t in rules.tier_rank if rules.at_least(t, cards.min_tier)]
     low = ok & ~tier.isin(eligible_tiers).fillna(False).astype(bool)
     note(low, "客户等级 " + tier.fillna("").astype(str) + f" 低于 {cards.min_tier}，不适用关键人会员卡")
@@ -95,16 +116,75 @@ def assign_cards(contacts: pd.DataFrame, customers: pd.DataFrame, tiers: pd.Seri
         note(higher, "不就高：按规则卡级调整")
 
     need = ok & ~keep
-    if need.any():
-        order = pd.DataFrame({"cid": cid[need], "prio": role[need].map(role_rank).fillna(len(role_rank)),
-                              "pos": range(int(need.sum()))}, index=out.index[need.to_numpy()])
+    # someone upgraded before may be upgraded again (a higher tier group) without a new place
+    again = need & people.isin(upgraded_before)
+    note(again, "以前已按关键人升级，不另占名额；")
+    used = pd.Series([p.split("\0", 1)[0] for p in upgraded_before], dtype="object").value_counts()
+    fresh = need & ~again
+    granted, refused = list(out.index[again.to_numpy()]), []
+    if fresh.any():
+        order = pd.DataFrame({"cid": cid[fresh], "prio": role[fresh].map(role_rank).fillna(len(role_rank)),
+                              "pos": range(int(fresh.sum()))}, index=out.index[fresh.to_numpy()])
         order = order.sort_values(["cid", "prio", "pos"], kind="stable")
-        nth = order.groupby("cid", sort=False).cumcount()
-        granted = nth.index[(nth < cards.quota).to_numpy()]
+        nth = order.groupby("cid", sort=False).cumcount() + order["cid"].map(used).fillna(0).astype("int64")
+        granted += list(nth.index[(nth < cards.quota).to_numpy()])
         refused = nth.index[(nth >= cards.quota).to_numpy()]
-        out.loc[granted, "处理"] = UPGRADE
-        out.loc[granted, "建议会员等级"] = mapped[granted]
+    out.loc[granted, "处理"] = UPGRADE
+    out.loc[granted, "建议会员等级"] = mapped[granted]
+    if len(refused):
         out.loc[refused, "处理"] = OVER_QUOTA
-        notes[refused] = notes[refused] + "按规则应为" + mapped[refused] + f"，但已超出每户 {cards.quota} 人的升级上限"
+        earlier_n = cid[refused].map(used).fillna(0).astype("int64").astype(str)
+        notes[refused] = (notes[refused] + "按规则应为" + mapped[refused] + f"，但已超出每户 {cards.quota} 人的升级上限"
+                          + "（以前月份已升级 " + earlier_n + " 人）")
     out["备注"] = notes
     return out
+
+
+def _registered_cards(earlier: pd.DataFrame | None, card_rank: dict[str, int]) -> dict[str, str]:
+    """person key (客户编号 NUL 姓名) -> the highest card the register shows."""
+    if earlier is None or earlier.empty:
+        return {}
+    keys = earlier["客户编号"].astype(str) + "\0" + earlier["姓名"].astype(str)
+    best: dict[str, str] = {}
+    for key, card in zip(keys, earlier["会员卡"]):
+        if card in card_rank and (key not in best or card_rank[card] < card_rank[best[key]]):
+            best[key] = card
+    return best
+
+
+def _upgraded_people(earlier: pd.DataFrame | None) -> list[str]:
+    if earlier is None or earlier.empty:
+        return []
+    up = earlier[earlier["来源"].isin([GRANTED, MARKED])]
+    return list(up["客户编号"].astype(str) + "\0" + up["姓名"].astype(str))
+
+
+def card_register(cards: pd.DataFrame, contacts: pd.DataFrame, earlier: pd.DataFrame | None, month: str,
+                  rules: RulePack) -> pd.DataFrame:
+    """The card register after this month: the earlier rows, then this month's upgrades (来源
+    parkcrm升级), cards found held that the register did not know (原有), and people the 关键人
+    sheet marks as upgraded earlier (以前已升级)."""
+    known = set(_registered_cards(earlier, {c: i for i, c in enumerate(rules.cards.card_order)}))
+    known_cards = {(k, c) for k, c in zip(
+        (earlier["客户编号"].astype(str) + "\0" + earlier["姓名"].astype(str)) if earlier is not None and len(earlier) else [],
+        earlier["会员卡"] if earlier is not None and len(earlier) else [])}
+    none_card = rules.cards.card_order[-1]
+    flagged = contacts[EARLIER_FLAG].fillna(False).astype(bool) if EARLIER_FLAG in contacts else \
+        pd.Series(False, index=contacts.index)
+    rows = []
+    for label, r in cards.iterrows():
+        if not isinstance(r["客户编号"], str) or not isinstance(r["姓名"], str):
+            continue
+        key = f"{r['客户编号']}\0{r['姓名']}"
+        base = {"客户编号": r["客户编号"], "姓名": r["姓名"], "角色": r["角色"], "起始月份": month}
+        if r["处理"] == UPGRADE:
+            rule = f"关键人规则：{r['角色']}（客户等级 {r['客户等级']}）→ {r['建议会员等级']}"
+            rows.append({**base, "会员卡": r["建议会员等级"], "依据": rule, "来源": GRANTED})
+        elif flagged.get(label, False) and key not in known:
+            rows.append({**base, "会员卡": r["现有会员等级"], "起始月份": "", "依据": f"关键人表「{EARLIER_FLAG}」", "来源": MARKED})
+        elif r["处理"] in (KEEP, DISCRETION) and r["现有会员等级"] != none_card and (key, r["现有会员等级"]) not in known_cards:
+            rows.append({**base, "会员卡": r["现有会员等级"], "依据": "就高保留现有卡级" if r["处理"] == KEEP else "现有卡级（酌情角色）",
+                         "来源": HELD})
+    new = pd.DataFrame(rows, columns=REGISTER_COLUMNS)
+    parts = [p for p in (earlier, new) if p is not None and len(p)]
+    return pd.concat(parts, ignore_index=True)[REGISTER_COLUMNS] if parts else new

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 import pandas as pd
 
 from parkcrm import __version__
-from parkcrm.capabilities.classify import OUT_COLUMNS, PENDING, classify, summarise
-from parkcrm.capabilities.contacts import assign_cards
+from parkcrm.capabilities.classify import OUT_COLUMNS, PENDING, SOURCE_REVIEW, classify, summarise
+from parkcrm.capabilities.contacts import EARLIER_FLAG, assign_cards, card_register
 from parkcrm.capabilities.contacts import OUT_COLUMNS as CARD_COLUMNS
 from parkcrm.io.coerce import FEN_PER
 from parkcrm.io.headers import MONTH_COLUMNS
@@ -18,6 +19,7 @@ from parkcrm.io.reader import Table, Workbook
 from parkcrm.io.writer import SheetSpec
 from parkcrm.core.privacy import mask_series
 from parkcrm.core.problems import Problem
+from parkcrm.core.text import clean_header
 from parkcrm.rules import RulePack
 
 TIER_COLOURS = {"5A": "#F8CBAD", "4A": "#F8CBAD", "3A": "#F8CBAD", "2A": "#FCE4D6", "1A": "#FCE4D6",
@@ -28,15 +30,22 @@ PERSONAL_COLUMNS = ["联系电话", "证件号码"]
 
 @dataclass
 class ClassifyResult:
-    customers: pd.DataFrame  # sheet 客户分级
+    customers: pd.DataFrame  # sheet 客户分级: input columns under the user's headers, then the computed ones
     cards: pd.DataFrame  # sheet 关键人会员卡
     summary: dict[str, pd.DataFrame]  # sheet 分级汇总
     about: dict[str, object]  # sheet 说明
     problems: list[Problem] = field(default_factory=list)
+    register: pd.DataFrame | None = None  # sheet 会员卡台账 (with a store or an 已按关键人升级 column)
+    classified: pd.DataFrame | None = None  # classify()'s columns under their own names, aligned with customers
+
+    @property
+    def tiers(self) -> pd.DataFrame:
+        return self.classified if self.classified is not None else self.customers
 
     @property
     def pending(self) -> int:
-        return int((self.customers["客户等级"] == PENDING).sum())
+        """Rows whose tier cannot be computed from the spend (测算等级 待核实)."""
+        return int((self.tiers["测算等级"] == PENDING).sum())
 
     @property
     def has_findings(self) -> bool:
@@ -79,24 +88,37 @@ def _unit_of(table: Table, name: str, col, rules: RulePack, sheet_key: tuple[str
 
 
 def build(books: list[Workbook], tables: dict[str, Table], problems: list[Problem], rules: RulePack,
-          mask: bool = True, now: dt.datetime | None = None) -> ClassifyResult:
+          mask: bool = True, now: dt.datetime | None = None, *, official: Mapping[str, str] | None = None,
+          official_label: str = SOURCE_REVIEW, earlier_cards: pd.DataFrame | None = None,
+          month: str | None = None) -> ClassifyResult:
+    """The classify deliverable. official: 客户编号 -> official tier of the year read by the caller
+    (the store's review), used where the sheet's 核定等级 is blank; earlier_cards: the card register
+    of earlier months from the store (None: no store); month: the data month ("2026-11") that
+    this run's upgrades start from (default: the month of `now`)."""
+    now = now or dt.datetime.now().replace(microsecond=0)
     customers = tables["客户资料"]
-    classified = classify(customers, rules)
+    classified = classify(customers, rules, official, official_label)
     frame = input_columns(customers, rules)
-    # money columns with mixed units across sheets would mislead: label the unit in the header
-    frame = frame.rename(columns={m: f"{m}(元)" for m in MONTH_COLUMNS if m in frame.columns})
-    for c in OUT_COLUMNS:
-        frame[c] = classified[c]
-    frame["来源工作表"] = customers.df["_sheet"]
-    frame["来源行号"] = customers.df["_row"]
     if mask:
         for c in PERSONAL_COLUMNS:
             if c in frame:
                 frame[c] = mask_series(frame[c])
+    frame = frame.rename(columns=user_headers(customers, list(frame.columns)))
+    computed = {c: classified[c] for c in OUT_COLUMNS}
+    computed["来源工作表"] = customers.df["_sheet"]
+    computed["来源行号"] = customers.df["_row"]
+    taken = {clean_header(c) for c in frame.columns}
+    kept_user = [c for c in computed if c in taken]  # an input column of that name stays the user's
+    for c, values in computed.items():
+        if c not in taken:
+            frame[c] = values
 
     contacts = tables.get("关键人")
+    register = None
     if contacts is not None:
-        cards = assign_cards(contacts.df, customers.df, classified["客户等级"], rules)
+        cards = assign_cards(contacts.df, customers.df, classified["客户等级"], rules, earlier_cards)
+        if earlier_cards is not None or EARLIER_FLAG in contacts.df:
+            register = card_register(cards, contacts.df, earlier_cards, month or f"{now:%Y-%m}", rules)
         if "联系电话" in contacts.df:
             cards.insert(6, "联系电话", mask_series(contacts.raw["联系电话"]) if mask else contacts.raw["联系电话"])
         if len(contacts.sheets) > 1:
@@ -104,9 +126,10 @@ def build(books: list[Workbook], tables: dict[str, Table], problems: list[Proble
         cards["来源行号"] = contacts.df["_row"]
     else:
         cards = pd.DataFrame(columns=CARD_COLUMNS)
+        if earlier_cards is not None:
+            register = earlier_cards.reset_index(drop=True)
 
     summary = summarise(customers.df, classified, rules)
-    now = now or dt.datetime.now().replace(microsecond=0)
     about = {
         "工具": f"parkcrm {__version__}",
         "运行时间": now.isoformat(sep=" "),
@@ -117,20 +140,52 @@ def build(books: list[Workbook], tables: dict[str, Table], problems: list[Proble
                   "数据行": s.data_rows, "空行": s.blank_rows,
                   "合计行": "、".join(map(str, s.total_rows))} for b in books for s in b.sheets],
         "客户数": int(len(frame)),
-        "待核实": int((frame["客户等级"] == PENDING).sum()),
+        "待核实": int((classified["测算等级"] == PENDING).sum()),
+        "职责依据": duties_note(rules),
+        "等级变动预警": int((classified["等级变动预警"] != "").sum()),
         "个人信息": "已脱敏（身份证号保留前6后4位，手机号保留前3后4位）" if mask else "未脱敏（--no-mask）",
     }
-    return ClassifyResult(frame, cards, summary, about, problems)
+    if kept_user:
+        about["同名列"] = f"输入中已有同名列 {'、'.join(kept_user)}，按原样保留，未另加计算列"
+    if register is not None:
+        about["会员卡台账"] = "来自历史库" if earlier_cards is not None else f"按关键人表「{EARLIER_FLAG}」列"
+    return ClassifyResult(frame, cards, summary, about, problems, register, classified)
+
+
+def user_headers(table: Table, columns: list[str]) -> dict[str, str]:
+    """Canonical column -> the header the user wrote (first sheet that has the column); the user's
+    text is kept, e.g. 「年度通信费用（万元）」 stays so."""
+    shown = {}
+    for name in columns:
+        for info in table.sheets.values():
+            ref = info.columns.get(name)
+            if ref is not None and ref.header:
+                shown[name] = ref.header
+                break
+    headers = list(shown.values())
+    # two canonical columns never share a header in one sheet, but could across sheets: keep them apart
+    return {k: v for k, v in shown.items() if headers.count(v) == 1 and (v == k or v not in columns)}
+
+
+def duties_note(rules: RulePack) -> str:
+    if rules.tiers.duties_follow == "核定等级":
+        return "服务职责按当年核定等级；无核定等级的新客户暂按测算等级（tiers.yaml 职责依据）"
+    return "服务职责按当前费用测算等级（tiers.yaml 职责依据：当前费用）"
 
 
 def sheet_specs(result: ClassifyResult) -> list[SheetSpec]:
-    widths = {"客户名称": 30, "地址": 30, "备注": 50, "证件号码": 22, "联系电话": 16, "关怀方式": 30}
-    fills = {"客户等级": TIER_COLOURS, "等级变化": {"升级": "#C6EFCE", "降级": "#FFC7CE"}}
+    widths = {"客户名称": 30, "地址": 30, "分级备注": 50, "证件号码": 22, "联系电话": 16, "关怀方式": 30,
+              "等级来源": 18, "等级变动预警": 26}
+    fills = {"客户等级": TIER_COLOURS}
     card_fills = {"处理": {"升级": "#C6EFCE", "超额未升级": "#FFC7CE", "酌情": "#FFEB9C"}}
-    return [
+    specs = [
         SheetSpec("客户分级", result.customers, widths=widths, fill_by_value=fills,
                   number_formats={"年度通信费用(万元)": "0.00####"}),
         SheetSpec("关键人会员卡", result.cards, widths={"客户名称": 30, "备注": 50}, fill_by_value=card_fills),
+    ]
+    if result.register is not None:
+        specs.append(SheetSpec("会员卡台账", result.register, widths={"依据": 40, "来源": 22}))
+    return specs + [
         SheetSpec("分级汇总", summary_frame(result.summary), autofilter=False, freeze=False, header=False,
                   widths={0: 22}),
         SheetSpec("说明", about_frame(result.about), autofilter=False, widths={"项目": 16, "内容": 100}),
@@ -169,6 +224,7 @@ def to_json(result: ClassifyResult) -> dict:
         "说明": result.about,
         "客户分级": records(result.customers),
         "关键人会员卡": records(result.cards),
+        **({"会员卡台账": records(result.register)} if result.register is not None else {}),
         "分级汇总": {k: records(v) for k, v in result.summary.items()},
         "问题": [p.as_dict() for p in result.problems],
     }

@@ -96,6 +96,12 @@ def cross_check(pack: RulePack) -> list[str]:
             bad("cards", ("对应卡级",), f"角色「{r}」既不是酌情角色，也没有对应卡级")
     if c.min_tier not in known:
         bad("cards", ("最低等级",), f"未知的等级「{c.min_tier}」")
+    for i, t in enumerate(c.hotline_by_number_tiers):
+        if t not in known:
+            bad("cards", ("万号按号码等级", i), f"未知的等级「{t}」")
+    for i, card in enumerate(c.hotline_cards):
+        if card not in cards:
+            bad("cards", ("万号卡级", i), f"卡级「{card}」不在卡级顺序 {c.card_order} 中")
     role_vocab = set(pack.columns.vocabularies.get("关键人角色", {}))
     if role_vocab and role_vocab != roles:
         bad("cards", ("角色",), f"角色 {c.roles} 与 columns.yaml 关键人角色词表 {sorted(role_vocab)} 不一致")
@@ -117,12 +123,9 @@ def cross_check(pack: RulePack) -> list[str]:
     if "客户资料" not in cols.sheets:
         bad("columns", ("工作表",), "必须定义「客户资料」工作表")
 
-    # validation.yaml: tiers named in check settings and quality targets
+    # validation.yaml: tiers named in the quality targets (check parameters: parkcrm.validate.settings)
     validation = pack.extra.get("validation")
     if validation is not None:
-        for code, setting in validation.checks.items():
-            if setting.min_tier is not None and setting.min_tier not in known:
-                bad("validation", ("检查", code, "最低等级"), f"未知的等级「{setting.min_tier}」（应为 {'、'.join(order)} 之一）")
         for i, group in enumerate(validation.quality.accuracy):
             for key, tier in (("从", group.start), ("到", group.end)):
                 if tier not in known:

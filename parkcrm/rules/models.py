@@ -7,7 +7,7 @@ unquoted `no` (which becomes False) fail loudly instead of changing a rule.
 from __future__ import annotations
 
 import re
-from typing import Literal, Optional
+from typing import Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -34,6 +34,9 @@ class TierRules(Strict):
     order: list[str] = Field(alias="等级顺序", min_length=1)
     assigned_tiers: list[str] = Field(default_factory=list, alias="核定保留等级")
     assigned_service_levels: dict[str, str] = Field(default_factory=dict, alias="核定等级服务等级")
+    # Which tier decides the duties all year: the official tier of the year (核定等级, domain §1)
+    # or the tier computed from the current spend.
+    duties_follow: Literal["核定等级", "当前费用"] = Field("核定等级", alias="职责依据")
 
 
 # ---- service.yaml -----------------------------------------------------------------------
@@ -135,6 +138,12 @@ class CardRules(Strict):
     min_tier: str = Field(alias="最低等级")
     keep_higher: bool = Field(alias="就高")
     quota: int = Field(alias="每户升级上限", ge=0)
+    # 10000 priority list (part 7 "四.2(2)(3)"): tiers listed by their registered numbers (with
+    # the service level); tiers from 最低等级 up are listed by the key contacts' agreed numbers and card.
+    hotline_by_number_tiers: list[str] = Field(default_factory=lambda: ["2B", "1B"], alias="万号按号码等级")
+    hotline_cards: list[str] = Field(default_factory=lambda: ["钻石卡", "金卡", "银卡"], alias="万号卡级")
+    # The hotline needs a mobile number (11 digits from 1); a landline is a finding when false.
+    hotline_landline_ok: bool = Field(False, alias="万号接受固话")
 
 
 # ---- columns.yaml -----------------------------------------------------------------------
@@ -205,24 +214,55 @@ class ReportDuty(Strict):
     period: Literal["周", "月"] = Field(alias="周期")
     weekday: Optional[int] = Field(None, alias="星期", ge=1, le=7)
     due_day: Optional[int] = Field(None, alias="截止日", ge=1, le=28)
-    recipients: str = Field("", alias="报送对象")
-    note: str = Field("", alias="说明")
-    # Who writes it (shown in the report header), e.g. 园区客户经理.
+    # 当日: due on 截止日 itself (每月1日报送); 之前: due before it, i.e. by the day before (6日前).
+    due_mode: Literal["当日", "之前"] = Field("之前", alias="截止方式")
+    # A weekly report day that is a public holiday: 提前 to the last working day before it, or 照常.
+    on_holiday: Literal["提前", "照常"] = Field("提前", alias="遇节假日")
+    # Who sends, receives and is copied: names joined by 、 (shown in the report header).
     author: str = Field("", alias="报送人")
+    recipients: str = Field("", alias="报送对象")
+    copies: str = Field("", alias="抄送")
+    note: str = Field("", alias="说明")
     # Which generated report fulfils this duty: 周报 or 月报 (default: by 周期).
     report: Optional[Literal["周报", "月报"]] = Field(None, alias="报表")
+    # False: a due item parkcrm only tracks (written by people, e.g. 宣传方案反馈).
+    generated: bool = Field(True, alias="生成")
+    # Section titles this report holds (the start of each title); empty: every section.
+    sections: list[str] = Field(default_factory=list, alias="章节")
 
     @model_validator(mode="after")
     def _day(self):
         if self.period == "周" and self.weekday is None:
             raise ValueError(f"报表「{self.name}」按周报送，需要写 星期（1=周一 … 7=周日）")
         if self.period == "月" and self.due_day is None:
-            raise ValueError(f"报表「{self.name}」按月报送，需要写 截止日（每月几号之前）")
+            raise ValueError(f"报表「{self.name}」按月报送，需要写 截止日（每月几号）")
         return self
 
     @property
     def kind(self) -> str:
         return self.report or ("周报" if self.period == "周" else "月报")
+
+
+class ScheduledJobs(Strict):
+    """When `parkcrm run` files the supervisor's deliverables (each from that day on, until filed)."""
+
+    # ISO weekday (1 = Monday) the week's sampling sheet is written for the current week.
+    sampling_weekday: int = Field(1, alias="走访抽查表星期", ge=1, le=7)
+    # ISO weekday from which last week's sampling sheet is checked for opinions and signatures.
+    audit_weekday: int = Field(1, alias="抽查核对星期", ge=1, le=7)
+    # Day of the month from which last month's visit compliance and appraisal are filed.
+    visits_day: int = Field(1, alias="走访考核日", ge=1, le=28)
+    # The month's care plan: on its first working day (首个工作日) or on a fixed day of the month.
+    care_plan_day: Union[Literal["首个工作日"], int] = Field("首个工作日", alias="关怀计划日")
+    # Day of the month from which last month's care log is checked.
+    care_check_day: int = Field(1, alias="关怀核对日", ge=1, le=28)
+
+    @field_validator("care_plan_day")
+    @classmethod
+    def _care_day(cls, v):
+        if isinstance(v, int) and not 1 <= v <= 28:
+            raise ValueError("关怀计划日应为 首个工作日 或 1 到 28 之间的日期")
+        return v
 
 
 class ReportSettings(Strict):
@@ -243,3 +283,4 @@ class CalendarRules(Strict):
     extras: HolidayExtras = Field(default_factory=HolidayExtras, alias="节假日补充")
     reports: list[ReportDuty] = Field(default_factory=list, alias="报表")
     report_settings: ReportSettings = Field(default_factory=ReportSettings, alias="报表设置")
+    jobs: ScheduledJobs = Field(default_factory=ScheduledJobs, alias="定时任务")
