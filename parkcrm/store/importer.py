@@ -139,7 +139,7 @@ def _customer_columns(table: Table, rules: RulePack, columns: dict[str, list], s
     result = classify(table, rules)
     tier = result["客户等级"]
     columns["tier"] = _values(tier.mask(tier == PENDING), None)
-    columns["tier_note"] = _values(result["备注"].mask(result["备注"] == ""), None)
+    columns["tier_note"] = _values(result["分级备注"].mask(result["分级备注"] == ""), None)
     columns["computed_tier"] = _values(result["_computed_tier"], None)
     columns["spend_fen"] = _values(result["_fen"], None)
     ids = df["客户编号"]
