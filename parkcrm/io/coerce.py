@@ -20,6 +20,7 @@ from parkcrm.core.arrow import _is_arrow, from_arrow, to_arrow  # noqa: F401  (r
 Failures = dict  # index label -> (code, reason)
 
 FEN_PER = {"元": 100, "万元": 1_000_000}
+MAX_FEN = 2**53  # beyond this a float no longer holds every fen exactly
 
 _MONEY = re.compile(
     r"^(?P<sign>[-+])?[¥$]?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?P<unit>万元|万|元)?$"
@@ -30,7 +31,16 @@ _DATE = re.compile(
     r"(?:[ T]+(?P<H>\d{1,2})[:时](?P<M>\d{1,2})(?:[:分](?P<S>\d{1,2}(?:\.\d+)?))?秒?)?$"
 )
 _DATE_COMPACT = re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$")
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # serial 61 = 1900-03-01 (Excel's own epoch for serials > 60)
+# Excel counts a 1900-02-29 that never was: serials 1-59 are one day later than EXCEL_EPOCH gives,
+# and serial 60 is that non-existent day.
+EXCEL_EARLY_EPOCH = pd.Timestamp("1899-12-31")
+EXCEL_LEAP_BUG_SERIAL = 60
+# pandas keeps dates as nanoseconds: 1677-09-22 to 2262-04-11
+FIRST_DAY = pd.Timestamp.min.ceil("D")
+LAST_DAY = pd.Timestamp.max.floor("D")
+OUT_OF_RANGE = f"超出可处理的日期范围（{FIRST_DAY:%Y-%m-%d} 至 {LAST_DAY:%Y-%m-%d}），按缺失处理；请核对年份"
+LEAP_BUG = "对应不存在的 1900-02-29（Excel 的 1900 年闰年错误），按缺失处理；请填写正确日期"
 
 
 def normalise_arrow(array: pa.Array) -> pa.Array:
@@ -70,22 +80,25 @@ def parse_money(series: pd.Series, fen_per_unit: int) -> tuple[pd.Series, Failur
     present = text.notna()
     try:  # a clean column (the usual case) converts in one C++ pass
         fast = pd.Series(pc.cast(arrow, pa.float64()).to_numpy(zero_copy_only=False), index=series.index)
-        fast = fast.where(np.isfinite(fast))  # "nan"/"inf" text is not money
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         fast = pd.to_numeric(text.where(present), errors="coerce")
-    fen = pd.Series(np.round(fast.to_numpy(dtype="float64", na_value=np.nan) * fen_per_unit), index=series.index)
+    numbers = fast.to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(over="ignore", invalid="ignore"):  # 1e308 x fen: a finding below, not a warning
+        scaled = np.round(numbers * fen_per_unit)
+    huge = present.to_numpy() & np.isfinite(numbers) & ~(np.abs(scaled) < MAX_FEN)  # "inf" text is not money
+    fen = pd.Series(np.where(np.isfinite(scaled) & ~huge, scaled, np.nan), index=series.index)
     failures: Failures = {}
-    slow = present & fast.isna()
+    slow = present & ~huge & fen.isna()  # "nan" text, and everything the fast cast could not read
     if slow.any():
         for label, value in text[slow].items():
             parsed, problem = _money_one(value, fen_per_unit)
-            if problem:
+            if parsed is not None and abs(parsed) >= MAX_FEN:
+                huge[series.index.get_loc(label)], parsed = True, None
+            elif problem:
                 failures[label] = problem
             fen[label] = parsed if parsed is not None else np.nan
-    too_big = fen.abs() >= 2**53
-    for label in fen.index[too_big.fillna(False).to_numpy()]:
-        failures[label] = ("money-invalid", "金额过大")
-        fen[label] = np.nan
+    for label, value in text[huge].items():
+        failures[label] = ("money-invalid", f"金额「{value}」过大，超出可处理的范围，按缺失处理")
     return fen.astype("Int64"), failures
 
 
@@ -116,32 +129,33 @@ def parse_number(series: pd.Series) -> tuple[pd.Series, Failures]:
 
 
 def parse_dates(series: pd.Series, with_time: bool = False) -> tuple[pd.Series, Failures]:
-    """Excel serials and text dates (2026-10-08, 2026/10/8, 2026.10.8, 2026年10月8日) -> datetime64."""
+    """Excel serials and text dates (2026-10-08, 2026/10/8, 2026.10.8, 2026年10月8日) -> datetime64.
+
+    A date pandas cannot hold (9999-12-31) or Excel's non-existent 1900-02-29 (serial 60)
+    is a failure: the cell is missing, with the reason."""
     text = normalise(series)
     present = text.notna()
     result = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
     if not present.any():
         return result, {}
+    failures: Failures = {}
     # fast path first: ISO text, which is how fastexcel renders date cells
     iso_like = pd.Series(pc.fill_null(pc.match_substring_regex(to_arrow(text), r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"),
                                       False).to_numpy(zero_copy_only=False), index=series.index)
     rest = present & ~iso_like
     if iso_like.any():
-        iso = pd.to_datetime(text[iso_like], format="ISO8601", errors="coerce")
+        iso = _in_range(pd.to_datetime(text[iso_like], format="ISO8601", errors="coerce"), text, failures)
         hit = iso.notna()
         stamps = iso[hit] if with_time else iso[hit].dt.floor("D")
-        result[stamps.index] = stamps.astype("datetime64[ns]")
-        rest |= iso_like & ~series.index.isin(stamps.index)
+        result[stamps.index] = stamps
+        rest |= iso_like & ~series.index.isin(stamps.index) & ~series.index.isin(list(failures))
     if rest.any():  # Excel serial numbers written as plain numbers
         numbers = pd.to_numeric(text.where(rest), errors="coerce")
         serial = rest & numbers.notna() & (numbers >= 1) & (numbers < 2958466)
         serial &= ~text.str.fullmatch(r"\d{8}").fillna(False).astype(bool)
         if serial.any():
-            days = numbers[serial].astype("float64")
-            stamps = EXCEL_EPOCH + pd.to_timedelta(days.round(6), unit="D")
-            result[serial] = stamps.dt.round("s") if with_time else stamps.dt.floor("D")
+            result[serial] = _from_serials(numbers[serial].astype("float64"), text, failures, with_time)
         rest &= ~serial
-    failures: Failures = {}
     if rest.any():
         sub = text[rest]
         parts = sub.str.extract(_DATE)
@@ -160,12 +174,37 @@ def parse_dates(series: pd.Series, with_time: bool = False) -> tuple[pd.Series, 
         ok = frame[["year", "month", "day"]].notna().all(axis=1)
         stamps = pd.Series(pd.NaT, index=sub.index, dtype="datetime64[ns]")
         if ok.any():
-            stamps[ok] = pd.to_datetime(frame[ok], errors="coerce")
+            stamps[ok] = _in_range(pd.to_datetime(frame[ok], errors="coerce"), text, failures)
         result[rest] = stamps
         example = "2026-10-08 14:30" if with_time else "2026-10-08 或 2026年10月8日"
         for label, v in sub[stamps.isna()].items():
-            failures[label] = ("date-invalid", f"「{v}」不是有效的日期，应写成 {example}")
+            failures.setdefault(label, ("date-invalid", f"「{v}」不是有效的日期，应写成 {example}"))
     return result, failures
+
+
+def _in_range(stamps: pd.Series, text: pd.Series, failures: Failures) -> pd.Series:
+    """Stamps as datetime64[ns]; those pandas cannot hold become failures (and NaT)."""
+    outside = stamps.notna() & ((stamps < pd.Timestamp.min) | (stamps > pd.Timestamp.max))
+    for label in stamps.index[outside.to_numpy()]:
+        failures[label] = ("date-invalid", f"日期「{text[label]}」{OUT_OF_RANGE}")
+    return stamps.mask(outside).astype("datetime64[ns]")
+
+
+def _from_serials(days: pd.Series, text: pd.Series, failures: Failures, with_time: bool) -> pd.Series:
+    """Excel serial numbers as Excel shows them: 1 = 1900-01-01, 59 = 1900-02-28, 61 = 1900-03-01."""
+    last = float((LAST_DAY.date() - EXCEL_EPOCH.date()).days + 1)
+    bug = (days >= EXCEL_LEAP_BUG_SERIAL) & (days < EXCEL_LEAP_BUG_SERIAL + 1)
+    outside = days >= last
+    for label in days.index[bug.to_numpy()]:
+        failures[label] = ("date-invalid", f"「{text[label]}」作为 Excel 日期序列值{LEAP_BUG}")
+    for label in days.index[outside.to_numpy()]:
+        failures[label] = ("date-invalid", f"Excel 日期序列值「{text[label]}」{OUT_OF_RANGE}")
+    usable = days.mask(bug | outside).to_numpy(dtype="float64", na_value=np.nan)
+    early = usable < EXCEL_LEAP_BUG_SERIAL
+    seconds = np.round(np.where(early, usable + 1, usable) * 86400)  # counted from EXCEL_EPOCH
+    stamps = np.datetime64(EXCEL_EPOCH.date(), "s") + np.where(np.isnan(seconds), 0, seconds).astype("int64")
+    out = pd.Series(stamps.astype("datetime64[ns]"), index=days.index).mask(np.isnan(seconds))
+    return out if with_time else out.dt.floor("D")
 
 
 def parse_flags(series: pd.Series, vocab: dict[str, str]) -> tuple[pd.Series, Failures]:

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from parkcrm.core.errors import WorkbookError
 from parkcrm.io import coerce
+from parkcrm.io.discover import NothingToReadError, discover, nothing_message
 from parkcrm.io.grid import ERROR_TEXTS, Grid, load_grids
 from parkcrm.io.headers import MONTH_COLUMNS, HeaderMatch, KindMatcher, find_header
 from parkcrm.io.sniff import sniff
@@ -177,15 +178,55 @@ def read_workbooks(paths: Iterable[Path | str], rules: RulePack, progress: Progr
 
 
 def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
-    """Files as given; folders expand to the workbooks inside (lock files skipped)."""
-    out: list[Path] = []
-    exts = {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
-    for p in map(Path, paths):
-        if p.is_dir():
-            out += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in exts and not is_lock_file(f))
-        elif not is_lock_file(p):
-            out.append(p)
-    return out
+    """Files as given; folders expand to their input workbooks (see parkcrm.io.discover)."""
+    return discover(paths).files
+
+
+@dataclass
+class ReadInputs:
+    """What a command works on: the workbooks read, and the files skipped or unreadable, with why."""
+
+    books: list[Workbook]
+    tables: dict[str, Table]
+    problems: list[Problem]
+    failures: list[tuple[Path, str]]  # files that could not be read; the others were
+    skipped: list[tuple[Path, str]]
+    notes: list[str]
+
+    def as_tuple(self):
+        return self.books, self.tables, self.problems, self.failures
+
+
+def read_inputs(paths: Iterable[Path | str], rules: RulePack, progress: Progress | None = None) -> ReadInputs:
+    """Discover and read the inputs. A file that cannot be read is listed and the rest go on;
+    NothingToReadError (exit 2) when nothing is left to work on: no input file, none readable,
+    or no data row (a customer sheet with a header and no rows)."""
+    paths = [Path(p) for p in paths]
+    found = discover(paths)
+    if not found.files:
+        where = "、".join(str(p) for p in paths) or "（未给出）"
+        raise NothingToReadError(nothing_message(
+            f"在 {where} 中没有可读取的工作簿（.xlsx、.xlsm、.xls、.ods、.csv），没有可处理的数据。", found.skipped))
+    books, tables, problems, failures = read_workbooks(found.files, rules, progress)
+    if not books:
+        raise NothingToReadError(nothing_message("给出的工作簿都无法读取，没有可处理的数据。", found.skipped, failures))
+    empty = _header_only(tables)
+    if empty:
+        raise NothingToReadError(nothing_message(empty, found.skipped, failures))
+    return ReadInputs(books, tables, problems, failures, found.skipped, found.notes)
+
+
+def _header_only(tables: dict[str, Table]) -> str | None:
+    """Why there is nothing to work on although sheets were found, or None."""
+    def sheets(t: Table) -> str:
+        return "、".join(f"{f} /「{s}」" for f, s in t.sheets)
+
+    customers = tables.get(CUSTOMER)
+    if customers is not None and len(customers.df) == 0:
+        return f"客户资料表只有表头，没有数据行（{sheets(customers)}），没有可处理的客户。"
+    if tables and all(len(t.df) == 0 for t in tables.values()):
+        return "工作表只有表头，没有数据行（" + "；".join(sheets(t) for t in tables.values()) + "），没有可处理的数据。"
+    return None
 
 
 def merge_tables(tables: list[Table]) -> Table:
@@ -415,6 +456,7 @@ def _type_columns(raw: pd.DataFrame, excel_rows: pd.Series, spec, chosen, grid: 
             typed, fails = coerce.parse_number(series)
         elif col.type in ("日期", "时间"):
             typed, fails = coerce.parse_dates(series, with_time=col.type == "时间")
+            _flag_leap_day(series, typed, fails, grid, chosen[name][0], row_of)
         elif col.type == "是否":
             typed, fails = coerce.parse_flags(series, rules.vocab("是否"))
         elif col.type in ("编号", "证件号", "电话"):
@@ -438,6 +480,21 @@ def _type_columns(raw: pd.DataFrame, excel_rows: pd.Series, spec, chosen, grid: 
             typed[label] = pd.NA
         out[name] = typed
     return pd.DataFrame(out, index=raw.index), issues
+
+
+def _flag_leap_day(series: pd.Series, typed: pd.Series, fails: dict, grid: Grid, column: int, row_of) -> None:
+    """A date cell holding serial 60 (Excel's 1900-02-29, which never was) comes back from the
+    reader as 1900-02-28: look up the few such cells in the file and fail them."""
+    maybe = series.str.startswith("1900-02-28").fillna(False).to_numpy(dtype=bool)
+    if not maybe.any() or grid.numeric_probe is None:
+        return
+    rows = {int(r) for r in row_of[maybe]}
+    stored = grid.numeric_probe([column], {column: rows}).get(column, {})
+    for label in np.flatnonzero(maybe):
+        value = stored.get(int(row_of[label]))
+        if value is not None and coerce.EXCEL_LEAP_BUG_SERIAL <= value < coerce.EXCEL_LEAP_BUG_SERIAL + 1:
+            fails[series.index[label]] = ("date-invalid", f"是 Excel 日期序列值 60，{coerce.LEAP_BUG}")
+            typed.iloc[label] = pd.NaT
 
 
 def _concat(kind: str, items: list, rules: RulePack) -> Table:

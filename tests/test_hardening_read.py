@@ -1,0 +1,105 @@
+"""Hostile inputs to reading, rules, templates and import (issue 12; reliability.md 29-34, 43).
+
+Every hostile file is generated here, small by construction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+
+import openpyxl
+import pytest
+
+from parkcrm.io.reader import read_workbook
+from tests.helpers import run_cli, run_json, write_xlsx
+
+HEADER = ["客户编号", "客户名称", "年度通信费用（万元）", "进园日期"]
+
+
+def customers(book):
+    return book.tables["客户资料"].df
+
+
+def problems_at(book) -> list[tuple[str, str]]:
+    return sorted((p.cell, p.code) for p in book.problems)
+
+
+# ---- dates pandas cannot hold, Excel's 1900 leap day, huge numbers (items 31, 32) ----------
+
+def out_of_range_dates(tmp_path):
+    """A date cell and texts outside pandas' nanosecond range, beside a good row."""
+    return write_xlsx(tmp_path / "园区客户资料库-2026年10月.xlsx", {"客户资料": [
+        HEADER,
+        ["C1", "甲", 12, dt.datetime(9999, 12, 31)],
+        ["C2", "乙", 3, "2263-01-01"],
+        ["C3", "丙", 4, "1677年1月1日"],
+        ["C4", "丁", 5, "2026-10-08"],
+    ]})
+
+
+def test_out_of_range_dates_are_cell_findings_and_the_rows_stay(tmp_path, rules):
+    book = read_workbook(out_of_range_dates(tmp_path), rules)
+    df = customers(book)
+    assert df["客户编号"].tolist() == ["C1", "C2", "C3", "C4"]
+    assert df["进园日期"].isna().tolist() == [True, True, True, False]
+    assert problems_at(book) == [("D2", "date-invalid"), ("D3", "date-invalid"), ("D4", "date-invalid")]
+    assert all("超出可处理的日期范围" in p.message for p in book.problems)
+
+
+def test_out_of_range_dates_through_classify_and_validate(tmp_path):
+    src = out_of_range_dates(tmp_path)
+    out = tmp_path / "分级.xlsx"
+    code, _out, err = run_cli(["classify", str(src), "--out", str(out)])
+    assert code in (0, 1), err
+    rows = list(openpyxl.load_workbook(out)["客户分级"].iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in rows] == ["C1", "C2", "C3", "C4"]
+    code, data = run_json(["validate", str(src), "--format", "json", "--month", "2026-10"])
+    assert code == 1
+    assert sorted(p["cell"] for p in data["problems"] if p["code"] == "date-invalid") == ["D2", "D3", "D4"]
+
+
+def test_excel_serials_before_march_1900_read_as_excel_shows_them(tmp_path, rules):
+    """Serials as plain numbers (no date format) and as date cells: 1 = 1900-01-01,
+    59 = 1900-02-28, 61 = 1900-03-01; 60 is Excel's non-existent 1900-02-29."""
+    import xlsxwriter
+
+    path = tmp_path / "a.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    ws = book.add_worksheet("客户资料")
+    date_fmt = book.add_format({"num_format": "yyyy-mm-dd"})
+    ws.write_row(0, 0, HEADER)
+    for r, serial in enumerate([1, 59, 60, 61, 1, 59, 60, 61], start=1):
+        ws.write_row(r, 0, [f"C{r}", "甲", 1])
+        ws.write_number(r, 3, serial, date_fmt if r > 4 else None)
+    book.close()
+    got = read_workbook(path, rules)
+    days = [None if d != d else d.date() for d in customers(got)["进园日期"]]
+    expected = [dt.date(1900, 1, 1), dt.date(1900, 2, 28), None, dt.date(1900, 3, 1)]
+    assert days == expected * 2
+    assert problems_at(got) == [("D4", "date-invalid"), ("D8", "date-invalid")]
+    assert all("1900-02-29" in p.message for p in got.problems)
+
+
+def test_huge_money_is_a_finding_without_warnings(tmp_path, rules):
+    path = write_xlsx(tmp_path / "a.xlsx", {"客户资料": [
+        HEADER[:3], ["C1", "甲", 1e308], ["C2", "乙", "-1e300"], ["C3", "丙", 12]]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a numpy RuntimeWarning fails the test
+        book = read_workbook(path, rules)
+        from parkcrm.capabilities.classify import classify
+
+        classify(book.tables["客户资料"], rules)
+    assert customers(book)["年度通信费用"].tolist()[2] == 12_000_000
+    assert customers(book)["年度通信费用"].isna().tolist() == [True, True, False]
+    assert problems_at(book) == [("C2", "money-invalid"), ("C3", "money-invalid")]
+    assert "过大" in book.problems[0].message
+
+
+def test_huge_money_through_validate_prints_no_warnings(tmp_path):
+    path = write_xlsx(tmp_path / "a.xlsx", {"客户资料": [HEADER[:3], ["C1", "甲", 1e308], ["C2", "乙", 12]]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        code, data = run_json(["validate", str(path), "--format", "json", "--month", "2026-10"])
+    assert code == 1
+    assert [p["cell"] for p in data["problems"] if p["code"] == "money-invalid"] == ["C2"]
