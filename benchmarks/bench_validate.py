@@ -58,7 +58,7 @@ from pathlib import Path
 from parkcrm.rules import load_rules
 from parkcrm.validate import validate
 from parkcrm.validate.marked import write_marked
-from parkcrm.validate.month import parse_month_arg
+from parkcrm.core.periods import parse_month
 src, month, dst = sys.argv[1], sys.argv[2], sys.argv[3]
 marks = {}
 t0 = time.perf_counter()
@@ -70,7 +70,7 @@ def step(text):
         marks["summary_from"] = now
 rules = load_rules()
 t0 = time.perf_counter()
-report = validate([src], rules, month=parse_month_arg(month), progress=step)
+report = validate([src], rules, month=parse_month(month), progress=step)
 total = time.perf_counter() - t0
 t = time.perf_counter()
 write_marked(report, Path(dst))

@@ -101,10 +101,11 @@ def main() -> None:
     from parkcrm.io.reader import read_workbooks
     from parkcrm.io.writer import write_xlsx
     from parkcrm.rules import load_rules
-    from parkcrm.capabilities.visits import check_compliance, parse_month
+    from parkcrm.capabilities.visits import check_compliance
+    from parkcrm.core.periods import parse_period
     from parkcrm.outputs.visits import build, sheet_specs
 
-    period = parse_month(args.month)
+    period = parse_period(args.month, "--month")
     folder = args.keep or Path(tempfile.mkdtemp(prefix="parkcrm-bench-"))
     try:
         t = time.perf_counter()

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from parkcrm.reports import build_monthly, build_weekly
-from parkcrm.reports.period import parse_month, parse_week
+from parkcrm.core.periods import parse_period
 from parkcrm.reports.render import render
 from parkcrm.reports.sources import gather
 
@@ -63,7 +63,7 @@ def png_size(path: Path) -> tuple[int, int]:
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory, rules):
     folder = tmp_path_factory.mktemp("html")
-    week, month = parse_week("2026-W46"), parse_month("2026-11")
+    week, month = parse_period("2026-W46"), parse_period("2026-11")
     out = {}
     for kind, report in (("weekly", build_weekly(gather(week, [NOV], rules), rules, week, now=NOW)),
                          ("monthly", build_monthly(gather(month, [NOV], rules), rules, month, now=NOW))):

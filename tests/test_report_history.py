@@ -18,7 +18,7 @@ import pytest
 from parkcrm.io.reader import read_workbooks
 from parkcrm.core.periods import Month
 from parkcrm.reports import build_monthly, build_weekly
-from parkcrm.reports.period import parse_month, parse_week
+from parkcrm.core.periods import parse_period
 from parkcrm.reports.render import md_escape, render, to_json
 from parkcrm.reports.sources import gather
 from parkcrm.reports.xlsx import write_report_xlsx
@@ -32,8 +32,8 @@ from tests.history_fixtures import db_url  # noqa: F401  (fixture)
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 OCT, NOV = SAMPLES / "2026-10", SAMPLES / "2026-11"
-MONTH = parse_month("2026-11")
-WEEK = parse_week("2026-W46")
+MONTH = parse_period("2026-11")
+WEEK = parse_period("2026-W46")
 NOW = dt.datetime(2026, 11, 20, 16, 30)
 PLANTED_CHURN = {PLANTED["churn_spend_drop"], *PLANTED["churn_complaints"], *PLANTED["churn_faults"]}
 TIER_ORDER = ["5A", "4A", "3A", "2A", "1A", "5B", "4B", "3B", "2B", "1B"]

@@ -15,8 +15,8 @@ import openpyxl
 import pytest
 
 from parkcrm.reports import build_monthly, build_weekly
-from parkcrm.reports.period import (PeriodError, default_week, due_on, parse_date, parse_month, parse_week,
-                                    resolve_month)
+from parkcrm.core.periods import PeriodError, parse_date, parse_month, parse_period, parse_week
+from parkcrm.reports.period import default_week, due_on, resolve_month
 from parkcrm.reports.render import TemplateError, cell, md_escape, render, to_json
 from parkcrm.reports.sources import gather
 from parkcrm.reports.xlsx import write_report_xlsx
@@ -26,8 +26,8 @@ from tests.helpers import write_xlsx
 
 ROOT = Path(__file__).resolve().parent.parent
 NOV, OCT = ROOT / "samples" / "2026-11", ROOT / "samples" / "2026-10"
-WEEK = parse_week("2026-W46")  # 2026-11-09 .. 2026-11-15
-MONTH = parse_month("2026-11")
+WEEK = parse_period("2026-W46")  # 2026-11-09 .. 2026-11-15
+MONTH = parse_period("2026-11")
 NOW = dt.datetime(2026, 11, 20, 16, 30)
 MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 
@@ -342,7 +342,7 @@ def _small_data(folder: Path, name: str = "宏达机械有限公司", joined=dt.
 
 def test_empty_week_every_section_marked(rules, tmp_path):
     data = _small_data(tmp_path / "data")
-    period = parse_week("2026-W46")
+    period = parse_period("2026-W46")
     r = build_weekly(gather(period, [data], rules), rules, period, now=NOW)
     assert all(s.empty for s in r.sections), [s.title for s in r.sections if not s.empty]
     html, md = render(r, "html"), render(r, "md")
@@ -362,7 +362,7 @@ def test_empty_week_every_section_marked(rules, tmp_path):
 
 def test_same_data_other_week_is_not_empty(rules, tmp_path):
     data = _small_data(tmp_path / "data")
-    period = parse_week("2026-W41")  # 10-05 .. 10-11
+    period = parse_period("2026-W41")  # 10-05 .. 10-11
     r = build_weekly(gather(period, [data], rules), rules, period, now=NOW)
     assert [s.empty for s in r.sections] == [False] * 6 + [True]  # no customer at risk in this data
 

@@ -12,7 +12,8 @@ from parkcrm.io.reader import read_workbooks
 from parkcrm.io.sampling_history import FILE_NAME, JsonSamplingHistory, default_history_path
 from parkcrm.io.writer import write_xlsx
 from parkcrm.capabilities.sampling import NO_VISITS, SIGNOFF_COLUMNS, audit, choose, roster, sample_size, signoff_frame
-from parkcrm.capabilities.visits import Compliance, parse_month, parse_week
+from parkcrm.capabilities.visits import Compliance
+from parkcrm.core.periods import parse_period
 from parkcrm.outputs.visits import VisitReport, signoff_specs
 
 NAMES = [f"经理{i:02d}" for i in range(10)]
@@ -96,7 +97,7 @@ def _visits() -> pd.DataFrame:
 
 def test_signoff_sheet_holds_every_record_of_the_chosen_in_the_week():
     cust = pd.DataFrame({"客户编号": ["A", "B", "C", "D"], "客户名称": ["甲公司", "乙公司", "丙公司", "丁公司"]})
-    sheet = signoff_frame(_visits(), cust, parse_week("2026-W47"), ["甲", "丁"])
+    sheet = signoff_frame(_visits(), cust, parse_period("2026-W47"), ["甲", "丁"])
     assert list(sheet.columns) == SIGNOFF_COLUMNS
     mine = sheet[sheet["客户经理"] == "甲"]
     assert mine["日期"].dt.strftime("%m-%d").tolist() == ["11-16", "11-22"]  # 11-15 and 11-23 are other weeks
@@ -111,7 +112,7 @@ def test_signoff_sheet_holds_every_record_of_the_chosen_in_the_week():
 def test_signoff_workbook_prints_on_a4_landscape_and_reads_back(tmp_path, rules):
     import openpyxl
 
-    period = parse_week("2026-W47")
+    period = parse_period("2026-W47")
     choice = choose(["甲", "乙", "丙"], period.label, {}, 0.3)
     sheet = signoff_frame(_visits(), None, period, ["甲"])
     report = VisitReport(Compliance(period, pd.DataFrame(), pd.DataFrame(), None), sampling=choice, signoff=sheet)
@@ -170,7 +171,7 @@ def test_one_record_without_opinion_or_signature_leaves_the_manager_unchecked(op
 
 
 def test_audit_of_a_month_expects_its_weeks():
-    p = parse_month("2026-11")
+    p = parse_period("2026-11")
     result = audit(None, 3, 0.3, 1, expected_weeks=[f"{y}-W{w:02d}" for y, w in p.weeks])
     assert result.short_weeks == ["2026-W45", "2026-W46", "2026-W47", "2026-W48"]
 
@@ -180,7 +181,6 @@ def test_weekly_report_counts_a_returned_sheet_only_with_every_opinion(tmp_path,
     import datetime as dt
 
     from parkcrm.reports import build_weekly
-    from parkcrm.reports.period import parse_week
     from parkcrm.reports.sources import gather
     from tests.validate_book import sheets, write
 
@@ -189,7 +189,7 @@ def test_weekly_report_counts_a_returned_sheet_only_with_every_opinion(tmp_path,
                       ["2026-W45", "王晓明", "2026-11-03", "YQ0001", "记录属实", "张主任"],
                       ["2026-W45", "王晓明", "2026-11-04", "YQ0002", opinion, "张主任"]]
     write(tmp_path, book)
-    week = parse_week("2026-W45")
+    week = parse_period("2026-W45")
     report = build_weekly(gather(week, [tmp_path], rules), rules, week, now=dt.datetime(2026, 11, 6, 16))
     [row] = report.section("dynamics").block("sample").records()
     assert row["抽查表"] == shown

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from parkcrm.io.sampling_history import FILE_NAME, JsonSamplingHistory
 from parkcrm.reports import build_weekly
-from parkcrm.reports.period import parse_week
+from parkcrm.core.periods import parse_period
 from parkcrm.reports.sources import gather
 from parkcrm.capabilities.sampling import choose, roster, sample_size
 from parkcrm.store import open_store
@@ -164,7 +164,7 @@ def test_weekly_report_shows_the_sample_recorded_in_the_store(db_url, rules, tmp
     code, data = run_json(["check-visits", str(nov), "--week", "2026-W46", "--sample", "--db", db_url, "-f", "json",
                            "--out", str(out / "走访达标.xlsx")])
     chosen = data["sampling"]["managers"]
-    week = parse_week("2026-W46")
+    week = parse_period("2026-W46")
     inputs = gather(week, [nov], rules)
     with open_store(db_url) as store:
         r = build_weekly(inputs, rules, week, now=dt.datetime(2026, 11, 20, 16), store=store)
@@ -179,7 +179,7 @@ def test_weekly_report_shows_the_sample_recorded_in_the_store(db_url, rules, tmp
 
 def test_weekly_report_history_option_beats_the_store(db_url, rules, tmp_path):
     nov = ROOT / "samples" / "2026-11"
-    names = roster(gather(parse_week("2026-W46"), [nov], rules).tables["客户资料"].df, None)
+    names = roster(gather(parse_period("2026-W46"), [nov], rules).tables["客户资料"].df, None)
     with open_store(db_url) as store:
         StoreSamplingHistory(store).record_sample("2026-W46", names[:2])
     path = tmp_path / "h.json"

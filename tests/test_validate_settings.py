@@ -9,7 +9,7 @@ import pytest
 from parkcrm.core.errors import ParkcrmError, RulesError
 from parkcrm.rules import load_rules
 from parkcrm.validate import validate
-from parkcrm.validate.month import month_in, parse_month_arg
+from parkcrm.core.periods import Month, month_in, parse_month
 from tests.helpers import Formula
 from tests.validate_book import TODAY, sheets, write
 from tests.test_validate_checks import C, K, SPEND, cell, found
@@ -120,24 +120,24 @@ def test_rows_that_cannot_be_tiered_are_counted_apart(tmp_path, rules):
     ("客户资料库", None), ("客户资料20261108", None), ("2026-13", None),
 ])
 def test_month_in_titles_and_names(text, expected):
-    assert month_in(text) == expected
+    assert month_in(text) == (Month(*expected) if expected else None)
 
 
 def test_month_argument():
-    assert parse_month_arg("2026-11").label == "2026-11"
-    assert parse_month_arg("2026年3月").label == "2026-03"
+    assert parse_month("2026-11").label == "2026-11"
+    assert parse_month("2026年3月").label == "2026-03"
     with pytest.raises(ParkcrmError):
-        parse_month_arg("2026-13")
+        parse_month("2026-13")
 
 
 def test_month_from_title_row_beats_file_name(tmp_path, rules):
     path = write(tmp_path, sheets(), name="资料-2026年11月.xlsx",
                  title_rows={C: ["XX产业转移工业园客户资料库（2026年10月）"]})
     report = validate([path], rules, today=TODAY)
-    assert report.month.label == "2026-10" and "标题行" in report.month.source
+    assert report.month.label == "2026-10" and "标题行" in report.month_source
     assert {p.code for p in report.problems} == {"visit-out-of-month"}  # the November visits
 
 
 def test_month_defaults_to_today(tmp_path, rules):
     report = validate([write(tmp_path, sheets(), name="资料.xlsx")], rules, today=dt.date(2026, 11, 25))
-    assert report.month.label == "2026-11" and "当前月份" in report.month.source
+    assert report.month.label == "2026-11" and "当前月份" in report.month_source

@@ -11,7 +11,8 @@ from parkcrm.capabilities.classify import classify
 from parkcrm.core.errors import ParkcrmError
 from parkcrm.io.reader import read_workbooks
 from parkcrm.rules import load_rules
-from parkcrm.capabilities.visits import check_compliance, parse_month, parse_week, weeks_of_month
+from parkcrm.capabilities.visits import check_compliance, span
+from parkcrm.core.periods import Month, parse_month, parse_period, parse_week
 from tests.helpers import write_xlsx
 
 D = dt.date
@@ -51,12 +52,18 @@ def row(result, cid: str) -> pd.Series:
 # ---- periods ------------------------------------------------------------------------------
 
 def test_weeks_of_a_month_are_those_whose_thursday_is_in_it():
-    assert weeks_of_month(2026, 10) == tuple((2026, w) for w in range(40, 45))
-    assert weeks_of_month(2026, 11) == tuple((2026, w) for w in range(45, 49))
-    assert weeks_of_month(2026, 12) == tuple((2026, w) for w in range(49, 54))  # 2026 has a week 53
-    assert weeks_of_month(2027, 1) == tuple((2027, w) for w in range(1, 5))
-    p = parse_month("2026-06")
-    assert p.start == D(2026, 6, 1) and p.end == D(2026, 6, 30) and p.week_keys == [202623, 202624, 202625, 202626]
+    def weeks(year, month):
+        return [tuple(w) for w in Month(year, month).weeks]
+
+    assert weeks(2026, 10) == [(2026, w) for w in range(40, 45)]
+    assert weeks(2026, 11) == [(2026, w) for w in range(45, 49)]
+    assert weeks(2026, 12) == [(2026, w) for w in range(49, 54)]  # 2026 has a week 53
+    assert weeks(2027, 1) == [(2027, w) for w in range(1, 5)]
+    p = parse_period("2026-06")
+    assert p.start == D(2026, 6, 1) and p.end == D(2026, 6, 30)
+    assert [w.label for w in p.weeks] == ["2026-W23", "2026-W24", "2026-W25", "2026-W26"]
+    # visits count from the Monday of the first judged week to the Sunday of the last
+    assert span(parse_period("2026-10")) == (D(2026, 9, 28), D(2026, 11, 1))
 
 
 @pytest.mark.parametrize("text", ["2026-W47", "2026W47", "2026-w47", " 2026-W47 "])
@@ -86,7 +93,7 @@ def test_month_forms():
 
 def test_a_week_with_one_missing_onsite_visit(rules):
     cust, tiers = customers(("A", "5B", "王晓明"))
-    p = parse_month("2026-06")
+    p = parse_period("2026-06")
     v = visits((D(2026, 6, 2), "A", "驻场"), (D(2026, 6, 9), "A", "上门"), (D(2026, 6, 23), "A", "驻场"),
                *weekly_phone("A", p.weeks))
     r = row(check_compliance(cust, tiers, v, rules, p), "A")
@@ -98,7 +105,7 @@ def test_a_week_with_one_missing_onsite_visit(rules):
 
 def test_unsigned_onsite_visit_does_not_count(rules):
     cust, tiers = customers(("C", "3B", "李文静"))
-    p = parse_month("2026-06")
+    p = parse_period("2026-06")
     v = visits((D(2026, 6, 3), "C", "驻场", True), (D(2026, 6, 17), "C", "驻场", False),
                *weekly_phone("C", p.weeks, 1))
     r = row(check_compliance(cust, tiers, v, rules, p), "C")
@@ -115,7 +122,7 @@ def test_signature_requirement_is_a_setting(rules_copy):
     path.write_text(path.read_text(encoding="utf-8").replace("驻场需客户签名: true", "驻场需客户签名: false"), encoding="utf-8")
     rules = load_rules(rules_copy)
     cust, tiers = customers(("C", "3B", "李文静"))
-    p = parse_month("2026-06")
+    p = parse_period("2026-06")
     v = visits((D(2026, 6, 3), "C", "驻场", False), (D(2026, 6, 17), "C", "上门", False), *weekly_phone("C", p.weeks, 1))
     r = row(check_compliance(cust, tiers, v, rules, p), "C")
     assert r["驻场实访"] == 2 and r["驻场缺口"] == 0 and r["达标"] is True and r["驻场未签名"] == 0
@@ -124,7 +131,7 @@ def test_signature_requirement_is_a_setting(rules_copy):
 def test_visit_on_the_sunday_before_the_month_belongs_to_the_previous_iso_week(rules):
     # June 2026 starts on a Monday: Sunday 05-31 is in W22, which belongs to May
     cust, tiers = customers(("A", "5B", "王晓明"), ("C", "3B", "王晓明"))
-    p = parse_month("2026-06")
+    p = parse_period("2026-06")
     v = visits((D(2026, 5, 31), "A", "驻场"), (D(2026, 6, 10), "A", "驻场"), (D(2026, 6, 17), "A", "驻场"),
                (D(2026, 6, 24), "A", "驻场"), *weekly_phone("A", p.weeks),
                (D(2026, 5, 31), "C", "驻场"), (D(2026, 6, 10), "C", "驻场"), *weekly_phone("C", p.weeks, 1))
@@ -137,7 +144,7 @@ def test_visit_on_the_sunday_before_the_month_belongs_to_the_previous_iso_week(r
 def test_days_before_the_month_in_its_first_iso_week_count_for_that_week(rules):
     # October 2026 starts on a Thursday: W40 (09-28..10-04) is October's first week
     cust, tiers = customers(("A", "5B", "王晓明"), ("C", "3B", "王晓明"))
-    p = parse_month("2026-10")
+    p = parse_period("2026-10")
     v = visits((D(2026, 9, 29), "A", "驻场"), *[(dt.date.fromisocalendar(2026, w, 3), "A", "驻场") for w in range(41, 45)],
                *weekly_phone("A", p.weeks), (D(2026, 9, 29), "C", "驻场"), (D(2026, 10, 20), "C", "驻场"),
                *weekly_phone("C", p.weeks, 1))
@@ -149,7 +156,7 @@ def test_days_before_the_month_in_its_first_iso_week_count_for_that_week(rules):
 
 def test_four_onsite_visits_in_one_week_meet_only_that_week(rules):
     cust, tiers = customers(("A", "5B", "王晓明"))
-    p = parse_month("2026-06")
+    p = parse_period("2026-06")
     v = visits(*[(D(2026, 6, d), "A", "驻场") for d in (1, 2, 3, 4)], *weekly_phone("A", p.weeks))
     r = row(check_compliance(cust, tiers, v, rules, p), "A")
     assert (r["驻场应访"], r["驻场实访"], r["驻场计入"], r["驻场缺口"]) == (4, 4, 1, 3)
@@ -171,7 +178,7 @@ def test_dates_written_as_text_are_read_and_counted(tmp_path, rules):
     books, tables, problems, failures = read_workbooks([path], rules)
     assert not failures and not [p for p in problems if p.severity == "error"]
     tiers = classify(tables["客户资料"], rules)["客户等级"]
-    result = check_compliance(tables["客户资料"].df, tiers, tables["走访记录"].df, rules, parse_month("2026-06"))
+    result = check_compliance(tables["客户资料"].df, tiers, tables["走访记录"].df, rules, parse_period("2026-06"))
     a = row(result, "A")
     assert a["客户等级"] == "5B" and a["驻场实访"] == 4 and a["电话实联"] == 8 and a["达标"] is True
     b = row(result, "B")
@@ -181,7 +188,7 @@ def test_dates_written_as_text_are_read_and_counted(tmp_path, rules):
 def test_weekly_check_does_not_judge_monthly_requirements(rules):
     cust, tiers = customers(("B", "4B", "王晓明"))
     v = visits((D(2026, 11, 17), "B", "电话"))
-    r = row(check_compliance(cust, tiers, v, rules, parse_week("2026-W47")), "B")
+    r = row(check_compliance(cust, tiers, v, rules, parse_period("2026-W47")), "B")
     assert pd.isna(r["驻场应访"]) and "按月考核" in r["备注"]
     assert (r["电话应联"], r["电话实联"]) == (1, 1) and r["达标"] is True
 
@@ -189,7 +196,7 @@ def test_weekly_check_does_not_judge_monthly_requirements(rules):
 def test_care_tiers_pending_and_departed_customers_are_not_judged(rules):
     cust, tiers = customers(("S", "2B", "王晓明"), ("T", "1B", "王晓明"), ("P", "待核实", "王晓明"),
                             ("L", "3B", "王晓明", "离网"), ("G", "3A", "王晓明"))
-    result = check_compliance(cust, tiers, visits((D(2026, 6, 2), "G", "驻场")), rules, parse_month("2026-06"))
+    result = check_compliance(cust, tiers, visits((D(2026, 6, 2), "G", "驻场")), rules, parse_period("2026-06"))
     for cid in ("S", "T", "P", "L"):
         assert row(result, cid)["达标"] is None
     assert "已离网" in row(result, "L")["备注"] and "待核实" in row(result, "P")["备注"]
@@ -201,14 +208,14 @@ def test_care_tiers_pending_and_departed_customers_are_not_judged(rules):
 def test_visits_that_cannot_count_are_reported(rules):
     cust, tiers = customers(("A", "5B", "王晓明"))
     v = visits((D(2026, 6, 2), "ZZ99", "驻场"), (D(2026, 6, 3), "A", "微信"))
-    result = check_compliance(cust, tiers, v, rules, parse_month("2026-06"))
+    result = check_compliance(cust, tiers, v, rules, parse_period("2026-06"))
     codes = sorted(p.code for p in result.problems)
     assert codes == ["visit-kind-unknown", "visit-unknown-customer"]
 
 
 def test_managers_and_appraisal(rules):
     cust, tiers = customers(("A", "5B", "甲"), ("B", "3B", "甲"), ("C", "3B", "乙"), ("D", "3B", "丙"), ("E", "2B", "丙"))
-    p = parse_month("2026-06")
+    p = parse_period("2026-06")
     v = visits(*[(dt.date.fromisocalendar(2026, w, 3), "A", "驻场") for w in range(23, 27)], *weekly_phone("A", p.weeks),
                (D(2026, 6, 3), "C", "驻场"), (D(2026, 6, 4), "C", "驻场"), *weekly_phone("C", p.weeks, 1),
                (D(2026, 6, 3), "D", "驻场"), (D(2026, 6, 4), "D", "驻场"), *weekly_phone("D", p.weeks, 1))
@@ -221,18 +228,18 @@ def test_managers_and_appraisal(rules):
     assert (a.loc["甲", "应访"], a.loc["甲", "实访"], a.loc["甲", "达成率"]) == (6, 4, round(4 / 6, 4))
     assert (a.loc["甲", "电话应联"], a.loc["甲", "电话实联"]) == (12, 8)
     assert a.loc["乙", "排名"] == a.loc["丙", "排名"] == 1 and a.loc["甲", "排名"] == 3
-    assert parse_week("2026-W24") and check_compliance(cust, tiers, v, rules, parse_week("2026-W24")).appraisal is None
+    assert parse_period("2026-W24") and check_compliance(cust, tiers, v, rules, parse_period("2026-W24")).appraisal is None
 
 
 def test_no_visits_at_all(rules):
     cust, tiers = customers(("A", "5B", "王晓明"))
-    r = row(check_compliance(cust, tiers, None, rules, parse_week("2026-W24")), "A")
+    r = row(check_compliance(cust, tiers, None, rules, parse_period("2026-W24")), "A")
     assert r["缺口"] == "第24周缺驻场1次；第24周缺电话2次" and r["达标"] is False
 
 
 def test_a_visit_sheet_without_a_signature_column_is_reported(rules):
     cust, tiers = customers(("C", "3B", "李文静"))
     v = visits((D(2026, 6, 3), "C", "驻场")).drop(columns="客户签名")
-    result = check_compliance(cust, tiers, v, rules, parse_month("2026-06"))
+    result = check_compliance(cust, tiers, v, rules, parse_period("2026-06"))
     assert row(result, "C")["驻场实访"] == 0
     assert [p.code for p in result.problems] == ["visit-signature-missing"]

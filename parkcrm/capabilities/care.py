@@ -25,7 +25,7 @@ from parkcrm.core.calendar_cn import HOLIDAY, WEEKDAY_NAMES, WEEKEND, WorkCalend
 from parkcrm.core.problems import Problem
 from parkcrm.rules import RulePack
 from parkcrm.rules.models import CareChannel
-from parkcrm.capabilities.visits import month_end, weeks_of_month
+from parkcrm.core.periods import Month
 
 SMS, CALL = "短信", "外呼"
 LEFT = "离网"
@@ -72,12 +72,13 @@ def time_slots(windows: list[str], minutes: int) -> list[str]:
 def _periods(kind: str, year: int, month: int) -> list[tuple[dt.date, dt.date]]:
     """The channel periods whose plan can have entries in the month."""
     if kind == "周":
-        return [(dt.date.fromisocalendar(y, w, 1), dt.date.fromisocalendar(y, w, 7)) for y, w in weeks_of_month(year, month)]
+        return [(w.start, w.end) for w in Month(year, month).weeks]
     if kind == "月":
-        return [(dt.date(year, month, 1), month_end(year, month))]
+        m = Month(year, month)
+        return [(m.start, m.end)]
     if kind == "季度":
-        first = (month - 1) // 3 * 3 + 1
-        return [(dt.date(year, first, 1), month_end(year, first + 2))]
+        first = Month(year, (month - 1) // 3 * 3 + 1)
+        return [(first.start, first.shift(2).end)]
     return [(dt.date(year, 1, 1), dt.date(year, 12, 31))]
 
 

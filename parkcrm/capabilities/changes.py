@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from parkcrm.capabilities.customer_info import tier_sort_key
+from parkcrm.core.money import to_wan
 from parkcrm.core.periods import Month, month_range
 from parkcrm.rules import RulePack
 from parkcrm.rules.history import history_rules
@@ -44,8 +45,8 @@ def compare(before: pd.DataFrame, after: pd.DataFrame, rules: RulePack, start: M
         src = new if new is not None else old
         return {"变化": kind, "客户编号": cid, "客户名称": src["name"], "片区": src["zone"], "客户经理": src["manager"],
                 "原等级": None if old is None else old["tier"], "新等级": None if new is None else new["tier"],
-                "原年度通信费用(万元)": _wan(None if old is None else old["spend_fen"]),
-                "新年度通信费用(万元)": _wan(None if new is None else new["spend_fen"]), "说明": note}
+                "原年度通信费用(万元)": to_wan(None if old is None else old["spend_fen"]),
+                "新年度通信费用(万元)": to_wan(None if new is None else new["spend_fen"]), "说明": note}
 
     unknown = []
     for cid in a.index.intersection(b.index):
@@ -95,7 +96,7 @@ def trend(series: pd.DataFrame, info: pd.DataFrame, months: list[Month]) -> Tren
     per_customer = pd.DataFrame({"客户编号": ids.astype(str), "客户名称": info["name"].reindex(ids).to_numpy(),
                                  "片区": zone.to_numpy()})
     for lab in labels:
-        per_customer[lab] = (fen[lab].astype("Float64") / 1_000_000).round(6).to_numpy()
+        per_customer[lab] = to_wan(fen[lab]).to_numpy()
     per_customer = _with_change(per_customer, labels).sort_values("客户编号", kind="stable").reset_index(drop=True)
     sums = fen.astype("Float64").groupby(zone.to_numpy()).sum(min_count=1) / 1_000_000
     zones = sums.round(6).rename_axis("片区").reset_index()
@@ -125,6 +126,3 @@ def spend_trend(store, start: Month, end: Month) -> Trend:
 def _text(v) -> str:
     return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
 
-
-def _wan(fen) -> float | None:
-    return None if fen is None or pd.isna(fen) else round(int(fen) / 1_000_000, 6)

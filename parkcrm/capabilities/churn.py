@@ -19,7 +19,8 @@ from parkcrm.capabilities.customer_info import tier_sort_key
 from parkcrm.core.periods import Month
 from parkcrm.rules import RulePack
 from parkcrm.rules.history import ComplaintRule, SpendDrop, history_rules
-from parkcrm.capabilities.spend import fen_text, monthly_series, snapshots_from_table
+from parkcrm.capabilities.spend import monthly_series, snapshots_from_table
+from parkcrm.core.money import yuan_text
 from parkcrm.core.text import norm_key
 
 COLUMNS = ["客户编号", "客户名称", "客户等级", "客户经理", "片区", "预警类型", "预警原因"]
@@ -77,11 +78,11 @@ def _spend_reason(cur, base, judged: list[Month], base_months: list[Month], rule
     pct = f"{rule.drop:.0%}" if round(rule.drop * 100, 6).is_integer() else f"{rule.drop * 100:g}%"
     word = "超过" if rule.comparison == "大于" else "达到或超过"
     if rule.compare_to == "上月":
-        parts = [f"{base_months[0].month}月 {fen_text(base[0])}"]
+        parts = [f"{base_months[0].month}月 {yuan_text(base[0], '元')}"]
         for m, c, b in zip(judged, cur, base):
-            parts.append(f"{m.month}月 {fen_text(c)}（{(c - b) / b:+.1%}）")
+            parts.append(f"{m.month}月 {yuan_text(c, '元')}（{(c - b) / b:+.1%}）")
         return f"月度费用连续{rule.months}个月环比下降{word}{pct}：" + " → ".join(parts)
-    parts = [f"{m.label} {fen_text(c)}（去年同月 {fen_text(b)}，{(c - b) / b:+.1%}）" for m, c, b in zip(judged, cur, base)]
+    parts = [f"{m.title} {yuan_text(c, '元')}（去年同月 {yuan_text(b, '元')}，{(c - b) / b:+.1%}）" for m, c, b in zip(judged, cur, base)]
     return f"月度费用连续{rule.months}个月同比下降{word}{pct}：" + "；".join(parts)
 
 
@@ -92,7 +93,7 @@ def complaint_hits(records: pd.DataFrame, ref: Month, rule: ComplaintRule) -> di
         return {}
     rec = records.dropna(subset=["customer_id", "report_date"]).copy()
     day = pd.to_datetime(rec["report_date"]).dt.date
-    rec = rec[(day >= start.first_day) & (day <= end.last_day)]
+    rec = rec[(day >= start.start) & (day <= end.end)]
     rec = rec.assign(report_date=pd.to_datetime(rec["report_date"]).dt.date, kind=rec["kind"].map(norm_key))
     rec = rec.drop_duplicates(["customer_id", "report_date", "kind", "content"])
     window = f"近{rule.window_months}个月（{start}～{end}）" if rule.window_months > 1 else f"{end}"
@@ -169,8 +170,8 @@ def from_store(store, rules: RulePack, ref: Month | None = None) -> ChurnResult:
     fees = [f"fee_{m}" for m in sorted({m.month for m in months})]
     snapshots = read.fee_snapshots(store, {m.year for m in months}, ref, fees)
     series = monthly_series(snapshots, months)
-    start = ref.shift(-(settings.complaints.window_months - 1)).first_day
-    records = read.complaints_between(store, start, ref.last_day)
+    start = ref.shift(-(settings.complaints.window_months - 1)).start
+    records = read.complaints_between(store, start, ref.end)
     info_month = read.latest_month(store, ref)
     info = read.customers(store, info_month, ["customer_id", "name", "zone", "manager", "tier", "status"])
     source = f"历史库 {store.shown}（客户资料 {info_month}）"

@@ -23,7 +23,8 @@ from typing import Iterable, Mapping, Protocol
 import pandas as pd
 
 from parkcrm.core.problems import Problem
-from parkcrm.capabilities.visits import NO_MANAGER, Period, week_label, week_of
+from parkcrm.capabilities.visits import NO_MANAGER
+from parkcrm.core.periods import Period, Week
 
 SIGNOFF_COLUMNS = ["周次", "客户经理", "日期", "客户编号", "客户名称", "方式", "客户签名", "内容",
                    "来源", "抽查意见", "抽查人签名", "抽查日期"]
@@ -238,11 +239,11 @@ def _weeks_of(frame: pd.DataFrame) -> pd.Series:
         parts = frame["周次"].astype("string").str.normalize("NFKC").str.extract(_WEEK_TEXT)
         ok = parts[0].notna()
         if ok.any():
-            out[ok] = pd.Series([week_label(int(y), int(w)) for y, w in zip(parts.loc[ok, 0], parts.loc[ok, 1])],
+            out[ok] = pd.Series([f"{int(y)}-W{int(w):02d}" for y, w in zip(parts.loc[ok, 0], parts.loc[ok, 1])],
                                 index=out.index[ok.to_numpy()], dtype="string")
     if "日期" in frame:
         dates = pd.to_datetime(frame["日期"], errors="coerce")
         fill = out.isna() & dates.notna()
         if fill.any():
-            out[fill] = pd.Series([week_of(d.date()) for d in dates[fill]], index=out.index[fill.to_numpy()], dtype="string")
+            out[fill] = pd.Series([Week.of(d.date()).label for d in dates[fill]], index=out.index[fill.to_numpy()], dtype="string")
     return out

@@ -43,16 +43,3 @@ def snapshots_from_table(customers: Table, month: Month) -> pd.DataFrame:
         out[col] = df[f"{m}月"] if f"{m}月" in df.columns else pd.Series(pd.NA, index=df.index, dtype="Int64")
     return out[out["customer_id"].notna()].drop_duplicates("customer_id", keep="first")
 
-
-def fen_text(fen) -> str:
-    """Fen as 元 with thousands separators: 1234567 -> "12,345.67元"."""
-    if fen is None or pd.isna(fen):
-        return "—"
-    return f"{int(fen) / 100:,.2f}元"
-
-
-def wan(fen) -> float | None:
-    """Fen -> 万元, rounded to the fen; None when missing."""
-    if fen is None or pd.isna(fen):
-        return None
-    return round(int(fen) / 1_000_000, 6)

@@ -12,7 +12,6 @@ Pure: DataFrames and the rule pack in, DataFrames out; vectorised over the visit
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from parkcrm.core.errors import ParkcrmError
+from parkcrm.core.periods import Period
 from parkcrm.core.problems import Problem
 from parkcrm.rules import RulePack
 
@@ -40,94 +39,12 @@ CUSTOMER_COLUMNS = [
 
 # ---- periods ----------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Period:
-    """A check period: one ISO week, or a month with the ISO weeks whose Thursday is in it."""
-
-    kind: str  # "week" | "month"
-    label: str  # "2026-W47" | "2026-10"
-    weeks: tuple[tuple[int, int], ...]  # ISO (year, week)
-    month: tuple[int, int] | None = None  # (year, month) for a month
-
-    @property
-    def week_keys(self) -> list[int]:
-        return [y * 100 + w for y, w in self.weeks]
-
-    @property
-    def month_key(self) -> int | None:
-        return self.month[0] * 100 + self.month[1] if self.month else None
-
-    @property
-    def start(self) -> dt.date:
-        days = [dt.date.fromisocalendar(*self.weeks[0], 1)] if self.weeks else []
-        if self.month:
-            days.append(dt.date(*self.month, 1))
-        return min(days)
-
-    @property
-    def end(self) -> dt.date:
-        days = [dt.date.fromisocalendar(*self.weeks[-1], 7)] if self.weeks else []
-        if self.month:
-            days.append(month_end(*self.month))
-        return max(days)
-
-    @property
-    def title(self) -> str:
-        if self.kind == "week":
-            y, w = self.weeks[0]
-            mon = dt.date.fromisocalendar(y, w, 1)
-            return f"{y}年第{w}周（{mon:%m-%d}至{mon + dt.timedelta(6):%m-%d}）"
-        y, m = self.month
-        return f"{y}年{m}月"
-
-
-def week_label(year: int, week: int) -> str:
-    return f"{year}-W{week:02d}"
-
-
-def month_end(year: int, month: int) -> dt.date:
-    return (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1))
-
-
-_WEEK = re.compile(r"^(\d{4})\s*-?\s*[Ww]\s*(\d{1,2})$")
-_MONTH = re.compile(r"^(\d{4})\s*(?:-|/|年)\s*(\d{1,2})\s*月?$")
-
-
-def parse_week(text: str) -> Period:
-    m = _WEEK.match(str(text).strip())
-    if not m:
-        raise ParkcrmError(f"周「{text}」的写法无效，应写成 ISO 周，例如 2026-W47")
-    year, week = int(m.group(1)), int(m.group(2))
-    try:
-        dt.date.fromisocalendar(year, week, 1)
-    except ValueError:
-        raise ParkcrmError(f"{year} 年没有第 {week} 周（ISO 周从 1 到 52 或 53）") from None
-    return Period("week", week_label(year, week), ((year, week),))
-
-
-def parse_month(text: str) -> Period:
-    m = _MONTH.match(str(text).strip())
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise ParkcrmError(f"月份「{text}」的写法无效，应写成 YYYY-MM，例如 2026-10")
-    year, month = int(m.group(1)), int(m.group(2))
-    return Period("month", f"{year}-{month:02d}", weeks_of_month(year, month), (year, month))
-
-
-def weeks_of_month(year: int, month: int) -> tuple[tuple[int, int], ...]:
-    """ISO weeks whose Thursday falls in the month."""
-    day = dt.date(year, month, 1)
-    day += dt.timedelta(days=(3 - day.weekday()) % 7)  # first Thursday
-    out = []
-    while day.month == month:
-        iso = day.isocalendar()
-        out.append((iso[0], iso[1]))
-        day += dt.timedelta(days=7)
-    return tuple(out)
-
-
-def week_of(day: dt.date) -> str:
-    iso = day.isocalendar()
-    return week_label(iso[0], iso[1])
+def span(period: Period) -> tuple[dt.date, dt.date]:
+    """The days whose visits count: the period, widened to whole judged ISO weeks at either end."""
+    weeks = period.weeks
+    if not weeks:
+        return period.start, period.end
+    return min(weeks[0].start, period.start), max(weeks[-1].end, period.end)
 
 
 # ---- compliance -------------------------------------------------------------------------
@@ -149,9 +66,9 @@ class Compliance:
 def _windows(period: Period, freq_period: str) -> list[str] | None:
     """Labels of the windows a frequency period is judged in, or None when not judged in this period."""
     if freq_period == "周":
-        return [f"第{w}周" for _y, w in period.weeks]
+        return [f"第{w}周" for _y, w in period.weeks] or None
     if freq_period == "月" and period.month:
-        return [f"{period.month[1]}月"]
+        return [f"{period.month.month}月"]
     return None
 
 
@@ -191,7 +108,7 @@ def _period_visits(visits: pd.DataFrame, rules: RulePack, period: Period, ids: p
     """Hash the customer IDs of the period's visits into customer rows (Arrow, no Python loop)."""
     counting = rules.service.counting
     day = pd.to_datetime(visits["日期"]).to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-    start, end = np.datetime64(period.start, "D"), np.datetime64(period.end, "D")
+    start, end = (np.datetime64(d, "D") for d in span(period))
     cid = _arrow(visits, "客户编号")
     keep = (day >= start) & (day <= end) & cid.is_valid().to_numpy(zero_copy_only=False)
     where = pa.array(np.flatnonzero(keep))
@@ -212,11 +129,10 @@ def _period_visits(visits: pd.DataFrame, rules: RulePack, period: Period, ids: p
 def _window_index(v: _Visits, period: Period, freq_period: str) -> np.ndarray:
     """Window number of each visit for a frequency period (-1 outside every judged window)."""
     if freq_period == "周":
-        first = np.datetime64(dt.date.fromisocalendar(*period.weeks[0], 1), "D")
+        first = np.datetime64(period.weeks[0].start, "D")
         idx = (v.day - first).astype("int64") // 7
         return np.where((idx >= 0) & (idx < len(period.weeks)), idx, -1)
-    y, m = period.month
-    start, end = np.datetime64(dt.date(y, m, 1), "D"), np.datetime64(month_end(y, m), "D")
+    start, end = np.datetime64(period.month.start, "D"), np.datetime64(period.month.end, "D")
     return np.where((v.day >= start) & (v.day <= end), 0, -1)
 
 

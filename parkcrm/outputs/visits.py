@@ -17,7 +17,8 @@ from parkcrm.outputs.common import about_frame, mask_columns, mask_problems, pro
 from parkcrm.core.problems import Problem
 from parkcrm.rules import RulePack
 from parkcrm.capabilities.sampling import Audit, SamplingChoice, audit, choose, roster, rule_text, signoff_frame
-from parkcrm.capabilities.visits import NOT_APPLICABLE, Compliance, Period, check_compliance, week_label
+from parkcrm.capabilities.visits import NOT_APPLICABLE, Compliance, check_compliance
+from parkcrm.core.periods import Period
 
 CUSTOMERS, VISITS, SIGNOFF = "客户资料", "走访记录", "走访抽查表"
 MET_TEXT = {True: "是", False: "否"}
@@ -58,7 +59,7 @@ def build(books: list[Workbook], tables: dict[str, Table], problems: list[Proble
         sheet = signoff_frame(visits.df if visits is not None else None, customers.df, period, report.sampling.managers)
         report.signoff = mask_columns(sheet) if mask else sheet
     if signoffs is not None:
-        expected = [week_label(y, w) for y, w in period.weeks]
+        expected = [w.label for w in period.weeks]
         report.audit = audit(signoffs.df, len(names), s.ratio, s.minimum, expected, names)
         report.problems += report.audit.problems
     now = now or dt.datetime.now().replace(microsecond=0)
@@ -66,7 +67,7 @@ def build(books: list[Workbook], tables: dict[str, Table], problems: list[Proble
         "工具": f"parkcrm {__version__}",
         "运行时间": now.isoformat(sep=" "),
         "检查期间": f"{period.label}（{period.title}）",
-        "判定周": "、".join(f"{week_label(y, w)}" for y, w in period.weeks),
+        "判定周": "、".join(w.label for w in period.weeks),
         "规则包": str(rules.folder),
         "计数规则": (f"驻场方式：{'、'.join(rules.service.counting.onsite_kinds)}；电话方式："
                   f"{'、'.join(rules.service.counting.phone_kinds)}；"
@@ -131,7 +132,7 @@ def to_json(report: VisitReport) -> dict:
     comp = report.compliance
     out: dict[str, object] = {
         "period": {"label": comp.period.label, "kind": comp.period.kind, "title": comp.period.title,
-                   "weeks": [week_label(y, w) for y, w in comp.period.weeks],
+                   "weeks": [w.label for w in comp.period.weeks],
                    "start": comp.period.start.isoformat(), "end": comp.period.end.isoformat()},
         "customers": records(comp.customers[JSON_CUSTOMER_KEYS]),
         "managers": records(comp.managers),

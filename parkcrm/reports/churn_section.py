@@ -9,10 +9,9 @@ the comparison month.
 from __future__ import annotations
 
 from parkcrm.core.errors import ParkcrmError
-from parkcrm.core.periods import Month
+from parkcrm.core.periods import Month, Period
 from parkcrm.reports.data import block, missing
 from parkcrm.reports.model import Figure, Section
-from parkcrm.reports.period import ReportPeriod
 from parkcrm.reports.sources import ReportInputs
 from parkcrm.rules import RulePack
 
@@ -46,10 +45,10 @@ def churn_result(inputs: ReportInputs, rules: RulePack, ref: Month, store=None):
     return churn.from_workbooks(list(books.values()), inputs.tables, rules, ref), note
 
 
-def churn_section(inputs: ReportInputs, rules: RulePack, period: ReportPeriod, store=None) -> Section:
+def churn_section(inputs: ReportInputs, rules: RulePack, period: Period, store=None) -> Section:
     word = "本周" if period.kind == "week" else "本月"
     s = Section("churn", "流失预警", empty_text=f"{word}无")
-    ref = Month(*period.data_month)
+    ref = period.data_month
     try:
         result, note = churn_result(inputs, rules, ref, store)
     except ParkcrmError as exc:

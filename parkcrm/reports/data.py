@@ -16,12 +16,12 @@ import pandas as pd
 
 from parkcrm.capabilities.classify import PENDING, classify
 from parkcrm.io.reader import Table
+from parkcrm.core.money import to_wan
 from parkcrm.core.privacy import mask_text
 from parkcrm.reports.model import Block, Column, Report
-from parkcrm.reports.period import ReportPeriod
+from parkcrm.core.periods import Period
 from parkcrm.rules import RulePack
 
-FEN_PER_WAN = 1_000_000
 MISSING = "（数据暂缺：{}）"
 
 
@@ -29,7 +29,7 @@ def missing(why: str) -> str:
     return MISSING.format(why)
 
 
-def in_period(values: pd.Series | None, period: ReportPeriod) -> pd.Series:
+def in_period(values: pd.Series | None, period: Period) -> pd.Series:
     """True where a date (or date-time) falls in the period (its last day included)."""
     if values is None:
         return pd.Series(dtype=bool)
@@ -37,17 +37,6 @@ def in_period(values: pd.Series | None, period: ReportPeriod) -> pd.Series:
     start = pd.Timestamp(period.start)
     end = pd.Timestamp(period.end) + pd.Timedelta(days=1)
     return ((d >= start) & (d < end)).fillna(False).astype(bool)
-
-
-def wan(fen: Any) -> float | None:
-    """Fen -> 万元, 2 decimals; missing stays None."""
-    if fen is None or fen is pd.NA or (isinstance(fen, float) and math.isnan(fen)):
-        return None
-    return round(int(fen) / FEN_PER_WAN, 2)
-
-
-def wan_series(fen: pd.Series) -> pd.Series:
-    return (fen.astype("Float64") / FEN_PER_WAN).round(2)
 
 
 def py(v: Any) -> Any:
@@ -124,7 +113,7 @@ def customers_of(table: Table | None, rules: RulePack) -> Customers | None:
     tiers = df["客户等级"]
     df = df[df["客户编号"].notna()]
     df = df[~df["客户编号"].duplicated()].reset_index(drop=True)
-    df["年度通信费用(万元)"] = wan_series(df["fen"])
+    df["年度通信费用(万元)"] = to_wan(df["fen"], 2)
     return Customers(df, tiers, src)
 
 
@@ -148,7 +137,7 @@ def tier_changes(cur: Customers, prev: Customers, rules: RulePack) -> pd.DataFra
     return both.sort_values(["变化", "客户编号"], ascending=[False, True])
 
 
-def lost_customers(cur: Customers, prev: Customers | None, period: ReportPeriod | None = None) -> pd.DataFrame:
+def lost_customers(cur: Customers, prev: Customers | None, period: Period | None = None) -> pd.DataFrame:
     """Customers gone since last month: now 离网 (and not before), or no longer in the data."""
     off_now = cur.df[cur.df["状态"].eq("离网").fillna(False)]
     if prev is not None:
@@ -167,7 +156,7 @@ def lost_customers(cur: Customers, prev: Customers | None, period: ReportPeriod 
     return out.sort_values("客户编号")
 
 
-def new_customers(cur: Customers, prev: Customers | None, period: ReportPeriod) -> pd.DataFrame:
+def new_customers(cur: Customers, prev: Customers | None, period: Period) -> pd.DataFrame:
     """Customers entering in the month (进园日期 in it), or new in the data since last month."""
     entered = in_period(cur.df["进园日期"], period)
     reason = pd.Series(pd.NA, index=cur.df.index, dtype="string").mask(entered, "进园日期在本月")

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from parkcrm.reports.data import col, in_period, wan_series
-from parkcrm.reports.period import ReportPeriod
+from parkcrm.core.money import to_wan
+from parkcrm.reports.data import col, in_period
+from parkcrm.core.periods import Period
 from parkcrm.rules import RulePack
 
 WON, LOST = "签约", "丢单"
@@ -40,7 +41,7 @@ def opportunities(df: pd.DataFrame, names: pd.Series) -> pd.DataFrame:
     out = out[~out["商机编号"].duplicated()]
     out["_fen"] = out["_fen"].mask(out["_fen"] < 0)
     out["客户名称"] = out["客户编号"].map(names).astype("string")
-    out["预计金额(万元)"] = wan_series(out["_fen"])
+    out["预计金额(万元)"] = to_wan(out["_fen"], 2)
     out["阶段变化"] = out["阶段"]
     return out.reset_index(drop=True)
 
@@ -70,7 +71,7 @@ def product_table(opp: pd.DataFrame, rules: RulePack) -> pd.DataFrame:
     return t.sort_values(["在途金额(万元)", "产品"], ascending=[False, True]).reset_index(drop=True)
 
 
-def week_moves(opp: pd.DataFrame, prev: pd.DataFrame | None, rules: RulePack, period: ReportPeriod) -> dict[str, pd.DataFrame]:
+def week_moves(opp: pd.DataFrame, prev: pd.DataFrame | None, rules: RulePack, period: Period) -> dict[str, pd.DataFrame]:
     """new / advanced / won / lost opportunities whose 更新日期 falls in the period."""
     when = in_period(opp["更新日期"], period)
     rank = {s: i for i, s in enumerate(stages(rules))}

@@ -9,12 +9,12 @@ import pandas as pd
 from parkcrm.reports import links
 from parkcrm.reports.data import block, missing
 from parkcrm.reports.model import Figure, Section
-from parkcrm.reports.period import ReportPeriod
+from parkcrm.core.periods import Period
 from parkcrm.reports.sources import ReportInputs
 from parkcrm.rules import RulePack
 
 
-def add_quality(s: Section, inputs: ReportInputs, rules: RulePack, period: ReportPeriod, today: dt.date,
+def add_quality(s: Section, inputs: ReportInputs, rules: RulePack, period: Period, today: dt.date,
                 mask: bool, detailed: bool = False) -> None:
     out = links.validation(inputs.books, inputs.tables, inputs.problems, rules, period, today, mask)
     if out.missing:

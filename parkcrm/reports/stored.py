@@ -12,7 +12,8 @@ import pandas as pd
 
 from parkcrm.capabilities.classify import PENDING
 from parkcrm.core.periods import Month
-from parkcrm.reports.data import Customers, wan_series
+from parkcrm.core.money import to_wan
+from parkcrm.reports.data import Customers
 from parkcrm.reports.sources import ReportInputs
 from parkcrm.rules import RulePack
 
@@ -41,7 +42,7 @@ def customers_from_store(rows: pd.DataFrame, rules: RulePack) -> Customers:
         "fen": rows["spend_fen"].astype("Int64"),
     })
     df = df[df["客户编号"].notna()].sort_values("客户编号", kind="stable").reset_index(drop=True)
-    df["年度通信费用(万元)"] = wan_series(df["fen"])
+    df["年度通信费用(万元)"] = to_wan(df["fen"], 2)
     return Customers(df, df["客户等级"], df)
 
 

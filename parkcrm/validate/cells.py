@@ -76,8 +76,3 @@ def customer_ids(tables: dict[str, Table]) -> pd.Series | None:
 def choices(values) -> str:
     return "、".join(str(v) for v in values)
 
-
-def fmt_wan(fen: float) -> str:
-    """Fen -> '12.50 万元' for messages."""
-    return f"{fen / 1_000_000:,.2f} 万元"
-

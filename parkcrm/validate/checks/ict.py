@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from parkcrm.core.money import wan_text
 from parkcrm.validate.cells import choices, has_column, issue_mask
 from parkcrm.validate.registry import check
 
@@ -19,7 +20,7 @@ def amount_negative(tables, ctx):
     bad = (fen < 0).fillna(False)
 
     def shown(ix):
-        return (fen[ix].astype("Float64") / 1_000_000).map(lambda v: f"{v:,.2f}")
+        return wan_text(fen[ix])
 
     return ctx.at(table, bad, "预计金额", lambda ix: "「预计金额」为负数「" + shown(ix) + " 万元」；应为 0 或正数（万元），如 35.5",
                   shown)
@@ -58,7 +59,7 @@ def ict_stale(tables, ctx):
         return date[ix].dt.strftime("%Y-%m-%d")
 
     def message(ix):
-        what = ("「更新日期」" + shown(ix) + f" 早于数据月份 {ctx.month.cn}").fillna("「更新日期」为空")
+        what = ("「更新日期」" + shown(ix) + f" 早于数据月份 {ctx.month.title}").fillna("「更新日期」为空")
         return what + f"；ICT商机库每月更新，核实本商机后请填写本月的更新日期，如 {ctx.month.label}-05"
 
     return ctx.at(table, stale, "更新日期", message, shown)

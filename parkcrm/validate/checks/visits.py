@@ -54,7 +54,7 @@ def visit_out_of_month(tables, ctx):
     start, end = pd.Timestamp(ctx.month.start), pd.Timestamp(ctx.month.end)
     outside = ((date < start) | ((date > end) & (date <= pd.Timestamp(ctx.today)))).fillna(False)
     return ctx.at(table, outside, "日期", lambda ix: "「日期」" + _day(date, ix)
-                  + f" 不在数据月份 {ctx.month.cn}（{ctx.month.start:%Y-%m-%d} 至 {ctx.month.end:%Y-%m-%d}）内；"
+                  + f" 不在数据月份 {ctx.month.title}（{ctx.month.start:%Y-%m-%d} 至 {ctx.month.end:%Y-%m-%d}）内；"
                   "请核对日期，或把该记录放到对应月份的走访记录中（用 --month 指定月份）", lambda ix: _day(date, ix))
 
 
