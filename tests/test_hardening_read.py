@@ -103,3 +103,15 @@ def test_huge_money_through_validate_prints_no_warnings(tmp_path):
         code, data = run_json(["validate", str(path), "--format", "json", "--month", "2026-10"])
     assert code == 1
     assert [p["cell"] for p in data["problems"] if p["code"] == "money-invalid"] == ["C2"]
+
+
+# ---- a customer named 小计/合计 (item 43) -----------------------------------------------------
+
+def test_a_row_named_like_a_total_with_a_customer_id_is_a_customer(tmp_path, rules):
+    path = write_xlsx(tmp_path / "a.xlsx", {"客户资料": [
+        HEADER[:3], ["C1", "小计", 12], ["C2", "合 计", 3], ["C3", "丙", 4],
+        [None, "合计", 19], ["总计", None, 19]]})
+    book = read_workbook(path, rules)
+    assert customers(book)["客户编号"].tolist() == ["C1", "C2", "C3"]
+    assert customers(book)["客户名称"].tolist() == ["小计", "合 计", "丙"]
+    assert book.sheets[0].total_rows == [5, 6]

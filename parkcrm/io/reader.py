@@ -373,6 +373,10 @@ def _read_sheet(fname: str, grid: Grid, matchers: list[KindMatcher], rules: Rule
             continue
         keys = pc.utf8_lower(coerce.drop_spaces(coerce.normalise_arrow(column)))
         total |= short & pc.fill_null(pc.is_in(keys, value_set=markers), False).to_numpy(zero_copy_only=False)
+    if "客户编号" in arrays and total.any():  # a 合计 name with a customer ID is a customer
+        ids = pc.utf8_lower(coerce.drop_spaces(coerce.normalise_arrow(pc.cast(arrays["客户编号"], pa.large_string()))))
+        has_id = pc.and_(pc.is_valid(ids), pc.invert(pc.is_in(ids, value_set=markers))).to_numpy(zero_copy_only=False)
+        total &= ~has_id
     is_total = pd.Series(total, index=raw.index)
     info.blank_rows = int(is_blank.sum())
     info.total_rows = excel_rows[is_total & ~is_blank].tolist()
