@@ -155,9 +155,12 @@ def test_target_resolution(tmp_path, monkeypatch):
     (project / "parkcrm.yaml").write_text("数据目录: 数据\n", encoding="utf-8")
     monkeypatch.delenv("PARKCRM_DB", raising=False)
     monkeypatch.chdir(project / "子目录")
-    assert resolve_target().path == (project / "parkcrm.db").resolve()
+    from parkcrm.workspace import resolve  # which store applies is the workspace's choice
+
+    assert resolve().store_target().path == (project / "parkcrm.db").absolute()
     monkeypatch.setenv("PARKCRM_DB", str(tmp_path / "env.db"))
-    assert resolve_target().path == tmp_path / "env.db"
+    assert resolve().store_target().path == tmp_path / "env.db"
+    assert resolve(db=str(tmp_path / "arg.db")).store_target().path == tmp_path / "arg.db"
     assert resolve_target(str(tmp_path / "arg.db")).path == tmp_path / "arg.db"
     pg = resolve_target("postgresql://u:secret@h:5432/db")
     assert pg.url.drivername == "postgresql+psycopg" and "secret" not in pg.shown

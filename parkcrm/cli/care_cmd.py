@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from parkcrm.cli import EXIT_FINDINGS, EXIT_OK, app
-from parkcrm.cli.options import Fmt, FormatOpt, NoMaskOpt, QuietOpt, RulesOpt
+from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, NoMaskOpt, QuietOpt, RulesOpt, workspace
 
 EPILOG = (
     "示例：\n\n"
@@ -28,6 +28,7 @@ def care_plan_command(
     log: Annotated[Optional[list[Path]], typer.Option("--log", help="关怀记录（时间、客户编号、方式 短信/外呼、结果 成功/失败），可多次给出", show_default=False)] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="输出工作簿，默认为第一个输入旁的「关怀计划-<月份>.xlsx」", show_default=False)] = None,
     rules: RulesOpt = None,
+    config: ConfigOpt = None,
     fmt: FormatOpt = Fmt.table,
     no_mask: NoMaskOpt = False,
     quiet: QuietOpt = False,
@@ -39,26 +40,24 @@ def care_plan_command(
     """
     from parkcrm.outputs.care import CARE_LOG, CUSTOMERS, build, default_output, sheet_specs, to_json
     from parkcrm.cli.console import Console
-    from parkcrm.cli.report_inputs import check_not_input, data_files, require_kind, warn_truncated
+    from parkcrm.cli.report_inputs import check_not_input, file_lists, read_data, require_kind, warn_truncated
+    from parkcrm.io.discover import discover
     from parkcrm.core.errors import WorkbookError
     from parkcrm.io.reader import merge_tables, read_workbooks
-    from parkcrm.rules import load_rules
-    from parkcrm.capabilities.visits import parse_month
+    from parkcrm.core.periods import parse_month
     from parkcrm.io.writer import write_xlsx
 
     period = parse_month(month)
-    year, mon = period.month
-    con = Console(quiet=quiet or fmt == Fmt.json)
-    pack = load_rules(rules)
-    files, skipped = data_files(workbooks)
-    for f in skipped:
-        con.info(f"跳过 parkcrm 生成的文件 {f.name}（不是原始数据）")
+    year, mon = period.year, period.month
+    con = Console(quiet=quiet or fmt == Fmt.json, mask=not no_mask)
+    ws = workspace(con, config=config, rules=rules, near=workbooks)
+    pack = ws.rules()
+    files = discover(workbooks).files  # the inputs, to refuse an output path that is one of them
     target = out or default_output(Path(workbooks[0]), period.label)
     check_not_input(target, files + list(log or []))
     with con.progress("正在读取工作簿…") as step:
-        books, tables, problems, failures = read_workbooks(files, pack, step)
-        if failures:
-            raise WorkbookError("\n".join(msg for _p, msg in failures))
+        inputs = read_data(con, workbooks, pack, step)
+        books, tables, problems, failures = inputs.as_tuple()
         require_kind(tables, problems, workbooks, CUSTOMERS, "表头包含「客户编号」「客户名称」的工作表（表名如 客户资料、客户资料库）")
         logs = [tables[CARE_LOG]] if CARE_LOG in tables else []
         if log:
@@ -72,14 +71,15 @@ def care_plan_command(
         step("正在安排关怀计划…")
         report = build(books, tables, problems, pack, year, mon, log=merge_tables(logs) if logs else None,
                        mask=not no_mask)
+        report.about["工作区"] = ws.about()
         if fmt == Fmt.json:
-            con.data(json.dumps(to_json(report), ensure_ascii=False, default=str, indent=1))
+            con.data(json.dumps({**to_json(report), **file_lists(inputs.skipped, inputs.failures), "工作区": ws.as_dict()}, ensure_ascii=False, default=str, indent=1))
         if fmt == Fmt.table or out is not None:
             step(f"正在写入 {target.name}…")
-            warn_truncated(con, write_xlsx(target, sheet_specs(report)))
+            warn_truncated(con, write_xlsx(target, sheet_specs(report), mask=not no_mask))
     if fmt == Fmt.table:
         _print_summary(con, report, target)
-    raise typer.Exit(EXIT_FINDINGS if report.has_findings else EXIT_OK)
+    raise typer.Exit(EXIT_FINDINGS if report.has_findings or failures else EXIT_OK)
 
 
 def _print_summary(con, report, target: Path) -> None:

@@ -8,7 +8,7 @@ import typer
 
 from parkcrm.cli import EXIT_OK, app
 from parkcrm.cli.history_opts import DbOpt, OutOpt, open_store_for, records, say, show_frame, to_json_text, write_book
-from parkcrm.cli.options import Fmt, FormatOpt, QuietOpt, RulesOpt
+from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, QuietOpt, RulesOpt, workspace
 
 EPILOG = (
     "示例：\n\n"
@@ -26,6 +26,7 @@ def changes_command(
     db: DbOpt = None,
     out: OutOpt = None,
     rules: RulesOpt = None,
+    config: ConfigOpt = None,
     fmt: FormatOpt = Fmt.table,
     quiet: QuietOpt = False,
 ) -> None:
@@ -34,20 +35,20 @@ def changes_command(
     from parkcrm.cli.console import Console
     from parkcrm.core.errors import ParkcrmError
     from parkcrm.core.periods import Month
-    from parkcrm.rules import load_rules
 
     con = Console(quiet=quiet or fmt == Fmt.json)
     a, b = Month.parse(start, "--from"), Month.parse(end, "--to")
     if b < a:
         raise ParkcrmError(f"--to {b} 早于 --from {a}")
-    pack = load_rules(rules)
-    with open_store_for(db, must_exist=True, rules=pack) as store:
+    ws = workspace(con, config=config, rules=rules, db=db)
+    pack = ws.rules()
+    with open_store_for(ws, must_exist=True) as store:
         changes = history.tier_changes(store, a, b, pack)
         trend = history.spend_trend(store, a, b)
     if fmt == Fmt.json:
         con.data(to_json_text({"起始月份": str(a), "结束月份": str(b), "统计": changes.counts,
                                "等级未知的客户": changes.unknown, "等级变化": records(changes.rows),
-                               "片区费用走势": records(trend.zones), "客户费用走势": records(trend.customers)}))
+                               "片区费用走势": records(trend.zones), "客户费用走势": records(trend.customers), "工作区": ws.as_dict()}))
     else:
         say(con, f"{a} → {b}：" + "，".join(f"{k} {n} 户" for k, n in changes.counts.items()))
         if changes.unknown:
@@ -55,5 +56,5 @@ def changes_command(
         show_frame(con, changes.rows, "等级变化")
         show_frame(con, trend.zones, "片区月度通信费用（万元）")
     if out:
-        write_book(con, out, {"等级变化": changes.rows, "片区费用走势": trend.zones, "客户费用走势": trend.customers})
+        write_book(con, out, {"等级变化": changes.rows, "片区费用走势": trend.zones, "客户费用走势": trend.customers}, ws)
     raise typer.Exit(EXIT_OK)

@@ -9,7 +9,7 @@ import typer
 
 from parkcrm.cli import EXIT_FINDINGS, EXIT_OK, app
 from parkcrm.cli.history_opts import DbOpt, MonthOpt, OutOpt, open_store_for, read_inputs, say, to_json_text, write_book
-from parkcrm.cli.options import Fmt, FormatOpt, QuietOpt, RulesOpt
+from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, QuietOpt, RulesOpt, workspace
 
 EPILOG = (
     "示例：\n\n"
@@ -28,6 +28,7 @@ def churn_command(
     db: DbOpt = None,
     out: OutOpt = None,
     rules: RulesOpt = None,
+    config: ConfigOpt = None,
     fmt: FormatOpt = Fmt.table,
     quiet: QuietOpt = False,
 ) -> None:
@@ -38,20 +39,20 @@ def churn_command(
     from parkcrm.capabilities import churn
     from parkcrm.cli.console import Console
     from parkcrm.core.periods import Month
-    from parkcrm.rules import load_rules
 
     con = Console(quiet=quiet or fmt == Fmt.json)
-    pack = load_rules(rules)
+    ws = workspace(con, config=config, rules=rules, db=db, near=workbooks or ())
+    pack = ws.rules()
     ref = Month.parse(month) if month else None
     with con.progress("正在判断流失风险…") as step:
         if workbooks:
             books, tables, _problems = read_inputs(workbooks, pack, step)
             result = churn.from_workbooks(books, tables, pack, ref)
         else:
-            with open_store_for(db, must_exist=True, rules=pack) as store:
+            with open_store_for(ws, must_exist=True) as store:
                 result = churn.from_store(store, pack, ref)
     if fmt == Fmt.json:
-        con.data(to_json_text(result.as_dict()))
+        con.data(to_json_text({**result.as_dict(), "工作区": ws.as_dict()}))
     else:
         say(con, f"流失预警 {result.month}（{result.source}）：预警 {len(result.warnings)} 户；"
                   f"按费用判断 {result.evaluated} 户，费用数据不足 {result.not_evaluated} 户")
@@ -63,6 +64,6 @@ def churn_command(
         if len(result.warnings) > 50:
             say(con, f"……共 {len(result.warnings)} 户，全部见 --out 工作簿或 --format json")
     if out:
-        write_book(con, out, churn.sheets(result))
+        write_book(con, out, churn.sheets(result), ws)
     raise typer.Exit(EXIT_FINDINGS if len(result.warnings) else EXIT_OK)
 

@@ -9,7 +9,8 @@ from typing import Annotated, Optional
 import typer
 
 from parkcrm.cli import EXIT_FINDINGS, EXIT_OK, app
-from parkcrm.cli.options import Fmt, FormatOpt, NoMaskOpt, QuietOpt, RulesOpt
+from parkcrm.cli.history_opts import MonthOpt, UseDbOpt
+from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, NoMaskOpt, QuietOpt, RulesOpt, workspace
 
 EPILOG = (
     "示例：\n\n"
@@ -25,6 +26,9 @@ def classify_command(
     workbooks: Annotated[list[Path], typer.Argument(help="客户资料工作簿（可同时给出关键人所在的其他工作簿）", show_default=False)],
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="输出工作簿，默认为「<输入文件名>-分级.xlsx」，与输入放在同一文件夹", show_default=False)] = None,
     rules: RulesOpt = None,
+    config: ConfigOpt = None,
+    db: UseDbOpt = None,
+    month: MonthOpt = None,
     fmt: FormatOpt = Fmt.table,
     no_mask: NoMaskOpt = False,
     quiet: QuietOpt = False,
@@ -35,35 +39,70 @@ def classify_command(
     """
     from parkcrm.outputs.classify import build, default_output, sheet_specs, to_json
     from parkcrm.cli.console import Console
-    from parkcrm.cli.report_inputs import check_not_input, require_kind
-    from parkcrm.core.errors import WorkbookError
-    from parkcrm.io.reader import read_workbooks
+    from parkcrm.cli.report_inputs import check_not_input, file_lists, read_data, require_kind
     from parkcrm.io.writer import write_xlsx
-    from parkcrm.rules import load_rules
 
-    con = Console(quiet=quiet or fmt == Fmt.json)
-    pack = load_rules(rules)
+    con = Console(quiet=quiet or fmt == Fmt.json, mask=not no_mask)
+    ws = workspace(con, config=config, rules=rules, db=db, near=workbooks)
+    pack = ws.rules()
     with con.progress("正在读取工作簿…") as step:
-        books, tables, problems, failures = read_workbooks(workbooks, pack, step)
-        if failures:
-            raise WorkbookError("\n".join(msg for _p, msg in failures))
+        inputs = read_data(con, workbooks, pack, step)
+        books, tables, problems, failures = inputs.as_tuple()
         require_kind(tables, problems, workbooks, "客户资料",
                      "表头包含「客户编号」「客户名称」的工作表（表名如 客户资料、客户资料库，或按片区分表）")
         step("正在分级…")
-        result = build(books, tables, problems, pack, mask=not no_mask)
+        store = ws.find_store()
+        data_month = _data_month(books, month)
+        context = _store_context(store, data_month) if store is not None else {"month": data_month}
+        result = build(books, tables, problems, pack, mask=not no_mask, **context)
+        _record_cards(con, store, data_month, result)
+        result.about["工作区"] = ws.about()
         target = out or default_output(Path(workbooks[0]))
         check_not_input(target, list(workbooks))
         if fmt == Fmt.json:
-            con.data(json.dumps(to_json(result), ensure_ascii=False, default=str, indent=1))
+            con.data(json.dumps({**to_json(result), **file_lists(inputs.skipped, inputs.failures), "工作区": ws.as_dict()}, ensure_ascii=False, default=str, indent=1))
             if out is None:
-                raise typer.Exit(EXIT_FINDINGS if result.has_findings else EXIT_OK)
+                raise typer.Exit(EXIT_FINDINGS if result.has_findings or failures else EXIT_OK)
         step(f"正在写入 {target.name}…")
-        truncated = write_xlsx(target, sheet_specs(result))
+        truncated = write_xlsx(target, sheet_specs(result), mask=not no_mask)
     for cell in truncated:
         con.warn(f"单元格 {cell} 超过 32767 个字符，已截断")
     if fmt == Fmt.table:
         _print_summary(con, result, target)
-    raise typer.Exit(EXIT_FINDINGS if result.has_findings else EXIT_OK)
+    raise typer.Exit(EXIT_FINDINGS if result.has_findings or failures else EXIT_OK)
+
+
+def _data_month(books, given: str | None) -> str:
+    """The month the workbooks cover (--month, title rows, file name), else the current month:
+    where the card register's upgrades start and which year's official tiers apply."""
+    import datetime as dt
+
+    from parkcrm.core.periods import PeriodError, month_of_books, parse_month
+
+    try:
+        return str(month_of_books(books, parse_month(given) if given else None))
+    except PeriodError:
+        if given:
+            raise
+        return f"{dt.date.today():%Y-%m}"
+
+
+def _store_context(store, month: str) -> dict:
+    from parkcrm.store.cards import classify_context
+
+    return classify_context(store, month)
+
+
+def _record_cards(con, store, month: str, result) -> None:
+    """The month's upgrades go into the store's card register, so next month's quota counts them."""
+    if store is None:
+        return
+    from parkcrm.store.cards import save_register
+
+    with store:
+        if result.register is not None:
+            n = save_register(store, month, result.register)
+            con.info(f"会员卡台账：{month} 的 {n} 条记录已记入历史库 {store.shown}")
 
 
 def _print_summary(con, result, target: Path) -> None:
@@ -81,13 +120,17 @@ def _print_summary(con, result, target: Path) -> None:
     cards = result.cards["处理"].value_counts()
     if len(cards):
         con.print("关键人会员卡：" + "，".join(f"{k} {v} 人" for k, v in cards.items()))
-    pending = result.customers[result.customers["客户等级"] == "待核实"]
+    warned = int((result.tiers["等级变动预警"] != "").sum())
+    if warned:
+        con.print(f"等级变动预警：{warned} 户的测算等级与核定等级不同（见「等级变动预警」列，供次年 1 月核定参考）")
+    rows = result.customers.assign(**{c: result.tiers[c] for c in ("分级备注", "测算等级")})
+    pending = rows[rows["测算等级"] == "待核实"]
     if len(pending):
         p = Table(title=f"需要核实的客户（{len(pending)} 户）")
-        for col in ("来源工作表", "来源行号", "客户编号", "客户名称", "备注"):
+        for col in ("来源工作表", "来源行号", "客户编号", "客户名称", "分级备注"):
             p.add_column(col)
         for _, r in pending.head(20).iterrows():
-            p.add_row(*(str(r.get(c, "")) for c in ("来源工作表", "来源行号", "客户编号", "客户名称", "备注")))
+            p.add_row(*(str(r.get(c, "")) for c in ("来源工作表", "来源行号", "客户编号", "客户名称", "分级备注")))
         con.print(p)
         if len(pending) > 20:
             con.print(f"……其余 {len(pending) - 20} 户见输出工作簿")

@@ -12,12 +12,12 @@ if TYPE_CHECKING:
     import pandas as pd
 
 DbOpt = Annotated[Optional[str], typer.Option(
-    "--db", help="历史库：SQLite 文件路径，或 postgresql://用户@主机:端口/库名。默认用项目文件 parkcrm.yaml 旁的 "
-                 "parkcrm.db（没有项目文件时用当前文件夹的 parkcrm.db）；也可用环境变量 PARKCRM_DB 指定",
+    "--db", help="历史库：SQLite 文件路径，或 postgresql://用户@主机:端口/库名。默认用环境变量 PARKCRM_DB，否则用项目文件 "
+                 "parkcrm.yaml 旁的 parkcrm.db（不在项目中时用当前文件夹的 parkcrm.db）",
     show_default=False)]
 UseDbOpt = Annotated[Optional[str], typer.Option(
     "--db", help="读取历史的历史库：SQLite 文件路径，或 postgresql://用户@主机:端口/库名。不给时用环境变量 PARKCRM_DB，"
-                 "或项目文件 parkcrm.yaml（当前文件夹或数据所在文件夹及其上级）旁已有的 parkcrm.db；都没有时只用给出的文件",
+                 "或所在项目（parkcrm.yaml，从当前文件夹或数据所在文件夹向上查找）旁已有的 parkcrm.db；都没有时只用给出的文件",
     show_default=False)]
 MonthOpt = Annotated[Optional[str], typer.Option(
     "--month", "-m", help="数据月份，例如 2026-11（默认按工作簿标题行或文件名判断）", show_default=False)]
@@ -25,19 +25,18 @@ OutOpt = Annotated[Optional[Path], typer.Option(
     "--out", "-o", help="另存为 Excel 工作簿（默认只在终端显示）", show_default=False)]
 
 
-def open_store_for(db: str | None, must_exist: bool = False, rules=None):
+def open_store_for(ws, must_exist: bool = False):
+    """The store of the workspace (parkcrm.workspace), for a command that reads or writes history."""
     from parkcrm.rules.history import history_rules
-    from parkcrm.store import open_store
 
-    return open_store(db, must_exist=must_exist, busy_seconds=history_rules(rules).store.busy_seconds)
+    return ws.open_store(must_exist=must_exist, busy_seconds=history_rules(ws.rules()).store.busy_seconds)
 
 
-def find_store_for(db: str | None, near: list[Path], rules=None):
-    """The store a reading command uses (see parkcrm.store.find_store), or None."""
+def find_store_for(ws):
+    """The store a reading command uses (see Workspace.find_store), or None."""
     from parkcrm.rules.history import history_rules
-    from parkcrm.store import find_store
 
-    return find_store(db, near, busy_seconds=history_rules(rules).store.busy_seconds)
+    return ws.find_store(busy_seconds=history_rules(ws.rules()).store.busy_seconds)
 
 
 def read_inputs(paths: list[Path], rules, step):
@@ -93,9 +92,14 @@ def records(df: "pd.DataFrame") -> list[dict]:
     return df.astype(object).where(df.notna(), None).to_dict("records")
 
 
-def write_book(con, path: Path, sheets: dict[str, "pd.DataFrame"]) -> None:
+def write_book(con, path: Path, sheets: dict[str, "pd.DataFrame"], ws=None) -> None:
+    """Write the sheets; ws (the workspace) adds a 说明 sheet saying which rules and store were used."""
     from parkcrm.io.writer import SheetSpec, write_xlsx
 
+    if ws is not None and "说明" not in sheets:
+        import pandas as pd
+
+        sheets = {**sheets, "说明": pd.DataFrame(ws.rows(), columns=["项目", "内容", "来源"])}
     for cell in write_xlsx(path, [SheetSpec(name, df) for name, df in sheets.items()], constant_memory=False):
         con.warn(f"单元格 {cell} 超过 32767 个字符，已截断")
     con.info(f"已写入：{path}")

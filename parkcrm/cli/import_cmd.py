@@ -9,7 +9,7 @@ import typer
 
 from parkcrm.cli import EXIT_FINDINGS, EXIT_OK, app
 from parkcrm.cli.history_opts import DbOpt, MonthOpt, open_store_for, read_inputs, say, to_json_text
-from parkcrm.cli.options import Fmt, FormatOpt, QuietOpt, RulesOpt
+from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, QuietOpt, RulesOpt, workspace
 
 EPILOG = (
     "示例：\n\n"
@@ -27,6 +27,7 @@ def import_command(
     month: MonthOpt = None,
     db: DbOpt = None,
     rules: RulesOpt = None,
+    config: ConfigOpt = None,
     fmt: FormatOpt = Fmt.table,
     quiet: QuietOpt = False,
 ) -> None:
@@ -36,20 +37,20 @@ def import_command(
     """
     from parkcrm.cli.console import Console
     from parkcrm.core.periods import Month, month_of_books
-    from parkcrm.rules import load_rules
     from parkcrm.store.importer import import_month
 
     con = Console(quiet=quiet or fmt == Fmt.json)
-    pack = load_rules(rules)
+    ws = workspace(con, config=config, rules=rules, db=db, near=workbooks)
+    pack = ws.rules()
     given = Month.parse(month) if month else None
     with con.progress("正在读取工作簿…") as step:
         books, tables, _problems = read_inputs(workbooks, pack, step)
         target = month_of_books(books, given)
-        with open_store_for(db, rules=pack) as store:
+        with open_store_for(ws) as store:
             result = import_month(store, target, books, tables, pack, step)
             shown = store.shown
     if fmt == Fmt.json:
-        con.data(to_json_text({"历史库": shown, **result.as_dict()}))
+        con.data(to_json_text({"历史库": shown, **result.as_dict(), "工作区": ws.as_dict()}))
     else:
         _print(con, result, shown)
     raise typer.Exit(EXIT_FINDINGS if result.skipped else EXIT_OK)

@@ -12,7 +12,7 @@ import typer
 
 from parkcrm.cli import EXIT_FINDINGS, EXIT_OK, app
 from parkcrm.cli.history_opts import UseDbOpt
-from parkcrm.cli.options import NoMaskOpt, QuietOpt, RulesOpt
+from parkcrm.cli.options import ConfigOpt, NoMaskOpt, QuietOpt, RulesOpt, TemplatesOpt, workspace
 
 report_app = typer.Typer(
     help="生成园区周报、月报（HTML 网页、xlsx 工作簿、Markdown 或 JSON），并查看哪些报表到期。",
@@ -34,9 +34,10 @@ DataArg = Annotated[Optional[list[Path]], typer.Argument(
     show_default=False)]
 FmtOpt = Annotated[ReportFmt, typer.Option("--format", "-f", help="输出格式：html（网页，可打印 A4）、xlsx、md（Markdown）、json")]
 OutOpt = Annotated[Optional[Path], typer.Option("--out", "-o", help="输出文件（- 表示输出到屏幕）；默认写到输出目录或当前文件夹", show_default=False)]
-TemplatesOpt = Annotated[Optional[Path], typer.Option("--templates", help="自定义模板文件夹，其中的同名文件覆盖内置模板（逐个文件）", show_default=False)]
-ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="项目文件 parkcrm.yaml（默认使用当前文件夹中的）", show_default=False)]
 PrevOpt = Annotated[Optional[list[Path]], typer.Option("--prev", help="上月数据（工作簿或文件夹，可多次给出），用于比较等级变化、新增和流失", show_default=False)]
+DutyOpt = Annotated[Optional[str], typer.Option(
+    "--report", "-r", help="按报表日历（calendar.yaml 报表）中的哪一项生成，例如 营销服务中心月报；决定文件名、抬头的报送人、"
+                           "报送对象、抄送和包含的章节。默认为 报表设置 中周报/月报报送人的那一项", show_default=False)]
 HistoryOpt = Annotated[Optional[Path], typer.Option(
     "--history", help="走访抽查记录文件；默认用历史库中的抽查记录，没有历史库时用数据旁的 .parkcrm-sampling.json",
     show_default=False)]
@@ -66,35 +67,31 @@ EPILOG_MONTHLY = (
 )
 
 
-def _project(config: Optional[Path], data: list[Path]):
-    from parkcrm.reports.sources import find_project, load_project
+def _project(ws, data: list[Path]):
+    """The workspace's project (parkcrm.workspace): its data folder is read when no data is given."""
+    if data:
+        return ws.project
+    if ws.project is None:
+        from parkcrm.core.errors import ParkcrmError
 
-    if config is not None:
-        return load_project(config)
-    if not data:
-        found = find_project()
-        if found is None:
-            from parkcrm.core.errors import ParkcrmError
-
-            raise ParkcrmError("没有给出数据：请在命令行给出本期的工作簿或文件夹，或在含 parkcrm.yaml 的文件夹中运行"
-                               "（也可用 --config 指定项目文件；parkcrm init 可生成）")
-        return load_project(found)
-    return None
+        raise ParkcrmError("没有给出数据：请在命令行给出本期的工作簿或文件夹，或在含 parkcrm.yaml 的文件夹中运行"
+                           "（也可用 --config 指定项目文件；parkcrm init 可生成）")
+    return ws.require_project()
 
 
 def _run(kind: str, data, week, date, month, fmt: ReportFmt, out, templates, rules, config, prev, no_mask, quiet,
-         history=None, notes=None, db=None) -> None:
+         history=None, notes=None, db=None, duty_name=None) -> None:
     from parkcrm.cli.console import Console
     from parkcrm.cli.history_opts import find_store_for
     from parkcrm.reports.period import resolve_month, resolve_week
     from parkcrm.reports.render import environment
-    from parkcrm.rules import load_rules
 
     to_stdout = (fmt == ReportFmt.json and out is None) or str(out) == "-"
-    con = Console(quiet=quiet or to_stdout)
+    con = Console(quiet=quiet or to_stdout, mask=not no_mask)
     data = list(data or [])
-    project = _project(config, data)
-    pack = load_rules(rules or (project.rules_dir if project and project.rules_dir and project.rules_dir.is_dir() else None))
+    ws = workspace(con, config=config, rules=rules, templates=templates, db=db, near=data)
+    project = _project(ws, data)
+    pack, templates = ws.rules(), ws.templates_dir
     today = dt.date.today()
     period = resolve_week(week, date, today, pack) if kind == "weekly" else resolve_month(month, today)
     if templates is not None and fmt in (ReportFmt.html, ReportFmt.md):
@@ -103,11 +100,10 @@ def _run(kind: str, data, week, date, month, fmt: ReportFmt, out, templates, rul
         from parkcrm.core.errors import ParkcrmError
 
         raise ParkcrmError("xlsx 格式不能输出到屏幕，请用 --out 指定文件")
-    near = ([project.path.parent] if project is not None else []) + [Path(p) for p in data]
-    store = find_store_for(db, near, pack)  # a --db that is not there fails before any reading
+    store = find_store_for(ws)  # a --db that is not there fails before any reading
     try:
         report, target = _build_and_write(kind, con, data, period, fmt, out, templates, pack, project, prev, no_mask,
-                                          history, notes, store, to_stdout)
+                                          history, notes, store, to_stdout, duty_name)
     finally:
         if store is not None:
             store.close()
@@ -125,52 +121,54 @@ def _run(kind: str, data, week, date, month, fmt: ReportFmt, out, templates, rul
 
 
 def _build_and_write(kind, con, data, period, fmt: ReportFmt, out, templates, pack, project, prev, no_mask, history,
-                     notes, store, to_stdout):
+                     notes, store, to_stdout, duty_name=None):
     from parkcrm.core.errors import WorkbookError
     from parkcrm.io.sampling_history import JsonSamplingHistory, default_history_path
-    from parkcrm.reports import build_monthly, build_weekly
-    from parkcrm.reports.render import render
+    from parkcrm.jobs.reports import build_report, render_text
+    from parkcrm.reports.build import sampling_history_of
+    from parkcrm.reports.calendar import duty_named
     from parkcrm.reports.sources import gather
 
+    duty = duty_named(pack, "周报" if kind == "weekly" else "月报", duty_name)
     with con.progress("正在读取工作簿…") as step:
         inputs = gather(period, data, pack, prev or [], project, step)
         if not inputs.tables:
             raise WorkbookError("没有读到任何可识别的工作表：\n" + "\n".join(f"{p}: {m}" for p, m in inputs.failures))
         step("正在汇总…")
+        sampling = None
         if kind == "weekly":
             # an explicit --history file is the sampling history; else the store's, else the file beside the data
-            hist = history or (default_history_path(inputs.files[0]) if inputs.files else None)
-            chosen = JsonSamplingHistory(history) if history is not None else None
-            report = build_weekly(inputs, pack, period, mask=not no_mask, history_path=hist, store=store,
-                                  sampling_history=chosen)
-        else:
-            report = build_monthly(inputs, pack, period, mask=not no_mask, notes_file=notes, store=store)
-        limit = pack.calendar.report_settings.rows_per_table
+            if history is not None:
+                sampling = JsonSamplingHistory(history)
+            else:
+                sampling = sampling_history_of(store, default_history_path(inputs.files[0]) if inputs.files else None)
+        made = build_report(kind, inputs, pack, period, dt.date.today(), duty=duty, store=store, mask=not no_mask,
+                            notes_file=notes, sampling_history=sampling, templates=templates)
         target = None
         if to_stdout:
-            con.data(render(report, fmt.value, templates, limit))
+            con.data(render_text(made, fmt.value, pack, templates))
         else:
-            target = out or _default_output(report, fmt.value, project)
+            target = out or _default_output(made, fmt.value, project)
             step(f"正在写入 {target.name}…")
-            if fmt == ReportFmt.xlsx:
-                from parkcrm.reports.xlsx import write_report_xlsx
-
-                for cell in write_report_xlsx(report, target):
-                    con.warn(f"单元格 {cell} 超过 32767 个字符，已截断")
-            else:
-                from parkcrm.io.writer import write_text
-
-                write_text(target, render(report, fmt.value, templates, limit))
-    return report, target
+            for cell in made.write(fmt.value, target):
+                con.warn(f"单元格 {cell} 超过 32767 个字符，已截断")
+    return made.result, target
 
 
-def _default_output(report, fmt: str, project) -> Path:
-    name = f"{report.park if report.park != '园区' else ''}{report.title}-{report.period.label}.{fmt}"
-    if project is not None and project.output_dir is not None:
-        folder = project.output_dir / report.period.label
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder / name
-    return Path.cwd() / name
+def _default_output(made, fmt: str, project) -> Path:
+    """In a project: the archive (输出/YYYY-MM/<报表>-<期间>.<格式>), where `parkcrm run` files it too; else here."""
+    from parkcrm.io.archive import archive_path, file_name
+
+    if project is not None:
+        target = archive_path(archive_root(project), made.name, made.label, fmt)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+    return Path.cwd() / file_name(made.name, made.label, fmt)
+
+
+def archive_root(project) -> Path:
+    """The project's archive: its 输出目录, else 输出/ beside the project file."""
+    return project.output_dir or project.path.parent / "输出"
 
 
 @report_app.command("weekly", epilog=EPILOG_WEEKLY)
@@ -185,13 +183,14 @@ def weekly_command(
     config: ConfigOpt = None,
     prev: PrevOpt = None,
     history: HistoryOpt = None,
+    report: DutyOpt = None,
     db: UseDbOpt = None,
     no_mask: NoMaskOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """生成园区周报：竞争信息、新办业务、新进园企业、园区客户动态、客户资料更新、ICT 商机，以及流失预警（本周没有的部分注明「本周无」）。"""
     _run("weekly", data, week, date, None, fmt, out, templates, rules, config, prev, no_mask, quiet, history=history,
-         db=db)
+         db=db, duty_name=report)
 
 
 @report_app.command("monthly", epilog=EPILOG_MONTHLY)
@@ -205,6 +204,7 @@ def monthly_command(
     config: ConfigOpt = None,
     prev: PrevOpt = None,
     notes: Annotated[Optional[Path], typer.Option("--notes", help="工作总结、工作计划、宣传情况所在的 Markdown 文件或工作簿", show_default=False)] = None,
+    report: DutyOpt = None,
     db: UseDbOpt = None,
     no_mask: NoMaskOpt = False,
     quiet: QuietOpt = False,
@@ -214,7 +214,8 @@ def monthly_command(
         from parkcrm.core.errors import ParkcrmError
 
         raise ParkcrmError(f"--notes 指定的文件不存在：{notes}")
-    _run("monthly", data, None, None, month, fmt, out, templates, rules, config, prev, no_mask, quiet, notes=notes, db=db)
+    _run("monthly", data, None, None, month, fmt, out, templates, rules, config, prev, no_mask, quiet, notes=notes, db=db,
+         duty_name=report)
 
 
 class DueFmt(str, Enum):
@@ -223,30 +224,47 @@ class DueFmt(str, Enum):
 
 
 @report_app.command("due", epilog="示例：\n\n  parkcrm report due\n\n  parkcrm report due --date 2026-12-03 --format json\n\n"
-                                  "计划任务可每天运行本命令，按「今天应报送」生成报表。退出码：0。")
+                                  "在项目文件夹中（或给出 --config）时，按输出目录中的归档判断哪些已报送、哪些逾期；"
+                                  "parkcrm run 每天按同样的日历生成到期和逾期的报表。退出码：0 没有逾期；1 有逾期未归档的报表。")
 def due_command(
     date: Annotated[Optional[str], typer.Option("--date", "-d", help="查看哪一天（默认今天），例如 2026-11-20", show_default=False)] = None,
     fmt: Annotated[DueFmt, typer.Option("--format", "-f", help="输出格式：table 或 json")] = DueFmt.table,
     rules: RulesOpt = None,
+    config: ConfigOpt = None,
 ) -> None:
-    """按 calendar.yaml 的报表日历，列出某天应报送的报表和截止日期（周五：周报；1日前、6日前：月报）。"""
+    """按 calendar.yaml 的报表日历，列出某天应报送、已逾期（归档中没有）和即将到期的报表，谁报送、报送给谁、抄送谁。"""
     from parkcrm.cli.console import Console
-    from parkcrm.reports.period import due_on, parse_date
-    from parkcrm.rules import load_rules
+    from parkcrm.core.periods import parse_date
+    from parkcrm.reports.calendar import DUE, OVERDUE, due_on
+    from parkcrm.workspace import resolve
 
-    pack = load_rules(rules)
+    ws = resolve(config=config, rules=rules)
+    pack = ws.rules()
     day = parse_date(date) if date else dt.date.today()
-    items = due_on(day, pack)
+    archive = ws.archive_dir
+    items = due_on(day, pack, archive)
+    overdue = [d for d in items if d.state == OVERDUE]
     con = Console(quiet=fmt == DueFmt.json)
+    code = EXIT_FINDINGS if overdue else EXIT_OK
     if fmt == DueFmt.json:
-        con.data(json.dumps({"日期": day.isoformat(), "报表": [d.as_dict() for d in items],
-                             "今天应报送": [d.name for d in items if d.due_today]}, ensure_ascii=False, indent=1))
-        raise typer.Exit(EXIT_OK)
-    con.print(f"{day.isoformat()}（星期{'一二三四五六日'[day.weekday()]}）的报表：")
+        con.data(json.dumps({"日期": day.isoformat(), "归档目录": str(archive) if archive else None,
+                             "报表": [d.as_dict() for d in items],
+                             "今天应报送": [d.name for d in items if d.state == DUE],
+                             "逾期": [f"{d.name} {d.period.label}" for d in overdue]}, ensure_ascii=False, indent=1))
+        raise typer.Exit(code)
+    con.print(f"{day.isoformat()}（星期{'一二三四五六日'[day.weekday()]}）的报表"
+              + (f"（按归档 {archive} 核对）：" if archive else "（不在项目中，无法核对归档和逾期）："))
     for d in items:
-        con.print(f"  {d.name}（{d.period.title}）：{d.status}；报送人 {d.author or '—'}，报送对象 {d.recipients or '—'}")
-        if d.due_today:
+        duty = d.duty
+        con.print(f"  {d.name}（{d.period.title}）：{d.status}")
+        con.print(f"    报送人 {duty.author or '—'}；报送对象 {duty.recipients or '—'}；抄送 {duty.copies or '—'}"
+                  + ("" if duty.generated else "；parkcrm 不生成，只跟踪"))
+        if d.note:
+            con.print(f"    {d.note}")
+        if d.due_today and d.command:
             con.print(f"    生成命令：{d.command}")
-    due = [d.name for d in items if d.due_today]
+    due = [d.name for d in items if d.state == DUE]
     con.print("今天应报送：" + ("、".join(due) if due else "无"))
-    raise typer.Exit(EXIT_OK)
+    if overdue:
+        con.print("逾期未归档：" + "、".join(f"{d.name}（{d.period.label}）" for d in overdue))
+    raise typer.Exit(code)

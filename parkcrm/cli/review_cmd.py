@@ -8,7 +8,7 @@ import typer
 
 from parkcrm.cli import EXIT_FINDINGS, EXIT_OK, app
 from parkcrm.cli.history_opts import DbOpt, OutOpt, open_store_for, records, say, show_frame, to_json_text, write_book
-from parkcrm.cli.options import Fmt, FormatOpt, QuietOpt, RulesOpt
+from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, QuietOpt, RulesOpt, workspace
 
 EPILOG = (
     "示例：\n\n"
@@ -25,6 +25,7 @@ def review_command(
     db: DbOpt = None,
     out: OutOpt = None,
     rules: RulesOpt = None,
+    config: ConfigOpt = None,
     fmt: FormatOpt = Fmt.table,
     quiet: QuietOpt = False,
 ) -> None:
@@ -35,19 +36,20 @@ def review_command(
     from parkcrm.cli.console import Console
     from parkcrm.core.errors import ParkcrmError
     from parkcrm.capabilities.review import review
-    from parkcrm.rules import load_rules
 
     if not 2000 <= year <= 2100:
         raise ParkcrmError(f"--year「{year}」无效，应为四位年份，例如 2027")
     con = Console(quiet=quiet or fmt == Fmt.json)
-    pack = load_rules(rules)
-    with open_store_for(db, must_exist=True, rules=pack) as store:
+    ws = workspace(con, config=config, rules=rules, db=db)
+    pack = ws.rules()
+    with open_store_for(ws, must_exist=True) as store:
         result = review(store, year, pack, record=not dry_run)
     findings = bool(result.missing_months) or bool((result.rows["变化"] == "待核实").any())
     if fmt == Fmt.json:
         con.data(to_json_text({"年度": year, "客户资料月份": str(result.basis_month), "统计": result.counts,
                                "缺少费用的月份": [str(m) for m in result.missing_months], "已记入": result.recorded,
-                               "变化": records(result.changes), "全部": records(result.rows)}))
+                               "变化": records(result.changes), "全部": records(result.rows),
+                               "工作区": ws.as_dict()}))
     else:
         say(con, f"{year} 年等级核定（依据 {year - 1} 年费用，客户名单取自 {result.basis_month}）："
                   + "，".join(f"{k} {n} 户" for k, n in result.counts.items()))
@@ -56,5 +58,5 @@ def review_command(
         show_frame(con, result.changes, "等级变化")
         say(con, "已记入历史库" if result.recorded else "未记入历史库（--dry-run）")
     if out:
-        write_book(con, out, {"等级变化": result.changes, "全部客户": result.rows})
+        write_book(con, out, {"等级变化": result.changes, "全部客户": result.rows}, ws)
     raise typer.Exit(EXIT_FINDINGS if findings else EXIT_OK)

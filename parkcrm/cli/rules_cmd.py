@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from parkcrm.cli import app
+from parkcrm.cli.options import ConfigOpt, RulesOpt, workspace
 
 rules_app = typer.Typer(help="检查或查看规则包（YAML）。", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
@@ -15,29 +16,33 @@ app.add_typer(rules_app, name="rules")
 
 @rules_app.command("check", epilog="示例：\n\n  parkcrm rules check ./我的规则\n\n退出码：0 规则有效；2 规则有误（列出全部问题及所在文件和行号）。")
 def check(
-    folder: Annotated[Optional[Path], typer.Argument(help="规则目录，默认为内置规则包或 PARKCRM_RULES", show_default=False)] = None,
+    folder: Annotated[Optional[Path], typer.Argument(
+        help="规则目录。默认用环境变量 PARKCRM_RULES，否则用所在项目（parkcrm.yaml）的规则，不在项目中时用内置规则包",
+        show_default=False)] = None,
+    config: ConfigOpt = None,
 ) -> None:
     """检查规则包：YAML 格式、重复的键、未知的键、类型、等级区间是否重叠或留空档、卡级和等级是否都已定义。"""
     from parkcrm.cli.console import Console
-    from parkcrm.rules import load_rules
 
-    pack = load_rules(folder)
-    Console().print(f"规则有效：{pack.folder}")
+    con = Console()
+    pack = workspace(con, config=config, rules=folder).rules()
+    con.print(f"规则有效：{pack.folder}")
 
 
 @rules_app.command("show", epilog="示例：\n\n  parkcrm rules show --rules ./我的规则")
 def show(
-    rules: Annotated[Optional[Path], typer.Option("--rules", help="规则目录", envvar="PARKCRM_RULES", show_default=False)] = None,
+    rules: RulesOpt = None,
+    config: ConfigOpt = None,
 ) -> None:
     """以表格显示当前生效的规则：分级区间、服务标准、关怀、关键人会员卡、抽查比例。"""
     from rich.table import Table
 
     from parkcrm.cli.console import Console
-    from parkcrm.rules import load_rules
 
-    pack = load_rules(rules)
     con = Console()
-    con.print(f"规则包：{pack.folder}")
+    ws = workspace(con, config=config, rules=rules)
+    pack = ws.rules()
+    con.print(f"规则包：{pack.folder}（{ws.origins['rules']}）")
     t = Table(title=f"客户分级（单位：{pack.tiers.unit}，区间左闭右开）")
     for c in ("等级", "下限", "上限", "服务等级", "驻场", "电话", "关怀"):
         t.add_column(c)

@@ -9,7 +9,7 @@ import typer
 
 from parkcrm.cli import app
 from parkcrm.cli.history_opts import DbOpt, to_json_text
-from parkcrm.cli.options import Fmt, FormatOpt, QuietOpt
+from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, QuietOpt, RulesOpt, TemplatesOpt, workspace
 
 EPILOG = (
     "示例：\n\n"
@@ -24,10 +24,14 @@ EPILOG = (
 
 @app.command("run", epilog=EPILOG)
 def run_command(
-    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="项目文件 parkcrm.yaml（默认在当前文件夹及其上级中查找）", show_default=False)] = None,
+    config: Annotated[Optional[Path], typer.Option(
+        "--config", "-c", help="项目文件 parkcrm.yaml（或其所在文件夹）。默认用环境变量 PARKCRM_CONFIG，否则从当前文件夹向上查找",
+        show_default=False)] = None,
     date: Annotated[Optional[str], typer.Option("--date", "-d", help="按哪一天运行（决定哪些报表到期），例如 2026-12-04；默认今天", show_default=False)] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="只列出将要做的事，不导入、不写任何文件")] = False,
     db: DbOpt = None,
+    rules: RulesOpt = None,
+    templates: TemplatesOpt = None,
     wait: Annotated[float, typer.Option("--wait", help="另一个 run 正在运行时最多等待的秒数")] = 10,
     fmt: FormatOpt = Fmt.table,
     quiet: QuietOpt = False,
@@ -48,7 +52,8 @@ def run_command(
         day = dt.date.fromisoformat(date.strip().replace("/", "-")) if date else None
     except ValueError:
         raise ParkcrmError(f"--date「{date}」无效，应写成 YYYY-MM-DD，例如 2026-12-04") from None
-    summary = run_project(config, day, dry_run, db, wait)
+    ws = workspace(con, config=config, rules=rules, templates=templates, db=db)
+    summary = run_project(config, day, dry_run, db, wait, workspace=ws)
     if fmt == Fmt.json:
         con.data(to_json_text(summary.as_dict()))
     elif not con.quiet:

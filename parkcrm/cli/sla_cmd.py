@@ -9,7 +9,7 @@ import typer
 
 from parkcrm.cli import EXIT_FINDINGS, EXIT_OK, app
 from parkcrm.cli.history_opts import DbOpt, OutOpt, read_inputs, records, say, show_frame, to_json_text, write_book
-from parkcrm.cli.options import Fmt, FormatOpt, QuietOpt, RulesOpt
+from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, QuietOpt, RulesOpt, workspace
 
 EPILOG = (
     "示例：\n\n"
@@ -27,6 +27,7 @@ def sla_command(
     db: DbOpt = None,
     out: OutOpt = None,
     rules: RulesOpt = None,
+    config: ConfigOpt = None,
     fmt: FormatOpt = Fmt.table,
     quiet: QuietOpt = False,
 ) -> None:
@@ -39,11 +40,11 @@ def sla_command(
     from parkcrm.capabilities import sla
     from parkcrm.cli.console import Console
     from parkcrm.core.errors import ParkcrmError
-    from parkcrm.rules import load_rules
-    from parkcrm.store import StoreError, open_store
+    from parkcrm.store import StoreError
 
     con = Console(quiet=quiet or fmt == Fmt.json)
-    pack = load_rules(rules)
+    ws = workspace(con, config=config, rules=rules, db=db, near=workbooks)
+    pack = ws.rules()
     try:
         as_of = dt.datetime.fromisoformat(at.strip().replace("/", "-")) if at else dt.datetime.now()
     except ValueError:
@@ -53,7 +54,7 @@ def sla_command(
         store = None
         if "客户资料" not in tables:
             try:
-                store = open_store(db, must_exist=True)
+                store = ws.open_store(must_exist=True)
             except StoreError:
                 store = None
         try:
@@ -65,7 +66,8 @@ def sla_command(
         con.data(to_json_text({"判断时间": as_of.isoformat(timespec="minutes"), "说明": result.source,
                                "超时工单数": len(result.overdue), "问题": result.problems,
                                "按类型": records(result.by_type), "按等级": records(result.by_tier),
-                               "按月份": records(result.by_month), "超时工单": records(result.overdue)}))
+                               "按月份": records(result.by_month), "超时工单": records(result.overdue),
+                               "工作区": ws.as_dict()}))
     else:
         say(con, f"服务时限考核（{result.source}；未完成工单按 {as_of:%Y-%m-%d %H:%M} 判断）：超时 {len(result.overdue)} 单")
         show_frame(con, result.by_type, "按工单类型")
@@ -75,5 +77,5 @@ def sla_command(
         for p in result.problems[:20]:
             con.warn(p)
     if out:
-        write_book(con, out, sla.sheets(result))
+        write_book(con, out, sla.sheets(result), ws)
     raise typer.Exit(EXIT_FINDINGS if len(result.overdue) or result.problems else EXIT_OK)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from parkcrm.cli import EXIT_FINDINGS, EXIT_OK, app
-from parkcrm.cli.options import Fmt, FormatOpt, NoMaskOpt, QuietOpt, RulesOpt
+from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, NoMaskOpt, QuietOpt, RulesOpt, workspace
 
 EPILOG = (
     "示例：\n\n"
@@ -40,6 +39,7 @@ def validate_command(
         "--max-problems", min=1, help="终端、JSON 和报告中最多列出的问题数（汇总和标注副本仍包含全部问题）",
         show_default=False)] = None,
     rules: RulesOpt = None,
+    config: ConfigOpt = None,
     no_mask: NoMaskOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -49,19 +49,23 @@ def validate_command(
     可写出问题报告和标出问题单元格的副本。输入文件不会被修改。
     """
     from parkcrm.cli.console import Console
-    from parkcrm.rules import load_rules
+    from parkcrm.cli.report_inputs import announce, file_lists, require_existing
     from parkcrm.validate import validate
-    from parkcrm.validate.month import parse_month_arg
+    from parkcrm.core.periods import parse_month
 
-    con = Console(quiet=quiet or fmt == Fmt.json)
-    pack = load_rules(rules)
-    data_month = parse_month_arg(month) if month else None
+    con = Console(quiet=quiet or fmt == Fmt.json, mask=not no_mask)
+    ws = workspace(con, config=config, rules=rules, near=workbooks)
+    pack = ws.rules()
+    data_month = parse_month(month) if month else None
     _check_outputs(workbooks, out, marked)
+    require_existing(workbooks)
     mask = not no_mask
     written: list[Path] = []
     truncated: list[str] = []
     with con.progress("正在读取工作簿…") as step:
         report = validate(workbooks, pack, month=data_month, mask=mask, progress=step)
+        announce(con, report.skipped, report.unreadable, report.notes)
+        report.summary["工作区"] = ws.about()  # the 说明 sheet and JSON say which rules were used
         if marked:
             from parkcrm.io.writer import check_not_open
             from parkcrm.validate.marked import targets
@@ -82,7 +86,10 @@ def validate_command(
     if fmt == Fmt.json:
         from parkcrm.validate.report import to_json
 
-        con.data(json.dumps(to_json(report, max_problems), ensure_ascii=False, indent=1, default=str))
+        from parkcrm.cli.jsonout import dumps
+
+        con.data(dumps({**to_json(report, max_problems), **file_lists(report.skipped, report.unreadable),
+                        "工作区": ws.as_dict()}))
     else:
         from parkcrm.cli.validate_view import show
 
@@ -91,7 +98,7 @@ def validate_command(
         con.warn(f"单元格 {cell} 超过 32767 个字符，已截断")
     for path in written:
         con.info(f"已写入：{path}")
-    raise typer.Exit(EXIT_FINDINGS if report.problems else EXIT_OK)
+    raise typer.Exit(EXIT_FINDINGS if report.problems or report.unreadable else EXIT_OK)
 
 
 def _check_outputs(workbooks: list[Path], out: Optional[Path], marked: Optional[Path]) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from parkcrm.cli import EXIT_FINDINGS, EXIT_OK, app
-from parkcrm.cli.options import Fmt, FormatOpt, NoMaskOpt, QuietOpt, RulesOpt
+from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, NoMaskOpt, QuietOpt, RulesOpt, workspace
 
 EPILOG = (
     "示例：\n\n"
@@ -38,6 +38,7 @@ def check_visits_command(
                                                          "不给时用环境变量 PARKCRM_DB，或项目文件 parkcrm.yaml 旁已有的 parkcrm.db；"
                                                          "都没有时用抽查记录文件", show_default=False)] = None,
     rules: RulesOpt = None,
+    config: ConfigOpt = None,
     fmt: FormatOpt = Fmt.table,
     no_mask: NoMaskOpt = False,
     quiet: QuietOpt = False,
@@ -49,10 +50,10 @@ def check_visits_command(
     """
     from parkcrm.cli.console import Console
     from parkcrm.cli.history_opts import find_store_for
-    from parkcrm.cli.report_inputs import check_not_input, data_files
+    from parkcrm.cli.report_inputs import check_not_input
+    from parkcrm.io.discover import discover
     from parkcrm.core.errors import ParkcrmError
-    from parkcrm.rules import load_rules
-    from parkcrm.capabilities.visits import parse_month, parse_week
+    from parkcrm.core.periods import parse_month, parse_week
     from parkcrm.outputs.visits import default_output
 
     if (week is None) == (month is None):
@@ -61,42 +62,40 @@ def check_visits_command(
         raise ParkcrmError("--sample 是每周抽查，只能与 --week 一起使用，例如 --week 2026-W47 --sample")
     if history is not None and db is not None:
         raise ParkcrmError("--history（抽查记录文件）和 --db（历史库）只能给出一个")
-    period = parse_week(week) if week else parse_month(month)
-    con = Console(quiet=quiet or fmt == Fmt.json)
-    pack = load_rules(rules)
-    files, skipped = data_files(workbooks)
-    for f in skipped:
-        con.info(f"跳过 parkcrm 生成的文件 {f.name}（不是原始数据）")
+    period = parse_week(week).period if week else parse_month(month).period
+    con = Console(quiet=quiet or fmt == Fmt.json, mask=not no_mask)
+    ws = workspace(con, config=config, rules=rules, db=db, near=workbooks)
+    files = discover(workbooks).files  # the inputs, to refuse an output path that is one of them
     target = out or default_output(Path(workbooks[0]), period)
     check_not_input(target, files + list(audit or []))
     if sample_out is not None:
         check_not_input(sample_out, files + list(audit or []))
     # where the sampling history is kept: --history, else the store in use, else the file beside the data
-    db_store = find_store_for(db, [Path(p) for p in workbooks], pack) if sample and history is None else None
+    db_store = find_store_for(ws) if sample and history is None else None
+    kept = ws.sampling_history(workbooks[0], db_store, history) if sample else None
     try:
-        report, written, where = _check(con, workbooks, files, pack, period, target, sample, sample_out, audit, history,
+        report, written, where, unreadable = _check(con, workbooks, files, ws, period, target, sample, sample_out, audit, kept,
                                         db_store, fmt, out, no_mask)
     finally:
         if db_store is not None:
             db_store.close()
     if fmt == Fmt.table:
         _print_summary(con, report, written, where)
-    raise typer.Exit(EXIT_FINDINGS if report.has_findings else EXIT_OK)
+    raise typer.Exit(EXIT_FINDINGS if report.has_findings or unreadable else EXIT_OK)
 
 
-def _check(con, workbooks, files, pack, period, target, sample, sample_out, audit, history, db_store, fmt, out,
+def _check(con, workbooks, files, ws, period, target, sample, sample_out, audit, kept, db_store, fmt, out,
            no_mask):
-    from parkcrm.cli.report_inputs import require_kind, warn_truncated
+    pack = ws.rules()
+    from parkcrm.cli.report_inputs import file_lists, read_data, require_kind, warn_truncated
     from parkcrm.core.errors import WorkbookError
     from parkcrm.io.reader import read_workbooks
-    from parkcrm.io.sampling_history import JsonSamplingHistory, default_history_path
     from parkcrm.io.writer import write_xlsx
     from parkcrm.outputs.visits import SIGNOFF, build, default_signoff_output, sheet_specs, signoff_specs, to_json
 
     with con.progress("正在读取工作簿…") as step:
-        books, tables, problems, failures = read_workbooks(files, pack, step)
-        if failures:
-            raise WorkbookError("\n".join(msg for _p, msg in failures))
+        inputs = read_data(con, workbooks, pack, step)
+        books, tables, problems, failures = inputs.as_tuple()
         require_kind(tables, problems, workbooks, "客户资料", "表头包含「客户编号」「客户名称」的工作表（表名如 客户资料、客户资料库）")
         require_kind(tables, problems, workbooks, "走访记录", "表头包含「日期」「客户经理」「客户编号」「方式」的工作表（表名如 走访记录）")
         signoffs = None
@@ -109,35 +108,27 @@ def _check(con, workbooks, files, pack, period, target, sample, sample_out, audi
             signoffs = audit_tables[SIGNOFF]
             # the sign-off book's own 抽查说明 / 抽查顺序 sheets are not data
             problems = problems + [p for p in audit_problems if p.code != "sheet-unknown"]
-        kept = None  # where past samples are kept
-        if sample:
-            beside = JsonSamplingHistory(history or default_history_path(workbooks[0]))
-            if db_store is not None:
-                from parkcrm.store.sampling import StoreSamplingHistory
-
-                kept = StoreSamplingHistory(db_store, earlier=beside)  # the file's weeks from before the store
-            else:
-                kept = beside
         step("正在检查走访…")
         report = build(books, tables, problems, pack, period, mask=not no_mask,
                        history=kept.load_history() if kept else None, sample=sample, signoffs=signoffs)
+        report.about["工作区"] = ws.about()
         written: list[Path] = []
         if report.sampling is not None:
             signoff_target = sample_out or default_signoff_output(target, period)
             step(f"正在写入 {signoff_target.name}…")
-            warn_truncated(con, write_xlsx(signoff_target, signoff_specs(report)))
+            warn_truncated(con, write_xlsx(signoff_target, signoff_specs(report), mask=not no_mask))
             kept.record_sample(period.label, report.sampling.managers)
             written.append(signoff_target)
         if fmt == Fmt.json:
-            data = to_json(report)
+            data = {**to_json(report), **file_lists(inputs.skipped, inputs.failures), "工作区": ws.as_dict()}
             if kept is not None and "sampling" in data:
                 data["sampling"]["history"] = kept.shown
             con.data(json.dumps(data, ensure_ascii=False, default=str, indent=1))
         if fmt == Fmt.table or out is not None:
             step(f"正在写入 {target.name}…")
-            warn_truncated(con, write_xlsx(target, sheet_specs(report)))
+            warn_truncated(con, write_xlsx(target, sheet_specs(report), mask=not no_mask))
             written.insert(0, target)
-    return report, written, kept.shown if kept is not None else ""
+    return report, written, kept.shown if kept is not None else "", bool(failures)
 
 
 def _print_summary(con, report, written: list[Path], where: str = "") -> None:
@@ -173,10 +164,13 @@ def _print_summary(con, report, written: list[Path], where: str = "") -> None:
             con.print(f"抽查记录已保存到{where}")
     if report.audit is not None:
         a = report.audit
+        unfinished = a.weeks.loc[a.weeks["完成情况"] == "未完成", "周次"].tolist()
+        if unfinished:
+            con.print(f"抽查表未完成（有记录缺抽查意见或签名）的周：{'、'.join(unfinished)}")
         if a.short_weeks:
             con.print(f"抽查不足的周：{'、'.join(a.short_weeks)}")
         else:
-            con.print("抽查核对：每周都达到抽查比例并已签名")
+            con.print("抽查核对：每周都达到抽查比例，每条记录都有抽查意见和签名")
     errors = [p for p in report.problems if p.severity == "error"]
     warnings = [p for p in report.problems if p.severity != "error"]
     if errors or warnings:

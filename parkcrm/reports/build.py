@@ -8,35 +8,36 @@ from pathlib import Path
 from parkcrm.reports import monthly, weekly
 from parkcrm.reports.data import mask_report
 from parkcrm.reports.model import Report
-from parkcrm.reports.period import ReportPeriod
+from parkcrm.core.periods import Period
 from parkcrm.reports.sources import ReportInputs
 from parkcrm.reports.stored import previous_from_store
 from parkcrm.rules import RulePack
 
-TITLES = {"weekly": "周报", "monthly": "月报"}
+def _header(rules: RulePack, kind: str, duty) -> dict:
+    """Title, senders, recipients and copies of the report from its calendar duty (calendar.yaml 报表)."""
+    from parkcrm.reports.calendar import duty_named
 
-
-def _duty(rules: RulePack, kind: str) -> tuple[str, str]:
-    """(author, recipients) from the report calendar."""
+    duty = duty or duty_named(rules, "周报" if kind == "weekly" else "月报", None)
     s = rules.calendar.report_settings
-    author = s.weekly_author if kind == "weekly" else s.monthly_author
-    wanted = "周报" if kind == "weekly" else "月报"
-    duties = [d for d in rules.calendar.reports if d.kind == wanted]
-    mine = next((d for d in duties if d.author == author), duties[0] if duties else None)
-    recipients = "、".join(dict.fromkeys(r for d in duties for r in d.recipients.split("、") if r)) if duties else ""
-    return author or (mine.author if mine else ""), recipients
+    author = duty.author or (s.weekly_author if kind == "weekly" else s.monthly_author)
+    title = duty.name[2:] if duty.name.startswith("园区") and len(duty.name) > 2 else duty.name
+    return {"title": title, "author": author, "recipients": duty.recipients, "copies": duty.copies,
+            "sections": duty.sections}
+
+
+def _select(sections: list, wanted: list[str]) -> list:
+    """The sections whose title starts with one of wanted (calendar.yaml 章节), in report order."""
+    if not wanted:
+        return sections
+    return [s for s in sections if any(s.title.startswith(w) for w in wanted)]
 
 
 def sampling_history_of(store, json_path: Path | None):
-    """Where the weekly sample's history is read: the store when one is in use, else the JSON file."""
-    from parkcrm.io.sampling_history import JsonSamplingHistory
+    """Where the weekly sample's history is read (decided by parkcrm.store.sampling.choose_history):
+    the store when one is in use, with the JSON file beside the data for earlier weeks; else that file."""
+    from parkcrm.store.sampling import choose_history
 
-    earlier = JsonSamplingHistory(json_path) if json_path is not None else None
-    if store is not None:
-        from parkcrm.store.sampling import StoreSamplingHistory
-
-        return StoreSamplingHistory(store, earlier)
-    return earlier
+    return choose_history(json_path, store)
 
 
 def _finish(report: Report, inputs: ReportInputs, mask: bool) -> Report:
@@ -58,10 +59,11 @@ def _finish(report: Report, inputs: ReportInputs, mask: bool) -> Report:
     return report
 
 
-def build_weekly(inputs: ReportInputs, rules: RulePack, period: ReportPeriod, *, now: dt.datetime | None = None,
+def build_weekly(inputs: ReportInputs, rules: RulePack, period: Period, *, now: dt.datetime | None = None,
                  mask: bool = True, history_path: Path | None = None, today: dt.date | None = None,
-                 store=None, sampling_history=None) -> Report:
+                 store=None, sampling_history=None, duty=None) -> Report:
     """store: the history store in use (parkcrm.store.Store), or None to use the workbooks alone.
+    duty: the calendar duty it fulfils (rules.models.ReportDuty: title, senders, recipients, copies, sections).
 
     The supervisor's sampling history: sampling_history when given; else the store's (with the
     JSON file history_path filling weeks from before the store); else the JSON file history_path.
@@ -70,21 +72,24 @@ def build_weekly(inputs: ReportInputs, rules: RulePack, period: ReportPeriod, *,
     previous_from_store(inputs, rules, store)
     sampling = sampling_history or sampling_history_of(store, history_path)
     sections = weekly.build_sections(inputs, rules, period, today or now.date(), mask, sampling, store)
-    author, recipients = _duty(rules, "weekly")
-    report = Report("weekly", TITLES["weekly"], inputs.park, period, author, recipients, now, sections)
+    h = _header(rules, "weekly", duty)
+    report = Report("weekly", h["title"], inputs.park, period, h["author"], h["recipients"], now,
+                    _select(sections, h["sections"]), copies=h["copies"])
     return _finish(report, inputs, mask)
 
 
-def build_monthly(inputs: ReportInputs, rules: RulePack, period: ReportPeriod, *, now: dt.datetime | None = None,
+def build_monthly(inputs: ReportInputs, rules: RulePack, period: Period, *, now: dt.datetime | None = None,
                   mask: bool = True, notes_file: Path | None = None, today: dt.date | None = None,
-                  store=None) -> Report:
-    """store: the history store in use (parkcrm.store.Store), or None to use the workbooks alone."""
+                  store=None, duty=None) -> Report:
+    """store: the history store in use (parkcrm.store.Store), or None to use the workbooks alone.
+    duty: the calendar duty it fulfils (rules.models.ReportDuty: title, senders, recipients, copies, sections).
+    """
     now = now or dt.datetime.now().replace(microsecond=0)
     previous_from_store(inputs, rules, store)
     sections, warnings = monthly.build_sections(inputs, rules, period, today or now.date(), mask, notes_file, store)
-    author, recipients = _duty(rules, "monthly")
-    report = Report("monthly", TITLES["monthly"], inputs.park, period, author, recipients, now, sections,
-                    warnings=warnings)
+    h = _header(rules, "monthly", duty)
+    report = Report("monthly", h["title"], inputs.park, period, h["author"], h["recipients"], now,
+                    _select(sections, h["sections"]), warnings=warnings, copies=h["copies"])
     for s in report.sections:
         s.empty_text = "本月无" if s.empty_text == "本周无" else s.empty_text
     return _finish(report, inputs, mask)

@@ -13,7 +13,6 @@ period touches, so a week across a month end sees all its days.
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,83 +23,13 @@ import pandas as pd
 from parkcrm.core.errors import ParkcrmError
 from parkcrm.io.reader import Table, Workbook, expand_paths, merge_tables, read_workbooks
 from parkcrm.core.problems import Problem
-from parkcrm.reports.period import ReportPeriod, add_months, month_label
+from parkcrm.core.periods import Month, Period
 from parkcrm.rules import RulePack
+from parkcrm.workspace import PROJECT_FILE, Project, ProjectFileError, load_project  # noqa: F401  (the project file is the workspace's)
 
 SNAPSHOT_KINDS = ("客户资料", "关键人", "ICT商机")
-PROJECT_FILE = "parkcrm.yaml"
 _MONTH_DIR = re.compile(r"^(\d{4})\s*(?:-|年|_|\.)\s*(\d{1,2})\s*月?$")
 Progress = Callable[[str], None]
-
-
-class ProjectFileError(ParkcrmError):
-    """parkcrm.yaml cannot be read or names a folder that does not exist."""
-
-
-@dataclass
-class Project:
-    path: Path
-    data_dir: Path
-    patterns: list[str]
-    output_dir: Path | None
-    park: str
-    rules_dir: Path | None
-
-    def month_dir(self, year: int, month: int) -> Path | None:
-        return month_folder(self.data_dir, year, month)
-
-    def files(self, folder: Path) -> list[Path]:
-        found = expand_paths([folder])
-        if not self.patterns:
-            return found
-        return [f for f in found if any(fnmatch.fnmatch(f.name, p) or fnmatch.fnmatch(f.stem, p) for p in self.patterns)]
-
-
-def load_project(path: Path | str) -> Project:
-    from parkcrm.rules.yamlfile import load_yaml
-
-    path = Path(path)
-    if not path.is_file():
-        raise ProjectFileError(f"找不到项目文件 {path}（可用 parkcrm init 生成）")
-    doc, problems = load_yaml(path)
-    if problems or doc is None:
-        raise ProjectFileError(f"项目文件 {path} 有误：\n" + "\n".join(f"  - {p}" for p in problems))
-    data = doc.data or {}
-    if not isinstance(data, dict):
-        raise ProjectFileError(f"{path.name}: 应为键值表（例如 数据目录: 数据）")
-    known = {"规则", "数据目录", "文件", "输出目录", "园区名称"}
-    unknown = [k for k in data if k not in known]
-    if unknown:
-        raise ProjectFileError(f"{doc.where((unknown[0],))}: 未知的键「{unknown[0]}」，可用的键：{'、'.join(sorted(known))}")
-    base = path.parent
-
-    def folder(key: str, required: bool) -> Path | None:
-        value = data.get(key)
-        if value in (None, ""):
-            if required:
-                raise ProjectFileError(f"{path.name}: 缺少「{key}」（每月数据所在的文件夹）")
-            return None
-        if not isinstance(value, str):
-            raise ProjectFileError(f"{doc.where((key,))}: 「{key}」应为文件夹路径，实际是 {value!r}")
-        p = Path(value)
-        return p if p.is_absolute() else base / p
-
-    data_dir = folder("数据目录", True)
-    if not data_dir.is_dir():
-        raise ProjectFileError(f"{doc.where(('数据目录',))}: 数据目录 {data_dir} 不存在")
-    files = data.get("文件") or {}
-    if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
-        raise ProjectFileError(f"{doc.where(('文件',))}: 「文件」应为 类型: 文件名模式 的键值表，例如 客户资料: \"*客户资料*\"")
-    patterns = [v if any(ch in v for ch in "*?[.") else f"*{v}*" for v in files.values()]
-    patterns = [p if "." in p else p + ".*" for p in patterns]
-    park = data.get("园区名称") or ""
-    return Project(path, data_dir, patterns, folder("输出目录", False), str(park), folder("规则", False))
-
-
-def find_project(start: Path | None = None) -> Path | None:
-    """parkcrm.yaml in the current folder, if there is one."""
-    p = (start or Path.cwd()) / PROJECT_FILE
-    return p if p.is_file() else None
 
 
 def month_of_folder(path: Path) -> tuple[int, int] | None:
@@ -111,7 +40,7 @@ def month_of_folder(path: Path) -> tuple[int, int] | None:
 
 
 def month_folder(base: Path, year: int, month: int) -> Path | None:
-    for name in (month_label(year, month), f"{year}年{month:02d}月", f"{year}年{month}月", f"{year}{month:02d}"):
+    for name in (Month(year, month).label, f"{year}年{month:02d}月", f"{year}年{month}月", f"{year}{month:02d}"):
         p = base / name
         if p.is_dir():
             return p
@@ -158,12 +87,12 @@ class ReportInputs:
         return sum(1 for p in self.problems if p.severity == "error")
 
 
-def _plan(period: ReportPeriod, paths: list[Path], prev_paths: list[Path], project: Project | None
+def _plan(period: Period, paths: list[Path], prev_paths: list[Path], project: Project | None
           ) -> tuple[list[Path], list[Path], list[Path], str, str]:
     """(snapshot paths, record-only paths, previous paths, current month label, previous month label)."""
     y, m = period.data_month
-    py, pm = add_months(y, m, -1)
-    cur_label, prev_label = month_label(y, m), month_label(py, pm)
+    py, pm = Month(y, m).shift(-1)
+    cur_label, prev_label = Month(y, m).label, Month(py, pm).label
     if project is not None and not paths:
         here = project.month_dir(y, m)
         if here is None:
@@ -185,12 +114,12 @@ def _plan(period: ReportPeriod, paths: list[Path], prev_paths: list[Path], proje
     if not by_month:
         return others, [], list(prev_paths), cur_label, prev_label if prev_paths else ""
     cur = (y, m) if (y, m) in by_month else max(by_month)
-    cur_label = month_label(*cur)
-    prev_key = add_months(*cur, -1)
-    prev_label = month_label(*prev_key)
+    cur_label = Month(*cur).label
+    prev_key = tuple(Month(*cur).shift(-1))
+    prev_label = Month(*prev_key).label
     snap = others + [by_month[cur]]
     extra = []
-    for key in period.months:
+    for key in map(tuple, period.months):
         if key == cur:
             continue
         d = by_month.get(key) or month_folder(by_month[cur].parent, *key)
@@ -206,7 +135,7 @@ def _plan(period: ReportPeriod, paths: list[Path], prev_paths: list[Path], proje
     return snap, extra, prev, cur_label, prev_label
 
 
-def gather(period: ReportPeriod, paths: list[Path], rules: RulePack, prev_paths: list[Path] | None = None,
+def gather(period: Period, paths: list[Path], rules: RulePack, prev_paths: list[Path] | None = None,
            project: Project | None = None, progress: Progress | None = None) -> ReportInputs:
     """Read the current, record and comparison workbooks for a period."""
     paths, prev_paths = [Path(p) for p in paths], [Path(p) for p in (prev_paths or [])]

@@ -2,8 +2,10 @@
 
 It finds the monthly workbooks in the folders parkcrm.yaml names, imports the months that
 are new or changed into the history store, files the month's outputs (classification,
-validation, churn warning, service time limits) under 输出/YYYY/MM/, writes the reports due
-that day, and leaves a run summary (JSON and text). Running it again the same day does no
+validation, churn warning, service time limits) under 输出/YYYY-MM/ (the month they cover), writes
+the reports due or overdue that day (calendar.yaml 报表) and the supervisor's deliverables of
+calendar.yaml 定时任务 (sampling sheet, sampling audit, visit compliance, care plan and care check),
+and leaves a run summary (JSON and text) that opens with what a supervisor must act on today. Running it again the same day does no
 work twice: a month is imported when a file's SHA-256 is not yet in the store, and its
 outputs are rewritten when the manifest beside them names other inputs. A broken workbook
 is reported and skipped (and reported again by later runs until it changes).
@@ -34,6 +36,7 @@ class Context:
     log: logging.Logger
     store: object = None
     dry_run: bool = False
+    workspace: object = None  # parkcrm.workspace.Workspace: templates, store location
 
 
 @dataclass
@@ -44,22 +47,34 @@ class RunSummary:
     dry_run: bool = False
     months: list[dict] = field(default_factory=list)
     reports: list[dict] = field(default_factory=list)
+    deliverables: list[dict] = field(default_factory=list)  # calendar.yaml 定时任务
+    todo: list[str] = field(default_factory=list)  # what a supervisor must act on today
     failures: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
+    workspace: dict = field(default_factory=dict)  # Workspace.as_dict(): what was used and why
 
     @property
     def exit_code(self) -> int:
         return 1 if self.failures else 0
 
     def as_dict(self) -> dict:
-        return {"运行日期": self.day.isoformat(), "开始时间": self.started.isoformat(sep=" "), "项目文件": str(self.project),
-                "历史库": self.store, "只列出不执行": self.dry_run, "月份": self.months, "报表": self.reports,
-                "失败": self.failures, "说明": self.notes, "退出码": self.exit_code}
+        return {"运行日期": self.day.isoformat(), "待处理": self.attention, "开始时间": self.started.isoformat(sep=" "),
+                "项目文件": str(self.project), "历史库": self.store, "只列出不执行": self.dry_run, "月份": self.months,
+                "报表": self.reports, "定时输出": self.deliverables,
+                "失败": self.failures, "说明": self.notes, "退出码": self.exit_code, "工作区": self.workspace}
+
+    @property
+    def attention(self) -> list[str]:
+        """The to-do list: overdue sign-offs and reports, warnings to review, then the files that failed."""
+        return self.todo + [f"处理失败：{f}" for f in self.failures]
 
     def text(self) -> str:
         head = "（只列出，不执行）" if self.dry_run else ""
         lines = [f"parkcrm run {self.day}{head}：项目 {self.project}，历史库 {self.store}"]
+        todo = self.attention
+        lines.append("今天需要处理：" + ("无" if not todo else ""))
+        lines += [f"  {i}. {t}" for i, t in enumerate(todo, 1)]
         for m in self.months:
             lines.append(f"{m['月份']}：{m['状态']}" + (f"（{m['说明']}）" if m.get("说明") else ""))
             for o in m.get("输出", []):
@@ -67,6 +82,9 @@ class RunSummary:
                              + (f"（{o['说明']}）" if o.get("说明") else ""))
         for r in self.reports:
             lines.append(f"报表 {r['名称']} {r['周期']}：{r['状态']}" + (f" {r['文件']}" if r.get("文件") else ""))
+        for d in self.deliverables:
+            lines.append(f"{d['输出']} {d['周期']}：{d['状态']}" + (f" {d['文件']}" if d.get("文件") else "")
+                         + (f"（{d['说明']}）" if d.get("说明") else ""))
         lines += [f"说明：{n}" for n in self.notes]
         lines += [f"失败：{f}" for f in self.failures]
         lines.append("结果：" + ("有失败，见上" if self.failures else "全部完成"))
@@ -180,6 +198,9 @@ def process_month(ctx: Context, month: Month, files: list[Path], fingerprint: st
     steps = month_outputs(ctx.archive, month, books, tables, problems, [b.path for b in books], ctx.rules, ctx.store,
                           ctx.day, ctx.log)
     entry["输出"] = [s.as_dict() for s in steps]
+    from parkcrm.scheduled.supervisor import attention
+
+    attention(steps, summary.todo, month)
     failed = [s for s in steps if s.status == "失败"]
     summary.failures += [f"{month} {s.name}：{s.note}" for s in failed]
     entry["状态"] = ("已导入并生成输出" if need_import else "已重新生成输出") + ("（部分失败）" if failed else "")
@@ -194,80 +215,77 @@ def process_month(ctx: Context, month: Month, files: list[Path], fingerprint: st
 # ---- reports due -------------------------------------------------------------------------
 
 def due_reports(ctx: Context, redone: set[Month], summary: RunSummary) -> None:
-    try:
-        from parkcrm.reports import build_monthly, build_weekly
-        from parkcrm.reports.period import due_on
-        from parkcrm.reports.render import render
-        from parkcrm.reports.sources import gather
-        from parkcrm.reports.xlsx import write_report_xlsx
-    except ImportError:  # HOOK: reports are not part of this build; nothing is due
-        summary.notes.append("本版本没有报表模块，未生成周报、月报")
-        return
-    folder = ctx.archive.folder(ctx.day.year, ctx.day.month)
-    for due in due_on(ctx.day, ctx.rules):
-        if not due.due_today:
+    """The reports of the calendar that are due or overdue today, built as `parkcrm report` builds them."""
+    from parkcrm.reports.calendar import DONE, DUE, OVERDUE, due_on
+
+    for due in due_on(ctx.day, ctx.rules, ctx.archive.root):
+        if due.state == OVERDUE and not due.duty.generated:
+            summary.todo.append(f"{due.name}（{due.period.label}）已逾期：{due.deadline:%Y-%m-%d} 截止，"
+                                f"由{due.duty.author or '—'}报送给{due.duty.recipients or '—'}，归档中没有")
+        if not due.duty.generated or due.state not in (DUE, OVERDUE, DONE):
             continue
-        base = folder / f"{due.name}-{due.period.label}"
         row = {"名称": due.name, "周期": due.period.label}
+        fresh = set(due.period.months) & redone and ctx.day <= due.deadline
+        if due.state == DONE and not fresh:
+            if due.opens <= ctx.day <= due.deadline:
+                summary.reports.append({**row, "状态": "已生成过", "文件": str(due.files[0])})
+            continue
         summary.reports.append(row)
-        fresh = {Month(*m) for m in due.period.months} & redone
-        if base.with_suffix(".xlsx").exists() and not fresh:
-            row.update(状态="已生成过", 文件=str(base.with_suffix(".xlsx")))
-            continue
-        data = ctx.project.month_dir(*due.period.data_month)
-        if data is None:
-            row["状态"] = f"未生成：数据目录中还没有 {Month(*due.period.data_month)} 的文件夹"
-            continue
-        if ctx.dry_run:
-            row["状态"] = "将生成"
-            continue
-        try:
-            inputs = gather(due.period, [], ctx.rules, [], ctx.project)
-            build = build_weekly if due.kind == "周报" else build_monthly
-            report = build(inputs, ctx.rules, due.period, mask=True, today=ctx.day, store=ctx.store)
-            written = ctx.archive.publish(base.with_suffix(".xlsx"), lambda p: write_report_xlsx(report, p))
-            html = render(report, "html")
-            ctx.archive.publish(base.with_suffix(".html"), lambda p: p.write_text(html, encoding="utf-8"))
-            row.update(状态="已生成", 文件=str(written))
-            ctx.log.info("报表 %s %s：已生成 %s", due.name, due.period.label, written)
-        except Exception as exc:  # noqa: BLE001  one report failing does not stop the run
-            row["状态"] = "失败"
-            summary.failures.append(f"报表 {due.name} {due.period.label}：{exc}")
-            ctx.log.exception("报表 %s 失败", due.name)
+        _due_report(ctx, due, row, summary)
+
+
+def _due_report(ctx: Context, due, row: dict, summary: RunSummary) -> None:
+    from parkcrm.jobs.reports import build_report
+    from parkcrm.reports.sources import gather
+
+    data = ctx.project.month_dir(*due.period.data_month)
+    if data is None:
+        row["状态"] = f"未生成：数据目录中还没有 {due.period.data_month} 的文件夹"
+        if due.state == "逾期":
+            summary.todo.append(f"{due.name}（{due.period.label}）已逾期，且数据目录中没有 {due.period.data_month} 的数据")
+        return
+    if ctx.dry_run:
+        row["状态"] = "将生成"
+        return
+    try:
+        inputs = gather(due.period, [], ctx.rules, [], ctx.project)
+        kind = "weekly" if due.kind == "周报" else "monthly"
+        sampling = None
+        if kind == "weekly" and ctx.workspace is not None and inputs.files:
+            sampling = ctx.workspace.sampling_history(inputs.files[0], ctx.store)
+        made = build_report(kind, inputs, ctx.rules, due.period, ctx.day, duty=due.duty, store=ctx.store,
+                            sampling_history=sampling,
+                            templates=ctx.workspace.templates_dir if ctx.workspace is not None else None)
+        written = [ctx.archive.publish(made.target(ctx.archive.root, ext), lambda p, ext=ext: made.write(ext, p))
+                   for ext in ("html", "xlsx")]
+        row.update(状态="已生成" + ("（补报，已逾期）" if due.state == "逾期" else ""), 文件=str(written[0]))
+        ctx.log.info("报表 %s %s：已生成 %s", due.name, due.period.label, written[0])
+    except Exception as exc:  # noqa: BLE001  one report failing does not stop the run
+        row["状态"] = "失败"
+        summary.failures.append(f"报表 {due.name} {due.period.label}：{exc}")
+        ctx.log.exception("报表 %s 失败", due.name)
 
 
 # ---- the whole run -----------------------------------------------------------------------
 
-def load_project(config: Path | None):
-    """The project file: --config, else parkcrm.yaml in the current folder or a folder above it."""
-    from parkcrm.core.errors import ParkcrmError
-    from parkcrm.reports.sources import load_project as load
-    from parkcrm.store.engine import PROJECT_FILE, find_project_dir
-
-    if config is None:
-        found = find_project_dir()
-        if found is None:
-            raise ParkcrmError("找不到项目文件 parkcrm.yaml：请在项目文件夹中运行，或用 --config 指定（parkcrm init 可生成）")
-        config = found / PROJECT_FILE
-    return load(Path(config).absolute())
-
-
 def run_project(config: Path | None = None, day: dt.date | None = None, dry_run: bool = False, db: str | None = None,
-                wait_seconds: float = 10) -> RunSummary:
-    from parkcrm.rules import load_rules
+                wait_seconds: float = 10, workspace=None) -> RunSummary:
+    """workspace: the resolved parkcrm.workspace.Workspace (else resolved here from config and db)."""
     from parkcrm.rules.history import history_rules
     from parkcrm.scheduled.files import close_log, open_log, run_lock
+    from parkcrm.workspace import resolve
 
-    project = load_project(config)
+    ws = workspace or resolve(config=config, db=db)
+    project = ws.require_project()
     home = project.path.parent
     day = day or dt.date.today()
-    rules = load_rules(project.rules_dir if project.rules_dir and project.rules_dir.is_dir() else None)
-    archive = Archive(project.output_dir or home / "输出")
-    summary = RunSummary(day, project.path, dry_run=dry_run)
+    rules = ws.rules()
+    archive = Archive(ws.archive_dir)
+    summary = RunSummary(day, project.path, dry_run=dry_run, workspace=ws.as_dict())
     if dry_run:
-        ctx = Context(project, rules, archive, day, logging.getLogger("parkcrm.run.dry"), dry_run=True)
+        ctx = Context(project, rules, archive, day, logging.getLogger("parkcrm.run.dry"), dry_run=True, workspace=ws)
         ctx.log.addHandler(logging.NullHandler())
-        ctx.store = _existing_store(db, home, rules)
+        ctx.store = _existing_store(ws)
         try:
             _work(ctx, summary, db, home)
         finally:
@@ -278,19 +296,19 @@ def run_project(config: Path | None = None, day: dt.date | None = None, dry_run:
     try:
         with run_lock(home, wait_seconds):
             log.info("开始运行：日期 %s，项目 %s", day, project.path)
-            ctx = Context(project, rules, archive, day, log)
+            ctx = Context(project, rules, archive, day, log, workspace=ws)
             left = archive.clean_staging()
             if left:
                 summary.notes.append(f"清理了上次中断的运行留下的临时文件 {len(left)} 个")
                 log.warning("清理上次中断留下的临时文件：%s", "、".join(left))
-            from parkcrm.store import open_store
-
-            with open_store(db, home, busy_seconds=history_rules(rules).store.busy_seconds) as store:
+            with ws.open_store(busy_seconds=history_rules(rules).store.busy_seconds) as store:
                 ctx.store = store
                 _work(ctx, summary, db, home)
             folder = archive.folder(day.year, day.month)
             write_json(archive, folder / f"运行摘要-{day}.json", summary.as_dict())
-            text = summary.text()
+            from parkcrm.core.privacy import mask_text
+
+            text = mask_text(summary.text())  # failures quote cells; the summary is masked like the log
             archive.publish(folder / f"运行摘要-{day}.txt", lambda p: p.write_text(text + "\n", encoding="utf-8"))
             archive.clean_staging()
             log.info("运行结束：退出码 %d%s", summary.exit_code,
@@ -303,19 +321,17 @@ def run_project(config: Path | None = None, day: dt.date | None = None, dry_run:
     return summary
 
 
-def _existing_store(db: str | None, home: Path, rules):
-    from parkcrm.store import StoreError, open_store
+def _existing_store(ws):
+    from parkcrm.store import StoreError
 
     try:
-        return open_store(db, home, must_exist=True)
+        return ws.open_store(must_exist=True)
     except StoreError:
         return None
 
 
 def _work(ctx: Context, summary: RunSummary, db: str | None, home: Path) -> None:
-    from parkcrm.store import resolve_target
-
-    summary.store = resolve_target(db, home).shown
+    summary.store = ctx.workspace.store_target().shown
     months, notes = discover(ctx.project, ctx.archive)
     summary.notes += notes
     if not months:
@@ -323,3 +339,6 @@ def _work(ctx: Context, summary: RunSummary, db: str | None, home: Path) -> None
     fingerprint = rules_fingerprint(ctx.rules)
     redone = {m for m, files in months.items() if process_month(ctx, m, files, fingerprint, summary)}
     due_reports(ctx, redone, summary)
+    from parkcrm.scheduled.supervisor import run_tasks
+
+    run_tasks(ctx, months, redone, summary)

@@ -9,7 +9,6 @@ advisory lock, so imports into one server are serialised the same way.
 
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +21,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from parkcrm.core.errors import BusyError, ParkcrmError
 
 DB_FILE = "parkcrm.db"
-PROJECT_FILE = "parkcrm.yaml"
-ENV = "PARKCRM_DB"
+ENV = "PARKCRM_DB"  # read by parkcrm.workspace
 ADVISORY_KEY = 0x5041524B43524D  # "PARKCRM"
 
 
@@ -45,21 +43,15 @@ class Target:
         return Path(self.url.database) if self.is_sqlite and self.url.database else None
 
 
-def find_project_dir(start: Path | None = None) -> Path | None:
-    """The folder of the nearest parkcrm.yaml at or above start (the current folder)."""
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / PROJECT_FILE).is_file():
-            return folder
-    return None
+def resolve_target(db: str | None = None, home: Path | None = None) -> Target:
+    """The store at db (a file path or URL), else parkcrm.db in home (default: the current folder).
 
-
-def resolve_target(db: str | None = None, project_dir: Path | None = None) -> Target:
-    """--db beats $PARKCRM_DB beats parkcrm.db next to the project file (or in the current folder)."""
-    value = (db or os.environ.get(ENV) or "").strip()
+    Which db and home apply (--db, $PARKCRM_DB, the project's folder) is decided once, by
+    parkcrm.workspace; this only turns the answer into a target.
+    """
+    value = (db or "").strip()
     if not value:
-        base = project_dir or find_project_dir() or Path.cwd()
-        return _sqlite(Path(base) / DB_FILE)
+        return _sqlite(Path(home or Path.cwd()) / DB_FILE)
     if "://" not in value:
         return _sqlite(Path(value))
     try:

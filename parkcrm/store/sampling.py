@@ -4,16 +4,20 @@ The same load_history() / record_sample() as the JSON file next to the data
 (parkcrm.io.sampling_history), which stays the record when no store is in use. A JSON
 file from before the store was in use can be given as `earlier`: its weeks fill the ones
 the store does not hold, so the rotation carries on where it was; it is never written.
+choose_history() is the one place that decides which of the two a command uses.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from pathlib import Path
+
 from sqlalchemy import delete, insert, select
 
 from parkcrm.store import Store
 from parkcrm.store import schema as s
+from parkcrm.io.sampling_history import JsonSamplingHistory, default_history_path
 
 
 class StoreSamplingHistory:
@@ -47,3 +51,15 @@ class StoreSamplingHistory:
             if managers:
                 conn.execute(insert(t), [{"week": week, "position": i, "manager": m, "recorded_at": now}
                                          for i, m in enumerate(managers)])
+
+
+def choose_history(data: Path | str | None, store: Store | None = None, file: Path | str | None = None):
+    """Where the sampling history lives: an explicit file (--history); else the store in use, with the
+    JSON file beside the data filling the weeks from before the store; else that JSON file.
+    None when there is neither a file, a store nor data to put the file beside."""
+    if file is not None:
+        return JsonSamplingHistory(file)
+    beside = JsonSamplingHistory(default_history_path(data)) if data is not None else None
+    if store is not None:
+        return StoreSamplingHistory(store, earlier=beside)
+    return beside
