@@ -115,3 +115,45 @@ def test_a_row_named_like_a_total_with_a_customer_id_is_a_customer(tmp_path, rul
     assert customers(book)["客户编号"].tolist() == ["C1", "C2", "C3"]
     assert customers(book)["客户名称"].tolist() == ["小计", "合 计", "丙"]
     assert book.sheets[0].total_rows == [5, 6]
+
+
+# ---- a YAML alias bomb in a rule file (item 33) ---------------------------------------------
+
+def alias_bomb(levels: int) -> str:
+    """`a: &a [lol x9]`, then each level nine aliases of the one before: 9**levels nodes."""
+    names = "abcdefghij"[:levels]
+    lines = ["a: &a [" + ", ".join(["lol"] * 9) + "]"]
+    lines += [f"{n}: &{n} [" + ", ".join([f"*{p}"] * 9) + "]" for p, n in zip(names, names[1:])]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_yaml_alias_bomb_is_refused_with_file_and_line(rules_copy):
+    from parkcrm.core.errors import ParkcrmError
+    from parkcrm.rules import load_rules
+
+    # six levels (half a million nodes) keep the old code's failure small; nine are refused alike
+    (rules_copy / "tiers.yaml").write_text(alias_bomb(6), encoding="utf-8")
+    with pytest.raises(ParkcrmError) as err:
+        load_rules(rules_copy)
+    assert "tiers.yaml:6" in str(err.value) and "别名" in str(err.value)
+    from parkcrm.rules.yamlfile import load_yaml
+
+    (rules_copy / "tiers.yaml").write_text(alias_bomb(9), encoding="utf-8")
+    doc, problems = load_yaml(rules_copy / "tiers.yaml")
+    assert doc is None and problems[0].startswith("tiers.yaml:6 ")
+
+
+def test_a_self_referring_alias_is_refused(rules_copy):
+    from parkcrm.rules.yamlfile import load_yaml
+
+    (rules_copy / "tiers.yaml").write_text("a: 1\nb: &b [1, *b]\n", encoding="utf-8")
+    doc, problems = load_yaml(rules_copy / "tiers.yaml")
+    assert doc is None and problems[0].startswith("tiers.yaml:2 ") and "循环" in problems[0]
+
+
+def test_modest_aliases_still_load(rules_copy):
+    from parkcrm.rules.yamlfile import load_yaml
+
+    (rules_copy / "x.yaml").write_text("x: &x {k: 1}\ny: *x\nz: [*x, *x]\n", encoding="utf-8")
+    doc, problems = load_yaml(rules_copy / "x.yaml")
+    assert problems == [] and doc.data["z"] == [{"k": 1}, {"k": 1}]

@@ -57,6 +57,48 @@ def _walk(node: yaml.Node, path: tuple, lines: dict, problems: list[str], fname:
             _walk(item, path + (i,), lines, problems, fname)
 
 
+# Aliases (*name) reuse a node; walking or validating the data visits it once per use, so
+# nine levels of `&a [*a, *a, ...]` in 340 bytes mean millions of nodes. Uses beyond the
+# file's own nodes are allowed up to this many; a rule pack has about 1,500 nodes.
+ALIAS_BUDGET = 100_000
+
+
+def _alias_bomb(root: yaml.Node, fname: str) -> str | None:
+    """A Chinese error when the aliases expand past ALIAS_BUDGET or refer to themselves.
+
+    Sizes are counted once per distinct node (the tree is a graph of shared nodes), so a
+    bomb is refused in milliseconds, at the line of the first node that expands too far."""
+    size: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            on_path.discard(key)
+            size[key] = 1 + sum(size[id(c)] for c in _children(node))
+            if size[key] > ALIAS_BUDGET + len(size):
+                return (f"{fname}:{node.start_mark.line + 1} YAML 别名（&名称 / *名称）展开后超过 "
+                        f"{ALIAS_BUDGET:,} 个节点，拒绝读取（疑似「别名炸弹」）；请不要层层引用别名")
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            return f"{fname}:{node.start_mark.line + 1} YAML 别名引用了它自身（循环引用），无法读取；请改为写出具体的值"
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in _children(node) if id(c) not in size)
+    return None
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
 def load_yaml(file: Path) -> tuple[YamlDoc | None, list[str]]:
     """Load one YAML file; return (doc, problems). doc is None when it cannot be parsed."""
     fname = file.name
@@ -77,6 +119,9 @@ def load_yaml(file: Path) -> tuple[YamlDoc | None, list[str]]:
             return None, [_yaml_error(fname, exc, text)]
         if node is None:
             return YamlDoc(file, {}, lines), problems
+        too_big = _alias_bomb(node, fname)
+        if too_big:
+            return None, [too_big]
         _walk(node, (), lines, problems, fname)
         try:
             data = loader.construct_document(node)
