@@ -45,7 +45,7 @@ def _root(
     """园区政企客户服务工具。"""
 
 
-from parkcrm.cli import care_cmd, classify_cmd, init_cmd, rules_cmd, samples_cmd, visits_cmd, import_cmd, churn_cmd, changes_cmd, review_cmd, report_cmd, sla_cmd, run_cmd, validate_cmd  # noqa: E402,F401  (registers commands)
+from parkcrm.cli import care_cmd, classify_cmd, init_cmd, rules_cmd, samples_cmd, visits_cmd, import_cmd, churn_cmd, changes_cmd, review_cmd, report_cmd, sla_cmd, run_cmd, validate_cmd, info_cmd  # noqa: E402,F401  (registers commands)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
         code = EXIT_BUSY
     except ParkcrmError as exc:
         if debug:
-            raise
+            _traceback()
         Console().error(f"错误：{exc}")
         code = EXIT_ERROR
     except _EXITS as exc:
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
         code = exc.code
     except click.ClickException as exc:
         if debug:
-            raise
+            _traceback()
         command = _command_path(args)
         Console().error(f"参数错误：{_zh_usage_error(exc.format_message())}\n"
                         f"运行 parkcrm {command + ' ' if command else ''}--help 查看用法和示例")
@@ -90,10 +90,25 @@ def main(argv: list[str] | None = None) -> None:
         code = 130
     except Exception as exc:  # an unexpected fault: short message, traceback only with --debug
         if debug:
-            raise
-        Console().error(f"内部错误：{type(exc).__name__}: {exc}\n加 --debug 可查看详细信息")
+            _traceback()
+        from parkcrm.io.oserrors import os_error_message
+
+        known = os_error_message(exc)
+        if known is not None:  # permission, read-only folder, full disk: the user can act on it
+            Console().error(f"错误：{known}")
+        else:
+            Console().error(f"内部错误：{type(exc).__name__}: {exc}\n加 --debug 可查看详细信息")
         code = EXIT_ERROR
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _traceback() -> None:
+    """--debug: the traceback, through the console so the cells it quotes are masked too."""
+    import traceback
+
+    from parkcrm.cli.console import Console
+
+    Console().error(traceback.format_exc().rstrip())
 
 
 _USAGE_ERRORS = [

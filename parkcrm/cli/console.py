@@ -3,6 +3,9 @@
 Under Task Scheduler or pythonw there may be no console at all (sys.stdout is None), and a
 Chinese Windows pipe uses cp936: printing must never crash, and rich (colours, live
 progress) is used only on a real terminal.
+
+Every line printed is masked (resident IDs, mobiles), whatever produced it: a table, a
+message quoting a cell, an error. Only a command run with --no-mask prints full numbers.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import os
 import sys
 from contextlib import contextmanager
 from typing import Iterator
+
+from parkcrm.core.privacy import mask_json_text, mask_text
 
 
 def _stream(name: str):
@@ -25,12 +30,29 @@ def _stream(name: str):
     return stream
 
 
+class MaskingStream:
+    """A text stream that masks IDs and mobiles in everything written to it."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(mask_text(text))
+        return len(text)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 class Console:
-    def __init__(self, quiet: bool = False):
+    def __init__(self, quiet: bool = False, mask: bool = True):
         from rich.console import Console as RichConsole
 
+        self.mask = mask
         self.out = _stream("stdout")
         self.err_stream = _stream("stderr")
+        if mask:
+            self.out, self.err_stream = MaskingStream(self.out), MaskingStream(self.err_stream)
         self.quiet = quiet
         self.tty = bool(getattr(self.err_stream, "isatty", lambda: False)()) and os.environ.get("TERM") != "dumb"
         self.rich = RichConsole(file=self.err_stream, force_terminal=self.tty or None, no_color=not self.tty,
@@ -39,7 +61,13 @@ class Console:
                                     soft_wrap=True)
 
     def data(self, text: str) -> None:
-        """Machine-readable output (JSON, CSV): always UTF-8 on stdout."""
+        """Machine-readable output (JSON, CSV): always UTF-8 on stdout (JSON: masked inside its strings only)."""
+        if self.mask:
+            text = mask_json_text(text) if text.lstrip()[:1] in ("{", "[") else mask_text(text)
+        else:
+            from parkcrm.io.writer import with_full_numbers_notice
+
+            text = with_full_numbers_notice(text, ".json" if text.lstrip()[:1] == "{" else "")
         buffer = getattr(self.out, "buffer", None)
         if buffer is not None:
             self.out.flush()

@@ -1,32 +1,61 @@
 """Masking of personal data (PIPL; GB/T 35273): resident IDs keep first 6 and last 4, mobiles 138****1234.
 
-The patterns avoid look-arounds so the same ones run in Python's re (single texts) and in
-pyarrow's RE2 (whole columns at C speed). A match consumes one boundary character, so
-each pass is applied twice to catch numbers that sit right next to each other.
+Masking is by value, wherever a number sits in a text: the forms people type are covered
+(+86 13812345678, 8613812345678, 138-1234-5678, 138 1234 5678, 138.1234.5678, an ID run
+into other text or written 440106 19800101 1236). Full-width digits are first turned into
+ASCII, in the cells that hold such a number only, so the patterns stay ASCII.
+
+The patterns avoid look-arounds and back-references so the same ones run in Python's re
+(single texts) and in pyarrow's RE2 (whole columns at C speed); a replacement uses at most
+\\1-\\9. A match consumes one boundary character, so each pass is applied twice to catch
+numbers that sit right next to each other.
 """
 
 from __future__ import annotations
 
+import json
 import re
 
 import pandas as pd
 
-_B, _E = r"(^|[^0-9A-Za-z])", r"($|[^0-9A-Za-z])"
+_SEP = r"[ .-]?"  # one separator people put between digit groups
+_B, _E = r"(^|[^0-9])", r"($|[^0-9])"
 _BIRTH8 = r"(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
-_ID18 = _B + r"([0-9]{6})" + _BIRTH8 + r"([0-9]{3}[0-9Xx])" + _E
+_ID18 = _B + r"([0-9]{6})([ -]?)" + _BIRTH8 + r"([ -]?)([0-9]{3}[0-9Xx])" + _E
 _ID15 = _B + r"([0-9]{6})[0-9]{2}(?:0[1-9]|1[0-2])[0-3]([0-9]{4})" + _E
-_MOBILE = r"(^|[^0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})($|[^0-9])"
-RULES = [(_ID18, r"\1\2********\3\4"), (_ID15, r"\1\2*****\3\4"), (_MOBILE, r"\1\2****\3\4")]
+_MOBILE = _B + r"((?:\+?86[ -]?)?1[3-9][0-9])(" + _SEP + r")[0-9]{4}(" + _SEP + r")([0-9]{4})" + _E
+RULES = [(_ID18, r"\1\2\3********\4\5\6"), (_ID15, r"\1\2*****\3\4"), (_MOBILE, r"\1\2\3****\4\5\6")]
 _COMPILED = [(re.compile(p), r) for p, r in RULES]
+# cheap test whether a text may hold a number at all (11 digits, possibly in groups)
+_CANDIDATE = r"[0-9]{3}[ .-]?[0-9]{4}[ .-]?[0-9]{4}"
+_CANDIDATE_RX = re.compile(_CANDIDATE)
+
+_WIDE = "０１２３４５６７８９＋－．　"
+_NARROW = "0123456789+-. "
+_TO_ASCII = str.maketrans(_WIDE, _NARROW)
+_WIDE_DIGIT = "[０-９]"
+
+MASKED_NOTE = "已脱敏（身份证号保留前6后4位，手机号保留前3后4位）"
+FULL_NUMBERS_NOTE = "注意：本文件含完整的身份证号和手机号（--no-mask），请妥善保管，不要转发或外传"
+
+
+def _mask_ascii(text: str) -> str:
+    for rx, repl in _COMPILED:
+        text = rx.sub(repl, rx.sub(repl, text))
+    return text
 
 
 def mask_text(text: str) -> str:
     """Mask every resident ID and mobile number inside a piece of text."""
     if not text or not isinstance(text, str):
         return text
-    for rx, repl in _COMPILED:
-        text = rx.sub(repl, rx.sub(repl, text))
-    return text
+    if re.search(_WIDE_DIGIT, text):
+        ascii_text = text.translate(_TO_ASCII)
+        masked = _mask_ascii(ascii_text)
+        return masked if masked != ascii_text else text
+    if not _CANDIDATE_RX.search(text):
+        return text
+    return _mask_ascii(text)
 
 
 def mask_series(series: pd.Series) -> pd.Series:
@@ -38,8 +67,16 @@ def mask_series(series: pd.Series) -> pd.Series:
 
     if not (series.dtype == object or pd.api.types.is_string_dtype(series)):
         return series
+    if series.dtype == object and not series.map(lambda v: isinstance(v, str) or v is None or v != v).all():
+        return series.map(lambda v: mask_text(v) if isinstance(v, str) else v)  # mixed cells: keep non-text as is
     arr = to_arrow(series.astype("string"))
-    if not pc.any(pc.match_substring_regex(arr, r"[0-9]{11}")).as_py():
+    wide = pc.match_substring_regex(arr, _WIDE_DIGIT)
+    if pc.any(wide).as_py():
+        ascii_arr = arr
+        for w, n in zip(_WIDE, _NARROW):
+            ascii_arr = pc.replace_substring(ascii_arr, w, n)
+        arr = pc.if_else(pc.and_(wide, pc.match_substring_regex(ascii_arr, _CANDIDATE)), ascii_arr, arr)
+    if not pc.any(pc.match_substring_regex(arr, _CANDIDATE)).as_py():
         return series
     for pattern, repl in RULES:
         for _ in range(2):
@@ -47,10 +84,34 @@ def mask_series(series: pd.Series) -> pd.Series:
     return from_arrow(arr if isinstance(arr, (pa.Array, pa.ChunkedArray)) else pa.array(arr), series.index)
 
 
-def mask_frame(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
-    """Copy of df with text columns masked (all object/string columns unless named)."""
+def mask_frame(df: pd.DataFrame, columns: list[str] | None = None, keep: set[str] | frozenset[str] = frozenset()
+               ) -> pd.DataFrame:
+    """Copy of df with text columns masked (all object/string columns unless named; keep ones excepted)."""
     out = df.copy()
     for c in columns if columns is not None else list(df.columns):
-        if c in out and (out[c].dtype == object or pd.api.types.is_string_dtype(out[c])):
+        if c in keep or c not in out:
+            continue
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
             out[c] = mask_series(out[c])
     return out
+
+
+def mask_data(value):
+    """Every text inside nested dicts / lists / tuples masked (keys too); numbers stay numbers."""
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, dict):
+        return {mask_data(k): mask_data(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [mask_data(v) for v in value]
+    return value
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def mask_json_text(text: str) -> str:
+    """Mask inside the string literals of a JSON text only: a number such as 13812345678 fen stays valid JSON."""
+    return _JSON_STRING.sub(lambda m: json.dumps(mask_text(json.loads(m.group(0))), ensure_ascii=False)
+                            if _CANDIDATE_RX.search(m.group(0)) or re.search(_WIDE_DIGIT, m.group(0)) else m.group(0),
+                            text)

@@ -2,29 +2,51 @@
 
 A file open in Excel cannot be replaced on Windows (PermissionError) and has an owner
 file ~$name beside it; either way the user gets a clear message, and a run killed
-mid-write leaves at most a temp file, never a truncated output.
+mid-write leaves at most a temp file beside the output (never in the system temp folder,
+never a truncated output); the next write into that folder removes what a dead run left.
+
+Every text cell is masked (resident IDs, mobiles) unless the caller asks for full
+numbers; then the first line of the workbook says so. A frame longer or wider than a
+sheet continues on further sheets: nothing read is silently left out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import json
 import math
 import os
+import re
+import shutil
+import sys
 import tempfile
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator
 
 import pandas as pd
 
 from parkcrm.core.errors import OutputLockedError, ParkcrmError
+from parkcrm.core.privacy import FULL_NUMBERS_NOTE, mask_json_text, mask_series, mask_text
+from parkcrm.io.oserrors import os_error_message
 
 MAX_CELL = 32_767
+MAX_ROWS = 1_048_576  # rows in one Excel sheet, header included (xlsxwriter drops what lies beyond)
+MAX_COLS = 16_384
 XLSX_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
                 "nan_inf_to_errors": False}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+# Columns that hold codes or names, never personal data, and must stay exactly as written.
+KEEP_UNMASKED = frozenset({"客户编号", "客户经理", "周次", "抽查人签名"})
+TEMP_MARK = ".parkcrm-"  # temp files and folders beside an output: .parkcrm-<pid>-<name>…
+_TEMP_RX = re.compile(r"^\.parkcrm-(\d+)-")
+
+
+class OutputError(ParkcrmError):
+    """An output cannot be written: no permission, a read-only folder, a full disk."""
 
 
 def owner_file(path: Path) -> Path:
@@ -41,31 +63,127 @@ def check_not_open(path: Path) -> None:
 
 @contextmanager
 def atomic_path(path: Path | str, retries: int = 5, delay: float = 0.2) -> Iterator[Path]:
-    """Yield a temp path in the target's folder; on success move it onto path."""
+    """Yield a temp path in the target's folder; on success move it onto path.
+
+    A permission, read-only or full-disk fault becomes an OutputError naming the folder;
+    the temp file is removed whatever happens.
+    """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.exists():
         raise ParkcrmError(f"输出文件夹不存在：{folder}")
     check_not_open(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix + ".tmp", dir=folder)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    clean_stale_temp(folder)
+    tmp: Path | None = None
     try:
+        fd, tmp_name = tempfile.mkstemp(prefix=temp_prefix(path), suffix=path.suffix + ".tmp", dir=folder)
+        os.close(fd)
+        tmp = Path(tmp_name)
         yield tmp
         _give_normal_mode(tmp, path)
         for attempt in range(retries + 1):
             try:
                 os.replace(tmp, path)
                 break
-            except PermissionError:
+            except PermissionError as exc:
                 if attempt == retries:
+                    if not os.access(folder, os.W_OK):
+                        raise OutputError(os_error_message(exc, folder) or str(exc)) from None
                     raise OutputLockedError(
                         f"无法写入 {path}：文件被其他程序（通常是 Excel 或 WPS）打开或没有写权限，请关闭后重试"
                     ) from None
                 time.sleep(delay)
+    except ParkcrmError:
+        raise
+    except Exception as exc:
+        message = os_error_message(exc, folder)
+        if message is None:
+            raise
+        _forget(exc)
+        raise OutputError(f"{message}（{path.name} 未写入）") from None
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        if tmp is not None:
+            _remove(tmp)
+
+
+def temp_prefix(path: Path) -> str:
+    """Temp names carry the writing process id, so a later run knows which ones a dead run left."""
+    return f"{TEMP_MARK}{os.getpid()}-{path.stem}."
+
+
+def clean_stale_temp(folder: Path) -> list[str]:
+    """Remove temp files and folders that a killed or failed parkcrm process left in folder."""
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _TEMP_RX.match(entry.name)
+        if m is None or _alive(int(m.group(1))):
+            continue
+        _remove(Path(entry.path))
+        removed.append(entry.name)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True  # our own: another writer of this process may be busy with it
+    if os.name == "nt":
+        return _alive_windows(pid)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def _alive_windows(pid: int) -> bool:
+    import ctypes
+
+    handle = ctypes.windll.kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+    if not handle:
+        return False
+    code = ctypes.c_ulong()
+    ctypes.windll.kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+    ctypes.windll.kernel32.CloseHandle(handle)
+    return code.value == 259  # STILL_ACTIVE
+
+
+def _remove(path: Path) -> None:
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.exists() or path.is_symlink():
+            path.unlink()
+    except OSError:
+        pass  # best effort: the next run tries again
+
+
+def _forget(exc: BaseException) -> None:
+    """Drop the frames a failed write holds, quietly.
+
+    xlsxwriter leaves its ZipFile open when the disk is full; when that object dies it tries
+    to write again and Python prints a stray "Exception ignored … ZipFile" traceback. Clear
+    the tracebacks now and let the collector run with that report silenced.
+    """
+    chain, seen = exc, 0
+    while chain is not None and seen < 5:
+        chain.__traceback__ = None
+        for arg in chain.args:
+            if isinstance(arg, BaseException):
+                arg.__traceback__ = None
+        chain = chain.__cause__ or chain.__context__
+        seen += 1
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda _unraisable: None
+    try:
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 def _give_normal_mode(tmp: Path, target: Path) -> None:
@@ -82,9 +200,28 @@ def _give_normal_mode(tmp: Path, target: Path) -> None:
         pass  # a share that refuses chmod keeps its own permissions
 
 
-def write_text(path: Path | str, text: str) -> None:
+def write_text(path: Path | str, text: str, mask: bool = True) -> None:
+    """Write a text output atomically; IDs and mobiles masked unless mask=False (JSON: inside strings only)."""
+    if mask:
+        text = mask_json_text(text) if Path(path).suffix.lower() == ".json" else mask_text(text)
+    else:
+        text = with_full_numbers_notice(text, Path(path).suffix.lower())
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def with_full_numbers_notice(text: str, suffix: str) -> str:
+    """An unmasked text output says so where a reader looks first (HTML: first thing in the page)."""
+    if suffix == ".json" or text.lstrip().startswith("{"):
+        body = text.lstrip()
+        if body.startswith("{") and not body[1:].lstrip().startswith("}"):
+            return "{" + json.dumps("个人信息提示", ensure_ascii=False) + ": " + json.dumps(FULL_NUMBERS_NOTE, ensure_ascii=False) + "," + body[1:]
+        return text
+    if suffix in (".html", ".htm"):
+        m = re.search(r"<body[^>]*>", text, re.IGNORECASE)
+        banner = f'<p style="color:#C00000;font-weight:bold">{FULL_NUMBERS_NOTE}</p>'
+        return text[:m.end()] + banner + text[m.end():] if m else banner + text
+    return f"{FULL_NUMBERS_NOTE}\n\n{text}" if suffix in (".md", ".txt") else text
 
 
 def safe_csv_cell(value: str) -> str:
@@ -105,21 +242,37 @@ class SheetSpec:
     autofilter: bool = True
     landscape: bool = False
     header: bool = True  # False: the frame's first row is written as is, no header row
+    mask: bool = True  # mask IDs and mobiles in every text cell (but the keep columns)
+    keep: frozenset[str] = KEEP_UNMASKED
+    banner: str | None = None  # a line above the header (e.g. that the sheet holds full numbers)
+
+
+class WriteResult(list):
+    """The cells truncated to 32,767 characters, plus notes on sheets continued elsewhere."""
+
+    def __init__(self, truncated: list[str], notes: list[str]):
+        super().__init__(truncated)
+        self.notes = notes
 
 
 class XlsxWriter:
     """Streaming xlsx writer over xlsxwriter (constant_memory): rows written in order."""
 
-    def __init__(self, path: Path, constant_memory: bool = True):
+    def __init__(self, path: Path, constant_memory: bool = True, tmpdir: Path | None = None):
         import xlsxwriter
 
-        self.book = xlsxwriter.Workbook(str(path), {**XLSX_OPTIONS, "constant_memory": constant_memory})
+        options = {**XLSX_OPTIONS, "constant_memory": constant_memory}
+        if tmpdir is not None:
+            options["tmpdir"] = str(tmpdir)  # customer data never lands in the system temp folder
+        self.book = xlsxwriter.Workbook(str(path), options)
         self.header_fmt = self.book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
                                                 "text_wrap": True, "valign": "vcenter"})
         self.date_fmt = self.book.add_format({"num_format": "yyyy-mm-dd"})
         self.datetime_fmt = self.book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
         self._formats: dict[tuple, object] = {}
         self.truncated: list[str] = []
+        self.notes: list[str] = []
+        self.banner_fmt = self.book.add_format({"bold": True, "font_color": "#C00000"})
 
     def fmt(self, **props):
         key = tuple(sorted(props.items()))
@@ -128,27 +281,43 @@ class XlsxWriter:
         return self._formats[key]
 
     def write_sheet(self, spec: SheetSpec) -> None:
+        """One frame as one sheet, or several when it is longer or wider than a sheet holds."""
+        if spec.mask:
+            spec = replace(spec, frame=_masked(spec.frame, spec.keep))
+        pieces = list(split_to_fit(spec))
+        if len(pieces) > 1:
+            self.notes.append(f"「{spec.name}」共 {len(spec.frame)} 行、{len(spec.frame.columns)} 列，超出一张工作表的容量"
+                              f"（{MAX_ROWS:,} 行、{MAX_COLS:,} 列），已续写在："
+                              + "、".join(f"「{p.name}」" for p in pieces[1:]))
+        for piece in pieces:
+            self._write_one(piece)
+
+    def _write_one(self, spec: SheetSpec) -> None:
         ws = self.book.add_worksheet(spec.name[:31])
         df = spec.frame
         columns = list(df.columns)
+        top = 1 if spec.banner else 0  # the header row
         for c, name in enumerate(columns):
             width = spec.widths.get(name) or min(max(len(str(name)) * 2 + 2, 8), 40)
             ws.set_column(c, c, width)
+        if spec.banner:
+            ws.write_string(0, 0, spec.banner, self.banner_fmt)
         if spec.freeze:
-            ws.freeze_panes(1, 0)
+            ws.freeze_panes(top + 1, 0)
         if spec.autofilter and columns:
-            ws.autofilter(0, 0, max(len(df), 1), len(columns) - 1)
+            ws.autofilter(top, 0, top + max(len(df), 1), len(columns) - 1)
         if spec.landscape:
             ws.set_landscape()
         ws.set_paper(9)
-        ws.repeat_rows(0)
+        ws.repeat_rows(top)
         ws.fit_to_pages(1, 0)
         ws.set_footer("&C第 &P 页，共 &N 页")
         if spec.header:
             for c, name in enumerate(columns):
-                ws.write_string(0, c, str(name), self.header_fmt)
-        writers = [self._column_writer(ws, spec, name, df[name]) for name in columns]
-        first = 1 if spec.header else 0
+                label = str(name)
+                ws.write_string(top, c, mask_text(label) if spec.mask else label, self.header_fmt)
+        writers = [self._column_writer(ws, spec, name, df.iloc[:, c]) for c, name in enumerate(columns)]
+        first = top + (1 if spec.header else 0)
         for r in range(len(df)):
             row = r + first
             for c, (write, values) in enumerate(writers):
@@ -224,18 +393,90 @@ def _to_text(v) -> str:
     return str(v)
 
 
-def write_xlsx(path: Path | str, sheets: list[SheetSpec], constant_memory: bool = True,
-               kind: str | None = None) -> list[str]:
-    """Write sheets atomically; return cells that had to be truncated (over 32,767 chars).
+def _masked(df: pd.DataFrame, keep: frozenset[str]) -> pd.DataFrame:
+    """df with every text column masked but the keep ones; positions used, so repeated names are fine."""
+    out = None
+    for c, name in enumerate(df.columns):
+        col = df.iloc[:, c]
+        if name in keep or not (col.dtype == object or pd.api.types.is_string_dtype(col)):
+            continue
+        masked = mask_series(col)
+        if masked is not col:
+            if out is None:
+                out = df.copy()
+            out.isetitem(c, masked)
+    return df if out is None else out
+
+
+def split_to_fit(spec: SheetSpec) -> Iterator[SheetSpec]:
+    """spec as sheets that fit: columns beyond MAX_COLS go on further sheets (each repeating the first
+    column, the row's key), then rows beyond what a sheet holds go on further sheets."""
+    df = spec.frame
+    n_cols = len(df.columns)
+    if n_cols <= MAX_COLS:
+        col_parts = [list(range(n_cols))]
+    else:
+        col_parts = [list(range(MAX_COLS))]
+        step = MAX_COLS - 1
+        col_parts += [[0, *range(start, min(start + step, n_cols))] for start in range(MAX_COLS, n_cols, step)]
+    pieces: list[SheetSpec] = []
+    for i, cols in enumerate(col_parts):
+        part = spec if len(col_parts) == 1 else replace(spec, frame=df.iloc[:, cols])
+        if i:
+            part = replace(part, banner=None)
+        for j, rows in enumerate(_row_parts(part)):
+            piece = part if rows is None else replace(part, frame=part.frame.iloc[rows[0]:rows[1]])
+            if i or j:
+                piece = replace(piece, banner=None)
+            pieces.append(piece)
+    if len(pieces) > 1:
+        base = spec.name[:31]
+        pieces = [pieces[0]] + [replace(p, name=_continued_name(base, k)) for k, p in enumerate(pieces[1:], start=2)]
+    return iter(pieces)
+
+
+def _row_parts(spec: SheetSpec):
+    """Row ranges of spec.frame that fit one sheet each (None: all of it fits)."""
+    head = (1 if spec.header else 0) + (1 if spec.banner else 0)
+    room, later_room = MAX_ROWS - head, MAX_ROWS - (1 if spec.header else 0)
+    n = len(spec.frame)
+    if n <= room:
+        yield None
+        return
+    yield (0, room)
+    for start in range(room, n, later_room):
+        yield (start, min(start + later_room, n))
+
+
+def _continued_name(base: str, k: int) -> str:
+    suffix = f"（续{k}）"
+    return base[:31 - len(suffix)] + suffix
+
+
+def write_xlsx(path: Path | str, sheets: list[SheetSpec], constant_memory: bool = True, mask: bool = True,
+               kind: str | None = None) -> WriteResult:
+    """Write sheets atomically; return cells that had to be truncated (over 32,767 chars) and notes.
 
     The workbook is marked as a parkcrm output of `kind` (default: its first sheet's name), so
-    that a folder holding it and the data yields the same inputs (parkcrm.io.discover)."""
+    that a folder holding it and the data yields the same inputs (parkcrm.io.discover).
+
+    mask=False (the user's --no-mask) writes full IDs and mobiles; then, as whenever a sheet is
+    written unmasked, the workbook's first line says so.
+    """
+    specs = [s if mask else replace(s, mask=False) for s in sheets]
+    if specs and not all(s.mask for s in specs):
+        specs[0] = replace(specs[0], banner=FULL_NUMBERS_NOTE)
     from parkcrm.io.discover import mark_xlsxwriter
 
+    path = Path(path)
     with atomic_path(path) as tmp:
-        writer = XlsxWriter(tmp, constant_memory=constant_memory)
-        mark_xlsxwriter(writer.book, kind or (sheets[0].name if sheets else "输出"))
-        for spec in sheets:
-            writer.write_sheet(spec)
-        writer.close()
-    return writer.truncated
+        scratch = Path(tempfile.mkdtemp(prefix=temp_prefix(path), suffix=".scratch", dir=tmp.parent))
+        try:
+            writer = XlsxWriter(tmp, constant_memory=constant_memory, tmpdir=scratch)
+            mark_xlsxwriter(writer.book, kind or (specs[0].name if specs else "输出"))
+            for spec in specs:
+                writer.write_sheet(spec)
+            writer.close()
+        finally:
+            _remove(scratch)
+    return WriteResult(writer.truncated, writer.notes)

@@ -10,9 +10,7 @@ from dataclasses import replace
 
 from parkcrm.core.privacy import mask_series, mask_text
 from parkcrm.core.problems import Problem
-
-# Columns that hold codes or names, never personal data, and must stay exactly as written.
-KEEP_UNMASKED = {"客户编号", "客户经理", "周次", "抽查人签名"}
+from parkcrm.io.writer import KEEP_UNMASKED  # noqa: F401  (codes and names kept as written)
 
 
 def mask_columns(df: pd.DataFrame) -> pd.DataFrame:
