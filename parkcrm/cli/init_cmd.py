@@ -1,4 +1,4 @@
-"""parkcrm init: copy the rule pack and templates into a folder for local editing."""
+"""parkcrm init: make a project folder (rules, templates, parkcrm.yaml, 数据/) that every command then uses."""
 
 from __future__ import annotations
 
@@ -10,6 +10,13 @@ import typer
 
 from parkcrm.cli import app
 
+EPILOG = ("示例：\n\n"
+          "  parkcrm init D:\\园区数据\n\n"
+          "  cd D:\\园区数据\n\n"
+          "  parkcrm classify 数据\\2026-10\\园区客户资料库-2026年10月.xlsx\n\n"
+          "之后修改 D:\\园区数据\\rules\\ 中的规则（例如 tiers.yaml 的分级区间）：在该文件夹或其任何子文件夹中运行的命令"
+          "都自动使用这份规则、模板和历史库，不需要加 --rules。parkcrm info 显示当前用的是哪个项目、哪份规则。")
+
 
 def templates_dir() -> Path:
     here = Path(__file__).resolve().parent.parent
@@ -19,12 +26,16 @@ def templates_dir() -> Path:
     return here.parent / "templates"
 
 
-@app.command("init", epilog="示例：\n\n  parkcrm init D:\\园区数据\n\n  然后编辑 D:\\园区数据\\rules\\tiers.yaml，并用 --rules D:\\园区数据\\rules 运行。")
+@app.command("init", epilog=EPILOG)
 def init_command(
     folder: Annotated[Path, typer.Argument(help="要创建的项目文件夹")],
-    force: Annotated[bool, typer.Option("--force", help="覆盖已存在的规则文件")] = False,
+    force: Annotated[bool, typer.Option("--force", help="覆盖已存在的规则文件、模板和项目文件")] = False,
 ) -> None:
-    """在指定文件夹中复制一份规则包（rules/）和报表模板（templates/），供本地修改。"""
+    """建立项目：在指定文件夹中复制一份规则包（rules/）和报表模板（templates/），写项目文件 parkcrm.yaml，建 数据/ 文件夹。
+
+    之后在该文件夹（或它的任何子文件夹）中运行 parkcrm 命令，都自动使用本项目的规则、模板和历史库。
+    """
+    from parkcrm.cli import project_file
     from parkcrm.cli.console import Console
     from parkcrm.core.errors import ParkcrmError
     from parkcrm.rules import default_rules_dir
@@ -39,9 +50,14 @@ def init_command(
         if src.is_dir():
             shutil.copytree(src, dest, dirs_exist_ok=True)
             copied.append(dest)
-    from parkcrm.cli import project_file
-
-    project_file.write_default(folder, force=force)
+    project = project_file.write_default(folder, force=force)
+    home = folder.absolute()
     for d in copied:
-        con.print(f"已复制：{d}")
-    con.print(f"以后运行时加上 --rules {folder / 'rules'}（或设置环境变量 PARKCRM_RULES）即可使用这份规则。")
+        con.print(f"已复制：{d}", markup=False)
+    con.print(f"项目文件：{project}", markup=False)
+    con.print(f"在 {home} 或它的任何子文件夹中运行 parkcrm 命令，都会自动使用本项目的规则（rules/）、模板（templates/）"
+              "和历史库（parkcrm.db），不需要再加 --rules。", markup=False)
+    con.print("每月的工作簿放到 数据/YYYY-MM/（例如 数据/2026-11/）。修改规则后可用 parkcrm rules check 检查；"
+              "parkcrm info 显示当前用的是哪个项目、哪份规则。", markup=False)
+    con.print(f"在其他文件夹中运行时，加上 --config {home / 'parkcrm.yaml'}（或设置环境变量 PARKCRM_CONFIG）。",
+              markup=False)

@@ -1,15 +1,21 @@
-"""The project file parkcrm.yaml that `init` writes (used by reports and scheduled runs)."""
+"""The project file parkcrm.yaml that `init` writes; parkcrm.workspace reads it for every command."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-TEMPLATE = """\
-# parkcrm 项目文件：告诉 parkcrm 每月的工作簿放在哪里。
-# 路径可以是相对于本文件的路径，也可以是绝对路径（例如 D:\\\\园区数据 或 \\\\\\\\服务器\\\\共享\\\\园区）。
+TEMPLATE = r"""# parkcrm 项目文件。在本文件所在的文件夹（或它的任何子文件夹）中运行 parkcrm 命令时，
+# 自动使用这里写的规则、模板、数据目录和历史库，不需要再加 --rules 等选项。
+# parkcrm info 显示当前用的是哪个项目、哪份规则，以及为什么。
+# 命令行选项（--config、--rules、--templates、--db）和环境变量（PARKCRM_CONFIG、PARKCRM_RULES、
+# PARKCRM_TEMPLATES、PARKCRM_DB）优先于本文件。
+# 路径可以是相对于本文件的路径，也可以是绝对路径（例如 D:\园区数据 或 \\服务器\共享\园区）。
 
 # 规则目录（分级阈值、服务标准、别名等都在这里修改）
 规则: rules
+
+# 报表模板目录（其中的同名文件覆盖内置模板）
+模板: templates
 
 # 每月数据的文件夹，一个月一个子文件夹，名称为 YYYY-MM（例如 数据/2026-11/）
 数据目录: 数据
@@ -31,16 +37,17 @@ TEMPLATE = """\
 # 报表落款
 园区名称: XX产业转移工业园
 
-# 定时运行（parkcrm run）：历史库默认是本文件旁的 parkcrm.db（也可用 --db 或环境变量 PARKCRM_DB
-# 指向 PostgreSQL），日志写在本文件旁的 parkcrm.log。计划任务的写法见 docs/scheduling.md。
+# 历史库：本文件旁的 parkcrm.db（也可用 --db 或环境变量 PARKCRM_DB 指向 PostgreSQL）。
 # 有了历史库，report 和 check-visits --sample 也从中读取历史：流失预警、上月比较数据、每周抽查的轮换记录。
+# 定时运行（parkcrm run）的日志写在本文件旁的 parkcrm.log。计划任务的写法见 docs/scheduling.md。
 """
 
 
 def write_default(folder: Path, force: bool = False) -> Path:
+    """Write parkcrm.yaml (kept when there is one, unless force) and the 数据/ folder beside it."""
     target = folder / "parkcrm.yaml"
+    (folder / "数据").mkdir(exist_ok=True)
     if target.exists() and not force:
         return target
     target.write_text(TEMPLATE, encoding="utf-8")
-    (folder / "数据").mkdir(exist_ok=True)
     return target
