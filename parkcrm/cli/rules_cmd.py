@@ -24,6 +24,8 @@ def check(
     """检查规则包：YAML 格式、重复的键、未知的键、类型、等级区间是否重叠或留空档、卡级和等级是否都已定义。"""
     from parkcrm.cli.console import Console
 
+    import parkcrm.validate.settings  # noqa: F401  (validation.yaml is checked against the checks)
+
     con = Console()
     pack = workspace(con, config=config, rules=folder).rules()
     con.print(f"规则有效：{pack.folder}")

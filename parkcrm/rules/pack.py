@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from pydantic import BaseModel, ValidationError
 
@@ -136,10 +136,12 @@ _TYPE_WORDS = {
 }
 
 
-def _pydantic_problems(doc: YamlDoc, exc: ValidationError, model: type[BaseModel]) -> list[str]:
+def pydantic_problems(doc: YamlDoc, exc: ValidationError, model: type[BaseModel] | None = None,
+                      prefix: tuple = ()) -> list[str]:
+    """One Chinese line per error, with file:line and key path (prefix: where the model sits in doc)."""
     out = []
     for err in exc.errors():
-        path = _loc_path(err["loc"])
+        path = (*prefix, *_loc_path(err["loc"]))
         where = f"{doc.where(path)} {_fmt_path(path) or '(整个文件)'}"
         kind, value = err["type"], err.get("input")
         if kind == "extra_forbidden":
@@ -163,6 +165,19 @@ def _pydantic_problems(doc: YamlDoc, exc: ValidationError, model: type[BaseModel
             msg = err["msg"]
         out.append(f"{where}: {msg}")
     return out
+
+
+_pydantic_problems = pydantic_problems
+
+# Checks a layer above adds to every pack load (e.g. parkcrm.validate checks validation.yaml
+# against its registered checks); each returns problem lines. The rules layer imports none of them.
+PACK_CHECKS: list[Callable[[RulePack], list[str]]] = []
+
+
+def register_pack_check(fn: Callable[[RulePack], list[str]]) -> Callable[[RulePack], list[str]]:
+    if fn not in PACK_CHECKS:
+        PACK_CHECKS.append(fn)
+    return fn
 
 
 def load_rules(rules_dir: Path | str | None = None) -> RulePack:
@@ -198,6 +213,8 @@ def load_rules(rules_dir: Path | str | None = None) -> RulePack:
     from parkcrm.rules.checks import cross_check
 
     problems = cross_check(pack)
+    for extra_check in PACK_CHECKS:
+        problems += extra_check(pack)
     if problems:
         raise RulesError(problems)
     return pack

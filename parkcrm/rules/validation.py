@@ -1,48 +1,39 @@
 """validation.yaml: which data-quality checks run, at what severity, with what parameters.
 
 Keys are Chinese (the clerk edits them). Check codes are the stable kebab-case codes of
-`parkcrm validate`; an unknown code or a parameter given to a check that does not use it
-fails loudly with the key named.
+`parkcrm validate`. Which codes exist and which parameters each takes is known only to
+parkcrm.validate: it checks this file when a pack is loaded (a hook it registers with
+parkcrm.rules.pack) and again before it runs, so an unknown code or parameter still fails
+loudly with file, line and key, without the rules layer importing the validate layer.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Literal, Optional
+from typing import Any, Literal, Optional
 
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field
 
 from parkcrm.rules.models import Strict
 
-# check code -> the parameters it accepts (field names of CheckSetting)
-PARAMETERS: dict[str, set[str]] = {
-    "address-format": {"pattern"},
-    "spend-outlier": {"maximum"},
-    "spend-mismatch": {"tolerance", "tolerance_ratio"},
-    "leader-missing": {"min_tier"},
-}
-_PARAM_KEYS = {"pattern": "格式", "maximum": "上限", "tolerance": "容差", "tolerance_ratio": "容差比例",
-               "min_tier": "最低等级"}
-
 
 class CheckSetting(Strict):
+    """启用 and 级别 of one check; any other key is a parameter of that check.
+
+    The parameters are kept as written (Chinese key -> YAML value): each check declares the
+    parameters it accepts in its @check registration (parkcrm.validate.registry), and the
+    validate layer checks these keys and values against that declaration (as frictionless
+    checks declare their own fields), so this layer needs to know no check.
+    """
+
+    model_config = ConfigDict(extra="allow", strict=True, populate_by_name=False, frozen=True)
+
     enabled: bool = Field(True, alias="启用")
     severity: Optional[Literal["error", "warning"]] = Field(None, alias="级别")
-    pattern: Optional[str] = Field(None, alias="格式")
-    maximum: Optional[float] = Field(None, alias="上限", gt=0)
-    tolerance: Optional[float] = Field(None, alias="容差", ge=0)
-    tolerance_ratio: Optional[float] = Field(None, alias="容差比例", ge=0, le=1)
-    min_tier: Optional[str] = Field(None, alias="最低等级")
 
-    @field_validator("pattern")
-    @classmethod
-    def _pattern(cls, v: Optional[str]) -> Optional[str]:
-        if v is not None:
-            try:
-                re.compile(v)
-            except re.error as exc:
-                raise ValueError(f"格式「{v}」不是有效的正则表达式（{exc}）") from None
-        return v
+    @property
+    def params(self) -> dict[str, Any]:
+        """The check's own parameters as written in validation.yaml."""
+        return dict(self.model_extra or {})
 
 
 class AccuracyGroup(Strict):
@@ -67,23 +58,6 @@ class QualityTargets(Strict):
 class ValidationRules(Strict):
     checks: dict[str, CheckSetting] = Field(default_factory=dict, alias="检查")
     quality: QualityTargets = Field(default_factory=QualityTargets, alias="质量目标")
-
-    @field_validator("checks")
-    @classmethod
-    def _known(cls, v: dict[str, CheckSetting]) -> dict[str, CheckSetting]:
-        from parkcrm.validate.registry import known_codes
-
-        known = known_codes()
-        for code, setting in v.items():
-            if code not in known:
-                raise ValueError(f"未知的检查代码「{code}」，可用的代码：{'、'.join(sorted(known))}")
-            given = {f for f in _PARAM_KEYS if getattr(setting, f) is not None}
-            extra = given - PARAMETERS.get(code, set())
-            if extra:
-                names = "、".join(_PARAM_KEYS[f] for f in sorted(extra))
-                allowed = "、".join(_PARAM_KEYS[f] for f in sorted(PARAMETERS.get(code, set()))) or "无"
-                raise ValueError(f"检查「{code}」没有参数「{names}」（可用参数：{allowed}）")
-        return v
 
     def setting(self, code: str) -> CheckSetting:
         return self.checks.get(code) or _DEFAULT

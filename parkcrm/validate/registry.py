@@ -13,7 +13,9 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel
 
+from parkcrm.core.periods import Month
 from parkcrm.io.reader import Table, Workbook
 from parkcrm.core.problems import Problem, Severity
 from parkcrm.rules import RulePack
@@ -28,18 +30,22 @@ class Check:
     severity: Severity  # default severity
     title: str  # what it checks, in Chinese
     fn: CheckFn
+    # the parameters it accepts in validation.yaml: a pydantic model with Chinese aliases and
+    # defaults (None: no parameters); the settings file is checked against it (validate/settings.py)
+    params: type[BaseModel] | None = None
 
 
 CHECKS: dict[str, Check] = {}
 
 
-def check(code: str, kind: str, severity: Severity, title: str) -> Callable[[CheckFn], CheckFn]:
-    """Register fn as the check with this code."""
+def check(code: str, kind: str, severity: Severity, title: str,
+          params: type[BaseModel] | None = None) -> Callable[[CheckFn], CheckFn]:
+    """Register fn as the check with this code (and the parameters it declares)."""
 
     def register(fn: CheckFn) -> CheckFn:
         if code in CHECKS:
             raise ValueError(f"duplicate check code {code}")
-        CHECKS[code] = Check(code, kind, severity, title, fn)
+        CHECKS[code] = Check(code, kind, severity, title, fn, params)
         return fn
 
     return register
@@ -55,37 +61,13 @@ def known_codes() -> set[str]:
     return set(all_checks())
 
 
-@dataclass(frozen=True)
-class DataMonth:
-    year: int
-    month: int
-    source: str = ""  # where it was read from, in Chinese
-
-    @property
-    def start(self) -> dt.date:
-        return dt.date(self.year, self.month, 1)
-
-    @property
-    def end(self) -> dt.date:
-        nxt = dt.date(self.year + self.month // 12, self.month % 12 + 1, 1)
-        return nxt - dt.timedelta(days=1)
-
-    @property
-    def label(self) -> str:
-        return f"{self.year}-{self.month:02d}"
-
-    @property
-    def cn(self) -> str:
-        return f"{self.year}年{self.month}月"
-
-
 @dataclass
 class Context:
     """What a check may look at besides the tables; the runner sets code and severity."""
 
     rules: RulePack
     settings: Any  # parkcrm.rules.validation.ValidationRules
-    month: DataMonth
+    month: Month  # the data month
     today: dt.date
     books: list[Workbook] = field(default_factory=list)
     reader_problems: list[Problem] = field(default_factory=list)
@@ -95,8 +77,14 @@ class Context:
     cache: dict[str, Any] = field(default_factory=dict)
     enabled: Callable[[str], bool] = lambda code: True
 
-    def param(self, name: str, default: Any) -> Any:
-        value = getattr(self.settings.setting(self.code), name)
+    def param(self, name: str, default: Any = None) -> Any:
+        """A parameter of the running check (field name of its declared model), default when unset."""
+        chk = CHECKS.get(self.code)
+        if chk is None or chk.params is None:
+            return default
+        values = self.cached(("params", self.code),
+                             lambda: chk.params.model_validate(self.settings.setting(self.code).params))
+        value = getattr(values, name)
         return default if value is None else value
 
     def cached(self, key: str, make: Callable[[], Any]) -> Any:

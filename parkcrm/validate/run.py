@@ -14,15 +14,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from parkcrm.core.errors import WorkbookError
-from parkcrm.io.reader import Workbook, expand_paths, read_workbooks
+from parkcrm.io.reader import Workbook, read_inputs
+from parkcrm.core.periods import Month
 from parkcrm.core.privacy import mask_text
 from parkcrm.core.problems import Problem
 from parkcrm.rules import RulePack
 from parkcrm.rules.validation import ValidationRules
 from parkcrm.validate.month import infer_month
 from parkcrm.validate.quality import quality
-from parkcrm.validate.registry import Context, DataMonth, all_checks
+from parkcrm.validate.settings import check_settings
+from parkcrm.validate.registry import Context, all_checks
 
 Progress = Callable[[str], None]
 # what privacy.mask_text would change: an 18- or 15-digit resident ID, or an 11-digit mobile
@@ -50,8 +51,12 @@ def gc_paused() -> Iterator[None]:
 class ValidationReport:
     problems: list[Problem]  # every problem, sorted by file, sheet, row, column
     summary: dict
-    month: DataMonth
+    month: Month
     books: list[Workbook] = field(default_factory=list, repr=False)
+    unreadable: list[tuple[Path, str]] = field(default_factory=list)  # files that could not be read; the rest were
+    skipped: list[tuple[Path, str]] = field(default_factory=list)  # files that are not inputs, with why
+    notes: list[str] = field(default_factory=list)
+    month_source: str = ""  # where the month was read from, in Chinese
 
     @property
     def errors(self) -> int:
@@ -73,6 +78,7 @@ def settings_of(rules: RulePack) -> ValidationRules:
 
 def run_checks(tables, ctx: Context, settings: ValidationRules, progress: Progress | None = None) -> list[Problem]:
     checks = all_checks()
+    check_settings(ctx.rules)  # a pack loaded before parkcrm.validate was imported is checked here
     ctx.enabled = lambda code: settings.setting(code).enabled
     found: list[Problem] = []
     for code, chk in checks.items():
@@ -128,7 +134,8 @@ def mask_messages(problems: list[Problem]) -> list[Problem]:
     return out
 
 
-def summarise(problems: list[Problem], month: DataMonth, books: list[Workbook], quality_figures: dict) -> dict:
+def summarise(problems: list[Problem], month: Month, books: list[Workbook], quality_figures: dict,
+              month_source: str = "") -> dict:
     checks = all_checks()
     counts: dict[str, dict] = {}
     for p in problems:
@@ -139,7 +146,7 @@ def summarise(problems: list[Problem], month: DataMonth, books: list[Workbook], 
     codes = sorted(counts.values(), key=lambda c: (-(c["errors"] > 0), -c["errors"], -c["count"], c["code"]))
     errors = sum(c["errors"] for c in codes)
     return {
-        "month": month.label, "month_source": month.source,
+        "month": month.label, "month_source": month_source,
         "files": [{"file": b.path.name, "sha256": b.sha256, "format": b.format} for b in books],
         "problems": len(problems), "errors": errors, "warnings": len(problems) - errors,
         "counts": {c["code"]: c["count"] for c in codes},
@@ -148,19 +155,20 @@ def summarise(problems: list[Problem], month: DataMonth, books: list[Workbook], 
     }
 
 
-def validate(paths: list[Path | str], rules: RulePack, month: DataMonth | None = None, today: dt.date | None = None,
-             mask: bool = True, progress: Progress | None = None) -> ValidationReport:
-    """Read the workbooks together and run every enabled check. Raises WorkbookError when a file cannot be read."""
+def validate(paths: list[Path | str], rules: RulePack, month: Month | None = None, today: dt.date | None = None,
+             mask: bool = True, progress: Progress | None = None, month_source: str = "--month 参数") -> ValidationReport:
+    """Read the workbooks together and run every enabled check. A file that cannot be read is listed in
+    report.unreadable and the others are checked; NothingToReadError when nothing is left to check."""
     with gc_paused():
-        return _validate(paths, rules, settings_of(rules), month, today, mask, progress)
+        return _validate(paths, rules, settings_of(rules), month, today, mask, progress, month_source)
 
 
-def _validate(paths, rules, settings, month, today, mask, progress) -> ValidationReport:
-    books, tables, reader_problems, failures = read_workbooks(paths, rules, progress)
-    if failures:
-        raise WorkbookError("\n".join(msg for _p, msg in failures))
+def _validate(paths, rules, settings, month, today, mask, progress, month_source) -> ValidationReport:
+    inputs = read_inputs(paths, rules, progress)
+    books, tables, reader_problems, _failures = inputs.as_tuple()
     today = today or dt.date.today()
-    month = month or infer_month(books, [Path(p) for p in paths], today)
+    if month is None:
+        month, month_source = infer_month(books, [Path(p) for p in paths], today)
     ctx = Context(rules, settings, month, today, books, reader_problems, mask)
     problems = run_checks(tables, ctx, settings, progress)
     if mask:
@@ -169,4 +177,5 @@ def _validate(paths, rules, settings, month, today, mask, progress) -> Validatio
         progress("汇总问题和质量指标…")
     problems = sort_problems(problems, books)
     figures = quality(tables, problems, ctx)
-    return ValidationReport(problems, summarise(problems, month, books, figures), month, books)
+    return ValidationReport(problems, summarise(problems, month, books, figures, month_source), month, books,
+                            inputs.failures, inputs.skipped, inputs.notes, month_source)

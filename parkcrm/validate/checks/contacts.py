@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 import pandas as pd
+from pydantic import Field
 
 from parkcrm.capabilities.classify import classify
 from parkcrm.io.reader import CUSTOMER
+from parkcrm.rules.models import Strict
 from parkcrm.validate.cells import id_key, isin, name_key
 from parkcrm.validate.registry import check, where
 
@@ -32,7 +36,17 @@ def contact_duplicate(tables, ctx):
     return ctx.at(table, repeat, "姓名", messages, table.df["姓名"])
 
 
-@check("leader-missing", CUSTOMER, "warning", "3B 及以上客户在关键人表中没有领导人（最低等级可在 validation.yaml 中设置）")
+class LeaderParams(Strict):
+    min_tier: Optional[str] = Field(None, alias="最低等级")  # default: cards.yaml 最低等级
+
+    def pack_problems(self, pack) -> list[tuple[str, str]]:
+        if self.min_tier is not None and self.min_tier not in pack.tier_rank:
+            return [("最低等级", f"未知的等级「{self.min_tier}」（应为 {'、'.join(pack.tiers.order)} 之一）")]
+        return []
+
+
+@check("leader-missing", CUSTOMER, "warning", "3B 及以上客户在关键人表中没有领导人（最低等级可在 validation.yaml 中设置）",
+       params=LeaderParams)
 def leader_missing(tables, ctx):
     customers, contacts = tables.get(CUSTOMER), tables.get(CONTACTS)
     if customers is None or contacts is None or "客户编号" not in customers.df:

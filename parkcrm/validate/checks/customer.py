@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
+from pydantic import Field, field_validator
 
 from parkcrm.io.headers import MONTH_COLUMNS
 from parkcrm.io.reader import CUSTOMER
-from parkcrm.validate.cells import choices, fmt_wan, has_column, id_key, isin, issue_mask, name_key
+from parkcrm.rules.models import Strict
+from parkcrm.core.money import wan_text, yuan_text
+from parkcrm.validate.cells import choices, has_column, id_key, isin, issue_mask, name_key
 from parkcrm.validate.registry import check, where
 from parkcrm.validate.values import (
     LEGACY, REGION, RIC_CHECKSUM, RIC_DATE, RIC_SHAPE, USCC_BAD, USCC_EXAMPLE, cert_status,
@@ -132,7 +137,21 @@ def name_shared(tables, ctx):
                    lambda ix: table.df.loc[ix, "客户名称"].astype("string"))
 
 
-@check("address-format", CUSTOMER, "warning", "地址不是园区规范格式 产业转移园…区…栋…房（格式可在 validation.yaml 中设置）")
+class AddressParams(Strict):
+    pattern: str = Field(DEFAULT_ADDRESS, alias="格式")
+
+    @field_validator("pattern")
+    @classmethod
+    def _regex(cls, v: str) -> str:
+        try:
+            re.compile(v)
+        except re.error as exc:
+            raise ValueError(f"格式「{v}」不是有效的正则表达式（{exc}）") from None
+        return v
+
+
+@check("address-format", CUSTOMER, "warning", "地址不是园区规范格式 产业转移园…区…栋…房（格式可在 validation.yaml 中设置）",
+       params=AddressParams)
 def address_format(tables, ctx):
     table = _customers(tables)
     if table is None or "地址" not in table.df:
@@ -157,10 +176,10 @@ def spend_negative(tables, ctx):
     out = []
     for name in _money_columns(table):
         fen = table.df[name]
-        unit, per = ("万元", 1_000_000) if name == SPEND else ("元", 100)
+        unit, text = ("万元", wan_text) if name == SPEND else ("元", yuan_text)
 
-        def shown(ix, fen=fen, per=per):
-            return (fen[ix].astype("Float64") / per).map(lambda v: f"{v:,.2f}", na_action="ignore")
+        def shown(ix, fen=fen, text=text):
+            return text(fen[ix])
 
         out += ctx.at(table, (fen < 0).fillna(False), name,
                       lambda ix, name=name, unit=unit, shown=shown: f"「{name}」为负数「" + shown(ix).fillna("")
@@ -168,7 +187,11 @@ def spend_negative(tables, ctx):
     return out
 
 
-@check("spend-outlier", CUSTOMER, "error", "年度通信费用超过设定的上限（多半是把元填进了万元列）")
+class OutlierParams(Strict):
+    maximum: float = Field(1000.0, alias="上限", gt=0)  # 万元
+
+
+@check("spend-outlier", CUSTOMER, "error", "年度通信费用超过设定的上限（多半是把元填进了万元列）", params=OutlierParams)
 def spend_outlier(tables, ctx):
     table = _customers(tables)
     if table is None or SPEND not in table.df:
@@ -178,13 +201,18 @@ def spend_outlier(tables, ctx):
     bad = (fen > round(maximum * 1_000_000)).fillna(False)
 
     def shown(ix):
-        return fen[ix].astype("Float64").map(fmt_wan, na_action="ignore")
+        return wan_text(fen[ix], " 万元")
 
     return ctx.at(table, bad, SPEND, lambda ix: "「" + SPEND + "」为 " + shown(ix).fillna("") + f"，超过上限 {maximum:g} 万元"
                   "（validation.yaml 中 spend-outlier 的上限）；请检查单位：表头为（万元）时应填万元数，如 12.5 表示 12.5 万元", shown)
 
 
-@check("spend-mismatch", CUSTOMER, "warning", "年度通信费用与 1–12 月费用合计不符")
+class MismatchParams(Strict):
+    tolerance: float = Field(0.01, alias="容差", ge=0)  # 万元
+    tolerance_ratio: float = Field(0.01, alias="容差比例", ge=0, le=1)
+
+
+@check("spend-mismatch", CUSTOMER, "warning", "年度通信费用与 1–12 月费用合计不符", params=MismatchParams)
 def spend_mismatch(tables, ctx):
     table = _customers(tables)
     months = [m for m in MONTH_COLUMNS if table is not None and m in table.df]
@@ -205,10 +233,10 @@ def spend_mismatch(tables, ctx):
     annual_s, total_s = pd.Series(annual, index=df.index), pd.Series(total, index=df.index)
 
     def shown(ix):
-        return annual_s[ix].map(fmt_wan)
+        return wan_text(annual_s[ix], " 万元")
 
     return ctx.at(table, bad, SPEND, lambda ix: "「" + SPEND + "」" + shown(ix) + " 与 1–12 月费用合计 "
-                  + total_s[ix].map(fmt_wan) + f" 不符（允许误差 {ratio:.0%} 或 {tol_fen / 1_000_000:g} 万元）；"
+                  + wan_text(total_s[ix], " 万元") + f" 不符（允许误差 {ratio:.0%} 或 {tol_fen / 1_000_000:g} 万元）；"
                   "请核对年度费用或各月费用", shown)
 
 
@@ -235,5 +263,5 @@ def customer_stale(tables, ctx):
     def shown(ix):
         return date[ix].dt.strftime("%Y-%m-%d")
 
-    return ctx.at(table, stale, "更新日期", lambda ix: "「更新日期」" + shown(ix) + f" 早于数据月份 {ctx.month.cn}；"
+    return ctx.at(table, stale, "更新日期", lambda ix: "「更新日期」" + shown(ix) + f" 早于数据月份 {ctx.month.title}；"
                   f"客户资料每月更新，核实本行后请把更新日期改为本月的日期，如 {ctx.month.label}-05", shown)
