@@ -39,7 +39,7 @@ def classify_command(
     """
     from parkcrm.outputs.classify import build, default_output, sheet_specs, to_json
     from parkcrm.cli.console import Console
-    from parkcrm.cli.report_inputs import check_not_input, file_lists, read_data, require_kind
+    from parkcrm.cli.report_inputs import check_not_input, file_lists, read_data, require_kind, warn_truncated
     from parkcrm.io.writer import write_xlsx
 
     con = Console(quiet=quiet or fmt == Fmt.json, mask=not no_mask)
@@ -65,8 +65,7 @@ def classify_command(
                 raise typer.Exit(EXIT_FINDINGS if result.has_findings or failures else EXIT_OK)
         step(f"正在写入 {target.name}…")
         truncated = write_xlsx(target, sheet_specs(result), mask=not no_mask)
-    for cell in truncated:
-        con.warn(f"单元格 {cell} 超过 32767 个字符，已截断")
+    warn_truncated(con, truncated)
     if fmt == Fmt.table:
         _print_summary(con, result, target)
     raise typer.Exit(EXIT_FINDINGS if result.has_findings or failures else EXIT_OK)

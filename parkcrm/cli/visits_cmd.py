@@ -90,7 +90,7 @@ def _check(con, workbooks, files, ws, period, target, sample, sample_out, audit,
     from parkcrm.cli.report_inputs import file_lists, read_data, require_kind, warn_truncated
     from parkcrm.core.errors import WorkbookError
     from parkcrm.io.reader import read_workbooks
-    from parkcrm.io.writer import write_xlsx
+    from parkcrm.io.writer import check_writable, write_xlsx
     from parkcrm.outputs.visits import SIGNOFF, build, default_signoff_output, sheet_specs, signoff_specs, to_json
 
     with con.progress("正在读取工作簿…") as step:
@@ -115,6 +115,9 @@ def _check(con, workbooks, files, ws, period, target, sample, sample_out, audit,
         written: list[Path] = []
         if report.sampling is not None:
             signoff_target = sample_out or default_signoff_output(target, period)
+            # exit 2 must mean nothing was written: every target and the sample record first
+            check_writable([signoff_target, *([target] if fmt == Fmt.table or out is not None else []),
+                            *_record_files(kept)])
             step(f"正在写入 {signoff_target.name}…")
             warn_truncated(con, write_xlsx(signoff_target, signoff_specs(report), mask=not no_mask))
             kept.record_sample(period.label, report.sampling.managers)
@@ -129,6 +132,13 @@ def _check(con, workbooks, files, ws, period, target, sample, sample_out, audit,
             warn_truncated(con, write_xlsx(target, sheet_specs(report), mask=not no_mask))
             written.insert(0, target)
     return report, written, kept.shown if kept is not None else "", bool(failures)
+
+
+def _record_files(kept) -> list[Path]:
+    """The file the sample is recorded in: the JSON history, or a SQLite store."""
+    store = getattr(kept, "store", None)
+    path = getattr(kept, "path", None) or (store.target.path if store is not None else None)
+    return [path] if path is not None else []
 
 
 def _print_summary(con, report, written: list[Path], where: str = "") -> None:

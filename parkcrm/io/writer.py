@@ -106,6 +106,31 @@ def atomic_path(path: Path | str, retries: int = 5, delay: float = 0.2) -> Itera
             _remove(tmp)
 
 
+def check_writable(targets: list[Path | str]) -> None:
+    """Before a command writes anything: every target's folder exists and takes a new file, and no
+    target is open in Excel. So a command that stops with exit 2 has written nothing."""
+    seen: set[Path] = set()
+    for target in targets:
+        path = Path(target)
+        folder = path.parent if str(path.parent) else Path(".")
+        if not folder.exists():
+            raise OutputError(f"输出文件夹不存在：{folder}")
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            check_not_open(path)
+        if folder in seen:
+            continue
+        seen.add(folder)
+        try:
+            fd, probe = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".probe", dir=folder)
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            message = os_error_message(exc, folder)
+            if message is None:
+                raise
+            raise OutputError(f"{message}（{path.name} 等均未写入）") from None
+
+
 def temp_prefix(path: Path) -> str:
     """Temp names carry the writing process id, so a later run knows which ones a dead run left."""
     return f"{TEMP_MARK}{os.getpid()}-{path.stem}."

@@ -1,7 +1,7 @@
 """What `parkcrm run` needs around its files: the run lock, the log, the archive and safe publishing.
 
 Outputs are written into a staging folder inside the output folder, then moved into the
-archive with os.replace, so a killed run leaves no half-written file under 输出/YYYY/MM
+archive with os.replace, so a killed run leaves no half-written file under 输出/YYYY-MM
 (only a staging file, removed by the next run). A file open in Excel cannot be replaced
 on Windows: after a few tries a timestamped copy is written instead, and the run says so.
 """
@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from parkcrm.core.errors import BusyError, ParkcrmError
+from parkcrm.core.privacy import mask_json_text, mask_text
 
 LOCK_FILE = ".parkcrm-run.lock"
 LOG_FILE = "parkcrm.log"
@@ -58,8 +59,23 @@ def open_log(folder: Path, name: str = "parkcrm.run") -> tuple[logging.Logger, l
     except OSError:
         return logger, None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+    handler.addFilter(MaskingFilter())
     logger.addHandler(handler)
     return logger, handler
+
+
+class MaskingFilter(logging.Filter):
+    """The log file is personal data too: mask IDs and mobiles in every message and traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = mask_text(record.getMessage()), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_text(record.stack_info)
+        return True
 
 
 def close_log(logger: logging.Logger, handler: logging.Handler | None) -> None:
@@ -70,7 +86,7 @@ def close_log(logger: logging.Logger, handler: logging.Handler | None) -> None:
 
 @dataclass
 class Archive:
-    """The output folder: 输出/YYYY/MM/…, with a staging folder for writing."""
+    """The output folder: 输出/YYYY-MM/… (parkcrm.io.archive), with a staging folder for writing."""
 
     root: Path
 
@@ -79,7 +95,9 @@ class Archive:
         return self.root / STAGING
 
     def folder(self, year: int, month: int) -> Path:
-        return self.root / f"{year:04d}" / f"{month:02d}"
+        from parkcrm.io.archive import month_folder_name
+
+        return self.root / month_folder_name(year, month)
 
     def clean_staging(self) -> list[str]:
         """Remove what a killed run left in the staging folder."""
@@ -116,7 +134,7 @@ def _move(staged: Path, target: Path, tries: int = 5, delay: float = 0.5) -> Pat
 
 
 def write_json(archive: Archive, target: Path, data: dict) -> Path:
-    text = json.dumps(data, ensure_ascii=False, indent=1, default=str)
+    text = mask_json_text(json.dumps(data, ensure_ascii=False, indent=1, default=str))
     return archive.publish(target, lambda p: p.write_text(text, encoding="utf-8"))
 
 
