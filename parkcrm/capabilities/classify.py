@@ -155,8 +155,8 @@ def classify(customers: Table, rules: RulePack, official: Mapping[str, str] | pd
 def _stored_official(df: pd.DataFrame, official, rank: dict[str, int]) -> pd.Series:
     ids = df["客户编号"] if "客户编号" in df.columns else pd.Series(pd.NA, index=df.index, dtype="string")
     lookup = dict(official.items()) if isinstance(official, (pd.Series, dict)) else dict(official)
-    found = ids.map(lambda c: lookup.get(c) if isinstance(c, str) else None)
-    return found.where(found.isin(list(rank))).astype("string")
+    found = [lookup.get(c) if isinstance(c, str) else None for c in ids.tolist()]
+    return pd.Series([t if t in rank else pd.NA for t in found], index=df.index, dtype="string")
 
 
 def tier_warning(official: pd.Series, computed: pd.Series, rules: RulePack) -> pd.Series:

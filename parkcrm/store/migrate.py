@@ -27,9 +27,15 @@ def _v3_sampling_table(conn: Connection) -> None:
         table.create(conn)
 
 
+def _v4_card_register(conn: Connection) -> None:
+    for table in s.V4_TABLES:
+        table.create(conn)
+
+
 STEPS: dict[int, Callable[[Connection], None]] = {
     2: _v2_review_tables,
     3: _v3_sampling_table,
+    4: _v4_card_register,
 }
 LATEST = max(STEPS)
 

@@ -144,7 +144,24 @@ supervisor_samples = Table(
     Column("recorded_at", DateTime, nullable=False),
 )
 V3_TABLES = [supervisor_samples]
-ADDED_IN = {2: V2_TABLES, 3: V3_TABLES}  # schema version -> the tables it added
+
+# ---- added in schema version 4: the key contacts' card register (会员卡台账) -----------------
+# One row per card a person got (parkcrm升级) or was found holding (原有), from the month given;
+# the quota of upgrades per customer counts the people upgraded in every earlier month (domain §3).
+card_register = Table(
+    "card_register", metadata,
+    Column("customer_id", String(64), primary_key=True),
+    Column("person", Text, primary_key=True),  # the key contact's name
+    Column("card", String(16), primary_key=True),
+    Column("since", String(MONTH), nullable=False),  # first month of the card, "2026-10"; "" when unknown
+    Column("role", Text),
+    Column("rule", Text),  # why: 关键人规则：领导人（客户等级 4B）→ 金卡, 就高保留现有卡级 …
+    Column("origin", String(32), nullable=False),  # parkcrm升级 / 原有 / 以前已升级（关键人表标记）
+    Column("recorded_at", DateTime, nullable=False),
+)
+Index("ix_card_register_since", card_register.c.since)
+V4_TABLES = [card_register]
+ADDED_IN = {2: V2_TABLES, 3: V3_TABLES, 4: V4_TABLES}  # schema version -> the tables it added
 
 # sheet kind -> (table, canonical column -> db column)
 KIND_TABLES: dict[str, tuple[Table, dict[str, str]]] = {
