@@ -1,29 +1,48 @@
-"""Input handling shared by the report commands (check-visits, care-plan)."""
+"""Input handling shared by the commands that read workbooks (classify, validate, check-visits, care-plan)."""
 
 from __future__ import annotations
 
-import fnmatch
 from pathlib import Path
 
 from parkcrm.core.errors import ParkcrmError, WorkbookError
 
-# Workbooks parkcrm itself writes next to the data: inside a folder given as input they
-# are not data (a 走访达标 sheet has 客户编号 and 客户名称 and would pass for customers).
-OUTPUT_PATTERNS = ("走访达标-*.xlsx", "走访抽查表-*.xlsx", "关怀计划-*.xlsx", "*-分级.xlsx")
+
+def read_data(con, paths: list[Path], rules, step):
+    """Discover and read a command's inputs (parkcrm.io.reader.read_inputs) and say on stderr what
+    was skipped or could not be read. A path that does not exist stops the command (exit 2)."""
+    from parkcrm.io.reader import read_inputs
+
+    require_existing(paths)
+    inputs = read_inputs(paths, rules, step)
+    announce(con, inputs.skipped, inputs.failures, inputs.notes)
+    return inputs
 
 
-def data_files(paths: list[Path]) -> tuple[list[Path], list[Path]]:
-    """(files to read, parkcrm outputs skipped). Folders expand; files named explicitly are always read."""
-    from parkcrm.io.reader import expand_paths
+def require_existing(paths: list[Path]) -> None:
+    missing = [str(p) for p in paths if not Path(p).exists()]
+    if missing:
+        raise ParkcrmError("找不到输入：" + "、".join(missing))
 
-    files, skipped = [], []
-    for p in map(Path, paths):
-        if p.is_dir():
-            for f in expand_paths([p]):
-                (skipped if any(fnmatch.fnmatch(f.name, pat) for pat in OUTPUT_PATTERNS) else files).append(f)
-        else:
-            files.append(p)
-    return files, skipped
+
+def announce(con, skipped, unreadable, notes=()) -> None:
+    """Skipped files as notes on stderr; unreadable ones as warnings (shown even with --quiet)."""
+    for p, reason in skipped:
+        con.info(f"跳过 {p.name}：{reason}")
+    for note in notes:
+        con.info(note)
+    for p, message in unreadable:
+        con.warn(f"无法读取 {p.name}，已跳过（其他文件照常处理）：{_without_name(p, message)}")
+
+
+def file_lists(skipped, unreadable) -> dict:
+    """The skipped and unreadable files, for a command's JSON output."""
+    return {"skipped": [{"file": p.name, "path": str(p), "reason": r} for p, r in skipped],
+            "unreadable": [{"file": p.name, "path": str(p), "reason": r} for p, r in unreadable]}
+
+
+def _without_name(path: Path, message: str) -> str:
+    prefix = f"{path.name}: "
+    return message[len(prefix):] if message.startswith(prefix) else message
 
 
 def require_kind(tables, problems, paths, kind: str, hint: str) -> None:
@@ -52,3 +71,5 @@ def check_not_input(target: Path, inputs: list[Path]) -> None:
 def warn_truncated(con, cells: list[str]) -> None:
     for cell in cells:
         con.warn(f"单元格 {cell} 超过 32767 个字符，已截断")
+    for note in getattr(cells, "notes", []):  # a sheet continued on further sheets
+        con.warn(note)

@@ -58,12 +58,6 @@ class Inputs:
     skipped: list[tuple[Path, str]] = field(default_factory=list)  # (file, Chinese reason)
     notes: list[str] = field(default_factory=list)  # e.g. an explicitly named parkcrm output that is read
 
-    def skip_lines(self) -> list[str]:
-        return [f"跳过 {p.name}：{reason}" for p, reason in self.skipped]
-
-    def as_json(self) -> list[dict]:
-        return [{"file": p.name, "path": str(p), "reason": reason} for p, reason in self.skipped]
-
 
 class NothingToReadError(WorkbookError):
     """Nothing is left to work on: no file, only skipped or unreadable files, or no data rows."""
