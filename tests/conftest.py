@@ -15,8 +15,9 @@ DATA = Path(__file__).resolve().parent / "data"
 
 @pytest.fixture(autouse=True)
 def _no_store_from_the_environment(monkeypatch):
-    """A PARKCRM_DB set on the developer's machine must not feed history into the tests."""
-    monkeypatch.delenv("PARKCRM_DB", raising=False)
+    """A PARKCRM_DB (or _RULES, _CONFIG, _TEMPLATES) set on the developer's machine must not reach the tests."""
+    for name in ("PARKCRM_DB", "PARKCRM_RULES", "PARKCRM_CONFIG", "PARKCRM_TEMPLATES"):
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(scope="session")
