@@ -157,3 +157,48 @@ def test_modest_aliases_still_load(rules_copy):
     (rules_copy / "x.yaml").write_text("x: &x {k: 1}\ny: *x\nz: [*x, *x]\n", encoding="utf-8")
     doc, problems = load_yaml(rules_copy / "x.yaml")
     assert problems == [] and doc.data["z"] == [{"k": 1}, {"k": 1}]
+
+
+# ---- a template that reaches for Python internals (item 34) ---------------------------------
+
+def test_a_template_cannot_run_code(tmp_path):
+    data = tmp_path / "2026-11"
+    data.mkdir()
+    write_xlsx(data / "客户资料.xlsx", {"客户资料": [
+        ["客户编号", "客户名称", "片区", "客户经理", "年度通信费用（万元）", "进园日期"],
+        ["K001", "宏达机械有限公司", "东区", "张三", 15.0, dt.date(2019, 5, 1)]]})
+    tpl = tmp_path / "tpl"
+    tpl.mkdir()
+    marker = tmp_path / "ran"
+    (tpl / "weekly.md.j2").write_text(
+        "周报 {{ report.period.label }}\n"
+        f"{{{{ cycler.__init__.__globals__.os.popen('echo x > {marker}').read() }}}}\n", encoding="utf-8")
+    code, out, err = run_cli(["report", "weekly", "--week", "2026-W46", str(data), "-f", "md", "-o", "-",
+                              "--templates", str(tpl)])
+    assert not marker.exists()
+    assert code == 2 and "weekly.md.j2 第 2 行" in err and "不允许" in err and "Traceback" not in err
+
+
+# ---- import --month of another month's folder (item: silent replacement) --------------------
+
+def test_import_of_another_months_workbooks_needs_force(tmp_path):
+    from tests.history_fixtures import customer, month_book
+
+    db = tmp_path / "parkcrm.db"
+    month_book(tmp_path / "2026-11", "2026-11", [customer("C1", "十一月客户", 12), customer("C2", "乙", 3)])
+    october = month_book(tmp_path / "2026-10", "2026-10", [customer("C9", "十月客户", 1)])
+    code, _o, err = run_cli(["import", str(tmp_path / "2026-11"), "--db", str(db)])
+    assert code == 0, err
+    code, _o, err = run_cli(["import", str(october.parent), "--month", "2026-11", "--db", str(db)])
+    assert code == 2 and "2026-11" in err and "2026-10" in err and "--force" in err and october.name in err
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:  # November is untouched
+        assert sorted(r[0] for r in conn.execute("select customer_id from customers where month = '2026-11'")) == ["C1", "C2"]
+    code, _o, err = run_cli(["import", str(october.parent), "--month", "2026-11", "--db", str(db), "--force"])
+    assert code == 0, err
+    with sqlite3.connect(db) as conn:
+        assert [r[0] for r in conn.execute("select customer_id from customers where month = '2026-11'")] == ["C9"]
+    # the month the workbooks name needs no --force
+    code, _o, err = run_cli(["import", str(october.parent), "--month", "2026-10", "--db", str(db)])
+    assert code == 0, err

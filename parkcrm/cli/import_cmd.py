@@ -30,14 +30,15 @@ def import_command(
     config: ConfigOpt = None,
     fmt: FormatOpt = Fmt.table,
     quiet: QuietOpt = False,
+    force: Annotated[bool, typer.Option("--force", help="--month 与工作簿标题行或文件名中的月份不一致时，仍按 --month 导入")] = False,
 ) -> None:
     """把一个月的工作簿保存到历史库：客户（含年度费用、1–12月费用、计算等级）、关键人、走访、ICT商机、竞争信息、投诉故障、工单，以及源文件的 SHA-256。
 
-    月份取自 --month，否则取自工作簿的标题行或文件名（如「2026年11月」「2026-11」）。输入文件不会被修改。
+    月份取自 --month，否则取自工作簿的标题行或文件名（如「2026年11月」「2026-11」）；--month 与工作簿中的月份不一致时需加 --force。输入文件不会被修改。
     """
     from parkcrm.cli.console import Console
     from parkcrm.core.periods import Month, month_of_books
-    from parkcrm.store.importer import import_month
+    from parkcrm.store.importer import check_month, import_month
 
     con = Console(quiet=quiet or fmt == Fmt.json)
     ws = workspace(con, config=config, rules=rules, db=db, near=workbooks)
@@ -46,6 +47,7 @@ def import_command(
     with con.progress("正在读取工作簿…") as step:
         books, tables, _problems = read_inputs(workbooks, pack, step)
         target = month_of_books(books, given)
+        check_month(books, target, force)
         with open_store_for(ws) as store:
             result = import_month(store, target, books, tables, pack, step)
             shown = store.shown

@@ -12,17 +12,22 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import pandas as pd
-from sqlalchemy import Date, DateTime, and_, delete, insert, select
+from sqlalchemy import Date, DateTime, Text, and_, delete, insert, select
 
 from parkcrm.capabilities.classify import PENDING, classify
 from parkcrm.io.reader import Table, Workbook
 from parkcrm.core.periods import Month
+from parkcrm.core.privacy import mask_text
 from parkcrm.rules import RulePack
 from parkcrm.store import Store, StoreError
 from parkcrm.store import schema as s
 
 CUSTOMER = "客户资料"
 Progress = Callable[[str], None]
+
+
+class MonthMismatchError(StoreError):
+    """--month names another month than the workbooks' title rows or file names."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,28 @@ class ImportResult:
                 "文件": [{"文件": n, "SHA-256": h} for n, h in self.files], "内容未变": self.unchanged,
                 "未保存的行": [{"文件": k.file, "工作表": k.sheet, "行": k.row, "原因": k.reason} for k in self.skipped],
                 "未保存的表": self.ignored_kinds}
+
+
+def month_disagreements(books: list[Workbook], month: Month) -> list[str]:
+    """The workbooks whose title row or file name names another month than the one given,
+    each as 「name 为 2026-10（where）」: importing them as `month` would replace that month."""
+    from parkcrm.core.periods import month_of_book
+
+    out = []
+    for book in books:
+        named, where = month_of_book(book)
+        if named is not None and named != month:
+            out.append(f"{book.path.name} 为 {named}（{where}）")
+    return out
+
+
+def check_month(books: list[Workbook], month: Month, force: bool = False) -> None:
+    """Refuse to store workbooks of one month as another unless forced (MonthMismatchError)."""
+    other = month_disagreements(books, month)
+    if other and not force:
+        raise MonthMismatchError(
+            f"指定的月份是 {month}，但工作簿是其他月份的：{'；'.join(other)}。导入会替换历史库中 {month} 的数据，"
+            f"因此未导入任何数据；请核对 --month，确需按 {month} 导入时加 --force")
 
 
 def import_month(store: Store, month: Month, books: list[Workbook], tables: dict[str, Table], rules: RulePack,
@@ -117,6 +144,8 @@ def _rows(kind: str, table: Table, rules: RulePack, month: str, skipped: list[Sk
         keep = _customer_columns(table, rules, columns, skipped)
     else:
         keep = [True] * len(df)
+    if _masks_free_text(rules):
+        _mask_text_columns(db_table, columns)
     columns["source_file"] = df["_file"].tolist()
     columns["source_sheet"] = df["_sheet"].tolist()
     columns["source_row"] = [int(r) for r in df["_row"]]
@@ -131,6 +160,20 @@ def _rows(kind: str, table: Table, rules: RulePack, month: str, skipped: list[Sk
         for i, row in enumerate(out):
             row["seq"] = i
     return out
+
+
+def _masks_free_text(rules: RulePack) -> bool:
+    from parkcrm.rules.history import history_rules
+
+    return history_rules(rules).store.free_text == "遮蔽"
+
+
+def _mask_text_columns(db_table, columns: dict[str, list]) -> None:
+    """IDs and mobiles inside the stored free text (visit notes, competition and complaint text, names,
+    notes) are masked; codes (String columns such as customer_id) are kept as written."""
+    for col, values in columns.items():
+        if type(db_table.c[col].type) is Text:
+            columns[col] = [mask_text(v) if isinstance(v, str) else v for v in values]
 
 
 def _customer_columns(table: Table, rules: RulePack, columns: dict[str, list], skipped: list[Skipped]) -> list[bool]:
