@@ -16,7 +16,7 @@ import pytest
 
 from parkcrm.reports import build_monthly, build_weekly
 from parkcrm.core.periods import PeriodError, parse_date, parse_month, parse_period, parse_week
-from parkcrm.reports.period import default_week, due_on, resolve_month
+from parkcrm.reports.period import default_week, resolve_month
 from parkcrm.reports.render import TemplateError, cell, md_escape, render, to_json
 from parkcrm.reports.sources import gather
 from parkcrm.reports.xlsx import write_report_xlsx
@@ -470,21 +470,3 @@ def test_default_month_and_parsing():
         parse_week("2025-W53")
     with pytest.raises(PeriodError):
         parse_date("2026-02-30")
-
-
-@pytest.mark.parametrize("day,due", [
-    ("2026-11-20", {"园区周报"}),
-    ("2026-11-30", {"营销服务中心月报", "园区客户经理月报"}),
-    ("2026-12-03", {"园区客户经理月报"}),
-    ("2026-12-05", {"园区客户经理月报"}),
-    ("2026-12-06", set()),
-    ("2026-12-04", {"园区周报", "园区客户经理月报"}),
-])
-def test_due_dates(rules, day, due):
-    items = due_on(parse_date(day), rules)
-    assert {d.name for d in items if d.due_today} == due
-    monthly = {d.name: d for d in items if d.kind == "月报"}
-    if day == "2026-12-03":
-        assert monthly["园区客户经理月报"].deadline == dt.date(2026, 12, 5)
-        assert monthly["园区客户经理月报"].period.label == "2026-11"
-        assert monthly["营销服务中心月报"].deadline == dt.date(2026, 12, 31)

@@ -63,13 +63,13 @@ def test_run_files_outputs_and_is_idempotent(project):
     code, first = _run(project)
     assert code == 0, first["失败"]
     assert [m["状态"] for m in first["月份"]] == ["已导入并生成输出"] * 2
-    expected = {f"2026/{m}/{name}-2026-{m}.xlsx" for m in ("10", "11") for name in ("客户分级", "流失预警", "服务时限")}
+    expected = {f"2026-{m}/{name}-2026-{m}.xlsx" for m in ("10", "11") for name in ("客户分级", "流失预警", "服务时限")}
     files = _outputs(project)
     assert expected <= set(files)
     assert not any(name.endswith(".tmp") or ".parkcrm-tmp" in name for name in files)
-    summary = project / "输出" / "2026" / "12" / f"运行摘要-{QUIET_DAY}.json"
+    summary = project / "输出" / "2026-12" / f"运行摘要-{QUIET_DAY}.json"
     assert json.loads(summary.read_text(encoding="utf-8"))["退出码"] == 0
-    assert (project / "输出" / "2026" / "12" / f"运行摘要-{QUIET_DAY}.txt").read_text(encoding="utf-8").startswith("parkcrm run")
+    assert (project / "输出" / "2026-12" / f"运行摘要-{QUIET_DAY}.txt").read_text(encoding="utf-8").startswith("parkcrm run")
     counts = _counts(project)
     assert counts == {"months": 2, "customers": 4, "complaints": 2, "work_orders": 4, "source_files": 2}
     code, second = _run(project)
@@ -96,7 +96,7 @@ def test_broken_workbook_among_good_ones(project):
     assert code == 1
     assert any("损坏" in f for f in data["失败"])
     assert [m["状态"] for m in data["月份"]] == ["已导入并生成输出"] * 2  # the good files went on
-    assert (project / "输出" / "2026" / "11" / "客户分级-2026-11.xlsx").exists()
+    assert (project / "输出" / "2026-11" / "客户分级-2026-11.xlsx").exists()
     code, again = _run(project)  # still broken: still reported, nothing redone
     assert code == 1 and [m["状态"] for m in again["月份"]] == ["已是最新"] * 2
     assert any("损坏" in f and "仍跳过" in f for f in again["失败"])
@@ -133,12 +133,13 @@ def test_due_reports_are_written_once(tmp_path, samples_dir):
     args = ["run", "--config", str(home / "parkcrm.yaml"), "--date", "2026-12-04", "--format", "json"]
     code, data = run_json(args)  # Friday 4 December: the November monthly report is due
     assert code == 0, data["失败"]
-    reports = {r["名称"]: r for r in data["报表"]}
-    assert reports["园区客户经理月报"]["状态"] == "已生成"
-    assert reports["园区周报"]["状态"].startswith("未生成")  # week 49 belongs to December: no data yet
-    monthly = home / "输出" / "2026" / "12" / "园区客户经理月报-2026-11.xlsx"
+    reports = {(r["名称"], r["周期"]): r for r in data["报表"]}
+    assert reports[("园区客户经理月报", "2026-11")]["状态"] == "已生成"
+    assert reports[("营销服务中心月报", "2026-11")]["状态"].startswith("已生成")  # due on 12-01: caught up
+    assert reports[("园区周报", "2026-W49")]["状态"].startswith("未生成")  # week 49 belongs to December: no data yet
+    monthly = home / "输出" / "2026-11" / "园区客户经理月报-2026-11.xlsx"  # filed by the month it covers
     assert monthly.exists() and monthly.with_suffix(".html").exists()
-    churn = openpyxl.load_workbook(home / "输出" / "2026" / "11" / "流失预警-2026-11.xlsx", read_only=True)
+    churn = openpyxl.load_workbook(home / "输出" / "2026-11" / "流失预警-2026-11.xlsx", read_only=True)
     ids = {r[0] for r in churn["流失预警"].iter_rows(min_row=2, values_only=True)}
     assert ids == {"YQ0260", "YQ0340", "YQ0345", "YQ0350", "YQ0355"}
     # the monthly report's 流失预警 section reads the same history from the store
@@ -149,7 +150,7 @@ def test_due_reports_are_written_once(tmp_path, samples_dir):
     assert any("数据来源：历史库" in str(r[0]) for r in cells)
     before = monthly.stat().st_mtime_ns
     code, data = run_json(args)
-    assert {r["名称"]: r["状态"] for r in data["报表"]}["园区客户经理月报"] == "已生成过"
+    assert {(r["名称"], r["周期"]): r["状态"] for r in data["报表"]}[("园区客户经理月报", "2026-11")] == "已生成过"
     assert monthly.stat().st_mtime_ns == before
 
 
@@ -205,7 +206,7 @@ def test_run_killed_mid_write_leaves_no_partial_output_and_a_consistent_store(pr
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     _assert_complete_outputs(project)
-    assert not list((project / "输出").glob("2026/*/*.xlsx"))  # nothing was published before the stall
+    assert not list((project / "输出").glob("2026-*/*.xlsx"))  # nothing was published before the stall
     counts = _counts(project)
     # killed inside the first import: nothing stored; killed at the first output: October stored whole
     assert counts == ({"months": 0, "customers": 0, "complaints": 0, "work_orders": 0, "source_files": 0}

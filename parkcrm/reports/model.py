@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from parkcrm.reports.period import ReportPeriod
+from parkcrm.core.periods import Period
 
 # column formats: text, int, wan (万元, 2 decimals), pct (ratio shown as %), date, datetime
 Fmt = str
@@ -117,7 +117,7 @@ class Report:
     kind: str  # weekly | monthly
     title: str  # 园区周报 | 园区月报
     park: str
-    period: ReportPeriod
+    period: Period
     author: str
     recipients: str
     generated: dt.datetime
@@ -127,6 +127,7 @@ class Report:
     masked: bool = True
     data_errors: int = 0  # error-severity data problems met while reading
     comparison: str = ""  # which data the changes are compared with
+    copies: str = ""  # 抄送, from the report calendar
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)

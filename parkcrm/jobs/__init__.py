@@ -1,0 +1,36 @@
+"""One builder per deliverable, used by its command and by `parkcrm run` alike.
+
+A builder takes what is already read (tables, rules, the period, the day) and returns a
+Deliverable: its name, the period it covers and a writer per file format. The command writes
+where the user says (or into the archive in a project), `run` publishes into the archive; both
+name the file with parkcrm.io.archive, so the same deliverable for the same inputs and day is
+the same file in the same folder, apart from the time stamp of the run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from parkcrm.io.archive import archive_path
+
+Writer = Callable[[Path], object]  # writes one file; may return the cells it had to truncate
+
+
+@dataclass
+class Deliverable:
+    name: str  # 客户分级, 走访达标, 走访抽查表, 关怀计划, 园区周报 …: the start of the file name
+    label: str  # the period it covers: 2026-11, 2026-W46
+    writers: dict[str, Writer]  # extension -> writer
+    result: object = None  # what the command prints a summary of, or dumps as JSON
+    has_findings: bool = False
+    note: str = ""  # one line for the run summary
+    extra: dict = field(default_factory=dict)  # builder-specific facts for the caller (e.g. the sampled managers)
+
+    def target(self, root: Path, ext: str) -> Path:
+        return archive_path(root, self.name, self.label, ext)
+
+    def write(self, ext: str, path: Path) -> list[str]:
+        truncated = self.writers[ext](path)
+        return list(truncated or [])
