@@ -1,0 +1,173 @@
+"""Every command resolves the same workspace: in an init-ed project with edited rules, from the
+project folder, from a subfolder and with --config from elsewhere, it counts tiers as with --rules
+given explicitly, and says which rules it used."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import run_cli, run_json, write_xlsx
+from tests.history_fixtures import customer, month_book
+
+SPENDS = {"C1": 55, "C2": 70, "C3": 20, "C4": 0.5, "C5": 2, "C6": 0.2}  # 万元
+# with the project's rules (5B from 50, 2B from 0.4) C1 is 5B and C4 2B; with the built-in pack 4B and 1B
+PROJECT_TIERS = {"5B": 2, "4B": 1, "2B": 2, "1B": 1}
+BUILTIN_TIERS = {"5B": 1, "4B": 2, "2B": 1, "1B": 2}
+
+
+def _month(home: Path, month: str) -> Path:
+    folder = home / "数据" / month
+    rows = [customer(cid, f"{cid}公司", wan, [round(wan * 10000 / 12)] * 9) for cid, wan in SPENDS.items()]
+    orders = [[f"G{cid}", cid, "故障", f"{month}-03 08:00", f"{month}-03 10:00", None] for cid in ("C1", "C2")]
+    month_book(folder, month, rows, orders=orders)
+    visits = [["日期", "客户经理", "客户编号", "方式", "客户签名", "内容"]]
+    visits += [[f"{month}-{day:02d}", "王晓明", cid, "上门", "是", "走访"] for day in (6, 13) for cid in SPENDS]
+    y, m = month.split("-")
+    write_xlsx(folder / f"走访记录-{int(y)}年{int(m)}月.xlsx", {"走访记录": visits})
+    return folder
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    home = tmp_path_factory.mktemp("ws") / "园区项目"
+    code, _o, err = run_cli(["init", str(home)])
+    assert code == 0, err
+    tiers = home / "rules" / "tiers.yaml"
+    text = tiers.read_text(encoding="utf-8")
+    for old, new in (("下限: 60", "下限: 50"), ("上限: 60", "上限: 50"), ("下限: 1\n", "下限: 0.4\n"),
+                     ("上限: 1\n", "上限: 0.4\n")):
+        text = text.replace(old, new)
+    tiers.write_text(text, encoding="utf-8")
+    _month(home, "2026-09")
+    _month(home, "2026-10")
+    (home / "别处").mkdir()
+    return home
+
+
+def _rules_used(data: dict) -> str:
+    return data["工作区"]["规则目录"]["值"]
+
+
+def _facts(home: Path, extra: list[str]) -> dict[str, object]:
+    """What each command says, as tier counts where it counts tiers; every JSON names the rules it used."""
+    oct_ = home / "数据" / "2026-10"
+    book = oct_ / "园区客户资料库-2026年10月.xlsx"
+    facts: dict[str, object] = {}
+    used: dict[str, str] = {}
+
+    code, data = run_json(["classify", str(book), "-f", "json", *extra])
+    facts["classify"] = {r["客户等级"]: r["客户数"] for r in data["分级汇总"]["按等级"] if r["客户数"]}
+    used["classify"] = _rules_used(data)
+    code, data = run_json(["check-visits", str(oct_), "--month", "2026-10", "-f", "json", *extra])
+    facts["check-visits"] = dict(Counter(r["客户等级"] for r in data["customers"]))
+    used["check-visits"] = _rules_used(data)
+    code, data = run_json(["care-plan", str(book), "--month", "2026-10", "-f", "json", *extra])
+    facts["care-plan"] = dict(Counter(r["客户等级"] for r in data["sms"]))
+    used["care-plan"] = _rules_used(data)
+    code, data = run_json(["validate", str(oct_), "-f", "json", *extra])
+    used["validate"] = _rules_used(data)
+    for kind, period in (("monthly", ["--month", "2026-10"]), ("weekly", ["--week", "2026-W42"])):
+        code, data = run_json(["report", kind, *period, str(oct_), "-f", "json", *extra])
+        assert code in (0, 1)
+        facts[f"report {kind}"] = [(s["键"], s["指标"]) for s in data["章节"]]
+        used[f"report {kind}"] = next(s["文件"] for s in data["数据来源"] if s["文件"].startswith("规则"))
+    code, out, err = run_cli(["rules", "show", *extra])
+    facts["rules show"] = next(line for line in out.splitlines() if "5B" in line and "金卡级" in line)
+    used["rules show"] = out.splitlines()[0]
+    code, out, err = run_cli(["rules", "check", *extra])
+    used["rules check"] = out
+    code, data = run_json(["import", str(oct_), "-f", "json", *extra])
+    used["import"] = _rules_used(data)
+    run_json(["import", str(home / "数据" / "2026-09"), "-f", "json", *extra])
+    code, data = run_json(["changes", "--from", "2026-09", "--to", "2026-10", "-f", "json", *extra])
+    facts["changes"] = dict(Counter(r["等级"] if "等级" in r else r.get("结束等级") for r in data["等级变化"]))
+    used["changes"] = _rules_used(data)
+    code, data = run_json(["churn", "-f", "json", *extra])
+    used["churn"] = _rules_used(data)
+    code, data = run_json(["review", "--year", "2027", "--dry-run", "-f", "json", *extra])
+    used["review"] = _rules_used(data)
+    code, data = run_json(["sla", str(book), "--at", "2026-11-01 08:00", "-f", "json", *extra])
+    used["sla"] = _rules_used(data)
+    return {"facts": facts, "used": used}
+
+
+MODES = {
+    "项目文件夹": lambda home: (home, []),
+    "子文件夹": lambda home: (home / "数据" / "2026-10", []),
+    "其他文件夹 --config": lambda home: (home / "别处", ["--config", str(home / "parkcrm.yaml")]),
+}
+
+
+@pytest.fixture(scope="module")
+def explicit(project):
+    """The reference: the project's rules given with --rules, from a folder outside the project."""
+    import os
+
+    here = os.getcwd()
+    os.chdir(project / "别处")
+    try:
+        return _facts(project, ["--rules", str(project / "rules")])
+    finally:
+        os.chdir(here)
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_every_command_uses_the_project_rules(project, explicit, mode, monkeypatch):
+    cwd, extra = MODES[mode](project)
+    monkeypatch.chdir(cwd)
+    got = _facts(project, extra)
+    assert got["facts"] == explicit["facts"]
+    assert got["facts"]["classify"] == PROJECT_TIERS
+    assert got["facts"]["check-visits"] == {k: v for k, v in PROJECT_TIERS.items() if k not in ("2B", "1B")} \
+        or got["facts"]["check-visits"] == PROJECT_TIERS
+    assert got["facts"]["care-plan"] == {"2B": 2, "1B": 1}
+    assert "50" in got["facts"]["rules show"]
+    rules = str(project / "rules")
+    for command, said in got["used"].items():
+        assert rules in said, (command, said)
+
+
+def test_run_uses_the_project_rules_and_records_them(project, monkeypatch):
+    import pandas as pd
+
+    monkeypatch.chdir(project / "数据")
+    code, data = run_json(["run", "--date", "2026-11-03", "-f", "json"])
+    assert data["工作区"]["规则目录"]["值"] == str(project / "rules")
+    classified = next(Path(o["文件"]) for m in data["月份"] if m["月份"] == "2026-10" for o in m["输出"]
+                      if o.get("文件") and "分级" in Path(o["文件"]).name)
+    tiers = pd.read_excel(classified, sheet_name="客户分级", engine="openpyxl")["客户等级"].value_counts().to_dict()
+    assert tiers == PROJECT_TIERS
+
+
+def test_option_and_environment_override_and_outside_the_built_in_pack(project, tmp_path, monkeypatch):
+    from parkcrm.rules import default_rules_dir
+
+    book = project / "数据" / "2026-10" / "园区客户资料库-2026年10月.xlsx"
+
+    def tiers(*extra):
+        _c, data = run_json(["classify", str(book), "-f", "json", *extra])
+        return {r["客户等级"]: r["客户数"] for r in data["分级汇总"]["按等级"] if r["客户数"]}, data["工作区"]
+
+    monkeypatch.chdir(project)
+    counts, ws = tiers("--rules", str(default_rules_dir()))
+    assert counts == BUILTIN_TIERS and ws["规则目录"]["来源"] == "命令行 --rules"
+    monkeypatch.setenv("PARKCRM_RULES", str(default_rules_dir()))
+    counts, ws = tiers()
+    assert counts == BUILTIN_TIERS and ws["规则目录"]["来源"] == "环境变量 PARKCRM_RULES"
+    counts, ws = tiers("--rules", str(project / "rules"))  # the option beats the environment
+    assert counts == PROJECT_TIERS
+    monkeypatch.delenv("PARKCRM_RULES")
+    # outside any project, with data outside it too: the built-in pack, and the outputs say so
+    outside = tmp_path / "外面"
+    outside.mkdir()
+    copy = outside / book.name
+    copy.write_bytes(book.read_bytes())
+    monkeypatch.chdir(outside)
+    _c, data = run_json(["classify", str(copy), "-f", "json"])
+    assert data["工作区"]["规则目录"]["来源"] == "内置规则包" and data["工作区"]["项目文件"]["值"] == "无"
+    code, _out, err = run_cli(["classify", str(copy)])
+    about = __import__("pandas").read_excel(outside / f"{copy.stem}-分级.xlsx", sheet_name="说明", dtype=str, engine="openpyxl")
+    assert about["内容"].str.contains("规则目录：内置规则包").any()
