@@ -88,6 +88,8 @@ class ChangeRules(Strict):
 class StoreRules(Strict):
     # how long an import waits for another one to finish before giving up
     busy_seconds: float = Field(60, alias="等待秒数", gt=0, le=3600)
+    # IDs and mobiles inside stored free text (visit notes, competition and complaint text): 遮蔽 or 保留原文
+    free_text: Literal["遮蔽", "保留原文"] = Field("遮蔽", alias="自由文本中的证件号和手机号")
 
 
 class HistoryRules(Strict):

@@ -92,6 +92,8 @@ def _sqlite_engine(target: Target, busy_seconds: float) -> Engine:
     path = target.path
     if path is not None and not path.parent.is_dir():
         raise StoreError(f"数据库所在的文件夹不存在：{path.parent}")
+    if path is not None:
+        _create_private(path)
     engine = create_engine(target.url, connect_args={"timeout": busy_seconds})
 
     @event.listens_for(engine, "connect")
@@ -106,6 +108,24 @@ def _sqlite_engine(target: Target, busy_seconds: float) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("parkcrm_write") else "BEGIN")
 
     return engine
+
+
+def _create_private(path: Path) -> None:
+    """The store holds customer names and free text: a new file is readable by its owner only (0600);
+    SQLite gives its journal the same mode. An existing file keeps the mode its owner chose."""
+    import os
+
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except OSError:
+        return  # a read-only folder: SQLite reports it on connect, in Chinese via _translate
+    os.close(fd)
+    try:
+        os.chmod(path, 0o600)  # whatever the umask
+    except OSError:
+        pass
 
 
 @contextmanager

@@ -25,6 +25,8 @@ KIND = "校验标注副本"  # the parkcrm marker of the copy: never read back a
 HEADER = ["工作表", "单元格", "行", "列", "代码", "级别", "问题说明"]
 WIDTHS = [18, 9, 7, 18, 18, 6, 100]
 SEVERITY = {"error": "错误", "warning": "警告"}
+UNMASKED_NOTE = ("说明：本副本其余工作表中您的单元格保持原样（包括完整的身份证号和手机号，未脱敏），"
+                 "只加了颜色和批注；请按原工作簿的保密要求保管，不要外传")
 
 
 def cell_marks(problems: list[Problem]) -> dict[str, dict[str, Mark]]:
@@ -49,12 +51,19 @@ def cell_marks(problems: list[Problem]) -> dict[str, dict[str, Mark]]:
 
 
 def listing(problems: list[Problem]) -> Listing:
+    """The problems, then one row saying that the copy keeps the user's cells unmasked."""
     if not problems:
-        return Listing(LISTING_NAME, HEADER, [[""], [""], [None], [""], [""], [""], ["没有发现问题"]], WIDTHS)
-    columns = [[p.sheet for p in problems], [p.cell for p in problems], [p.row for p in problems],
-               [p.column for p in problems], [p.code for p in problems], [SEVERITY[p.severity] for p in problems],
-               [p.message for p in problems]]
-    return Listing(LISTING_NAME, HEADER, columns, WIDTHS, links=[(p.sheet, p.cell) for p in problems])
+        columns = [[""], [""], [None], [""], [""], [""], ["没有发现问题"]]
+        links = []
+    else:
+        columns = [[p.sheet for p in problems], [p.cell for p in problems], [p.row for p in problems],
+                   [p.column for p in problems], [p.code for p in problems],
+                   [SEVERITY[p.severity] for p in problems], [p.message for p in problems]]
+        links = [(p.sheet, p.cell) for p in problems]
+    for column in columns[:-1]:
+        column.append(None if column is columns[2] else "")
+    columns[-1].append(UNMASKED_NOTE)
+    return Listing(LISTING_NAME, HEADER, columns, WIDTHS, links=links)
 
 
 def targets(books: list[Workbook], out: Path) -> list[tuple[Workbook, Path]]:
