@@ -9,7 +9,7 @@ import pytest
 from parkcrm.validate import validate
 from parkcrm.validate.registry import all_checks
 from tests.helpers import Formula
-from tests.validate_book import TODAY, USCC1, sheets, with_months, write
+from tests.validate_book import TODAY, USCC1, USCC2, sheets, with_months, write
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -44,6 +44,7 @@ def test_clean_workbook_with_monthly_fees_has_no_problems(tmp_path, rules):
 
 
 C, K, V, I = "客户资料", "关键人", "走访记录", "ICT商机"
+ORDER_HEADER = ["工单编号", "客户编号", "类型", "受理时间", "完成时间", "客户名称", "装机地址", "联系电话", "证件号码"]
 SPEND = "年度通信费用（万元）"
 
 CASES = {
@@ -89,6 +90,7 @@ CASES = {
         lambda b: _negative_month(with_months(b)), [(C, 3, SPEND, "spend-mismatch"), (C, 3, "2月", "spend-negative")]),
     "unknown tier": (lambda b: cell(b, C, 2, "核定等级", "6B"), [(C, 2, "核定等级", "tier-unknown")]),
     "update date before the data month": (lambda b: cell(b, C, 3, "更新日期", "2026-09-30"), [(C, 3, "更新日期", "customer-stale")]),
+    "update date empty (flagged as for ICT)": (lambda b: cell(b, C, 3, "更新日期", None), [(C, 3, "更新日期", "customer-stale")]),
     "update date invalid": (lambda b: cell(b, C, 3, "更新日期", "2026-13-01"), [(C, 3, "更新日期", "date-invalid")]),
     "unknown status": (lambda b: cell(b, C, 4, "状态", "暂停"), [(C, 4, "状态", "value-unknown")]),
     # ---- key contacts ----
@@ -122,6 +124,18 @@ CASES = {
     "opportunity without update date": (lambda b: cell(b, I, 3, "更新日期", None), [(I, 3, "更新日期", "ict-stale")]),
     "duplicate opportunity number": (
         lambda b: cell(b, I, 3, "商机编号", "SJ0001"), [(I, 2, "商机编号", "key-duplicate"), (I, 3, "商机编号", "key-duplicate")]),
+    # ---- work orders ----
+    "new install without phone, with an address not in park form (a fault order needs neither)": (
+        lambda b: {**b, "工单": [ORDER_HEADER,
+                               ["GD0001", "YQ0001", "新装", "2026-11-03 09:00", None, "甲科技有限公司", "产业转移园A区1栋101房",
+                                "13800001234", USCC1],
+                               ["GD0002", "YQ0002", "新装机", "2026-11-04 09:00", None, "乙物流有限公司", "园区创业路4号",
+                                " ", USCC2],
+                               ["GD0003", "YQ0002", "故障", "2026-11-05 09:00", None, None, None, None, None]]},
+        [("工单", 3, "装机地址", "install-incomplete"), ("工单", 3, "联系电话", "install-incomplete")]),
+    "new installs in an order sheet without the install columns": (
+        lambda b: {**b, "工单": [ORDER_HEADER[:5], ["GD0001", "YQ0001", "新装", "2026-11-03 09:00", None]]},
+        [("工单", 0, "", "install-incomplete")]),
     # ---- structure ----
     "required column missing (the reader refuses the sheet)": (
         lambda b: _drop_column(b, K, "角色"), [(K, 1, "", "column-missing")]),

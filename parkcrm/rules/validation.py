@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, Optional
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
 
 from parkcrm.rules.models import Strict
 
@@ -48,11 +48,45 @@ def _default_groups() -> list[AccuracyGroup]:
             AccuracyGroup.model_validate({"名称": "2B–1B", "从": "2B", "到": "1B", "目标": 0.85})]
 
 
+CUSTOMER_FIELDS = ["客户编号", "客户名称", "片区", "地址", "联系电话", "证件号码", "客户经理", "年度通信费用", "更新日期"]
+
+
+class CompletenessScope(Strict):
+    """The fields one sheet kind must have filled (domain §8), over the rows this scope covers."""
+
+    sheet: str = Field(alias="表", min_length=1)  # a sheet kind of columns.yaml
+    fields: list[str] = Field(alias="字段", min_length=1)
+    name: Optional[str] = Field(None, alias="名称")  # shown in reports; default the sheet kind
+    # only rows of customers at this tier or above (key contacts of 3B+: the 10000 data source)
+    min_tier: Optional[str] = Field(None, alias="客户等级从")
+    # only rows whose 类型 is one of these (new-install work orders)
+    types: list[str] = Field(default_factory=list, alias="类型")
+
+    @property
+    def label(self) -> str:
+        return self.name or self.sheet
+
+
+def _default_scopes() -> list[CompletenessScope]:
+    return [CompletenessScope.model_validate(s) for s in (
+        {"表": "客户资料", "字段": CUSTOMER_FIELDS},
+        {"表": "关键人", "名称": "3B及以上客户关键人", "字段": ["角色", "联系电话"], "客户等级从": "3B"},
+        {"表": "工单", "名称": "新装工单", "字段": ["地址", "客户名称", "联系电话", "证件号码"], "类型": ["新装", "新装机"]},
+    )]
+
+
 class QualityTargets(Strict):
-    fields: list[str] = Field(default_factory=lambda: ["客户编号", "客户名称", "客户经理", "年度通信费用"],
-                              alias="完整性字段", min_length=1)
+    scopes: list[CompletenessScope] = Field(default_factory=_default_scopes, alias="完整性字段", min_length=1)
     completeness: float = Field(0.95, alias="完整率目标", gt=0, le=1)
     accuracy: list[AccuracyGroup] = Field(default_factory=_default_groups, alias="准确率目标")
+
+    @field_validator("scopes", mode="before")
+    @classmethod
+    def _plain_list(cls, v: Any) -> Any:
+        """完整性字段: [a, b] (the earlier form) is the customer sheet's list."""
+        if isinstance(v, list) and v and all(isinstance(x, str) for x in v):
+            return [{"表": "客户资料", "字段": v}]
+        return v
 
 
 class ValidationRules(Strict):

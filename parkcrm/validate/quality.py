@@ -1,4 +1,9 @@
-"""Data-quality figures against the targets of domain.md §10 (settings in validation.yaml)."""
+"""Data-quality figures against the targets of domain.md §10 (settings in validation.yaml).
+
+Completeness counts the fields the rule pack requires per sheet kind (质量目标.完整性字段,
+domain §8): the customer sheet's nine, the role and agreed number of 3B+ key contacts, the
+details of new-install work orders. A blank or whitespace-only cell is not filled.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,9 @@ import pandas as pd
 from parkcrm.io.headers import MONTH_COLUMNS
 from parkcrm.io.reader import CUSTOMER, Table
 from parkcrm.core.problems import Problem
+from parkcrm.core.text import norm_key
+from parkcrm.rules.validation import CompletenessScope
+from parkcrm.validate.cells import id_key
 from parkcrm.validate.registry import Context
 
 SPEND = "年度通信费用"
@@ -22,26 +30,80 @@ def _met(rate: float | None, target: float) -> bool | None:
     return None if rate is None else rate >= target
 
 
-def completeness(customers: Table, ctx: Context) -> dict:
-    df, q = customers.df, ctx.settings.quality
-    n = len(df)
-    fields, filled_total = [], 0
-    for name in q.fields:
-        if name == SPEND:
-            cols = [c for c in [SPEND, *MONTH_COLUMNS] if c in df]
-            filled = df[cols].notna().any(axis=1) if cols else pd.Series(False, index=df.index)
-        elif name in df:
-            filled = df[name].notna()
-        else:
-            filled = pd.Series(False, index=df.index)
-        count = int(filled.sum())
-        filled_total += count
-        rate = _rate(count, n)
-        fields.append({"field": name, "filled": count, "total": n, "rate": rate, "met": _met(rate, q.completeness)})
-    overall = _rate(filled_total, n * len(q.fields))
-    return {"target": q.completeness, "fields": fields,
-            "overall": {"filled": filled_total, "total": n * len(q.fields), "rate": overall,
+def _filled(df: pd.DataFrame, name: str, sheet: str) -> pd.Series:
+    if sheet == CUSTOMER and name == SPEND:  # the annual spend or any monthly fee
+        cols = [c for c in [SPEND, *MONTH_COLUMNS] if c in df]
+        return df[cols].notna().any(axis=1) if cols else pd.Series(False, index=df.index)
+    if name not in df:
+        return pd.Series(False, index=df.index)
+    value = df[name]
+    blank = value.isna()
+    if value.dtype == object or isinstance(value.dtype, pd.StringDtype):
+        blank |= value.astype("string").str.strip().eq("").fillna(False)
+    return ~blank
+
+
+def _in_scope(scope: CompletenessScope, table: Table, tables: dict[str, Table], ctx: Context) -> pd.Series:
+    """The rows of the scope's sheet it covers: all, those of the listed 类型, those of customers ≥ 客户等级从."""
+    df = table.df
+    rows = pd.Series(True, index=df.index)
+    if scope.types:
+        kinds = df["类型"].astype("string").map(norm_key) if "类型" in df else pd.Series(pd.NA, index=df.index)
+        rows &= kinds.isin({norm_key(t) for t in scope.types}).fillna(False)
+    if scope.min_tier is not None:
+        customers = tables.get(CUSTOMER)
+        if customers is None or "客户编号" not in df or "客户编号" not in customers.df:
+            return pd.Series(False, index=df.index)
+        tiers = tiers_in_force(customers, ctx)
+        rank = ctx.rules.tier_rank
+        high = tiers.map(lambda t: t in rank and rank[t] <= rank.get(scope.min_tier, -1)).astype(bool)
+        high_ids = set(id_key(customers.df["客户编号"])[high.to_numpy()].dropna())
+        rows &= id_key(df["客户编号"]).isin(high_ids).fillna(False)
+    return rows
+
+
+def completeness(tables: dict[str, Table], ctx: Context) -> dict:
+    """Filled share of the fields each scope of 完整性字段 requires, per field, per scope and overall."""
+    q = ctx.settings.quality
+    fields, scopes, filled_total, cells_total = [], [], 0, 0
+    for scope in q.scopes:
+        table = tables.get(scope.sheet)
+        if table is None:
+            continue
+        df = table.df[_in_scope(scope, table, tables, ctx).to_numpy(bool)]
+        n = len(df)
+        scope_filled = 0
+        for name in scope.fields:
+            count = int(_filled(df, name, scope.sheet).sum())
+            scope_filled += count
+            rate = _rate(count, n)
+            fields.append({"scope": scope.label, "sheet": scope.sheet, "field": name, "filled": count, "total": n,
+                           "rate": rate, "met": _met(rate, q.completeness)})
+        total = n * len(scope.fields)
+        rate = _rate(scope_filled, total)
+        scopes.append({"scope": scope.label, "sheet": scope.sheet, "rows": n, "filled": scope_filled, "total": total,
+                       "rate": rate, "met": _met(rate, q.completeness)})
+        filled_total += scope_filled
+        cells_total += total
+    overall = _rate(filled_total, cells_total)
+    return {"target": q.completeness, "fields": fields, "scopes": scopes,
+            "overall": {"filled": filled_total, "total": cells_total, "rate": overall,
                         "met": _met(overall, q.completeness)}}
+
+
+def tiers_in_force(customers: Table, ctx: Context) -> pd.Series:
+    """Each customer row's tier (the one in force, else the official 核定等级); 未能分级 where neither is known."""
+    from parkcrm.capabilities.classify import PENDING, classify
+
+    def make() -> pd.Series:
+        df, rules = customers.df, ctx.rules
+        tiers = ctx.cached("tiers", lambda: classify(customers, rules)["客户等级"])
+        if "核定等级" in df:
+            official = df["核定等级"].where(df["核定等级"].isin(list(rules.tier_rank)))
+            tiers = tiers.mask(tiers == PENDING, official)
+        return tiers.mask(tiers == PENDING).fillna(UNTIERED)
+
+    return ctx.cached("tiers_in_force", make)
 
 
 def _error_rows(customers: Table, problems: list[Problem]) -> np.ndarray:
@@ -58,15 +120,9 @@ def _error_rows(customers: Table, problems: list[Problem]) -> np.ndarray:
 
 
 def accuracy(customers: Table, problems: list[Problem], ctx: Context) -> list[dict]:
-    from parkcrm.capabilities.classify import PENDING, classify
-
-    df, rules = customers.df, ctx.rules
+    rules = ctx.rules
     has_error = _error_rows(customers, problems)
-    tiers = ctx.cached("tiers", lambda: classify(customers, rules)["客户等级"])
-    if "核定等级" in df:
-        official = df["核定等级"].where(df["核定等级"].isin(list(rules.tier_rank)))
-        tiers = tiers.mask(tiers == PENDING, official)
-    tiers = tiers.mask(tiers == PENDING).fillna(UNTIERED)
+    tiers = tiers_in_force(customers, ctx)
     rank = rules.tier_rank
     out = []
     for group in ctx.settings.quality.accuracy:
@@ -88,6 +144,6 @@ def quality(tables: dict[str, Table], problems: list[Problem], ctx: Context) -> 
     customers = tables.get(CUSTOMER)
     if customers is None:
         return {"customers": 0, "completeness": None, "accuracy": [], "note": "没有读到客户资料表，无法计算完整率和准确率"}
-    return {"customers": int(len(customers.df)), "completeness": completeness(customers, ctx),
+    return {"customers": int(len(customers.df)), "completeness": completeness(tables, ctx),
             "accuracy": accuracy(customers, problems, ctx)}
 

@@ -1,3 +1,3 @@
 """Every check module, imported once so its checks register (order = report order of codes)."""
 
-from parkcrm.validate.checks import common, contacts, customer, ict, structure, visits  # noqa: F401
+from parkcrm.validate.checks import common, contacts, customer, ict, orders, structure, visits  # noqa: F401

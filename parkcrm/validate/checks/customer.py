@@ -252,16 +252,21 @@ def tier_unknown(tables, ctx):
                   "（见 tiers.yaml 的等级顺序）", tier)
 
 
-@check("customer-stale", CUSTOMER, "warning", "客户资料的更新日期早于数据月份")
+@check("customer-stale", CUSTOMER, "warning", "客户资料的更新日期为空或早于数据月份")
 def customer_stale(tables, ctx):
     table = _customers(tables)
     if table is None or "更新日期" not in table.df:
         return []
     date = table.df["更新日期"]
-    stale = (date < pd.Timestamp(ctx.month.start)).fillna(False).to_numpy() & has_column(table, "更新日期")
+    # a blank date is stale too (as for ICT); a cell the reader already reported is not flagged twice
+    stale = (date.isna() | (date < pd.Timestamp(ctx.month.start))).fillna(False).to_numpy() \
+        & has_column(table, "更新日期") & ~issue_mask(table, "更新日期")
 
     def shown(ix):
         return date[ix].dt.strftime("%Y-%m-%d")
 
-    return ctx.at(table, stale, "更新日期", lambda ix: "「更新日期」" + shown(ix) + f" 早于数据月份 {ctx.month.title}；"
-                  f"客户资料每月更新，核实本行后请把更新日期改为本月的日期，如 {ctx.month.label}-05", shown)
+    def message(ix):
+        what = ("「更新日期」" + shown(ix) + f" 早于数据月份 {ctx.month.title}").fillna("「更新日期」为空")
+        return what + f"；客户资料每月更新，核实本行后请把更新日期改为本月的日期，如 {ctx.month.label}-05"
+
+    return ctx.at(table, stale, "更新日期", message, shown)
