@@ -239,6 +239,8 @@ def with_full_numbers_notice(text: str, suffix: str) -> str:
     """An unmasked text output says so where a reader looks first (HTML: first thing in the page)."""
     if suffix == ".json" or text.lstrip().startswith("{"):
         body = text.lstrip()
+        if body[1:].lstrip().startswith(json.dumps("个人信息提示", ensure_ascii=False)):
+            return text  # the output already says why it holds full numbers (e.g. the 10000 list)
         if body.startswith("{") and not body[1:].lstrip().startswith("}"):
             return "{" + json.dumps("个人信息提示", ensure_ascii=False) + ": " + json.dumps(FULL_NUMBERS_NOTE, ensure_ascii=False) + "," + body[1:]
         return text
@@ -490,7 +492,7 @@ def write_xlsx(path: Path | str, sheets: list[SheetSpec], constant_memory: bool 
     """
     specs = [s if mask else replace(s, mask=False) for s in sheets]
     if specs and not all(s.mask for s in specs):
-        specs[0] = replace(specs[0], banner=FULL_NUMBERS_NOTE)
+        specs[0] = replace(specs[0], banner=specs[0].banner or FULL_NUMBERS_NOTE)  # a purpose-specific note wins
     from parkcrm.io.discover import mark_xlsxwriter
 
     path = Path(path)
