@@ -26,7 +26,7 @@ def rule_text(rules: RulePack) -> str:
     word = "超过" if sp.comparison == "大于" else "达到"
     base = "环比" if sp.compare_to == "上月" else "同比"
     pct = f"{sp.drop:.0%}" if round(sp.drop * 100, 6).is_integer() else f"{sp.drop * 100:g}%"
-    return (f"预警规则（history.yaml 流失预警）：月度费用连续 {sp.months} 个月{base}下降{word} {pct}；"
+    return (f"预警规则：月度费用连续 {sp.months} 个月{base}下降{word} {pct}；"
             f"或近 {co.window_months} 个月投诉 {co.complaints} 次及以上、故障申告 {co.faults} 次及以上。高等级客户在前")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 
@@ -30,8 +31,9 @@ def add_quality(s: Section, inputs: ReportInputs, rules: RulePack, period: Perio
                             "是否达标": _met(o["met"]), "说明": f"{o['filled']}/{o['total']} 项已填"})
         if detailed:
             for f in comp["fields"]:
-                target_rows.append({"指标": f"完整率：{f['field']}", "实际": f["rate"], "目标": comp["target"],
-                                    "是否达标": _met(f["met"]), "说明": f"{f['filled']}/{f['total']} 户已填"})
+                item = f["field"] if f.get("sheet", "客户资料") == "客户资料" else f"{f['scope']}.{f['field']}"
+                target_rows.append({"指标": f"完整率：{item}", "实际": f["rate"], "目标": comp["target"],
+                                    "是否达标": _met(f["met"]), "说明": f"{f['filled']}/{f['total']} 行已填"})
     for g in q.figures.get("accuracy", []):
         if g.get("target") is None:
             target_rows.append({"指标": f"准确率：{g['group']}", "实际": g["rate"], "目标": None, "是否达标": "—",
@@ -52,11 +54,21 @@ def add_quality(s: Section, inputs: ReportInputs, rules: RulePack, period: Perio
         where = ""
         if ex is not None:
             where = "／".join(x for x in (ex.file, ex.sheet, f"{ex.cell or ''}" if ex.cell else (f"第{ex.row}行" if ex.row else "")) if x)
-        rows.append({"问题": c.get("title") or c["code"], "代码": c["code"], "条数": c["count"], "错误": c["errors"],
-                     "警告": c["warnings"], "示例位置": where, "示例": ex.message if ex is not None else ""})
-    s.blocks.append(block("problems", f"主要数据问题（前 {n} 类，全部见 parkcrm validate）",
+        rows.append({"问题": for_supervisor(c.get("title") or c["code"]), "代码": c["code"], "条数": c["count"],
+                     "错误": c["errors"], "警告": c["warnings"], "示例位置": where,
+                     "示例": for_supervisor(ex.message) if ex is not None else ""})
+    s.blocks.append(block("problems", f"主要数据问题（前 {n} 类，全部见附件）",
                           ["问题", "代码", ("条数", "int"), ("错误", "int"), ("警告", "int"), "示例位置", "示例"],
                           pd.DataFrame(rows), "未发现数据问题", period_bound=False))
+
+
+# advice for the clerk inside a finding: （…可在 columns.yaml 中添加） or （… parkcrm validate …）
+_CLERK_ADVICE = re.compile(r"（[^（）]*(?:\.yaml|parkcrm |--[a-z])[^（）]*）|[；;][^；;。]*(?:\.yaml|parkcrm |--[a-z])[^；;。]*")
+
+
+def for_supervisor(text: str) -> str:
+    """A finding's text as a supervisor reads it: without the clerk's configuration and command hints."""
+    return _CLERK_ADVICE.sub("", text)
 
 
 def _met(flag) -> str:

@@ -90,9 +90,9 @@ def _cover(book: _Book, report: Report, names: list[str]) -> None:
     ws.set_column(1, 1, 90)
     ws.write_string(0, 0, f"{report.park}{report.title}", book.title)
     rows = [("统计期间", f"{report.period.title}（{report.period.label}：{report.period.start} 至 {report.period.end}）"),
-            ("报送人", report.author), ("报送对象", report.recipients),
+            ("报送人", report.author), ("报送对象", report.recipients), ("抄送", report.copies or "—"),
             ("生成时间", report.generated.strftime("%Y-%m-%d %H:%M")), ("比较基准", report.comparison),
-            ("个人信息", "已脱敏（身份证号保留前6后4位，手机号保留前3后4位）" if report.masked else "未脱敏（--no-mask）")]
+            ("个人信息", "已脱敏（身份证号保留前6后4位，手机号保留前3后4位）" if report.masked else "未脱敏（按要求显示完整号码）")]
     r = 2
     for k, v in rows:
         ws.write_string(r, 0, k, book.label)
