@@ -42,11 +42,10 @@ def write_frames(path: Path, frames: dict[str, pd.DataFrame]) -> None:
 def month_outputs(archive: Archive, month: Month, books, tables, problems, files: list[Path], rules: RulePack,
                   store, day: dt.date, log: logging.Logger) -> list[Step]:
     """The data month's files, built by the same builders as the manual commands (parkcrm.jobs)."""
-    from parkcrm.jobs.classify import classify
     from parkcrm.jobs.validation import validation
 
     steps: list[tuple[str, Callable[[], Deliverable | None]]] = [
-        ("客户分级", lambda: classify(books, tables, problems, rules, month.label)),
+        ("客户分级", lambda: _classified(books, tables, problems, rules, month, store)),
         ("资料校验", lambda: validation(files, rules, month, day, month_source="parkcrm run 的数据月份")),
         ("流失预警", lambda: _churn(store, rules, month)),
         ("服务时限", lambda: _sla(tables, rules, store, day, month)),
@@ -77,6 +76,16 @@ def publish_step(archive: Archive, name: str, make: Callable[[], Deliverable | N
     except Exception as exc:  # noqa: BLE001  a fault in one output must not stop the others
         log.exception("%s %s：内部错误", where, name)
         return Step(name, "失败", note=f"内部错误 {type(exc).__name__}: {exc}")
+
+
+def _classified(books, tables, problems, rules, month: Month, store) -> Deliverable | None:
+    """As `parkcrm classify` does: official tiers and earlier upgrades from the store, the month's upgrades recorded."""
+    from parkcrm.jobs.classify import classify, record_cards
+
+    made = classify(books, tables, problems, rules, month.label, store=store)
+    if made is not None:
+        record_cards(store, made)
+    return made
 
 
 def _churn(store, rules, month: Month) -> Deliverable:
