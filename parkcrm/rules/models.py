@@ -138,12 +138,19 @@ class CardRules(Strict):
     min_tier: str = Field(alias="最低等级")
     keep_higher: bool = Field(alias="就高")
     quota: int = Field(alias="每户升级上限", ge=0)
-    # 10000 priority list (part 7 "四.2(2)(3)"): tiers listed by their registered numbers (with
-    # the service level); tiers from 最低等级 up are listed by the key contacts' agreed numbers and card.
-    hotline_by_number_tiers: list[str] = Field(default_factory=lambda: ["2B", "1B"], alias="万号按号码等级")
-    hotline_cards: list[str] = Field(default_factory=lambda: ["钻石卡", "金卡", "银卡"], alias="万号卡级")
-    # The hotline needs a mobile number (11 digits from 1); a landline is a finding when false.
-    hotline_landline_ok: bool = Field(False, alias="万号接受固话")
+    hotline: HotlineRules = Field(default_factory=lambda: HotlineRules(), alias="10000优先接入")
+
+
+class HotlineRules(Strict):
+    """The 10000 priority-access list (part 7 "四.2(2)(3)")."""
+
+    # Tiers listed by the customer's registered numbers (客户资料 联系电话), with the service level.
+    by_number_tiers: list[str] = Field(default_factory=lambda: ["2B", "1B"], alias="按登记号码等级")
+    # Key contacts (customers of 最低等级 and above) are listed with these cards only.
+    cards: list[str] = Field(default_factory=lambda: ["钻石卡", "金卡", "银卡"], alias="列入卡级")
+    # The hotline matches the caller's full number: may a landline stand on the list?
+    landline_for_registered: bool = Field(True, alias="登记号码可为固话")
+    landline_for_contacts: bool = Field(False, alias="关键人号码可为固话")
 
 
 # ---- columns.yaml -----------------------------------------------------------------------

@@ -1,0 +1,112 @@
+"""parkcrm hotline-list: the month's 10000 priority-access list (full numbers, by purpose)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from parkcrm.cli import EXIT_FINDINGS, EXIT_OK, app
+from parkcrm.cli.history_opts import MonthOpt, UseDbOpt
+from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, QuietOpt, RulesOpt, workspace
+
+EPILOG = (
+    "示例：\n\n"
+    "  parkcrm hotline-list 园区客户资料库-2026年11月.xlsx\n\n"
+    "  parkcrm hotline-list 2026-11/ --prev 10000优先接入名单-2026-10.xlsx --out 给10000/\n\n"
+    "名单含完整电话号码（10000 按完整号码匹配来电），文件第一行注明用途；只在运行本命令时生成，"
+    "parkcrm run 不会把它放进共享归档。\n\n"
+    "退出码：0 完成；1 已写出名单，但有号码因为空、格式不对或重复而未列入；2 未写出任何文件。"
+)
+
+
+@app.command("hotline-list", epilog=EPILOG)
+def hotline_list_command(
+    workbooks: Annotated[list[Path], typer.Argument(help="本月客户资料工作簿（含关键人表），或其所在文件夹", show_default=False)],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="输出工作簿或文件夹，默认为第一个输入旁的「10000优先接入名单-<月份>.xlsx」", show_default=False)] = None,
+    prev: Annotated[Optional[Path], typer.Option("--prev", help="上月名单（文件，或存放它的文件夹），用于列出新增、删除和级别变化；默认在输出文件夹中找上月名单", show_default=False)] = None,
+    month: MonthOpt = None,
+    db: UseDbOpt = None,
+    rules: RulesOpt = None,
+    config: ConfigOpt = None,
+    fmt: FormatOpt = Fmt.table,
+    quiet: QuietOpt = False,
+) -> None:
+    """生成每月的 10000 号优先接入名单：1B/2B 客户按登记号码和服务等级列入，3B 及以上客户只列入关键人的约定号码和会员卡级，并列出与上月相比的变化。
+
+    名单按当年核定等级（客户等级）生成，含完整号码，专供 10000 号使用；空号码、需要手机号却是固定电话、
+    同一号码登记在多个客户的，不列入并作为问题列出。
+    """
+    from parkcrm.cli.console import Console
+    from parkcrm.cli.jsonout import dumps
+    from parkcrm.cli.report_inputs import check_not_input, read_data, require_kind
+    from parkcrm.core.periods import PeriodError, month_of_books, parse_month
+    from parkcrm.io.writer import write_xlsx
+    from parkcrm.outputs import priority_list as hotline
+
+    con = Console(quiet=quiet or fmt == Fmt.json, mask=False)
+    ws = workspace(con, config=config, rules=rules, db=db, near=workbooks)
+    pack = ws.rules()
+    with con.progress("正在读取工作簿…") as step:
+        inputs = read_data(con, workbooks, pack, step)
+        books, tables, problems, failures = inputs.as_tuple()
+        require_kind(tables, problems, workbooks, "客户资料",
+                     "表头包含「客户编号」「客户名称」的工作表（表名如 客户资料、客户资料库，或按片区分表）")
+        try:
+            data_month = str(month_of_books(books, parse_month(month) if month else None))
+        except PeriodError as exc:
+            raise PeriodError(f"{exc}（名单按月生成，需要知道月份）") from None
+        target = _target(out, Path(workbooks[0]), data_month)
+        check_not_input(target, list(workbooks))
+        context = _store_context(ws, data_month)
+        prev_path = hotline.previous_file(prev, target.parent, data_month)
+        previous = hotline.read_previous(prev_path) if prev_path is not None else None
+        step("正在生成名单…")
+        result = hotline.build(books, tables, problems, pack, data_month, previous=previous,
+                               previous_source=str(prev_path) if prev_path else "", **context)
+        if fmt == Fmt.json:
+            con.data(dumps(hotline.to_json(result)))
+        if fmt == Fmt.table or out is not None:
+            step(f"正在写入 {target.name}…")
+            write_xlsx(target, hotline.sheet_specs(result), mask=False, kind=hotline.LIST_SHEET)
+    if fmt == Fmt.table:
+        _print_summary(con, result, target)
+    raise typer.Exit(EXIT_FINDINGS if result.has_findings or failures else EXIT_OK)
+
+
+def _target(out: Path | None, first_input: Path, month: str) -> Path:
+    from parkcrm.outputs.priority_list import default_output
+
+    if out is None:
+        folder = first_input if first_input.is_dir() else first_input.parent
+        return default_output(folder, month)
+    if out.is_dir() or not out.suffix:
+        out.mkdir(parents=True, exist_ok=True)  # a folder kept for the lists handed to 10000
+        return default_output(out, month)
+    return out
+
+
+def _store_context(ws, month: str) -> dict:
+    """Official tiers of the year and earlier card upgrades, when a history store is in use."""
+    store = ws.find_store()
+    if store is None:
+        return {}
+    from parkcrm.store.cards import classify_context
+
+    with store:
+        context = classify_context(store, month)
+    context.pop("month", None)
+    return context
+
+
+def _print_summary(con, result, target: Path) -> None:
+    if con.quiet:
+        return
+    about = result.about
+    con.print(f"{result.month} 10000 优先接入名单：列入 {about['列入号码']} 个号码，未列入 {about['未列入']} 个；"
+              f"与上月相比：{about['本月变化']}", markup=False)
+    if result.listing.problems:
+        con.print(f"有 {len(result.listing.problems)} 个号码因为空、格式不对或重复而未列入，见工作表「未列入」", markup=False)
+    con.print("名单含完整电话号码，只交给 10000 号，不要放入共享文件夹", markup=False)
+    con.print(f"已写入：{target}", markup=False)
