@@ -96,10 +96,10 @@ def cross_check(pack: RulePack) -> list[str]:
             bad("cards", ("对应卡级",), f"角色「{r}」既不是酌情角色，也没有对应卡级")
     if c.min_tier not in known:
         bad("cards", ("最低等级",), f"未知的等级「{c.min_tier}」")
-    for i, t in enumerate(c.hotline_by_number_tiers):
+    for i, t in enumerate(c.hotline.by_number_tiers):
         if t not in known:
-            bad("cards", ("万号按号码等级", i), f"未知的等级「{t}」")
-    for i, card in enumerate(c.hotline_cards):
+            bad("cards", ("10000优先接入", "按登记号码等级", i), f"未知的等级「{t}」")
+    for i, card in enumerate(c.hotline.cards):
         if card not in cards:
             bad("cards", ("万号卡级", i), f"卡级「{card}」不在卡级顺序 {c.card_order} 中")
     role_vocab = set(pack.columns.vocabularies.get("关键人角色", {}))
