@@ -101,7 +101,7 @@ def cross_check(pack: RulePack) -> list[str]:
             bad("cards", ("10000优先接入", "按登记号码等级", i), f"未知的等级「{t}」")
     for i, card in enumerate(c.hotline.cards):
         if card not in cards:
-            bad("cards", ("万号卡级", i), f"卡级「{card}」不在卡级顺序 {c.card_order} 中")
+            bad("cards", ("10000优先接入", "列入卡级", i), f"卡级「{card}」不在卡级顺序 {c.card_order} 中")
     role_vocab = set(pack.columns.vocabularies.get("关键人角色", {}))
     if role_vocab and role_vocab != roles:
         bad("cards", ("角色",), f"角色 {c.roles} 与 columns.yaml 关键人角色词表 {sorted(role_vocab)} 不一致")
