@@ -30,6 +30,9 @@ def _stream(name: str):
     return stream
 
 
+WIDE = 1000  # columns a table may take when output is not a terminal
+
+
 class MaskingStream:
     """A text stream that masks IDs and mobiles in everything written to it."""
 
@@ -57,8 +60,10 @@ class Console:
         self.tty = bool(getattr(self.err_stream, "isatty", lambda: False)()) and os.environ.get("TERM") != "dumb"
         self.rich = RichConsole(file=self.err_stream, force_terminal=self.tty or None, no_color=not self.tty,
                                 highlight=False, soft_wrap=not self.tty, emoji=False)
+        # piped or scheduled, nothing is cut at 80 columns: tables are as wide as their content
+        out_tty = bool(getattr(self.out, "isatty", lambda: False)())
         self.rich_out = RichConsole(file=self.out, no_color=not self.tty, highlight=False, emoji=False,
-                                    soft_wrap=True)
+                                    soft_wrap=True, width=None if out_tty else WIDE)
 
     def data(self, text: str) -> None:
         """Machine-readable output (JSON, CSV): always UTF-8 on stdout (JSON: masked inside its strings only)."""

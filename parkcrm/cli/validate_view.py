@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from rich.table import Table
 from rich.text import Text
 
 from parkcrm.validate.report import quality_rows
+
+
+EXAMPLES_PER_CODE = 2  # rows shown under each code on the terminal; the report file has them all
 
 
 def show(con, report, limit: int, explicit_limit: bool = False) -> None:
@@ -17,50 +22,47 @@ def show(con, report, limit: int, explicit_limit: bool = False) -> None:
         con.print(Text("没有发现问题。"))
     else:
         con.print(Text(f"共 {s['problems']} 个问题：错误 {s['errors']} 个，警告 {s['warnings']} 个。"))
-        con.print(_codes(s["codes"]))
-        con.print(_problems(report, limit))
-        if len(report.problems) > limit:
-            hint = "" if explicit_limit else "（可用 --max-problems 调整）"
-            con.print(Text(f"只列出前 {limit} 个问题{hint}；全部问题见 --out 报告、--marked 标注副本或 --format json。"))
+        con.print(_problems(report, limit if explicit_limit else None))
+        con.print(Text("每类只列出前几个；全部问题见 --out 报告（.xlsx/.html）、--marked 标注副本或 --format json。"))
     con.print(_quality(report))
 
 
-def _codes(codes: list[dict]) -> Table:
-    t = Table(title="按代码汇总（最严重的在前）")
-    for col, justify in (("代码", "left"), ("级别", "left"), ("数量", "right"), ("检查内容", "left")):
-        t.add_column(col, justify=justify)
-    for c in codes:
-        level = "错误" if c["errors"] else "警告"
-        if c["errors"] and c["warnings"]:
-            level = f"错误 {c['errors']} / 警告 {c['warnings']}"
-        t.add_row(Text(c["code"]), Text(level, style="red" if c["errors"] else "yellow"), Text(str(c["count"])),
-                  Text(c["title"]))
-    return t
+def split_advice(message: str) -> tuple[str, str]:
+    """「列」「值」what is wrong；what to do -> (what is wrong, what to do)."""
+    head, sep, advice = message.partition("；")
+    return (head, advice) if sep else (message, "")
 
 
-def _problems(report, limit: int) -> Table:
-    """The first `limit` problems, worst code first, each code under its own heading row."""
+def _problems(report, limit: int | None) -> Table:
+    """Problems grouped by code, worst first: the advice once, then the first rows (limit: total rows)."""
     codes = report.summary["codes"]
     groups: dict[str, list] = {c["code"]: [] for c in codes}
     for p in report.problems:
         groups[p.code].append(p)
     several_files = len(report.summary["files"]) > 1
-    t = Table(title="问题清单（按代码分组，最严重的在前）", show_lines=False)
+    t = Table(title="问题（按代码分组，最严重的在前）", show_lines=False)
     t.add_column("位置", no_wrap=True)
     t.add_column("说明", ratio=1, overflow="fold")
     shown = 0
     for c in codes:
-        if shown >= limit:
+        if limit is not None and shown >= limit:
             break
         level = "错误" if c["errors"] else "警告"
+        items = groups[c["code"]]
         t.add_row(Text(f"{c['code']}（{level} {c['count']} 个）", style="bold red" if c["errors"] else "bold yellow"),
                   Text(c["title"], style="bold"))
-        for p in groups[c["code"]][:limit - shown]:
+        advice = Counter(split_advice(p.message)[1] for p in items).most_common(1)
+        if advice and advice[0][0]:
+            t.add_row(Text("处理"), Text(advice[0][0]))
+        take = EXAMPLES_PER_CODE if limit is None else limit - shown
+        for p in items[:take]:
             where = f"{p.sheet}!{p.cell}" if p.cell else (f"{p.sheet} 第 {p.row} 行" if p.row else p.sheet)
             if several_files:
                 where = f"{p.file}\n{where}"
-            t.add_row(Text(where), Text(p.message))
+            t.add_row(Text(where), Text(split_advice(p.message)[0]))
             shown += 1
+        if len(items) > take:
+            t.add_row(Text("……"), Text(f"其余 {len(items) - take} 个见报告"))
         t.add_section()
     return t
 

@@ -160,7 +160,7 @@ def address_format(tables, ctx):
     text = table.df["地址"].astype("string")
     ok = text.str.normalize("NFKC").str.contains(pattern, regex=True)
     bad = text.notna() & ~ok.fillna(False).astype(bool)
-    return ctx.at(table, bad, "地址", lambda ix: "「地址」「" + text[ix].fillna("") + f"」不符合园区地址格式（规则：{pattern}）；"
+    return ctx.at(table, bad, "地址", lambda ix: "「地址」「" + text[ix].fillna("") + f"」不符合园区地址格式；"
                   f"应写成 产业转移园**区**栋**房，如 {ADDRESS_EXAMPLE}", text)
 
 

@@ -62,6 +62,6 @@ def install_incomplete(tables, ctx):
         ok = text.str.normalize("NFKC").str.contains(pattern, regex=True).fillna(False).to_numpy(bool)
         bad = install & text.notna().to_numpy() & ~text.str.strip().eq("").fillna(False).to_numpy() & ~ok
         out += ctx.at(table, np.asarray(bad), ADDRESS,
-                      lambda ix: "新装工单的装机地址「" + text[ix].fillna("") + f"」不符合园区地址格式（规则：{pattern}）；"
+                      lambda ix: "新装工单的装机地址「" + text[ix].fillna("") + f"」不符合园区地址格式；"
                       f"应写成 产业转移园**区**栋**房，如 {ADDRESS_EXAMPLE}", text)
     return out

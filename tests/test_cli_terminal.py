@@ -1,0 +1,29 @@
+"""What a clerk reads on the terminal, or in a cron mail: whole lines, grouped findings, no regexes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import run_cli
+
+ROOT = Path(__file__).resolve().parent.parent
+OCTOBER = ROOT / "samples" / "2026-10"
+
+
+def test_piped_output_is_not_cut_at_80_columns(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, err = run_cli(["validate", str(OCTOBER), "--month", "2026-10"])
+    assert code == 1, err
+    # a finding's whole text stands on one line, not folded into a column 40 characters wide
+    assert any("「客户编号」「YQ9999」在客户资料表中找不到" in line for line in out.splitlines()), out[:3000]
+    assert max(len(line) for line in out.splitlines()) > 80
+
+
+def test_validate_groups_findings_with_the_advice_once_and_no_regex(monkeypatch):
+    code, out, _err = run_cli(["validate", str(OCTOBER), "--month", "2026-10"])
+    assert code == 1
+    assert "(?:" not in out and "规则：" not in out
+    # address-format: several findings, one advice line, at most two examples and a pointer to the rest
+    assert out.count("应写成 产业转移园**区**栋**房") == 1
+    assert "其余" in out and "见报告" in out
+    assert len(out.splitlines()) < 200
