@@ -1,8 +1,10 @@
 """Service time limits (domain §6): overdue work orders and on-time rates per type, tier and month.
 
 Each limit of history.yaml 服务时限 applies to the work orders of its types, from its start
-(受理时间) to its end (完成时间 or 响应时间), in hours, optionally per customer tier or
-service level. Exactly on the limit is on time. An order without its end time is open:
+(受理时间, or 确认时间 for a line-building need) to its end (完成时间, 响应时间 or 答复时间),
+in hours, optionally per customer tier or service level, or in official working days (the
+pipeline green channel: answered by the end of the 2nd workday after the confirmation day,
+weekends and holidays skipped, make-up workdays counted). Exactly on the limit is on time. An order without its end time is open:
 overdue once the limit has passed at the time of the check (setting 未完成工单).
 """
 
@@ -15,16 +17,18 @@ import numpy as np
 import pandas as pd
 
 from parkcrm.capabilities.customer_info import tier_sort_key
-from parkcrm.core.errors import RulesError
+from parkcrm.core.calendar_cn import WorkCalendar
+from parkcrm.core.errors import CalendarError, RulesError
 from parkcrm.rules import RulePack
 from parkcrm.rules.history import SlaItem, history_rules
 from parkcrm.core.text import norm_key
 
 ON_TIME, LATE, OPEN_LATE, OPEN = "按时", "超时", "未完成（已超时）", "未完成（未超时）"
 UNKNOWN_TIER = "未知"
-END_FIELD = {"完成时间": "completed_at", "响应时间": "responded_at", "受理时间": "accepted_at"}
+END_FIELD = {"完成时间": "completed_at", "响应时间": "responded_at", "受理时间": "accepted_at",
+             "确认时间": "confirmed_at", "答复时间": "answered_at"}
 ORDER_COLUMNS = ["时限项", "工单编号", "客户编号", "客户等级", "类型", "月份", "起点时间", "终点时间", "用时(小时)",
-                 "时限(小时)", "结果", "超时(小时)", "来源"]
+                 "时限(小时)", "结果", "超时(小时)", "来源", "时限(工作日)", "期限"]
 SUMMARY = ["工单数", "按时", "超时", "未完成", "按时率"]
 
 
@@ -63,9 +67,11 @@ def limit_hours(item: SlaItem, tier, rules: RulePack) -> float:
 
 
 def evaluate(orders: pd.DataFrame, tiers: pd.Series, rules: RulePack, as_of: dt.datetime,
-             source: str = "") -> SlaResult:
-    """orders: order_id, customer_id, kind, accepted_at, completed_at, responded_at, source (one row per order)."""
+             source: str = "", calendar: WorkCalendar | None = None) -> SlaResult:
+    """orders: order_id, customer_id, kind, accepted_at, completed_at, responded_at, confirmed_at,
+    answered_at, source (one row per order; the last two only matter for working-day limits)."""
     settings = history_rules(rules).sla
+    calendar = calendar or WorkCalendar.from_rules(rules)
     check_tier_keys(settings.items, rules)
     problems: list[str] = []
     kinds = orders["kind"].map(norm_key)
@@ -74,7 +80,7 @@ def evaluate(orders: pd.DataFrame, tiers: pd.Series, rules: RulePack, as_of: dt.
     for item in settings.items:
         mine = orders[kinds.isin({norm_key(t) for t in item.types}).to_numpy()]
         matched |= orders.index.isin(mine.index)
-        parts.append(_judge(item, mine, tiers, rules, as_of, settings.open_orders, problems))
+        parts.append(_judge(item, mine, tiers, rules, as_of, settings.open_orders, problems, calendar))
     for _, o in orders[~matched.to_numpy()].iterrows():
         problems.append(f"{o['source']}：工单 {o['order_id']} 的类型「{o['kind'] if pd.notna(o['kind']) else ''}」"
                         f"不在服务时限规则中（history.yaml 服务时限），未考核")
@@ -85,30 +91,60 @@ def evaluate(orders: pd.DataFrame, tiers: pd.Series, rules: RulePack, as_of: dt.
 
 
 def _judge(item: SlaItem, orders: pd.DataFrame, tiers: pd.Series, rules: RulePack, as_of: dt.datetime,
-           open_orders: str, problems: list[str]) -> pd.DataFrame:
+           open_orders: str, problems: list[str], calendar: WorkCalendar) -> pd.DataFrame:
     start = pd.to_datetime(orders[END_FIELD[item.start]])
     end = pd.to_datetime(orders[END_FIELD[item.end]])
     tier = orders["customer_id"].map(tiers).astype(object)
-    limit = np.array([limit_hours(item, t, rules) for t in tier], dtype="float64")
     hours = ((end - start).dt.total_seconds() / 3600).to_numpy(dtype="float64", na_value=np.nan)
-    waited = ((pd.Timestamp(as_of) - start).dt.total_seconds() / 3600).to_numpy(dtype="float64", na_value=np.nan)
-    result = np.where(np.isnan(hours), np.where(waited > limit, OPEN_LATE, OPEN),
-                      np.where(hours <= limit + 1e-9, ON_TIME, LATE)).astype(object)
     bad = start.isna().to_numpy() | (hours < 0)
-    for i in np.flatnonzero(bad):
+    if item.workdays is None:
+        limit = np.array([limit_hours(item, t, rules) for t in tier], dtype="float64")
+        deadline = start + pd.to_timedelta(pd.Series(limit, index=start.index), unit="h")
+    else:  # due by the end of the n-th working day after the start day
+        limit = np.full(len(orders), np.nan)
+        deadline, uncovered = _workday_deadlines(start, item.workdays, calendar)
+        if uncovered:
+            problems.append(f"{item.name}：{uncovered}，这些工单未考核")
+        bad |= start.notna().to_numpy() & deadline.isna().to_numpy()
+    # exactly on the limit is on time; working-day deadlines are the midnight after the due day
+    on_time = (end <= deadline) if item.workdays is None else (end < deadline)
+    late_open = (pd.Timestamp(as_of) > deadline) if item.workdays is None else (pd.Timestamp(as_of) >= deadline)
+    result = np.where(end.isna().to_numpy(), np.where(late_open.to_numpy(bool), OPEN_LATE, OPEN),
+                      np.where(on_time.to_numpy(bool), ON_TIME, LATE)).astype(object)
+    for i in np.flatnonzero(start.isna().to_numpy() | (hours < 0)):
         o = orders.iloc[i]
         why = f"缺少{item.start}" if pd.isna(start.iloc[i]) else f"{item.end}早于{item.start}"
         problems.append(f"{o['source']}：工单 {o['order_id']}（{item.name}）{why}，未考核")
     if open_orders == "不计":
         result = np.where(result == OPEN_LATE, OPEN, result)
-    over = np.where(result == LATE, hours - limit, np.where(result == OPEN_LATE, waited - limit, np.nan))
+    past = np.where(result == LATE, (end - deadline).dt.total_seconds() / 3600,
+                    np.where(result == OPEN_LATE, (pd.Timestamp(as_of) - deadline).dt.total_seconds() / 3600, np.nan))
+    over = np.asarray(past, dtype="float64")
     out = pd.DataFrame({
         "时限项": item.name, "工单编号": orders["order_id"].to_numpy(), "客户编号": orders["customer_id"].to_numpy(),
         "客户等级": tier.where(tier.notna(), UNKNOWN_TIER).to_numpy(), "类型": orders["kind"].to_numpy(),
         "月份": start.dt.strftime("%Y-%m").to_numpy(), "起点时间": start.to_numpy(), "终点时间": end.to_numpy(),
         "用时(小时)": np.round(hours, 2), "时限(小时)": limit, "结果": result, "超时(小时)": np.round(over, 2),
-        "来源": orders["source"].to_numpy()})
+        "来源": orders["source"].to_numpy(), "时限(工作日)": item.workdays if item.workdays is not None else np.nan,
+        "期限": deadline.to_numpy()})
     return out[~bad].reset_index(drop=True)
+
+
+def _workday_deadlines(start: pd.Series, n: int, calendar: WorkCalendar) -> tuple[pd.Series, str]:
+    """Deadlines per start; where the calendar does not cover a year, NaT and the reason (never guessed)."""
+    try:
+        return calendar.workday_deadlines(start, n), ""
+    except CalendarError:
+        pass
+    out = pd.Series(pd.NaT, index=start.index, dtype="datetime64[ns]")
+    reason = ""
+    for day in start.dt.normalize().dropna().unique():
+        rows = (start.dt.normalize() == day).to_numpy()
+        try:
+            out[rows] = pd.Timestamp(calendar.add_workdays(pd.Timestamp(day).date(), n)) + pd.Timedelta(days=1)
+        except CalendarError as exc:
+            reason = reason or str(exc)
+    return out, reason
 
 
 def _summary(rows: pd.DataFrame, keys: list[str], order: list | None = None) -> pd.DataFrame:
@@ -147,7 +183,9 @@ def orders_from_table(table) -> pd.DataFrame:
     return pd.DataFrame({"order_id": col("工单编号"), "customer_id": col("客户编号"), "kind": col("类型"),
                          "accepted_at": col("受理时间", "datetime64[ns]"),
                          "completed_at": col("完成时间", "datetime64[ns]"),
-                         "responded_at": col("响应时间", "datetime64[ns]"), "source": source}).reset_index(drop=True)
+                         "responded_at": col("响应时间", "datetime64[ns]"),
+                         "confirmed_at": col("确认时间", "datetime64[ns]"),
+                         "answered_at": col("答复时间", "datetime64[ns]"), "source": source}).reset_index(drop=True)
 
 
 def tiers_for(tables: dict, rules: RulePack, store=None) -> tuple[pd.Series, str]:

@@ -151,6 +151,33 @@ class WorkCalendar:
         self.check_years({d.year for d in days}, f"{start.isoformat()} 至 {end.isoformat()}")
         return [d for d in days if self.is_workday(d)]
 
+    def add_workdays(self, day: dt.date, n: int) -> dt.date:
+        """The n-th official workday after day (day itself not counted; n >= 1).
+
+        "Answered within 2 working days" of a need confirmed on day is due by the end of
+        add_workdays(day, 2): weekends and public holidays are skipped, make-up workdays
+        (调休上班, e.g. a Saturday) count. A year the calendar does not cover raises CalendarError.
+        """
+        if n < 1:
+            raise ValueError("n must be at least 1")
+        day = _as_date(day)
+        found = 0
+        while found < n:
+            day += dt.timedelta(days=1)
+            if self.is_workday(day):
+                found += 1
+        return day
+
+    def workday_deadlines(self, stamps: pd.Series, n: int) -> pd.Series:
+        """Vectorised: the end (next midnight) of the n-th workday after each stamp's day; NaT stays NaT.
+
+        One lookup per distinct day; a day whose deadline falls in an uncovered year raises CalendarError.
+        """
+        days = pd.to_datetime(stamps).dt.normalize()
+        lookup = {d: pd.Timestamp(self.add_workdays(pd.Timestamp(d).date(), n)) + pd.Timedelta(days=1)
+                  for d in days.dropna().unique()}
+        return days.map(lookup).astype("datetime64[ns]")
+
     def day_kinds(self, stamps: pd.Series) -> pd.Series:
         """Vectorised kind() over a datetime Series (NaT stays NA); one lookup per distinct day."""
         days = pd.to_datetime(stamps).dt.normalize()
@@ -190,3 +217,7 @@ def is_rest_day(day: dt.date, calendar: WorkCalendar | None = None) -> bool:
 
 def workdays_between(start: dt.date, end: dt.date, calendar: WorkCalendar | None = None) -> list[dt.date]:
     return (calendar or _DEFAULT).workdays_between(start, end)
+
+
+def add_workdays(day: dt.date, n: int, calendar: WorkCalendar | None = None) -> dt.date:
+    return (calendar or _DEFAULT).add_workdays(day, n)

@@ -6,7 +6,7 @@ rule pack without history.yaml behaves as the shipped one.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Optional
 
 from pydantic import Field, field_validator, model_validator
 
@@ -38,9 +38,13 @@ class ChurnRules(Strict):
 class SlaItem(Strict):
     name: str = Field(alias="名称", min_length=1)
     types: list[str] = Field(alias="工单类型", min_length=1)
-    start: Literal["受理时间", "响应时间"] = Field("受理时间", alias="起点")
-    end: Literal["完成时间", "响应时间"] = Field(alias="终点")
-    hours: float = Field(alias="时限小时", gt=0)
+    # 确认时间 / 答复时间: a line-building need, confirmed by the manager, answered by the sales department
+    start: Literal["受理时间", "响应时间", "确认时间"] = Field("受理时间", alias="起点")
+    end: Literal["完成时间", "响应时间", "答复时间"] = Field(alias="终点")
+    hours: Optional[float] = Field(None, alias="时限小时", gt=0)
+    # a limit in official working days instead of hours: due by the end of the n-th workday after
+    # the start day (holidays and make-up workdays of calendar.yaml apply)
+    workdays: Optional[int] = Field(None, alias="时限工作日", ge=1, le=60)
     # tier (5B, 钻石 …) or service level (金卡级 …) -> hours; a tier beats its service level
     by_tier: dict[str, float] = Field(default_factory=dict, alias="按等级")
 
@@ -56,6 +60,10 @@ class SlaItem(Strict):
     def _distinct_ends(self):
         if self.start == self.end:
             raise ValueError(f"时限「{self.name}」的起点和终点都是「{self.start}」")
+        if (self.hours is None) == (self.workdays is None):
+            raise ValueError(f"时限「{self.name}」应写 时限小时 或 时限工作日 其中之一")
+        if self.workdays is not None and self.by_tier:
+            raise ValueError(f"时限「{self.name}」按工作日计时，不能再写 按等级（按等级的时限是小时数）")
         return self
 
 
@@ -63,7 +71,12 @@ def _default_sla() -> list[SlaItem]:
     items = [("故障修复", ["故障", "故障修复", "障碍"], "完成时间", 6),
              ("新装", ["新装", "新装机"], "完成时间", 24),
              ("支撑需求响应", ["支撑需求", "支撑", "需求支撑"], "响应时间", 2)]
-    return [SlaItem.model_validate({"名称": n, "工单类型": t, "终点": e, "时限小时": h}) for n, t, e, h in items]
+    return [SlaItem.model_validate({"名称": n, "工单类型": t, "终点": e, "时限小时": h}) for n, t, e, h in items] + [
+        SlaItem.model_validate({"名称": GREEN_CHANNEL, "工单类型": ["管线需求", "管线建设需求"], "起点": "确认时间",
+                                "终点": "答复时间", "时限工作日": 2})]
+
+
+GREEN_CHANNEL = "管线需求答复（绿色通道）"
 
 
 class SlaRules(Strict):
