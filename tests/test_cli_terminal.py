@@ -27,3 +27,22 @@ def test_validate_groups_findings_with_the_advice_once_and_no_regex(monkeypatch)
     assert out.count("应写成 产业转移园**区**栋**房") == 1
     assert "其余" in out and "见报告" in out
     assert len(out.splitlines()) < 200
+
+
+def test_numbers_are_shown_the_same_way_everywhere():
+    from parkcrm.cli.history_opts import display_value
+
+    assert display_value("按时率", 0.9355) == "93.5%" or display_value("按时率", 0.9355) == "93.6%"
+    assert display_value("年度通信费用(万元)", 67.736609) == "67.74"
+    assert display_value("金额", 1234567.891) == "1,234,567.89"
+    assert display_value("客户数", 12345) == "12,345"
+    assert display_value("备注", None) == ""
+
+
+def test_sla_prints_rates_as_percentages_not_raw_floats():
+    import re
+
+    code, out, err = run_cli(["sla", str(ROOT / "samples" / "2026-11")])
+    assert code in (0, 1), err
+    assert re.search(r"\d+\.\d%", out), out[:1000]
+    assert not re.search(r"\b\d+\.\d{3,}\b", out), re.findall(r"\b\d+\.\d{3,}\b", out)[:5]

@@ -56,6 +56,28 @@ def say(con, text: str) -> None:
         con.print(text, markup=False)
 
 
+def display_value(column: str, value) -> str:
+    """One way to show a number in every command: 万元 and other amounts with two decimals and
+    thousands separators, rates and shares as percentages, counts as whole numbers."""
+    import numbers
+
+    import pandas as pd
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, numbers.Integral):
+        return f"{int(value):,}"
+    if isinstance(value, numbers.Real):
+        if any(word in column for word in ("率", "占比", "比例")):
+            return f"{float(value):.1%}"
+        return f"{float(value):,.2f}"
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d %H:%M") if (value.hour or value.minute) else value.strftime("%Y-%m-%d")
+    return str(value)
+
+
 def show_frame(con, df: "pd.DataFrame", title: str, limit: int = 30) -> None:
     """A DataFrame as a table on a terminal, as plain tab-separated lines otherwise (first `limit` rows)."""
     import pandas as pd
@@ -66,18 +88,19 @@ def show_frame(con, df: "pd.DataFrame", title: str, limit: int = 30) -> None:
     if df.empty:
         say(con, f"{title}：无")
         return
-    cells = [["" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in row]
-             for row in df.head(limit).itertuples(index=False)]
+    columns = [str(c) for c in df.columns]
+    cells = [[display_value(c, v) for c, v in zip(columns, row)] for row in df.head(limit).itertuples(index=False)]
+    numeric = [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]) for c in df.columns]
     if con.tty:
         t = Table(title=f"{title}（{len(df)} 行）" if len(df) > limit else title)
-        for c in df.columns:
-            t.add_column(str(c), overflow="fold")
+        for c, is_num in zip(columns, numeric):
+            t.add_column(c, justify="right" if is_num else "left", no_wrap=True)
         for row in cells:
             t.add_row(*row)
         con.print(t)
     else:
         say(con, f"{title}（{len(df)} 行）")
-        say(con, "\t".join(map(str, df.columns)))
+        say(con, "\t".join(columns))
         for row in cells:
             say(con, "\t".join(row))
     if len(df) > limit:
