@@ -70,6 +70,14 @@ def test_bad_input_names_the_option(parse, text, option, words):
         assert w in str(err.value)
 
 
+def test_one_date_is_a_one_day_period():
+    p = parse_period("2026年12月4日")
+    assert (p.kind, p.start, p.end, p.label, p.days()) == ("range", D(2026, 12, 4), D(2026, 12, 4), "2026-12-04", 1)
+    assert parse_period(p.label) == p and p.data_month == Month(2026, 12)
+    with pytest.raises(PeriodError, match="不是有效日期"):
+        parse_period("2026-02-30")
+
+
 def test_dates():
     assert parse_date("2026年11月20日") == parse_date("20261120") == parse_date("2026/11/20") == D(2026, 11, 20)
 
@@ -183,3 +191,12 @@ def test_month_of_several_workbooks(tmp_path):
         month_of_books([oct_, nov], None)
     with pytest.raises(PeriodError, match="--month YYYY-MM"):
         month_of_books([nameless], None)
+
+
+def test_archive_files_a_period_under_the_month_holding_its_data(tmp_path):
+    from parkcrm.io.archive import archive_path
+
+    assert archive_path(tmp_path, "周报", "2026-W53", "html") == tmp_path / "2026-12" / "周报-2026-W53.html"
+    assert archive_path(tmp_path, "周报", "2026-W49", "html").parent.name == "2026-12"  # Mon 11-30, Thu 12-03
+    assert archive_path(tmp_path, "月报", "2026-11", "xlsx").parent.name == "2026-11"
+    assert archive_path(tmp_path, "运行摘要", "2027-01-03", "json").parent.name == "2027-01"

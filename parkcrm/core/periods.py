@@ -21,7 +21,7 @@ from parkcrm.core.text import nfkc
 MONTH_HINT = "应写成 YYYY-MM，例如 2026-11（也可写 2026/11、202611、2026年11月）"
 WEEK_HINT = "应写成 ISO 周 YYYY-Www，例如 2026-W46（也可写 2026W46、2026年第46周）"
 DATE_HINT = "应写成 YYYY-MM-DD，例如 2026-11-20"
-PERIOD_HINT = "应写成月份 2026-11、ISO 周 2026-W46 或日期范围 2026-11-03至2026-11-20"
+PERIOD_HINT = "应写成月份 2026-11、ISO 周 2026-W46、日期 2026-11-20 或日期范围 2026-11-03至2026-11-20"
 
 # "2026年11月", "2026-11", "2026.11", "2026_11", "2026/11", "202611" (not part of a longer number)
 _IN_TEXT = re.compile(r"(?<![0-9])(20[0-9]{2})\s*(?:年\s*|[-_./]\s*)?(1[0-2]|0?[1-9])(?![0-9])\s*(?:月|份|$|[^0-9])")
@@ -236,11 +236,13 @@ class Period:
 
     @property
     def label(self) -> str:
-        """"2026-11" | "2026-W46" | "2026-11-03至2026-11-20": file names and options."""
+        """"2026-11" | "2026-W46" | "2026-11-03至2026-11-20" | "2026-12-04" (one day): file names and options."""
         if self.kind == "month":
             return self.month.label
         if self.kind == "week":
             return self.week.label
+        if self.start == self.end:
+            return f"{self.start:%Y-%m-%d}"
         return f"{self.start:%Y-%m-%d}至{self.end:%Y-%m-%d}"
 
     @property
@@ -304,12 +306,15 @@ class Period:
 
 
 def parse_period(text: str, option: str = "--period") -> Period:
-    """A month, an ISO week or a date range ("2026-11-03至2026-11-20", also 到, ~, ..)."""
+    """A month, an ISO week, a date range ("2026-11-03至2026-11-20", also 到, ~, ..) or one date."""
     t = _clean(text)
     if _WEEK.match(t):
         return parse_week(t, option).period
     if _MONTH.match(t):
         return parse_month(t, option).period
+    if _DATE.match(t):
+        day = parse_date(t, option)
+        return Period.between(day, day)
     r = _RANGE.match(t)
     if r and _DATE.match(r.group(1).strip()) and _DATE.match(r.group(2).strip()):
         start, end = parse_date(r.group(1), option), parse_date(r.group(2), option)

@@ -8,27 +8,18 @@ of the run day.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
+
+from parkcrm.core.periods import Month, parse_period
 
 
 def month_folder_name(year: int, month: int) -> str:
-    return f"{year:04d}-{month:02d}"
-
-
-def week_month(label: str) -> tuple[int, int]:
-    """(year, month) an ISO week label such as 2026-W46 is filed under: its Thursday's month."""
-    year, week = label.split("-W")
-    thursday = dt.date.fromisocalendar(int(year), int(week), 4)
-    return thursday.year, thursday.month
+    return Month(year, month).label
 
 
 def period_month(label: str) -> tuple[int, int]:
-    """(year, month) of a period label: 2026-11, 2026-W46 or a date 2026-12-04."""
-    if "-W" in label:
-        return week_month(label)
-    year, month = label.split("-")[:2]
-    return int(year), int(month)
+    """(year, month) of a period label (2026-11, 2026-W46, a date 2026-12-04, a range): the month holding its data."""
+    return tuple(parse_period(label, "周期").data_month)
 
 
 def file_name(name: str, label: str, ext: str) -> str:
