@@ -223,7 +223,7 @@ def test_classify_processes_the_good_files_and_lists_the_bad_one(tmp_path):
     code, _o, err = run_cli(["classify", str(folder), "--out", str(out)])
     assert code == 1, err
     assert "无法读取 坏文件.xlsx" in err
-    assert len(pd.read_excel(out, sheet_name="客户分级")) == 2
+    assert len(pd.read_excel(out, sheet_name="客户分级", engine="openpyxl")) == 2
     code, data = run_json(["classify", str(folder), "-f", "json"])
     assert code == 1 and [u["file"] for u in data["unreadable"]] == ["坏文件.xlsx"]
 
@@ -248,3 +248,24 @@ def test_only_unreadable_files_is_exit_2_naming_them(tmp_path):
     (folder / "坏文件.xlsx").write_bytes(b"PK\x03\x04broken")
     code, _o, err = run_cli(["validate", str(folder)])
     assert code == 2 and "坏文件.xlsx" in err and "都无法读取" in err
+
+
+def test_run_finds_the_same_inputs_in_a_month_folder(tmp_path):
+    """`parkcrm run` lists a month folder through the same discovery, and says what it skipped."""
+    from types import SimpleNamespace
+
+    from parkcrm.core.periods import Month
+    from parkcrm.scheduled.files import Archive
+    from parkcrm.scheduled.run import discover as run_discover
+
+    data = tmp_path / "数据"
+    month = data / "2026-10"
+    month.mkdir(parents=True)
+    write_input(month / "客户资料-2026年10月.xlsx", {"客户资料": CUSTOMERS})
+    write_xlsx(month / "客户资料-2026年10月-分级.xlsx", [SheetSpec("客户分级", pd.DataFrame({"a": [1]}))])
+    (month / "~$客户资料-2026年10月.xlsx").write_bytes(b"\x00")
+    (month / "旧表.et").write_bytes(b"\xd0\xcf\x11\xe0")
+    months, notes = run_discover(SimpleNamespace(data_dir=data, patterns=[]), Archive(data / "输出"))
+    assert [p.name for p in months[Month.parse("2026-10", "文件夹")]] == ["客户资料-2026年10月.xlsx"]
+    assert any("客户资料-2026年10月-分级.xlsx：parkcrm 生成的输出（客户分级）" in n for n in notes)
+    assert any("旧表.et" in n for n in notes)

@@ -20,11 +20,11 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from parkcrm.io.reader import is_lock_file, read_workbooks, sha256_of
+from parkcrm.io.discover import discover as find_inputs, skip_reason
+from parkcrm.io.reader import read_workbooks, sha256_of
 from parkcrm.core.periods import Month, month_in
 from parkcrm.scheduled.files import MANIFEST, Archive, read_manifest, write_json
 
-EXTENSIONS = {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
 
 
 @dataclass
@@ -94,8 +94,7 @@ class RunSummary:
 # ---- finding the workbooks ---------------------------------------------------------------
 
 def _wanted(project, path: Path) -> bool:
-    if not path.is_file() or path.suffix.lower() not in EXTENSIONS or is_lock_file(path):
-        return False
+    """A file matching the project's name patterns (the caller has already skipped non-inputs)."""
     pats = project.patterns
     return not pats or any(fnmatch.fnmatch(path.name, p) or fnmatch.fnmatch(path.stem, p) for p in pats)
 
@@ -113,10 +112,16 @@ def discover(project, archive: Archive) -> tuple[dict[Month, list[Path]], list[s
             except Exception:  # noqa: BLE001  not a month folder
                 notes.append(f"文件夹 {child.name} 不是月份（应为 YYYY-MM），已忽略")
                 continue
-            found = sorted(p for p in child.rglob("*") if _wanted(project, p))
+            inputs = find_inputs([child])  # the same files any command finds in this folder
+            notes += [f"{child.name}/{p.name}：{reason}，已跳过" for p, reason in inputs.skipped]
+            found = [p for p in inputs.files if _wanted(project, p)]
             if found:
                 months.setdefault(month, []).extend(found)
-        elif _wanted(project, child):
+        elif child.is_file() and not child.name.startswith(".") and _wanted(project, child):
+            reason = skip_reason(child)
+            if reason:
+                notes.append(f"{child.name}：{reason}，已跳过")
+                continue
             month = month_in(child.stem)
             if month is None:
                 notes.append(f"{child.name}：文件名中没有月份，也不在月份文件夹中，已忽略")
