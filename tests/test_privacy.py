@@ -130,3 +130,132 @@ def test_the_store_file_is_private_and_its_free_text_masked(tmp_path, rules, rul
                                                                    "自由文本中的证件号和手机号: 保留原文"), encoding="utf-8")
     kept = stored(tmp_path / "full.db", load_rules(rules_copy))
     assert kept == ["法人身份证440106198001011236，手机13912345678", "法人 138-1234-5678 投诉网速"]
+
+
+# ---- the sweep: every output of every command, for every full ID and mobile of its input ----
+
+def _hostile_inputs(folder: Path) -> list[str]:
+    """A month's workbooks with IDs and mobiles in every column and every typed form; returns their digits."""
+    folder.mkdir(parents=True, exist_ok=True)
+    mobile = [f"13{7 + i % 3}{i:04d}{5600 + i:04d}" for i in range(12)]
+    ident = [f"44010619{80 + i:02d}0101{123 + i:03d}{'X' if i % 2 else '6'}" for i in range(12)]
+    forms = [lambda m: "+86 " + m, lambda m: "86" + m, lambda m: f"{m[:3]}-{m[3:7]}-{m[7:]}",
+             lambda m: f"{m[:3]} {m[3:7]} {m[7:]}", lambda m: f"{m[:3]}.{m[3:7]}.{m[7:]}",
+             lambda m: m.translate(str.maketrans("0123456789", "０１２３４５６７８９"))]
+    header = ["客户编号", "客户名称", "片区", "地址", "联系电话", "证件号码", "客户经理", "年度通信费用（万元）", "核定等级",
+              "手机号码", "法人身份证号", "备注"]
+    rows = [header]
+    for i in range(6):
+        rows.append([f"K{i}", f"公司{i}（法人手机{forms[i](mobile[i])}）", "东部产业片区",
+                     f"园区路{i}号，联系人{mobile[6 + i]}", forms[(i + 1) % 6](mobile[i]), ident[i], "王晓明",
+                     [80, 30, 12, 6, 2, 0.5][i], ident[6 + i] if i == 0 else None, mobile[(i + 3) % 12],
+                     f"{ident[i][:6]} {ident[i][6:14]} {ident[i][14:]}", f"法人身份证{ident[(i + 1) % 12]}，电话{mobile[(i + 5) % 12]}"])
+    rows.append(rows[1][:])  # a duplicate customer ID
+    contacts = [["客户编号", "姓名", "角色", "联系电话", "现有会员等级"]] + \
+               [[f"K{i}", f"张{i}", "领导人", forms[i](mobile[(i + 7) % 12]), None] for i in range(6)]
+    visits = [["日期", "客户经理", "客户编号", "方式", "客户签名", "内容"]] + \
+             [[f"2026-10-{5 + i:02d}", "王晓明", f"K{i}", "驻场", "是", f"见法人 {forms[i](mobile[i])}，证件{ident[i]}"]
+              for i in range(6)]
+    complaints = [["日期", "客户编号", "类型", "内容"], ["2026-10-08", "K1", "投诉", f"{mobile[2]} 反映网速慢"]]
+    write_xlsx(folder / "园区客户资料库-2026年10月.xlsx",
+               {"客户资料": rows, "关键人": contacts, "投诉故障": complaints},
+               title_rows={"客户资料": ["XX产业转移工业园客户资料库（2026年10月）"]})
+    write_xlsx(folder / "走访记录-2026年10月.xlsx", {"走访记录": visits})
+    return mobile + ident
+
+
+def _clear_values(text: str, values: list[str]) -> list[str]:
+    """Which of values appear in full in text, in any typed form (full-width, separators)."""
+    flat = unicodedata.normalize("NFKC", text)
+    flat = re.sub(r"(?<=[0-9])[ .\-](?=[0-9])", "", flat)
+    return [v for v in values if v in flat or v.lower() in flat]
+
+
+def _output_text(path: Path) -> str:
+    if path.suffix == ".xlsx":
+        return workbook_text(path)
+    if path.suffix == ".db":
+        import sqlite3
+
+        with sqlite3.connect(path) as con:
+            tables = [t for (t,) in con.execute("select name from sqlite_master where type='table'")]
+            return "\n".join(str(v) for t in tables for row in con.execute(f'select * from "{t}"') for v in row)
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+def test_sweep_every_output_of_every_command(tmp_path, monkeypatch):
+    data = tmp_path / "项目" / "数据" / "2026-10"
+    values = _hostile_inputs(data)
+    src = data / "园区客户资料库-2026年10月.xlsx"
+    visits = data / "走访记录-2026年10月.xlsx"
+    out = tmp_path / "输出"
+    out.mkdir()
+    values = _clear_values(workbook_text(src) + workbook_text(visits), values)  # those the inputs hold
+    assert len(values) >= 18
+    runs = [
+        ["classify", str(src), "--out", str(out / "分级.xlsx")],
+        ["classify", str(src), "--format", "json"],
+        ["validate", str(src), str(visits), "--out", str(out / "校验.xlsx")],
+        ["validate", str(src), str(visits), "--out", str(out / "校验.html")],
+        ["validate", str(src), str(visits), "--format", "json"],
+        ["check-visits", str(src), str(visits), "--month", "2026-10", "--out", str(out / "走访.xlsx")],
+        ["check-visits", str(src), str(visits), "--month", "2026-10", "--format", "json"],
+        ["check-visits", str(src), str(visits), "--week", "2026-W41", "--sample", "--out", str(out / "走访周.xlsx"),
+         "--sample-out", str(out / "抽查.xlsx"), "--history", str(out / "抽查记录.json")],
+        ["care-plan", str(src), "--month", "2026-11", "--out", str(out / "关怀.xlsx")],
+        ["care-plan", str(src), "--month", "2026-11", "--format", "json"],
+        ["report", "monthly", str(data), "--month", "2026-10", "--out", str(out / "月报.html")],
+        ["report", "monthly", str(data), "--month", "2026-10", "-f", "md", "--out", str(out / "月报.md")],
+        ["report", "monthly", str(data), "--month", "2026-10", "-f", "json", "--out", str(out / "月报.json")],
+        ["report", "weekly", str(data), "--week", "2026-W41", "--out", str(out / "周报.html")],
+        ["report", "weekly", str(data), "--week", "2026-W41", "-f", "json", "--out", "-"],
+        ["report", "weekly", str(data), "--week", "2026-W41", "-f", "xlsx", "--out", str(out / "周报.xlsx")],
+        ["--debug", "classify", str(data / f"{values[0]}-{values[-1]}.xlsx")],  # an error quoting them, traceback
+        ["import", str(data), "--db", str(out / "history.db")],
+    ]
+    leaks = {}
+    for args in runs:
+        code, stdout, err = run_cli(args)
+        assert code in (0, 1, 2), (args, err)
+        found = _clear_values(stdout + err, values)
+        if found:
+            leaks[" ".join(args[:3]) + " (terminal)"] = found
+        if args[0] == "--debug":
+            assert "Traceback" in err and code == 2  # the traceback is shown, masked
+    project = tmp_path / "项目"
+    run_cli(["init", str(project)])
+    monkeypatch.chdir(project)
+    code, stdout, err = run_cli(["run", "--date", "2026-11-02"])
+    assert code in (0, 1), err
+    if _clear_values(stdout + err, values):
+        leaks["run (terminal)"] = _clear_values(stdout + err, values)
+    outputs = [p for p in list(out.rglob("*")) + list((project / "输出").rglob("*")) if p.is_file()]
+    outputs += [project / "parkcrm.log", project / "parkcrm.db"]
+    assert {p.suffix for p in outputs} >= {".xlsx", ".html", ".md", ".json", ".txt", ".log", ".db"}
+    for path in outputs:
+        found = _clear_values(_output_text(path), values)
+        if found:
+            leaks[str(path.relative_to(tmp_path))] = found
+    assert leaks == {}
+
+
+def test_no_mask_outputs_say_so_in_their_first_line(tmp_path):
+    data = tmp_path / "数据"
+    values = _hostile_inputs(data)
+    src = data / "园区客户资料库-2026年10月.xlsx"
+    code, _, err = run_cli(["classify", str(src), "--no-mask", "--out", str(tmp_path / "全.xlsx")])
+    assert code in (0, 1), err
+    first = openpyxl_first_line(tmp_path / "全.xlsx")
+    assert "完整" in first and "--no-mask" in first
+    assert _clear_values(workbook_text(tmp_path / "全.xlsx"), values)  # the user asked for them
+    code, stdout, _ = run_cli(["classify", str(src), "--no-mask", "--format", "json"])
+    assert "完整" in json.loads(stdout)["个人信息提示"]
+    run_cli(["report", "monthly", str(data), "--month", "2026-10", "--no-mask", "-f", "md", "--out", str(tmp_path / "月报.md")])
+    assert "--no-mask" in (tmp_path / "月报.md").read_text(encoding="utf-8").splitlines()[0]
+
+
+def openpyxl_first_line(path: Path) -> str:
+    import openpyxl
+
+    ws = openpyxl.load_workbook(path, read_only=True).worksheets[0]
+    return str(next(ws.iter_rows(values_only=True))[0])

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import pandas as pd
-from sqlalchemy import Date, DateTime, Text, and_, delete, insert, select
+from sqlalchemy import Date, DateTime, and_, delete, insert, select
 
 from parkcrm.capabilities.classify import PENDING, classify
 from parkcrm.io.reader import Table, Workbook
@@ -145,7 +145,7 @@ def _rows(kind: str, table: Table, rules: RulePack, month: str, skipped: list[Sk
     else:
         keep = [True] * len(df)
     if _masks_free_text(rules):
-        _mask_text_columns(db_table, columns)
+        _mask_text_columns(columns)
     columns["source_file"] = df["_file"].tolist()
     columns["source_sheet"] = df["_sheet"].tolist()
     columns["source_row"] = [int(r) for r in df["_row"]]
@@ -168,11 +168,14 @@ def _masks_free_text(rules: RulePack) -> bool:
     return history_rules(rules).store.free_text == "遮蔽"
 
 
-def _mask_text_columns(db_table, columns: dict[str, list]) -> None:
-    """IDs and mobiles inside the stored free text (visit notes, competition and complaint text, names,
-    notes) are masked; codes (String columns such as customer_id) are kept as written."""
+_KEYS = {"customer_id", "opportunity_id", "order_id"}  # codes that link the months: kept as written
+
+
+def _mask_text_columns(columns: dict[str, list]) -> None:
+    """IDs and mobiles inside the stored text (visit notes, competition and complaint text, names, notes,
+    a tier cell holding an ID) are masked; the linking codes are kept as written."""
     for col, values in columns.items():
-        if type(db_table.c[col].type) is Text:
+        if col not in _KEYS:
             columns[col] = [mask_text(v) if isinstance(v, str) else v for v in values]
 
 
