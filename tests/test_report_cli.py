@@ -113,7 +113,7 @@ def test_clean_data_exits_zero_and_default_output(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, out, err = run_cli(["report", "weekly", "--date", "2026-11-12", str(data)])
     assert code == 0, err
-    target = tmp_path / "周报-2026-W46.html"
+    target = tmp_path / "园区周报-2026-W46.html"  # named for its calendar duty, outside a project here
     assert target.is_file() and f"已写入：{target}" in out
     html = target.read_text(encoding="utf-8")
     assert "宏达机械有限公司" in html and "139****5678" in html and "13912345678" not in html
@@ -149,10 +149,10 @@ def test_project_file(samples_copy, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, out, err = run_cli(["report", "monthly", "--month", "2026-11"])
     assert code == 1, err
-    target = tmp_path / "输出" / "2026-11" / "东江产业转移工业园月报-2026-11.html"
+    target = tmp_path / "输出" / "2026-11" / "园区客户经理月报-2026-11.html"  # the archive, as parkcrm run files it
     assert target.is_file(), out
     html = target.read_text(encoding="utf-8")
-    assert "东江产业转移工业园月报" in html and "上月数据：2026-10" in html
+    assert "东江产业转移工业园客户经理月报" in html and "上月数据：2026-10" in html
     # 关怀记录 is not among the project's file patterns: the care section says so
     assert "没有读到关怀记录表" in html
     code, data = run_json(["report", "weekly", "--week", "2026-W46", "--config", str(project), "-f", "json"])
@@ -205,11 +205,13 @@ def test_unreadable_file_is_reported_and_others_go_on(tmp_path):
     assert code == 1 and "宏达机械有限公司" in out and "坏文件.xlsx" in err
 
 
-def test_due_command():
+def test_due_command(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # outside a project: no archive to check
     code, data = run_json(["report", "due", "--date", "2026-12-03", "-f", "json"])
-    assert code == 0 and data["今天应报送"] == ["园区客户经理月报"]
-    item = next(d for d in data["报表"] if d["名称"] == "园区客户经理月报")
-    assert item["截止日期"] == "2026-12-05" and item["命令"] == "parkcrm report monthly --month 2026-11"
+    assert code == 0 and data["今天应报送"] == ["园区客户经理月报", "宣传方案反馈"]
+    item = next(d for d in data["报表"] if d["名称"] == "园区客户经理月报" and d["周期"] == "2026-11")
+    assert item["截止日期"] == "2026-12-05"
+    assert item["命令"] == "parkcrm report monthly --month 2026-11 --report 园区客户经理月报"
     code, out, _e = run_cli(["report", "due", "--date", "2026-11-20"])
     assert code == 0 and "今天应报送：园区周报" in out and "parkcrm report weekly --week 2026-W47" in out
 
