@@ -93,3 +93,56 @@ def test_the_working_day_limit_is_a_setting(tmp_path, rules_copy):
                     encoding="utf-8")
     result = judge(tmp_path, load_rules(rules_copy), ROWS[:2], T(2026, 11, 30))
     assert set(result.orders["结果"]) == {sla.ON_TIME}  # 10-10 is the third workday after 09-30
+
+
+def test_weekly_report_lists_the_weeks_needs_with_deadline_and_result(tmp_path, rules):
+    from parkcrm.reports import build_weekly
+    from parkcrm.reports.sources import gather
+    from parkcrm.core.periods import parse_period
+    from tests.validate_book import sheets
+
+    book = sheets()
+    book["工单"] = [HEADER, *ROWS, ["G8", "YQ0001", "管线需求", T(2026, 11, 26, 9), T(2026, 11, 26, 10), None]]
+    write_xlsx(tmp_path / "园区资料-2026年11月.xlsx", book)
+    week = parse_period("2026-W48")  # 11-23 … 11-29, built on Friday 11-27
+    report = build_weekly(gather(week, [tmp_path], rules), rules, week, now=T(2026, 11, 27, 16))
+    section = report.section("green_channel")
+    rows = {r["工单编号"]: (r["答复期限"], r["结果"]) for r in section.block("needs").records()}
+    assert rows == {"G4": (D(2026, 11, 24), sla.ON_TIME), "G5": (D(2026, 11, 24), sla.LATE),
+                    "G6": (D(2026, 11, 24), sla.OPEN_LATE), "G8": (D(2026, 11, 30), sla.OPEN)}
+    figures = {f.label: f.value for f in section.figures}
+    assert figures["本周确认管线需求"] == 1 and figures["本周答复"] == 2 and figures["按时答复"] == 1
+    assert figures["超时（含未答复已超时）"] == 2 and figures["按时率"] == 0.5
+
+
+@pytest.mark.parametrize("created, today, flagged", [
+    ("2026-11-18", D(2026, 11, 25), False),  # Wednesday + 5 workdays = Wednesday 11-25, still in time
+    ("2026-11-18", D(2026, 11, 26), True),
+    ("2026-09-29", D(2026, 10, 12), False),  # 09-30, 10-08, 10-09, 10-10 (调休), 10-12
+    ("2026-09-29", D(2026, 10, 13), True),
+])
+def test_a_new_opportunity_awaits_review_for_n_working_days(tmp_path, rules, created, today, flagged):
+    from parkcrm.validate import validate
+    from tests.validate_book import ICT_HEADER, sheets, write
+
+    book = {"ICT商机": [ICT_HEADER + ["创建日期", "方案审核日期"],
+                      ["SJ0001", "YQ0001", "云专线", 35.5, "方案", "2026-12-20", "王晓明", str(today), created, None],
+                      ["SJ0002", "YQ0001", "专线", 5, "方案", "2026-12-20", "王晓明", str(today), created, "2026-10-09"]],
+            "客户资料": sheets()["客户资料"]}
+    month = f"{today:%Y年%m月}"
+    report = validate([write(tmp_path, book, name=f"园区资料-{month}.xlsx")], rules, today=today)
+    found = [(p.row, p.code) for p in report.problems if p.code == "ict-unreviewed"]
+    assert found == ([(2, "ict-unreviewed")] if flagged else [])
+
+
+def test_the_review_period_is_a_setting(tmp_path, rules_copy):
+    from parkcrm.validate import validate
+    from tests.validate_book import ICT_HEADER, sheets, write
+
+    path = rules_copy / "validation.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("    工作日: 5\n", "    工作日: 6\n"), encoding="utf-8")
+    book = {"ICT商机": [ICT_HEADER + ["创建日期"],
+                      ["SJ0001", "YQ0001", "云专线", 35.5, "方案", "2026-12-20", "王晓明", "2026-11-26", "2026-11-18"]],
+            "客户资料": sheets()["客户资料"]}
+    report = validate([write(tmp_path, book)], load_rules(rules_copy), today=D(2026, 11, 26))
+    assert [p.code for p in report.problems if p.code == "ict-unreviewed"] == []
