@@ -158,6 +158,9 @@ def test_results_are_the_same_after_parkcrm_wrote_its_outputs_into_the_folder(tm
     code, _o, err = run_cli(["validate", str(folder), "--month", "2026-10"])
     assert "跳过 园区客户资料库-2026年10月-分级.xlsx：parkcrm 生成的输出（客户分级）" in err
     assert "跳过 标注-走访记录-2026年10月.xlsx：parkcrm 生成的输出（校验标注副本）" in err
+    code, _o, err = run_cli(["report", "monthly", "--month", "2026-10", str(folder), "-f", "md",
+                             "-o", str(tmp_path / "月报.md")])
+    assert "跳过 校验报告.xlsx：parkcrm 生成的输出" in err
     code, data = run_json(["validate", str(folder), "--month", "2026-10", "-f", "json"])
     assert {s["file"] for s in data["skipped"]} >= {"标注-走访记录-2026年10月.xlsx", "园区客户资料库-2026年10月-分级.xlsx"}
 
@@ -188,12 +191,14 @@ def _only_outputs(folder: Path) -> list[str]:
 
 @pytest.mark.parametrize("make", [_empty, _unsupported, _header_only, _only_outputs])
 @pytest.mark.parametrize("command", [["validate"], ["classify"], ["check-visits", "--month", "2026-10"],
-                                     ["care-plan", "--month", "2026-10"]])
+                                     ["care-plan", "--month", "2026-10"], ["report", "weekly", "--week", "2026-W43"],
+                                     ["report", "monthly", "--month", "2026-10"]])
 def test_nothing_to_work_on_is_exit_2_naming_what_was_skipped(tmp_path, make, command):
     folder = tmp_path / "数据"
     folder.mkdir()
     names = make(folder)
-    code, out, err = run_cli([command[0], str(folder), *command[1:]])
+    code, out, err = run_cli([*command[:-2], str(folder), *command[-2:]] if command[0] == "report"
+                             else [command[0], str(folder), *command[1:]])
     assert code == 2, (out, err)
     assert "没有" in err and "没有发现问题" not in out + err
     for name in names:
@@ -269,3 +274,17 @@ def test_run_finds_the_same_inputs_in_a_month_folder(tmp_path):
     assert [p.name for p in months[Month.parse("2026-10", "文件夹")]] == ["客户资料-2026年10月.xlsx"]
     assert any("客户资料-2026年10月-分级.xlsx：parkcrm 生成的输出（客户分级）" in n for n in notes)
     assert any("旧表.et" in n for n in notes)
+
+
+def test_history_commands_skip_outputs_with_a_note_and_refuse_an_empty_folder(tmp_path):
+    folder = _data_folder(tmp_path)
+    write_xlsx(folder / "客户资料-分级.xlsx", [SheetSpec("客户分级", pd.DataFrame([CUSTOMERS[1]], columns=CUSTOMER_HEADER))])
+    db = tmp_path / "h.db"
+    code, _o, err = run_cli(["import", str(folder), "--month", "2026-10", "--db", str(db), "--force"])
+    assert code in (0, 1), err
+    assert "跳过 客户资料-分级.xlsx：parkcrm 生成的输出（客户分级）" in err
+    empty = tmp_path / "空"
+    empty.mkdir()
+    (empty / "客户资料.et").write_bytes(b"\xd0\xcf\x11\xe0")
+    code, _o, err = run_cli(["import", str(empty), "--month", "2026-10", "--db", str(db)])
+    assert code == 2 and "客户资料.et" in err and "WPS" in err

@@ -46,7 +46,7 @@ def churn_command(
     ref = Month.parse(month) if month else None
     with con.progress("正在判断流失风险…") as step:
         if workbooks:
-            books, tables, _problems = read_inputs(workbooks, pack, step)
+            books, tables, _problems = read_inputs(workbooks, pack, step, con)
             result = churn.from_workbooks(books, tables, pack, ref)
         else:
             with open_store_for(ws, must_exist=True) as store:

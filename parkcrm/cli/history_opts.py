@@ -39,15 +39,20 @@ def find_store_for(ws):
     return ws.find_store(busy_seconds=history_rules(ws.rules()).store.busy_seconds)
 
 
-def read_inputs(paths: list[Path], rules, step):
-    """Read workbooks; any unreadable one stops the command (exit 2) with its message."""
+def read_inputs(paths: list[Path], rules, step, con=None):
+    """Read workbooks (folders as every command finds them, parkcrm's outputs skipped, with a note on
+    con); nothing to work on is exit 2, and so is any unreadable file: a history month must be whole."""
+    from parkcrm.cli.report_inputs import announce, require_existing
     from parkcrm.core.errors import WorkbookError
-    from parkcrm.io.reader import read_workbooks
+    from parkcrm.io.reader import read_inputs as read_all
 
-    books, tables, problems, failures = read_workbooks(paths, rules, step)
-    if failures:
-        raise WorkbookError("\n".join(msg for _p, msg in failures))
-    return books, tables, problems
+    require_existing(paths)
+    found = read_all(paths, rules, step)
+    if con is not None:
+        announce(con, found.skipped, [], found.notes)
+    if found.failures:
+        raise WorkbookError("\n".join(msg for _p, msg in found.failures))
+    return found.books, found.tables, found.problems
 
 
 def say(con, text: str) -> None:

@@ -45,7 +45,7 @@ def import_command(
     pack = ws.rules()
     given = Month.parse(month) if month else None
     with con.progress("正在读取工作簿…") as step:
-        books, tables, _problems = read_inputs(workbooks, pack, step)
+        books, tables, _problems = read_inputs(workbooks, pack, step, con)
         target = month_of_books(books, given)
         check_month(books, target, force)
         with open_store_for(ws) as store:

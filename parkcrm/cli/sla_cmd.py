@@ -50,7 +50,7 @@ def sla_command(
     except ValueError:
         raise ParkcrmError(f"--at「{at}」无效，应写成 \"YYYY-MM-DD HH:MM\"，例如 \"2026-12-01 08:00\"") from None
     with con.progress("正在读取工作簿…") as step:
-        books, tables, _problems = read_inputs(workbooks, pack, step)
+        books, tables, _problems = read_inputs(workbooks, pack, step, con)
         store = None
         if "客户资料" not in tables:
             try:
