@@ -144,7 +144,7 @@ def plan_channel(cust: pd.DataFrame, kind: str, rules: RulePack, calendar: WorkC
     for start, end in _periods(ch.period, year, month):
         days = calendar.workdays_between(start, end)
         if ch.months:
-            days = [d for d in days if ((d.year - start.year) * 12 + d.month - start.month + 1) in ch.months]
+            days = [d for d in days if (Month.of(d) - Month.of(start) + 1) in ch.months]
         idx = spread(len(cust), len(days), cap, ch.schedule)
         placed = idx >= 0
         if (~placed).any():

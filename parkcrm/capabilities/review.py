@@ -17,6 +17,7 @@ from sqlalchemy import delete, insert, select
 
 from parkcrm.capabilities.classify import tier_of_fen
 from parkcrm.capabilities.customer_info import tier_sort_key
+from parkcrm.core.money import from_wan, to_wan
 from parkcrm.core.periods import Month
 from parkcrm.rules import RulePack
 from parkcrm.rules.history import history_rules
@@ -110,7 +111,7 @@ def _rows(info: pd.DataFrame, series: pd.DataFrame, annual: pd.Series, current: 
     change = change.mask(assigned, "核定保持")
     change = change.mask(new_tier.isna(), "待核实")
     out = pd.DataFrame({"客户编号": ids.astype(str), "客户名称": info["name"].to_numpy(), "片区": info["zone"].to_numpy(),
-                        "客户经理": info["manager"].to_numpy(), "上年费用(万元)": (spend.astype("Float64") / 1_000_000).round(6).to_numpy(),
+                        "客户经理": info["manager"].to_numpy(), "上年费用(万元)": to_wan(spend).to_numpy(),
                         "依据": basis.to_numpy(), "现核定等级": now_tier.to_numpy(), "新核定等级": new_tier.to_numpy(),
                         "变化": change.to_numpy()})
     order = {"升级": 0, "降级": 1, "新核定": 2, "待核实": 3, "核定保持": 4, "不变": 5}
@@ -124,7 +125,7 @@ def _record(store: Store, year: int, rows: pd.DataFrame) -> None:
     keep = rows[rows["新核定等级"].notna()]
     spend = keep["上年费用(万元)"].astype("Float64")
     records = [{"year": year, "customer_id": cid, "tier": tier, "previous_tier": None if pd.isna(prev) else prev,
-                "spend_fen": None if pd.isna(w) else int(round(float(w) * 1_000_000)), "basis": basis,
+                "spend_fen": from_wan(w), "basis": basis,
                 "reviewed_at": now}
                for cid, tier, prev, w, basis in zip(keep["客户编号"], keep["新核定等级"], keep["现核定等级"], spend,
                                                    keep["依据"])]

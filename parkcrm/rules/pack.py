@@ -12,6 +12,7 @@ from typing import Any, Callable
 from pydantic import BaseModel, ValidationError
 
 from parkcrm.core.errors import RulesError
+from parkcrm.core.money import from_unit
 from parkcrm.rules import models as m
 from parkcrm.rules.history import HistoryRules
 from parkcrm.rules.validation import ValidationRules
@@ -72,9 +73,8 @@ class RulePack:
     @cached_property
     def bands_fen(self) -> list[tuple[str, int | None, int | None]]:
         """(tier, lower, upper) with bounds in fen (0.01 元), exact integers."""
-        per_unit = 1_000_000 if self.tiers.unit == "万元" else 100
-        fen = lambda x: None if x is None else round(x * per_unit)  # noqa: E731
-        return [(b.name, fen(b.lower), fen(b.upper)) for b in self.tiers.bands]
+        unit = self.tiers.unit
+        return [(b.name, from_unit(b.lower, unit), from_unit(b.upper, unit)) for b in self.tiers.bands]
 
     def service_level(self, tier: str) -> str | None:
         for b in self.tiers.bands:
