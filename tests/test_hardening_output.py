@@ -5,6 +5,7 @@ debris, and exit 2 only when nothing was written."""
 from __future__ import annotations
 
 import errno
+import json
 import os
 import tempfile
 import zipfile
@@ -173,3 +174,24 @@ def test_sample_on_a_read_only_data_folder_writes_nothing(tmp_path, monkeypatch)
     assert "没有写入权限" in err and str(data) in err
     assert list(out.iterdir()) == []  # exit 2: nothing written, not even the sampling sheet
     assert not (data / ".parkcrm-sampling.json").exists()
+
+
+def test_a_duplicate_customer_id_is_a_finding_in_every_command(tmp_path):
+    from tests.test_cli_visits import VISIT_HEADER
+
+    rows = [HEADER, ["K1", "甲公司", "王晓明", None, 80], ["K2", "乙公司", "王晓明", None, 20]]
+    write_xlsx(tmp_path / "园区客户资料库-2026年10月.xlsx", {"客户资料": rows})
+    write_xlsx(tmp_path / "园区客户资料库-补充-2026年10月.xlsx", {"客户资料": [HEADER, ["k1", "甲公司", "王晓明", None, 80]]})
+    write_xlsx(tmp_path / "走访记录-2026年10月.xlsx",
+               {"走访记录": [VISIT_HEADER, ["2026-10-08", "王晓明", "K1", "驻场", "是", ""]]})
+    folder = str(tmp_path)
+    code, out, err = run_cli(["classify", folder, "--out", str(tmp_path / "o.xlsx")])
+    assert code == 1 and "1 个数据错误" in out + err  # classify counts it and says so
+    for args in (["classify", folder, "--format", "json"],
+                 ["check-visits", folder, "--month", "2026-10", "--format", "json"],
+                 ["care-plan", folder, "--month", "2026-11", "--format", "json"]):
+        code, out, err = run_cli(args)
+        assert code == 1 and "客户编号「k1」重复" in out, (args, err)
+        assert "园区客户资料库-2026年10月.xlsx「客户资料」第 2 行" in out, args
+    code, out, err = run_cli(["report", "monthly", folder, "--month", "2026-10", "-f", "json", "--out", "-"])
+    assert code == 1 and json.loads(out)["数据错误数"] == 1  # the report counts it among the data errors
