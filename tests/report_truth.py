@@ -13,6 +13,7 @@ import openpyxl
 from parkcrm.demo.samples import PLANTED
 
 A_TIERS = {"5A", "4A", "3A", "2A", "1A"}
+B_TIERS = {"5B", "4B", "3B", "2B", "1B"}
 
 
 def to_date(v) -> dt.date | None:
@@ -84,15 +85,15 @@ def customers(folder: Path) -> list[dict]:
                 vals = [r[m] for m in months if isinstance(r[m], (int, float))]
                 fen = round(sum(vals) * 100) if vals else None
             official = r.get("核定等级")
-            if official in A_TIERS:
-                tier = official
-            elif fen is None:
-                tier = "待核实"
+            if fen is None:
+                computed = "待核实"
             else:
                 wan = fen / 1_000_000
-                tier = "5B" if wan >= 60 else "4B" if wan >= 12 else "3B" if wan >= 4 else "2B" if wan >= 1 else "1B"
+                computed = "5B" if wan >= 60 else "4B" if wan >= 12 else "3B" if wan >= 4 else "2B" if wan >= 1 else "1B"
+            # the official tier of the year is in force; without one, the computed tier (A tiers are always official)
+            tier = official if official in A_TIERS or official in B_TIERS else computed
             fees = {month_number(k): round(r[k] * 100) for k in months if isinstance(r[k], (int, float))}  # 元 -> fen
-            out.append({"id": r["客户编号"], "name": r["客户名称"], "zone": r.get("片区") or sheet, "tier": tier, "fen": fen,
+            out.append({"id": r["客户编号"], "name": r["客户名称"], "zone": r.get("片区") or sheet, "tier": tier, "computed": computed, "fen": fen,
                         "status": r.get("状态"), "joined": to_date(r.get("进园日期")), "updated": to_date(r.get("更新日期")),
                         "phone": r.get("联系电话"), "manager": r.get("客户经理"), "fees": fees})
     return out

@@ -107,6 +107,9 @@ def customers_of(table: Table | None, rules: RulePack) -> Customers | None:
         "进园日期": pd.to_datetime(col(src, "进园日期", "object"), errors="coerce"),
         "更新日期": pd.to_datetime(col(src, "更新日期", "object"), errors="coerce"),
         "客户等级": c["客户等级"].astype("string"),
+        "核定等级": c["核定等级"].astype("string"),
+        "测算等级": c["测算等级"].astype("string"),
+        "等级变动预警": c["等级变动预警"].astype("string"),
         "服务等级": c["服务等级"].astype("string"),
         "fen": c["_fen"].astype("Int64"),
     }, index=src.index)
@@ -125,15 +128,17 @@ def tier_order(rules: RulePack, present: Iterable[str]) -> list[str]:
     return order
 
 
-def tier_changes(cur: Customers, prev: Customers, rules: RulePack) -> pd.DataFrame:
-    """Customers in both months whose tier differs (pending tiers left out)."""
+def tier_changes(cur: Customers, prev: Customers, rules: RulePack, column: str = "测算等级") -> pd.DataFrame:
+    """Customers in both months whose tier differs (pending tiers left out). By default the tier
+    computed from the spend: the tier in force (客户等级) is the year's official one and moves only
+    at the annual review, so month to month it is the spend that shows movement."""
     rank = rules.tier_rank
-    both = cur.df.merge(prev.df[["客户编号", "客户等级"]].rename(columns={"客户等级": "上月等级"}), on="客户编号")
-    both = both[both["客户等级"].isin(list(rank)) & both["上月等级"].isin(list(rank))]
-    both = both[both["客户等级"] != both["上月等级"]].copy()
-    up = both["客户等级"].map(rank) < both["上月等级"].map(rank)
+    both = cur.df.merge(prev.df[["客户编号", column]].rename(columns={column: "上月等级"}), on="客户编号")
+    both = both[both[column].isin(list(rank)) & both["上月等级"].isin(list(rank))]
+    both = both[both[column] != both["上月等级"]].copy()
+    up = both[column].map(rank) < both["上月等级"].map(rank)
     both["变化"] = np.where(up, "升级", "降级")
-    both["本月等级"] = both["客户等级"]
+    both["本月等级"] = both[column]
     return both.sort_values(["变化", "客户编号"], ascending=[False, True])
 
 

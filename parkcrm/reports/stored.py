@@ -18,8 +18,8 @@ from parkcrm.reports.sources import ReportInputs
 from parkcrm.rules import RulePack
 
 CUSTOMERS, ICT = "客户资料", "ICT商机"
-STORE_COLUMNS = ["customer_id", "name", "zone", "manager", "industry", "status", "tier", "spend_fen", "join_date",
-                 "update_date"]
+STORE_COLUMNS = ["customer_id", "name", "zone", "manager", "industry", "status", "tier", "computed_tier",
+                 "official_tier", "spend_fen", "join_date", "update_date"]
 
 
 def customers_from_store(rows: pd.DataFrame, rules: RulePack) -> Customers:
@@ -38,6 +38,9 @@ def customers_from_store(rows: pd.DataFrame, rules: RulePack) -> Customers:
         "进园日期": pd.to_datetime(rows["join_date"], errors="coerce"),
         "更新日期": pd.to_datetime(rows["update_date"], errors="coerce"),
         "客户等级": tier,
+        "核定等级": rows["official_tier"].astype("string"),
+        "测算等级": rows["computed_tier"].astype("string").fillna(PENDING),
+        "等级变动预警": pd.Series("", index=rows.index, dtype="string"),
         "服务等级": tier.map(lambda t: rules.service_level(t) or "").astype("string"),
         "fen": rows["spend_fen"].astype("Int64"),
     })
