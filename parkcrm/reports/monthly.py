@@ -67,7 +67,7 @@ def overview(cur: Customers | None, rules: RulePack) -> Section:
     s.blocks.append(block("top", f"年度通信费用前 {n} 名客户",
                           [("排名", "int"), "客户编号", "客户名称", "片区", "行业", "客户等级", ("年度通信费用(万元)", "wan"),
                            "客户经理"], top, "无客户", period_bound=False))
-    s.notes.append(ACTIVE_NOTE + "；等级按年度通信费用计算（上级核定的 A 类等级保持）")
+    s.notes.append(ACTIVE_NOTE + "；客户等级为当年核定等级（没有核定等级的新客户暂按年度通信费用测算）")
     return s
 
 
@@ -85,20 +85,26 @@ def changes(cur: Customers | None, prev: Customers | None, inputs: ReportInputs,
     else:
         ch = tier_changes(cur, prev, rules)
         s.figures += [Figure("等级升级", int((ch["变化"] == "升级").sum())), Figure("等级降级", int((ch["变化"] == "降级").sum()))]
-        both = cur.df.merge(prev.df[["客户编号", "客户等级"]].rename(columns={"客户等级": "上月等级"}), on="客户编号")
-        order = [t for t in rules.tiers.order if t in set(both["客户等级"]) | set(both["上月等级"])]
-        both = both[both["客户等级"].isin(order) & both["上月等级"].isin(order)]
-        matrix = pd.crosstab(both["上月等级"], both["客户等级"]).reindex(index=order, columns=order, fill_value=0)
+        # month to month the spend moves, the official tier does not: the flow is of the computed tier
+        both = cur.df.merge(prev.df[["客户编号", "测算等级"]].rename(columns={"测算等级": "上月等级"}), on="客户编号")
+        order = [t for t in rules.tiers.order if t in set(both["测算等级"]) | set(both["上月等级"])]
+        both = both[both["测算等级"].isin(order) & both["上月等级"].isin(order)]
+        matrix = pd.crosstab(both["上月等级"], both["测算等级"]).reindex(index=order, columns=order, fill_value=0)
         flow = matrix.copy()
         flow.insert(0, "上月等级＼本月等级", flow.index)
         flow["合计"] = matrix.sum(axis=1).to_numpy()
-        s.blocks.append(Block("flow", f"等级流向（上月 {inputs.previous_month} → 本月 {inputs.current_month}，两月都在的客户）",
+        s.blocks.append(Block("flow", f"测算等级流向（上月 {inputs.previous_month} → 本月 {inputs.current_month}，两月都在的客户）",
                               [Column("上月等级＼本月等级")] + [Column(t, "int") for t in order] + [Column("合计", "int")],
                               [[r[0], *map(int, r[1:])] for r in flow.itertuples(index=False)], "无", period_bound=False))
         s.charts.append(Chart("flow", "flow", "等级流向（上月 → 本月）", order, [], "户",
                               matrix=[[int(x) for x in row] for row in matrix.to_numpy()]))
-        s.blocks.append(block("tier_changes", "等级变化客户", ["客户编号", "客户名称", "客户经理", "上月等级", "本月等级", "变化"],
+        s.blocks.append(block("tier_changes", "测算等级变化客户", ["客户编号", "客户名称", "客户经理", "上月等级", "本月等级", "变化"],
                               ch, "本月无等级变化"))
+    warned = cur.df[cur.df["等级变动预警"].fillna("") != ""]
+    s.figures.append(Figure("等级变动预警", int(len(warned))))
+    s.blocks.append(block("tier_warnings", "等级变动预警（测算等级与当年核定等级不同，供次年 1 月核定参考）",
+                          ["客户编号", "客户名称", "客户经理", "核定等级", "测算等级", "等级变动预警"], warned,
+                          "无等级变动预警", period_bound=False))
     s.blocks.append(block("new", "新增客户", ["客户编号", "客户名称", "片区", "行业", "客户经理", ("进园日期", "date"),
                                           "客户等级", "依据"], new, "本月无新增客户"))
     s.blocks.append(block("lost", "流失客户", ["客户编号", "客户名称", "客户经理", "上月等级", "情况"], lost, "本月无流失客户"))
