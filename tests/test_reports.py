@@ -237,9 +237,9 @@ def test_monthly_changes(monthly):
     lost = set(PLANTED["offnet"]["2026-11"]) - set(PLANTED["offnet"]["2026-10"]) | set(PLANTED["removed_2026_11"])
     assert set(s.block("lost").column("客户编号")) == lost
     assert {r["客户编号"] for r in s.block("tier_changes").records()} == set(PLANTED["tier_moves_2026_11"])
-    # the flow matrix: customers in both months, last month's tier -> this month's
-    now = {c["id"]: c["tier"] for c in truth.customers(NOV)}
-    before = {c["id"]: c["tier"] for c in truth.customers(OCT)}
+    # the flow matrix: customers in both months, last month's computed tier -> this month's
+    now = {c["id"]: c["computed"] for c in truth.customers(NOV)}
+    before = {c["id"]: c["computed"] for c in truth.customers(OCT)}
     pairs = Counter((before[k], now[k]) for k in now.keys() & before.keys()
                     if now[k] not in ("待核实",) and before[k] not in ("待核实",))
     chart = next(c for c in s.charts if c.kind == "flow")
