@@ -258,8 +258,8 @@ def test_monthly_comparison_month_from_the_store(db_url, rules, tmp_path):
     assert stored.comparison.startswith("上月数据：2026-10（客户资料、ICT商机取自历史库 ")
     assert any(s.get("历史库") for s in stored.sources)
     # and the changes are the right ones: tiers read with openpyxl from both months
-    before = {c["id"]: c["tier"] for c in truth.customers(OCT)}
-    after = {c["id"]: c["tier"] for c in truth.customers(NOV)}
+    before = {c["id"]: c["computed"] for c in truth.customers(OCT)}  # month to month: the computed tier
+    after = {c["id"]: c["computed"] for c in truth.customers(NOV)}
     moves = {cid: (before[cid], t) for cid, t in after.items()
              if cid in before and t != before[cid] and "待核实" not in (t, before[cid])}
     ch = stored.section("changes").block("tier_changes").records()
