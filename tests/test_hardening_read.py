@@ -202,3 +202,138 @@ def test_import_of_another_months_workbooks_needs_force(tmp_path):
     # the month the workbooks name needs no --force
     code, _o, err = run_cli(["import", str(october.parent), "--month", "2026-10", "--db", str(db)])
     assert code == 0, err
+
+
+# ---- one stray cell at XFD1048576 (item 30) -----------------------------------------------
+
+def stray_cell_book(path, *cells):
+    """A 5 KB workbook: a small customer table, and cells far away from it."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "客户资料"
+    for row in (HEADER[:3], ["C1", "甲", 12.5], ["C2", "乙", 3]):
+        ws.append(row)
+    for ref in cells:
+        ws[ref] = "x"
+    wb.save(path)
+    return path
+
+
+def _limited_memory():  # the child may not take the machine with it if the reader regresses
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (4 * 1024**3, 4 * 1024**3))
+
+
+def test_a_stray_cell_at_the_last_cell_of_the_sheet_is_a_finding_not_an_abort(tmp_path):
+    """Run in a child process: a native abort there cannot take pytest with it."""
+    import subprocess
+    import sys
+
+    src = stray_cell_book(tmp_path / "客户资料-2026年10月.xlsx", "XFD1048576")
+    assert src.stat().st_size < 16_000
+    proc = subprocess.run([sys.executable, "-m", "parkcrm", "validate", str(src), "--format", "json", "--month", "2026-10"],
+                          capture_output=True, text=True, encoding="utf-8", timeout=300,
+                          preexec_fn=_limited_memory if sys.platform != "win32" else None)
+    assert proc.returncode in (0, 1), proc.stderr[-2000:]  # not 134 (SIGABRT) nor a Python error
+    import json
+
+    stray = [p for p in json.loads(proc.stdout)["problems"] if p["code"] == "cell-stray"]
+    assert [(p["cell"], p["row"], p["severity"]) for p in stray] == [("XFD1048576", 1048576, "warning")]
+    assert "A1:C3" in stray[0]["message"]
+
+
+def test_stray_cells_far_right_and_far_down_are_left_out_and_the_data_read(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    src = stray_cell_book(tmp_path / "a.xlsx", "XFD2", "A1048576", "D1")  # D1 is beside the data: kept
+    script = ("import json, sys\n"
+              "from parkcrm.io.reader import read_workbook\n"
+              "from parkcrm.rules import load_rules\n"
+              "book = read_workbook(sys.argv[1], load_rules())\n"
+              "print(json.dumps([book.tables['客户资料'].df['客户编号'].tolist(),\n"
+              "                  sorted(p.cell for p in book.problems if p.code == 'cell-stray')]))\n")
+    proc = subprocess.run([sys.executable, "-c", script, str(src)], capture_output=True, text=True, encoding="utf-8",
+                          timeout=300, preexec_fn=_limited_memory if sys.platform != "win32" else None)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout) == [["C1", "C2"], ["A1048576", "XFD2"]]
+
+
+def test_cells_in_odd_spellings_are_found_too(tmp_path, rules):
+    """Attribute order, quotes, spaces and prefixes a hand-made file may use: the fast path
+    must not take them for a clean sheet."""
+    import zipfile
+
+    src = stray_cell_book(tmp_path / "a.xlsx")
+    with zipfile.ZipFile(src) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    for odd in (b'<c t="n" r="XFD1048576"><v>1</v></c>', b"<c r='XFD1048576'><v>1</v></c>",
+                b'<c\tr = "XFD1048576"><v>1</v></c>', b'<x:c xmlns:x="urn:x" r="XFD1048576"><v>1</v></x:c>'):
+        xml = parts[sheet].replace(b"</sheetData>", b'<row r="1048576">' + odd + b"</row></sheetData>")
+        xml = xml.replace(b'<dimension ref="A1:C3"', b'<dimension ref="A1:C3"')
+        hostile = tmp_path / "odd.xlsx"
+        with zipfile.ZipFile(hostile, "w", zipfile.ZIP_DEFLATED) as zf:
+            for n, data in parts.items():
+                zf.writestr(n, xml if n == sheet else data)
+        from parkcrm.io.extent import check_extent
+
+        extent = check_extent(xml, "odd.xlsx", "客户资料")
+        assert extent.stray == ["XFD1048576"], odd
+        assert b"XFD1048576" not in extent.xml
+
+
+# ---- a zip whose central directory lies (item 29) --------------------------------------------
+
+def lying_zip(tmp_path, rules_declared: int = 1_000):
+    """A valid workbook whose sheet XML inflates to about 1 MB while the zip declares 1 KB."""
+    import zipfile
+
+    src = write_xlsx(tmp_path / "src.xlsx", {"客户资料": [HEADER[:3], ["C1", "甲", 12]]})
+    with zipfile.ZipFile(src) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = parts[sheet].replace(b"<sheetData>", b"<sheetData>" + b" " * 1_000_000)
+    out = tmp_path / "客户资料.xlsx"
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, data in parts.items():
+            zf.writestr(n, data)
+    raw = bytearray(out.read_bytes())
+    real = len(parts[sheet])
+    for sig, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):  # local header and central directory
+        pos = raw.find(sig)
+        while pos != -1:
+            name_at = pos + (30 if sig == b"PK\x03\x04" else 46)
+            if raw[name_at:name_at + len(sheet)] == sheet.encode():
+                assert int.from_bytes(raw[pos + offset:pos + offset + 4], "little") == real
+                raw[pos + offset:pos + offset + 4] = rules_declared.to_bytes(4, "little")
+            pos = raw.find(sig, pos + 4)
+    out.write_bytes(bytes(raw))
+    assert out.stat().st_size < 10_000
+    return out
+
+
+def test_a_zip_that_lies_about_its_sizes_is_refused_before_the_reader(tmp_path, rules, monkeypatch):
+    import parkcrm.io.sniff as sniff
+    from parkcrm.core.errors import WorkbookError
+
+    monkeypatch.setattr(sniff, "LIMITS", sniff.ZipLimits(entry=64 * 1024))  # a low cap for the test
+    src = lying_zip(tmp_path)
+    with pytest.raises(WorkbookError) as err:
+        read_workbook(src, rules)
+    text = str(err.value)
+    assert text.startswith("客户资料.xlsx") and "xl/worksheets/sheet1.xml" in text and "压缩炸弹" in text
+
+
+def test_an_entry_over_the_cap_is_refused_even_when_declared_honestly(tmp_path, rules, monkeypatch):
+    import parkcrm.io.sniff as sniff
+    from parkcrm.core.errors import WorkbookError
+
+    src = lying_zip(tmp_path, rules_declared=1_000_000 + 2_000)  # about the truth
+    monkeypatch.setattr(sniff, "LIMITS", sniff.ZipLimits(entry=64 * 1024))
+    with pytest.raises(WorkbookError, match="上限"):
+        read_workbook(src, rules)
+    code, out, err = run_cli(["validate", str(src)])
+    assert code == 2 and "客户资料.xlsx" in err and "Traceback" not in err

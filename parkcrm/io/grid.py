@@ -21,6 +21,8 @@ from typing import Callable, Iterator
 import pyarrow as pa
 
 from parkcrm.core.errors import WorkbookError
+from parkcrm.io.extent import Extent, check_extent
+from parkcrm.io.sniff import inflate_checked
 
 _ERROR_NAMES = {
     "Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!", "Num": "#NUM!",
@@ -42,6 +44,7 @@ class Grid:
     first_row: int = 1
     visible: bool = True
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (excel row, abs col)
+    stray: Extent | None = None  # cells far outside the data block, left out of the grid
     # Loads the given grid columns as numbers: returns {grid column: set of Excel rows
     # whose cell was stored as a number, with its float value}. None for text files.
     numeric_probe: Callable[[list[int]], dict[int, dict[int, float]]] | None = None
@@ -72,23 +75,41 @@ def load_excel(path: Path, fmt: str) -> Iterator[tuple[int, Grid]]:
     # .xlsx), hand it the bytes so it goes by the content instead.
     matches = {"xlsx": {".xlsx", ".xlsm"}, "xls": {".xls"}, "ods": {".ods"}}
     source = str(path) if path.suffix.lower() in matches.get(fmt, ()) else path.read_bytes()
+    members = _xlsx_members(path) if fmt == "xlsx" else {}
+    if fmt in ("xlsx", "ods"):  # what the reader opens now is inflated by us first; sheets follow
+        sheets = {m for m, _size in members.values()}
+        inflate_checked(path, path.name, [m for m in _zip_names(path) if m not in sheets], keep=False)
     reader = _open(path, source)
     names = list(reader.sheet_names)
-    members = _xlsx_members(path) if fmt == "xlsx" else {}
+    if members and not set(names) <= set(members):
+        members = {}  # sheets we cannot place: every sheet XML was checked above, none is patched
     shared = threading.Lock()
+
+    def prepare(i: int) -> Extent:
+        """The sheet XML inflated within the limits, and its real extent, before the reader sees it."""
+        member = members[names[i]][0]
+        return check_extent(inflate_checked(path, path.name, [member])[member], path.name, names[i])
 
     def load(i: int) -> Grid:
         if members:
+            extent = prepared[i].result()
+            if extent.changed:
+                sheet_source = _with_member(path, members[names[i]][0], extent.xml)
+                return _load_sheet(_open(path, sheet_source), path, fmt, names[i], extent)
             return _load_sheet(_open(path, source) if i else reader, path, fmt, names[i])
+        if fmt == "xlsx":
+            _check_all_sheets(path)
         with shared:
             return _load_sheet(reader, path, fmt, names[i])
 
     def extras(i: int):
-        return _sheet_extras(path, members[names[i]][0])
+        return _sheet_extras(prepared[i].result().xml)
 
     order = sorted(range(len(names)), key=lambda i: -members.get(names[i], ("", 0))[1])
     workers = max(1, min(os.cpu_count() or 1, 4))
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="parkcrm-sheet")
+    # preparations first: a load or an extras task only waits for ones already started
+    prepared = {i: pool.submit(prepare, i) for i in order if names[i] in members}
     tasks = {}
     for i in order:  # submitted now: the loading starts before the caller asks for a sheet
         tasks[pool.submit(load, i)] = (i, "grid")
@@ -124,7 +145,39 @@ def _open(path: Path, source):
         raise WorkbookError(f"{path.name}: 无法打开工作簿，文件可能已损坏（{text.splitlines()[0][:200]}）") from None
 
 
-def _load_sheet(reader, path: Path, fmt: str, name: str) -> Grid:
+def _zip_names(path: Path) -> list[str]:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return zf.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return []  # the reader says what is wrong with the file
+
+
+def _check_all_sheets(path: Path) -> None:
+    """Sheets that could not be matched to their XML: refuse the file when any sheet XML
+    has cells far outside its data (we could not hand the reader a cleaned copy)."""
+    names = [n for n in _zip_names(path) if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+    for member, xml in inflate_checked(path, path.name, names).items():
+        if check_extent(xml, path.name, member).changed:
+            raise WorkbookError(f"{path.name}: 工作表「{member}」中有远离数据区域的单元格，且无法确定它属于哪个工作表，"
+                                "拒绝读取；请在 Excel 中删除多余的单元格后另存再试")
+
+
+def _with_member(path: Path, member: str, xml: bytes) -> bytes:
+    """The workbook as bytes with one sheet's XML replaced (stored, not compressed: the
+    copy lives only in memory while the reader loads that sheet)."""
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zout:
+        for name in zin.namelist():
+            zout.writestr(name, xml if name == member else zin.read(name))
+    return buf.getvalue()
+
+
+def _load_sheet(reader, path: Path, fmt: str, name: str, stray: Extent | None = None) -> Grid:
     """One sheet as text, with its cached errors."""
     try:
         sheet = reader.load_sheet(
@@ -147,7 +200,7 @@ def _load_sheet(reader, path: Path, fmt: str, name: str) -> Grid:
     return Grid(
         name=name, table=table, col_index=cols, first_row=1,
         visible=sheet.visible == "visible" if isinstance(sheet.visible, str) else bool(sheet.visible),
-        errors=errors, numeric_probe=_numeric_probe(path, fmt, name, cols),
+        errors=errors, numeric_probe=_numeric_probe(path, fmt, name, cols), stray=stray,
     )
 
 
@@ -209,15 +262,8 @@ def _xlsx_members(path: Path) -> dict[str, tuple[str, int]]:
         return {}  # the structure fastexcel reads is what counts; the extras are best effort
 
 
-def _sheet_extras(path: Path, member: str) -> tuple[dict, list, bytes | None]:
+def _sheet_extras(data: bytes) -> tuple[dict, list, bytes | None]:
     """Formulas stored without a cached value, merged ranges, and the sheet XML itself."""
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(path) as zf:
-            data = zf.read(member)
-    except (KeyError, OSError, zipfile.BadZipFile):
-        return {}, [], None
     no_value = {}
     if b"<f" in data:
         no_value = {(int(m.group(2)), _col_index(m.group(1))): True for m in _FORMULA_NO_VALUE.finditer(data)}

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from parkcrm.core.errors import WorkbookError
 from parkcrm.io import coerce
 from parkcrm.io.discover import NothingToReadError, discover, nothing_message
+from parkcrm.io.extent import stray_problems
 from parkcrm.io.grid import ERROR_TEXTS, Grid, load_grids
 from parkcrm.io.headers import MONTH_COLUMNS, HeaderMatch, KindMatcher, find_header
 from parkcrm.io.sniff import sniff
@@ -257,6 +258,8 @@ def _head_rows(grid: Grid, n: int = 30) -> list[list[object]]:
 
 def _read_sheet(fname: str, grid: Grid, matchers: list[KindMatcher], rules: RulePack, problems: list[Problem]):
     info = SheetInfo(file=fname, name=grid.name, kind=None, visible=grid.visible)
+    if grid.stray is not None:  # cells far outside the data, left out before the reader sized its grid
+        problems.extend(stray_problems(grid.stray, fname, grid.name))
     head = _head_rows(grid)
     if head:
         first = next((str(v) for v in head[0] if v not in (None, "")), "")

@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
+import io
+import struct
 import zipfile
+import zlib
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 from parkcrm.core.errors import WorkbookError
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-# Limits against zip bombs: checked on the archive's declared sizes before parsing.
-MAX_ENTRIES = 10_000
-MAX_UNCOMPRESSED = 2 * 1024**3
-MAX_RATIO = 200  # per entry, for entries over 1 MB uncompressed
+
+
+@dataclass(frozen=True)
+class ZipLimits:
+    """Limits against zip bombs. The declared sizes are checked first; then every entry is
+    inflated by us, counting what really comes out, before the Rust reader sees it (the
+    central directory may lie: declared 900 KB, inflated 3 GB)."""
+
+    entries: int = 10_000
+    total: int = 2 * 1024**3  # all entries, declared
+    entry: int = 1024**3  # one entry, declared and actually inflated
+    ratio: int = 200  # per entry, for entries over 1 MB uncompressed
+
+
+LIMITS = ZipLimits()  # a setting: tests lower it
+_CHUNK = 1 << 20
 
 EXCEL_EXTS = {".xlsx", ".xlsm", ".xls", ".ods"}
 TEXT_EXTS = {".csv", ".txt", ".tsv"}
@@ -65,13 +82,17 @@ def _sniff_zip(path: Path) -> str:
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
-            if len(infos) > MAX_ENTRIES:
-                raise WorkbookError(f"{name}: 压缩包内文件数 {len(infos)} 超过上限 {MAX_ENTRIES}，拒绝读取")
+            limits = LIMITS
+            if len(infos) > limits.entries:
+                raise WorkbookError(f"{name}: 压缩包内文件数 {len(infos)} 超过上限 {limits.entries}，拒绝读取")
             total = sum(i.file_size for i in infos)
-            if total > MAX_UNCOMPRESSED:
+            if total > limits.total:
                 raise WorkbookError(f"{name}: 解压后大小 {total / 1024**3:.1f} GB 超过上限，拒绝读取（疑似压缩炸弹）")
             for i in infos:
-                if i.file_size > 1024**2 and i.file_size > MAX_RATIO * max(i.compress_size, 1):
+                if i.file_size > limits.entry:
+                    raise WorkbookError(f"{name}: 压缩包内「{i.filename}」解压后 {_size(i.file_size)}，"
+                                        f"超过单个文件的上限 {_size(limits.entry)}，拒绝读取（疑似压缩炸弹）")
+                if i.file_size > 1024**2 and i.file_size > limits.ratio * max(i.compress_size, 1):
                     raise WorkbookError(f"{name}: 压缩比异常（{i.filename}），拒绝读取（疑似压缩炸弹）")
             names = {i.filename for i in infos}
             if "mimetype" in names:
@@ -87,6 +108,64 @@ def _sniff_zip(path: Path) -> str:
             raise WorkbookError(f"{name}: 这是一个 zip 压缩包，不是 Excel 工作簿；请解压后选择其中的 .xlsx 文件")
     except zipfile.BadZipFile:
         raise WorkbookError(f"{name}: 工作簿已损坏或不完整（zip 结构无效），请重新复制或导出该文件") from None
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024**2:.1f} MB" if n >= 1024**2 else f"{n / 1024:.0f} KB"
+
+
+def inflate_checked(source: Path | bytes, name: str, members: Iterable[str], keep: bool = True) -> dict[str, bytes]:
+    """Inflate the given entries of a zip ourselves, counting the bytes that really come out.
+
+    An entry that inflates past its declared size (a lying central directory) or past
+    LIMITS.entry is refused with a WorkbookError naming the file: nothing is handed to the
+    Rust reader before its real size is known. keep=False only checks (returns {}).
+    """
+    limits = LIMITS
+    out: dict[str, bytes] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as zf:
+            fh = zf.fp
+            for member in members:
+                info = zf.getinfo(member)
+                data = _inflate_entry(fh, info, min(info.file_size, limits.entry), keep, name)
+                if keep:
+                    out[member] = data
+    except (zipfile.BadZipFile, KeyError, OSError, zlib.error, struct.error) as exc:
+        raise WorkbookError(f"{name}: 工作簿已损坏或不完整（{exc}），请重新复制或导出该文件") from None
+    return out
+
+
+def _inflate_entry(fh, info: zipfile.ZipInfo, budget: int, keep: bool, name: str) -> bytes:
+    fh.seek(info.header_offset)
+    head = fh.read(30)
+    if head[:4] != ZIP_MAGIC:
+        raise zipfile.BadZipFile(f"「{info.filename}」的本地文件头无效")
+    name_len, extra_len = struct.unpack("<HH", head[26:30])
+    fh.seek(info.header_offset + 30 + name_len + extra_len)
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise WorkbookError(f"{name}: 压缩包内「{info.filename}」使用了不支持的压缩方式（{info.compress_type}），拒绝读取")
+    inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    parts: list[bytes] = []
+    produced, left = 0, info.compress_size
+    while left > 0 or (inflater is not None and inflater.unconsumed_tail):
+        if inflater is not None and inflater.unconsumed_tail:
+            raw = inflater.unconsumed_tail
+        else:
+            raw = fh.read(min(_CHUNK, left))
+            if not raw:
+                break
+            left -= len(raw)
+        # never more than one byte past the budget comes out of one call
+        chunk = inflater.decompress(raw, budget - produced + 1) if inflater is not None else raw
+        produced += len(chunk)
+        if produced > budget:
+            over = "声明的大小" if budget == info.file_size else f"上限 {_size(budget)}"
+            raise WorkbookError(f"{name}: 压缩包内「{info.filename}」实际解压后超过{over}"
+                                f"（声明 {_size(info.file_size)}），拒绝读取（疑似压缩炸弹）")
+        if keep:
+            parts.append(chunk)
+    return b"".join(parts)
 
 
 def _ole2_is_encrypted(path: Path) -> bool:

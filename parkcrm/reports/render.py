@@ -17,6 +17,7 @@ from typing import Any
 
 import jinja2
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from parkcrm.core.errors import ParkcrmError
@@ -47,7 +48,9 @@ def environment(user_dir: Path | str | None = None) -> Environment:
             raise TemplateError(f"--templates 指定的模板文件夹不存在：{user_dir}")
         loaders.append(FileSystemLoader(str(user_dir), encoding="utf-8"))
     loaders.append(FileSystemLoader(str(templates_dir()), encoding="utf-8"))
-    env = Environment(
+    # sandboxed: templates may come from a shared folder, and a template must not reach
+    # Python internals (cycler.__init__.__globals__ -> os.popen)
+    env = SandboxedEnvironment(
         loader=ChoiceLoader(loaders),
         autoescape=select_autoescape(enabled_extensions=AUTOESCAPE_EXTENSIONS, disabled_extensions=("md.j2", "txt.j2"),
                                      default_for_string=True, default=False),
@@ -173,6 +176,9 @@ def render(report: Report, fmt: str, user_templates: Path | str | None = None, r
         raise TemplateError(f"找不到模板「{exc.name}」（模板文件夹：{user_templates or templates_dir()}）") from None
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"模板 {exc.filename or exc.name} 第 {exc.lineno} 行语法错误：{exc.message}") from None
+    except jinja2.exceptions.SecurityError as exc:
+        raise TemplateError(f"模板{_template_line(exc) or ' ' + name}试图访问不允许的内容，已拒绝：{exc}"
+                            "（模板只能使用报表数据和过滤器）") from None
     except jinja2.UndefinedError as exc:
         where = _template_line(exc)
         raise TemplateError(f"模板{where}使用了未定义的变量：{exc.message}（请检查拼写）") from None

@@ -15,6 +15,7 @@ READER_CODES = {
     "sheet-unknown": ("结构", "warning", "无法识别的工作表"),
     "sheet-empty": ("结构", "warning", "空工作表或只有表头没有数据"),
     "sheet-hidden": ("结构", "warning", "隐藏的工作表"),
+    "cell-stray": ("结构", "warning", "远离数据区域的单元格，未读入"),
     "formula-error": ("*", "error", "单元格是公式错误（#REF!、#DIV/0!、#N/A…）"),
     "id-damaged": ("*", "error", "证件号码以数字保存，已丢失位数"),
     "money-invalid": ("*", "error", "金额不是数字"),

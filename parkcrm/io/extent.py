@@ -1,0 +1,202 @@
+"""The real data extent of an .xlsx sheet, found before the Rust reader sizes its grid.
+
+calamine allocates rows x columns of the bounding box of every cell holding a value: one
+stray cell at XFD1048576 asks for 512 GB and aborts the process (no exception to catch).
+So each sheet's XML is checked first:
+
+- fast path (what Excel, WPS, openpyxl and xlsxwriter write): the <dimension> names a
+  sane box and one regex pass finds no cell reference outside it, and no reference
+  spelt in a way that pass would miss (prefixed elements, odd quoting, lowercase);
+- otherwise every cell is located (slow, rare). Cells far from the data block (past a
+  wide gap of empty rows or columns) are dropped from a copy of the sheet XML given to
+  the reader, each one a finding naming the cell; a block still too large is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from parkcrm.core.errors import WorkbookError
+from parkcrm.core.problems import Problem, column_letter
+
+MAX_GRID_CELLS = 50_000_000  # rows x columns the reader may allocate (about 32 bytes each)
+ROW_GAP = 1_000  # this many empty rows (or more) separate a stray cell from the data block
+COL_GAP = 100  # likewise for columns
+MAX_LISTED = 20  # stray cells named one by one; the rest are counted
+
+_DIMENSION = re.compile(rb"<dimension\s+ref=\"([A-Z]{1,3})?([0-9]+)?:?([A-Z]{1,3})?([0-9]+)?\"", re.S)
+_PREFIXED = re.compile(rb":(?:c|row)[\t\n\r />]")
+_TAG = re.compile(rb"<(?:[\w.-]+:)?(c|row)(?=[\t\n\r />])([^>]*?)(/?)>")
+_R_ATTR = re.compile(rb"(?:^|[\t\n\r ])r[\t\n\r ]*=[\t\n\r ]*[\"']([^\"']*)[\"']")
+_REF = re.compile(rb"([A-Za-z]{1,3})([0-9]+)")
+_CLOSE_C = re.compile(rb"</(?:[\w.-]+:)?c\s*>")
+
+
+@dataclass
+class Extent:
+    """What the reader may be given: the sheet XML (a cleaned copy when stray cells were
+    dropped) and the stray cells found, as Excel references."""
+
+    xml: bytes
+    stray: list[str] = field(default_factory=list)
+    stray_count: int = 0
+    block: str = ""  # the data block kept, e.g. "A1:H200"
+
+    @property
+    def changed(self) -> bool:
+        return self.stray_count > 0
+
+
+def stray_problems(extent: Extent, file: str, sheet: str) -> list[Problem]:
+    """One warning per stray cell left out (the first MAX_LISTED), and one for the rest."""
+    out = []
+    for ref in extent.stray:
+        row = int(re.sub(r"[A-Z]+", "", ref))
+        out.append(Problem("cell-stray", "warning",
+                           f"单元格 {ref} 远离数据区域（{extent.block}），未读入；如果它不是数据，请在 Excel 中删除它"
+                           "（否则表格范围会被撑大到整张工作表）", file, sheet, row, "", ref))
+    if extent.stray_count > len(extent.stray):
+        out.append(Problem("cell-stray", "warning",
+                           f"另有 {extent.stray_count - len(extent.stray)} 个远离数据区域（{extent.block}）的单元格未读入",
+                           file, sheet))
+    return out
+
+
+def check_extent(xml: bytes, file: str, sheet: str) -> Extent:
+    """The sheet XML safe to hand to the reader, or WorkbookError when even the data block is too large."""
+    bound = _dimension(xml)
+    if bound is not None and _nothing_outside(xml, *bound):
+        return Extent(xml)
+    return _locate_and_trim(xml, file, sheet)
+
+
+def _dimension(xml: bytes) -> tuple[int, int] | None:
+    """(last row, last column 0-based) of the <dimension>, when it names a box small enough."""
+    m = _DIMENSION.search(xml, 0, 4096)
+    if not m:
+        return None
+    last_letters, last_row = (m.group(3), m.group(4)) if m.group(4) else (m.group(1), m.group(2))
+    if not last_letters or not last_row:
+        return None
+    rows, col = int(last_row), _col_index(last_letters)
+    return (rows, col) if rows * (col + 1) <= MAX_GRID_CELLS else None
+
+
+def _nothing_outside(xml: bytes, last_row: int, last_col: int) -> bool:
+    """Two regex passes over the r="..." attributes: none outside A1:<last>, none spelt oddly."""
+    if _PREFIXED.search(xml) or _ODD_R.search(xml):
+        return False
+    digits = len(str(last_row))
+    if (10**digits - 1) * (last_col + 1) <= MAX_GRID_CELLS:  # a row number as long as last_row is small enough
+        rows_beyond = rb"[0-9]{%d}" % (digits + 1)
+    else:
+        rows_beyond = _number_above(last_row) + rb'"'
+    beyond = re.compile(
+        rb'r="(?:' + _letters_above(last_col) + rb"|[A-Z]{1,3}(?:0|" + rows_beyond + rb")"  # a cell past the box
+        rb"|0[0-9]*\"|" + rows_beyond + rb"|[a-z]{1,3}[0-9]|[&\s])"  # a row past it; lowercase; entities
+    )
+    return beyond.search(xml) is None
+
+
+# an r attribute the pass above would not see: spaces around =, single quotes
+_ODD_R = re.compile(rb"r(?:[\t\n\r ]+=|=[^\"])")
+
+
+def _letters_above(col: int) -> bytes:
+    """A regex for column letters (followed by a digit) beyond 0-based column col."""
+    letters = column_letter(col)
+    alts = [rb"[A-Z]{%d,3}" % (len(letters) + 1)] if len(letters) < 3 else []
+    for i, ch in enumerate(letters):  # same length: equal up to i, then a greater letter
+        if ch != "Z":
+            rest = len(letters) - i - 1
+            alts.append(re.escape(letters[:i].encode()) + b"[" + bytes([ord(ch) + 1]) + b"-Z]"
+                        + (rb"[A-Z]{%d}" % rest if rest else b""))
+    return b"(?:" + b"|".join(alts) + b")[0-9]" if alts else b"(?!)"
+
+
+def _number_above(n: int) -> bytes:
+    """A regex for decimal numbers (no leading zeros) greater than n."""
+    digits = str(n)
+    alts = [rb"[1-9][0-9]{%d,}" % len(digits)]
+    for i, ch in enumerate(digits):
+        if ch != "9":
+            rest = len(digits) - i - 1
+            low = b"1" if i == 0 and ch == "0" else bytes([ord(ch) + 1])
+            alts.append(digits[:i].encode() + b"[" + low + b"-9]" + (rb"[0-9]{%d}" % rest if rest else b""))
+    return b"(?:" + b"|".join(alts) + b")"
+
+
+def _col_index(letters: bytes) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + (ch - 64)
+    return n - 1
+
+
+def _locate_and_trim(xml: bytes, file: str, sheet: str) -> Extent:
+    """Every cell with content located as the reader would; far strays dropped from a copy."""
+    rows, cols, spans = _cells(xml)
+    if not len(rows):
+        return Extent(xml)
+    area = (int(rows.max()) - int(rows.min()) + 1) * (int(cols.max()) - int(cols.min()) + 1)
+    if area <= MAX_GRID_CELLS:
+        return Extent(xml)
+    keep_rows = _main_run(rows, ROW_GAP)
+    keep_cols = _main_run(cols, COL_GAP)
+    inside = (rows >= keep_rows[0]) & (rows <= keep_rows[1]) & (cols >= keep_cols[0]) & (cols <= keep_cols[1])
+    block = f"{column_letter(keep_cols[0])}{keep_rows[0]}:{column_letter(keep_cols[1])}{keep_rows[1]}"
+    if (keep_rows[1] - keep_rows[0] + 1) * (keep_cols[1] - keep_cols[0] + 1) > MAX_GRID_CELLS:
+        raise WorkbookError(f"{file}: 工作表「{sheet}」的数据范围（{block}）过大，超过 {MAX_GRID_CELLS:,} 个单元格，"
+                            "无法安全读取；请删除多余的行列或拆分工作表后再试")
+    out = np.flatnonzero(~inside)
+    cut, pos = [], 0
+    for i in out:  # the stray elements, in file order, left out of the copy
+        start, open_end = spans[i]
+        close = _CLOSE_C.search(xml, open_end)
+        cut.append(xml[pos:start])
+        pos = close.end() if close else open_end
+    cut.append(xml[pos:])
+    stray = [f"{column_letter(int(cols[i]))}{int(rows[i])}" for i in out[:MAX_LISTED]]
+    return Extent(b"".join(cut), stray, len(out), block)
+
+
+def _main_run(values: np.ndarray, gap: int) -> tuple[int, int]:
+    """The run of used rows (or columns) holding the most cells, runs being split at gaps of
+    at least `gap` empty ones."""
+    uniq, counts = np.unique(values, return_counts=True)
+    breaks = np.flatnonzero(np.diff(uniq) > gap)
+    starts = np.concatenate(([0], breaks + 1))
+    ends = np.concatenate((breaks, [len(uniq) - 1]))
+    weight = np.add.reduceat(counts, starts)
+    best = int(np.argmax(weight))
+    return int(uniq[starts[best]]), int(uniq[ends[best]])
+
+
+def _cells(xml: bytes) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
+    """Excel row (1-based) and 0-based column of every cell element with content, and where
+    its opening tag starts and ends. Positions follow the reader: a missing r continues
+    from the previous cell or row."""
+    rows, cols, spans = [], [], []
+    row, col = 0, -1
+    for m in _TAG.finditer(xml):
+        ref = _R_ATTR.search(m.group(2))
+        if m.group(1) == b"row":
+            row = int(ref.group(1)) if ref and ref.group(1).isdigit() else row + 1
+            col = -1
+            continue
+        if ref:
+            parts = _REF.fullmatch(ref.group(1).strip())
+            if not parts:
+                continue  # the reader refuses such a reference itself
+            row, col = int(parts.group(2)), _col_index(parts.group(1))
+        else:
+            col += 1
+        if m.group(3):  # <c .../>: no value, the reader skips it
+            continue
+        rows.append(row)
+        cols.append(col)
+        spans.append((m.start(), m.end()))
+    return np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), spans
