@@ -248,6 +248,17 @@ def test_monthly_changes(monthly):
             assert chart.matrix[i][j] == pairs.get((a, b), 0), (a, b)
 
 
+def test_monthly_tier_warnings(monthly):
+    """Customers whose computed tier differs from the official one, for next January's review."""
+    rank = {t: i for i, t in enumerate(["5A", "4A", "3A", "2A", "1A", "5B", "4B", "3B", "2B", "1B"])}
+    expected = {c["id"] for c in truth.customers(NOV) if c["status"] != "离网" and c["tier"] in rank
+                and c["computed"] in rank and c["tier"] not in truth.A_TIERS and c["tier"] != c["computed"]}
+    block = monthly.section("changes").block("tier_warnings").records()
+    assert {r["客户编号"] for r in block} >= expected and expected
+    assert fig(monthly, "changes", "等级变动预警") == len(block)
+    assert all(r["等级变动预警"][0] in "升降" for r in block)
+
+
 def test_monthly_visits(monthly):
     visits = [r for r in truth.rows(truth.month_file(NOV, "走访记录"), "走访记录", "日期")
               if truth.in_range(truth.to_date(r["日期"]), MONTH.start, MONTH.end)]
