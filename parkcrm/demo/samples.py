@@ -28,7 +28,8 @@ Planted messy cells (fixed customer ids, the same for every seed; see ``PLANTED`
 * phones: YQ0120 full-width digits, YQ0127 with spaces, YQ0133 landline with extension;
 * YQ0140, YQ0147, YQ0155: the 12 monthly fees do not add up to the annual spend;
 * A tiers in 核定等级: YQ0161 3A, YQ0168 2A, YQ0174 2A;
-* 关键人: YQ0180 has 7 contacts that all want an upgrade; YQ0186 has a contact with the
+* 关键人: YQ0180 has 7 contacts that all want an upgrade (in November three of them are marked
+  已按关键人升级, upgraded earlier: they use three of the five places); YQ0186 has a contact with the
   unknown role "财务"; a contact of the unknown customer YQ9999;
 * dates as text in 进园日期 / 更新日期, stale 更新日期, 离网 / removed / new customers,
   tier moves in November, churn candidates (complaints, faults, falling spend);
@@ -128,6 +129,9 @@ PLANTED: dict[str, Any] = {
     "seven_contacts": "YQ0180",
     "unknown_role_contact": {"客户编号": "YQ0186", "角色": "财务"},
     "orphan_contact": "YQ9999",
+    # November's 关键人 sheet marks YQ0180's first three contacts 已按关键人升级 (upgraded in an
+    # earlier month, cards now held): they use three of its five places (card register, issue 11)
+    "earlier_upgrades": {"customer": "YQ0180", "month": "2026-11", "cards": ["金卡", "银卡", "银卡"]},
     "text_join_date": {"YQ0193": "2018年5月20日", "YQ0201": "2020/7/1", "YQ0397": "2026/10/8",
                        "YQ0399": "2026年10月16日", "YQ0404": "2026-11-12"},
     "stale_update": {"YQ0210": "2026-03-15", "YQ0217": "2025-12-20", "YQ0225": "2026-06-30"},
@@ -711,6 +715,11 @@ def _key_contacts(ds: _Dataset, mk: str) -> list[list[Any]]:
             chosen = people[:n_high]
             if c.cid == PLANTED["unknown_role_contact"]["客户编号"]:
                 chosen[-1][2] = PLANTED["unknown_role_contact"]["角色"]
+            earlier = PLANTED["earlier_upgrades"]
+            if c.cid == earlier["customer"] and mk == earlier["month"]:
+                for p, card in zip(people, earlier["cards"]):
+                    p[4] = card
+                    p.append("是")
             rows.extend(chosen)
         elif has_low:
             p = people[1]
@@ -1201,7 +1210,7 @@ def _write_customers(path: Path, ds: _Dataset, mk: str) -> None:
                     cached = round(fen / 100, 2)
                 ws.write_formula(r, col, f"=SUM({letter}4:{letter}{r})", b.fmt[money if k == 0 else "yuan"],
                                  cached)
-    b.table("关键人", ["客户编号", "姓名", "角色", "联系电话", "现有会员等级"], [10, 10, 12, 16, 12],
+    b.table("关键人", ["客户编号", "姓名", "角色", "联系电话", "现有会员等级", "已按关键人升级"], [10, 10, 12, 16, 12, 14],
             _key_contacts(ds, mk))
     b.close()
 
