@@ -312,7 +312,10 @@ def test_key_contacts(out):
     for mk in MONTHS:
         cs = customers(out, mk)
         rows = table(book(out, mk, "园区客户资料库")["关键人"])
-        assert list(rows[0]) == ["客户编号", "姓名", "角色", "联系电话", "现有会员等级"]
+        assert list(rows[0]) == ["客户编号", "姓名", "角色", "联系电话", "现有会员等级", "已按关键人升级"]
+        earlier = PLANTED["earlier_upgrades"]
+        marked = [r["姓名"] for r in rows if r["已按关键人升级"] == "是"]
+        assert len(marked) == (3 if mk == earlier["month"] else 0)
         per = Counter(r["客户编号"] for r in rows)
         assert per[PLANTED["seven_contacts"]] == 7
         assert per[PLANTED["orphan_contact"]] == 1 and PLANTED["orphan_contact"] not in cs
