@@ -29,6 +29,7 @@ _COMPILED = [(re.compile(p), r) for p, r in RULES]
 # cheap test whether a text may hold a number at all (11 digits, possibly in groups)
 _CANDIDATE = r"[0-9]{3}[ .-]?[0-9]{4}[ .-]?[0-9]{4}"
 _CANDIDATE_RX = re.compile(_CANDIDATE)
+_PREFILTER = _CANDIDATE + "|[０-９]"  # one pass over a column: a number, or full-width digits
 
 _WIDE = "０１２３４５６７８９＋－．　"
 _NARROW = "0123456789+-. "
@@ -59,7 +60,9 @@ def mask_text(text: str) -> str:
 
 
 def mask_series(series: pd.Series) -> pd.Series:
-    """mask_text over a whole text column, vectorised in pyarrow (non-text columns pass through)."""
+    """mask_text over a whole text column, vectorised in pyarrow (non-text columns pass through).
+
+    The column is returned as it was (same object) when nothing in it needs masking."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -67,17 +70,18 @@ def mask_series(series: pd.Series) -> pd.Series:
 
     if not (series.dtype == object or pd.api.types.is_string_dtype(series)):
         return series
-    if series.dtype == object and not series.map(lambda v: isinstance(v, str) or v is None or v != v).all():
-        return series.map(lambda v: mask_text(v) if isinstance(v, str) else v)  # mixed cells: keep non-text as is
-    arr = to_arrow(series.astype("string"))
+    try:
+        arr = pa.array(series, from_pandas=True, type=pa.large_string()) if series.dtype == object else to_arrow(series)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed cells: keep the non-text ones as they are
+        return series.map(lambda v: mask_text(v) if isinstance(v, str) else v)
+    if not pc.any(pc.match_substring_regex(arr, _PREFILTER)).as_py():
+        return series
     wide = pc.match_substring_regex(arr, _WIDE_DIGIT)
     if pc.any(wide).as_py():
         ascii_arr = arr
         for w, n in zip(_WIDE, _NARROW):
             ascii_arr = pc.replace_substring(ascii_arr, w, n)
         arr = pc.if_else(pc.and_(wide, pc.match_substring_regex(ascii_arr, _CANDIDATE)), ascii_arr, arr)
-    if not pc.any(pc.match_substring_regex(arr, _CANDIDATE)).as_py():
-        return series
     for pattern, repl in RULES:
         for _ in range(2):
             arr = pc.replace_substring_regex(arr, pattern, repl)
