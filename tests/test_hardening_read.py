@@ -243,12 +243,13 @@ def test_a_stray_cell_at_the_last_cell_of_the_sheet_is_a_finding_not_an_abort(tm
     assert "A1:C3" in stray[0]["message"]
 
 
-def test_stray_cells_far_right_and_far_down_are_left_out_and_the_data_read(tmp_path):
+def read_in_child(src) -> tuple[list, list]:
+    """(customer IDs, stray cells) of a workbook read in a child process with limited memory,
+    so that a reader that aborts fails the test instead of killing pytest."""
     import json
     import subprocess
     import sys
 
-    src = stray_cell_book(tmp_path / "a.xlsx", "XFD2", "A1048576", "D1")  # D1 is beside the data: kept
     script = ("import json, sys\n"
               "from parkcrm.io.reader import read_workbook\n"
               "from parkcrm.rules import load_rules\n"
@@ -258,7 +259,30 @@ def test_stray_cells_far_right_and_far_down_are_left_out_and_the_data_read(tmp_p
     proc = subprocess.run([sys.executable, "-c", script, str(src)], capture_output=True, text=True, encoding="utf-8",
                           timeout=300, preexec_fn=_limited_memory if sys.platform != "win32" else None)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert json.loads(proc.stdout) == [["C1", "C2"], ["A1048576", "XFD2"]]
+    ids, stray = json.loads(proc.stdout)
+    return ids, stray
+
+
+def test_stray_cells_far_right_and_far_down_are_left_out_and_the_data_read(tmp_path):
+    src = stray_cell_book(tmp_path / "a.xlsx", "XFD2", "A1048576", "D1")  # D1 is beside the data: kept
+    assert read_in_child(src) == (["C1", "C2"], ["A1048576", "XFD2"])
+
+
+def test_a_sheet_stored_outside_its_usual_folder_is_checked_too(tmp_path):
+    """The relationship may point anywhere in the zip ("/foo.xml"): the check follows it."""
+    import zipfile
+
+    src = stray_cell_book(tmp_path / "a.xlsx", "XFD1048576")
+    with zipfile.ZipFile(src) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    parts["foo.xml"] = parts.pop("xl/worksheets/sheet1.xml")
+    for name in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
+        parts[name] = parts[name].replace(b"/xl/worksheets/sheet1.xml", b"/foo.xml")
+    moved = tmp_path / "moved.xlsx"
+    with zipfile.ZipFile(moved, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, data in parts.items():
+            zf.writestr(n, data)
+    assert read_in_child(moved) == (["C1", "C2"], ["XFD1048576"])
 
 
 def test_cells_in_odd_spellings_are_found_too(tmp_path, rules):

@@ -11,6 +11,7 @@ import codecs
 import csv
 import io
 import os
+import posixpath
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -70,6 +71,10 @@ def load_excel(path: Path, fmt: str) -> Iterator[tuple[int, Grid]]:
     those already done: on an .xlsx each sheet has its own reader (largest sheet first) and
     the sheet XML scan for what fastexcel does not tell runs beside it; .xls and .ods are
     parsed whole when opened, so their sheets share one reader, one at a time.
+
+    Nothing reaches the Rust reader unchecked: every zip entry is inflated by us within
+    sniff.LIMITS first, and each sheet's real extent is checked (io/extent.py) so that no
+    cell can make the reader allocate a grid it cannot hold.
     """
     # calamine picks the format from the extension; when the name lies (an .xls saved as
     # .xlsx), hand it the bytes so it goes by the content instead.
@@ -81,8 +86,9 @@ def load_excel(path: Path, fmt: str) -> Iterator[tuple[int, Grid]]:
         inflate_checked(path, path.name, [m for m in _zip_names(path) if m not in sheets], keep=False)
     reader = _open(path, source)
     names = list(reader.sheet_names)
-    if members and not set(names) <= set(members):
-        members = {}  # sheets we cannot place: every sheet XML was checked above, none is patched
+    if fmt == "xlsx" and not set(names) <= set(members):
+        members = {}  # sheets we cannot place in the zip: no cleaned copy possible, so check them all now
+        _check_all_sheets(path)
     shared = threading.Lock()
 
     def prepare(i: int) -> Extent:
@@ -97,8 +103,6 @@ def load_excel(path: Path, fmt: str) -> Iterator[tuple[int, Grid]]:
                 sheet_source = _with_member(path, members[names[i]][0], extent.xml)
                 return _load_sheet(_open(path, sheet_source), path, fmt, names[i], extent)
             return _load_sheet(_open(path, source) if i else reader, path, fmt, names[i])
-        if fmt == "xlsx":
-            _check_all_sheets(path)
         with shared:
             return _load_sheet(reader, path, fmt, names[i])
 
@@ -158,7 +162,7 @@ def _zip_names(path: Path) -> list[str]:
 def _check_all_sheets(path: Path) -> None:
     """Sheets that could not be matched to their XML: refuse the file when any sheet XML
     has cells far outside its data (we could not hand the reader a cleaned copy)."""
-    names = [n for n in _zip_names(path) if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+    names = [n for n in _zip_names(path) if n.lower().endswith(".xml")]  # a sheet may live anywhere
     for member, xml in inflate_checked(path, path.name, names).items():
         if check_extent(xml, path.name, member).changed:
             raise WorkbookError(f"{path.name}: 工作表「{member}」中有远离数据区域的单元格，且无法确定它属于哪个工作表，"
@@ -244,9 +248,8 @@ def _sheet_members(zf) -> dict[str, str]:
     out = {}
     for sheet in book.iter(f"{main}sheet"):
         target = rels.get(sheet.get(f"{rel}id"))
-        if target:
-            target = target.lstrip("/")
-            out[sheet.get("name")] = target if target.startswith("xl/") else "xl/" + target
+        if target:  # "/xl/worksheets/sheet1.xml" is from the package root, "worksheets/sheet1.xml" from xl/
+            out[sheet.get("name")] = posixpath.normpath(target.lstrip("/") if target.startswith("/") else "xl/" + target)
     return out
 
 
