@@ -12,14 +12,16 @@ PLAN, CHECK = "关怀计划", "关怀核对"
 
 
 def care(books, tables, problems, rules: RulePack, month, *, log=None, mask: bool = True,
-         now: dt.datetime | None = None) -> Deliverable | None:
-    """month: core.periods.Month. With a care log (a Table) it is the month's check, else its plan."""
+         now: dt.datetime | None = None, about: dict | None = None) -> Deliverable | None:
+    """month: core.periods.Month. With a care log (a Table) it is the month's check, else its plan.
+    about: extra rows for its 说明 sheet (the workspace used)."""
     from parkcrm.io.writer import write_xlsx
     from parkcrm.outputs.care import CUSTOMERS, build, sheet_specs
 
     if CUSTOMERS not in tables:
         return None
     report = build(books, tables, problems, rules, month.year, month.month, log=log, mask=mask, now=now)
+    report.about.update(about or {})
     s = report.plan.summary
     note = f"短信 {s['短信计划数']} 条，外呼 {s['外呼计划数']} 通"
     if report.log is not None:

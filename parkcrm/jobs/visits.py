@@ -19,14 +19,17 @@ def _has_data(tables) -> bool:
 
 
 def visit_compliance(books, tables, problems, rules: RulePack, period, *, mask: bool = True, signoffs=None,
-                     now: dt.datetime | None = None) -> Deliverable | None:
-    """Compliance of a week or month (a month adds the managers' appraisal); None without the sheets it needs."""
+                     now: dt.datetime | None = None, about: dict | None = None) -> Deliverable | None:
+    """Compliance of a week or month (a month adds the managers' appraisal); None without the sheets it needs.
+
+    about: extra rows for its 说明 sheet (the workspace used)."""
     from parkcrm.io.writer import write_xlsx
     from parkcrm.outputs.visits import build, sheet_specs
 
     if not _has_data(tables):
         return None
     report = build(books, tables, problems, rules, period, mask=mask, signoffs=signoffs, now=now)
+    report.about.update(about or {})
     st = report.compliance.stats
     note = f"考核客户 {st['考核客户数']} 户，未达标 {st['不达标客户数']} 户"
     return Deliverable(COMPLIANCE, period.label, {"xlsx": lambda p: write_xlsx(p, sheet_specs(report), mask=mask)},
@@ -34,7 +37,7 @@ def visit_compliance(books, tables, problems, rules: RulePack, period, *, mask: 
 
 
 def sampling_sheet(books, tables, problems, rules: RulePack, week_period, history: dict[str, list[str]], *,
-                   mask: bool = True, now: dt.datetime | None = None) -> Deliverable | None:
+                   mask: bool = True, now: dt.datetime | None = None, about: dict | None = None) -> Deliverable | None:
     """The week's sampling sheet: ceil(ratio × managers) managers, rotated by the history, and their records.
 
     The caller records the chosen managers (extra["managers"]) in the sampling history once written.
@@ -45,6 +48,7 @@ def sampling_sheet(books, tables, problems, rules: RulePack, week_period, histor
     if not _has_data(tables):
         return None
     report = build(books, tables, problems, rules, week_period, mask=mask, history=history, sample=True, now=now)
+    report.about.update(about or {})
     chosen = report.sampling
     note = f"抽查 {chosen.size}/{chosen.total} 名客户经理：{'、'.join(chosen.managers)}"
     return Deliverable(SAMPLING, week_period.label, {"xlsx": lambda p: write_xlsx(p, signoff_specs(report), mask=mask)},

@@ -253,8 +253,8 @@ class ReportDuty(Strict):
 class ScheduledJobs(Strict):
     """When `parkcrm run` files the supervisor's deliverables (each from that day on, until filed)."""
 
-    # ISO weekday (1 = Monday) the week's sampling sheet is written for the current week.
-    sampling_weekday: int = Field(1, alias="走访抽查表星期", ge=1, le=7)
+    # ISO weekday (1 = Monday) from which the current week's sampling sheet is written.
+    sampling_weekday: int = Field(5, alias="走访抽查表星期", ge=1, le=7)
     # ISO weekday from which last week's sampling sheet is checked for opinions and signatures.
     audit_weekday: int = Field(1, alias="抽查核对星期", ge=1, le=7)
     # Day of the month from which last month's visit compliance and appraisal are filed.

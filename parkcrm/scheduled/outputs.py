@@ -40,13 +40,14 @@ def write_frames(path: Path, frames: dict[str, pd.DataFrame]) -> None:
 
 
 def month_outputs(archive: Archive, month: Month, books, tables, problems, files: list[Path], rules: RulePack,
-                  store, day: dt.date, log: logging.Logger) -> list[Step]:
-    """The data month's files, built by the same builders as the manual commands (parkcrm.jobs)."""
+                  store, day: dt.date, log: logging.Logger, about: dict | None = None) -> list[Step]:
+    """The data month's files, built by the same builders as the manual commands (parkcrm.jobs).
+    about: what each output's 说明 adds (the workspace used), as the commands add it."""
     from parkcrm.jobs.validation import validation
 
     steps: list[tuple[str, Callable[[], Deliverable | None]]] = [
-        ("客户分级", lambda: _classified(books, tables, problems, rules, month, store)),
-        ("资料校验", lambda: validation(files, rules, month, day, month_source="parkcrm run 的数据月份")),
+        ("客户分级", lambda: _classified(books, tables, problems, rules, month, store, about)),
+        ("资料校验", lambda: validation(files, rules, month, day, month_source="parkcrm run 的数据月份", about=about)),
         ("流失预警", lambda: _churn(store, rules, month)),
         ("服务时限", lambda: _sla(tables, rules, store, day, month)),
     ]
@@ -78,11 +79,11 @@ def publish_step(archive: Archive, name: str, make: Callable[[], Deliverable | N
         return Step(name, "失败", note=f"内部错误 {type(exc).__name__}: {exc}")
 
 
-def _classified(books, tables, problems, rules, month: Month, store) -> Deliverable | None:
+def _classified(books, tables, problems, rules, month: Month, store, about: dict | None) -> Deliverable | None:
     """As `parkcrm classify` does: official tiers and earlier upgrades from the store, the month's upgrades recorded."""
     from parkcrm.jobs.classify import classify, record_cards
 
-    made = classify(books, tables, problems, rules, month.label, store=store)
+    made = classify(books, tables, problems, rules, month.label, store=store, about=about)
     if made is not None:
         record_cards(store, made)
     return made

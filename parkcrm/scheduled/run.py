@@ -201,7 +201,7 @@ def process_month(ctx: Context, month: Month, files: list[Path], fingerprint: st
         entry["导入"] = result.counts
         ctx.log.info("%s：已导入 %s", month, result.counts)
     steps = month_outputs(ctx.archive, month, books, tables, problems, [b.path for b in books], ctx.rules, ctx.store,
-                          ctx.day, ctx.log)
+                          ctx.day, ctx.log, {"工作区": ctx.workspace.about()} if ctx.workspace is not None else None)
     entry["输出"] = [s.as_dict() for s in steps]
     from parkcrm.scheduled.supervisor import attention
 
@@ -343,7 +343,7 @@ def _work(ctx: Context, summary: RunSummary, db: str | None, home: Path) -> None
         summary.notes.append(f"数据目录 {ctx.project.data_dir} 中没有找到月度工作簿")
     fingerprint = rules_fingerprint(ctx.rules)
     redone = {m for m, files in months.items() if process_month(ctx, m, files, fingerprint, summary)}
-    due_reports(ctx, redone, summary)
     from parkcrm.scheduled.supervisor import run_tasks
 
-    run_tasks(ctx, months, redone, summary)
+    run_tasks(ctx, months, redone, summary)  # first: the week's sample is recorded before the weekly report reads it
+    due_reports(ctx, redone, summary)

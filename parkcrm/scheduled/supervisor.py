@@ -55,8 +55,9 @@ def first_workday(month: Month, rules) -> dt.date:
     return day
 
 
-def tasks_on(day: dt.date, rules, mask: bool = True) -> list[Task]:
-    """The calendar jobs whose window is open on day (the archive decides whether they are done)."""
+def tasks_on(day: dt.date, rules, mask: bool = True, about: dict | None = None) -> list[Task]:
+    """The calendar jobs whose window is open on day (the archive decides whether they are done).
+    about: the rows each deliverable's 说明 sheet adds (the workspace used), as the commands add them."""
     from parkcrm.jobs.care import care
     from parkcrm.jobs.visits import sampling_sheet, visit_compliance
 
@@ -67,19 +68,21 @@ def tasks_on(day: dt.date, rules, mask: bool = True) -> list[Task]:
     if day.isoweekday() >= jobs.sampling_weekday:
         out.append(Task("走访抽查表", week.label, week.month,
                         lambda d, w=week: sampling_sheet(d.books, d.tables, d.problems, rules, w.period,
-                                                         d.history.load_history(), mask=mask)))
+                                                         d.history.load_history(), mask=mask, about=about)))
     if day.day >= jobs.visits_day:
         out.append(Task("走访达标", last_month.label, last_month,
-                        lambda d: visit_compliance(d.books, d.tables, d.problems, rules, last_month.period, mask=mask)))
+                        lambda d: visit_compliance(d.books, d.tables, d.problems, rules, last_month.period, mask=mask,
+                                                   about=about)))
     plan_day = (first_workday(month, rules) if jobs.care_plan_day == "首个工作日"
                 else month.start.replace(day=jobs.care_plan_day))
     if day >= plan_day:
         out.append(Task("关怀计划", month.label, month,
-                        lambda d: care(d.books, d.tables, d.problems, rules, month, mask=mask)))
+                        lambda d: care(d.books, d.tables, d.problems, rules, month, mask=mask, about=about)))
     if day.day >= jobs.care_check_day:
         out.append(Task("关怀核对", last_month.label, last_month,
                         lambda d: care(d.books, d.tables, d.problems, rules, last_month,
-                                       log=d.tables.get("关怀记录"), mask=mask) if "关怀记录" in d.tables else None))
+                                       log=d.tables.get("关怀记录"), mask=mask, about=about)
+                        if "关怀记录" in d.tables else None))
     return out
 
 
@@ -155,7 +158,8 @@ def run_tasks(ctx, months: dict[Month, list[Path]], redone: set[Month], summary)
         return cache[month]
 
     root = ctx.archive.root
-    for task in tasks_on(ctx.day, ctx.rules):
+    about = {"工作区": ctx.workspace.about()} if ctx.workspace is not None else {}
+    for task in tasks_on(ctx.day, ctx.rules, about=about):
         row = {"输出": task.name, "周期": task.label}
         done = filed(root, task.name, task.label)
         if done and not (task.name in REBUILT_ON_NEW_DATA and task.data_month in redone):
