@@ -64,9 +64,9 @@ def product_table(opp: pd.DataFrame, rules: RulePack) -> pd.DataFrame:
     rows = []
     for product, g in work.groupby("产品", sort=True):
         rows.append({"产品": product, "商机数": len(g), "在途": int(g["_open"].sum()),
-                     "在途金额(万元)": round(g.loc[g["_open"], "_fen"].fillna(0).sum() / 1e6, 2),
+                     "在途金额(万元)": to_wan(int(g.loc[g["_open"], "_fen"].fillna(0).sum()), 2),
                      "已签约": int(g["_won"].sum()),
-                     "签约金额(万元)": round(g.loc[g["_won"], "_fen"].fillna(0).sum() / 1e6, 2)})
+                     "签约金额(万元)": to_wan(int(g.loc[g["_won"], "_fen"].fillna(0).sum()), 2)})
     t = pd.DataFrame(rows, columns=["产品", "商机数", "在途", "在途金额(万元)", "已签约", "签约金额(万元)"])
     return t.sort_values(["在途金额(万元)", "产品"], ascending=[False, True]).reset_index(drop=True)
 

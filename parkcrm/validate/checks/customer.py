@@ -11,7 +11,7 @@ from pydantic import Field, field_validator
 from parkcrm.io.headers import MONTH_COLUMNS
 from parkcrm.io.reader import CUSTOMER
 from parkcrm.rules.models import Strict
-from parkcrm.core.money import wan_text, yuan_text
+from parkcrm.core.money import from_wan, to_wan, wan_text, yuan_text
 from parkcrm.validate.cells import choices, has_column, id_key, isin, issue_mask, name_key
 from parkcrm.validate.registry import check, where
 from parkcrm.validate.values import (
@@ -198,7 +198,7 @@ def spend_outlier(tables, ctx):
         return []
     maximum = float(ctx.param("maximum", 1000.0))
     fen = table.df[SPEND]
-    bad = (fen > round(maximum * 1_000_000)).fillna(False)
+    bad = (fen > from_wan(maximum)).fillna(False)
 
     def shown(ix):
         return wan_text(fen[ix], " 万元")
@@ -225,7 +225,7 @@ def spend_mismatch(tables, ctx):
     any_month = df[months].notna().any(axis=1).to_numpy()
     total = df[months].fillna(0).sum(axis=1).astype("float64").to_numpy()
     annual = df[SPEND].astype("float64").to_numpy(na_value=np.nan)
-    tol_fen = float(ctx.param("tolerance", 0.01)) * 1_000_000
+    tol_fen = from_wan(float(ctx.param("tolerance", 0.01)))
     ratio = float(ctx.param("tolerance_ratio", 0.01))
     with np.errstate(invalid="ignore"):
         diff = np.abs(annual - total)
@@ -236,7 +236,7 @@ def spend_mismatch(tables, ctx):
         return wan_text(annual_s[ix], " 万元")
 
     return ctx.at(table, bad, SPEND, lambda ix: "「" + SPEND + "」" + shown(ix) + " 与 1–12 月费用合计 "
-                  + wan_text(total_s[ix], " 万元") + f" 不符（允许误差 {ratio:.0%} 或 {tol_fen / 1_000_000:g} 万元）；"
+                  + wan_text(total_s[ix], " 万元") + f" 不符（允许误差 {ratio:.0%} 或 {to_wan(tol_fen):g} 万元）；"
                   "请核对年度费用或各月费用", shown)
 
 
