@@ -146,3 +146,15 @@ def test_the_review_period_is_a_setting(tmp_path, rules_copy):
             "客户资料": sheets()["客户资料"]}
     report = validate([write(tmp_path, book)], load_rules(rules_copy), today=D(2026, 11, 26))
     assert [p.code for p in report.problems if p.code == "ict-unreviewed"] == []
+
+
+def test_the_sample_generator_plants_a_green_channel_case(tmp_path, rules):
+    from parkcrm.demo.samples import PLANTED, generate
+
+    generate(tmp_path)
+    _b, tables, _p, _f = read_workbooks([tmp_path / "2026-10", tmp_path / "2026-11"], rules)
+    result = sla.from_workbooks(tables, rules, T(2026, 12, 1, 8))
+    green = result.orders[result.orders["时限项"] == GREEN].set_index("工单编号")
+    assert set(green.index[green["结果"] == sla.LATE]) == set(PLANTED["green_channel_overdue"]["2026-11"])
+    assert green.loc["GD202610P01", "结果"] == sla.ON_TIME  # answered on the make-up Saturday 10-10
+    assert result.problems == []

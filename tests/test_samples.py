@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 from stdnum.cn import ric, uscc
 
+from parkcrm.core.calendar_cn import add_workdays
 from parkcrm.demo import samples
 from parkcrm.demo.samples import MONTHS, PLANTED, TIERS, ZONES
 
@@ -480,11 +481,17 @@ def test_work_orders_and_complaints(out):
     complaints, faults = Counter(), Counter()
     for mk in MONTHS:
         rows = table(book(out, mk, "工单")["工单"])
-        assert list(rows[0]) == ["工单编号", "客户编号", "类型", "受理时间", "完成时间", "响应时间"]
-        assert 50 <= len(rows) <= 70
-        assert {r["类型"] for r in rows} == {"故障", "新装", "支撑需求"}
-        late, open_ = [], []
+        assert list(rows[0]) == samples.ORDER_HEADER
+        assert 50 <= len(rows) <= 75
+        assert {r["类型"] for r in rows} == {"故障", "新装", "支撑需求", "管线需求"}
+        late, open_, green_late = [], [], []
         for r in rows:
+            if r["类型"] == "管线需求":  # answered by the end of the 2nd workday after the confirmation day
+                if r["答复时间"].date() > add_workdays(r["确认时间"].date(), 2):
+                    green_late.append(r["工单编号"])
+                continue
+            if r["类型"] == "新装":
+                assert all(r[k] for k in ("客户名称", "装机地址", "联系电话", "证件号码")), r
             col, hours = limit[r["类型"]]
             if r[col] is None:
                 open_.append(r["工单编号"])
@@ -493,6 +500,7 @@ def test_work_orders_and_complaints(out):
                 late.append(r["工单编号"])
             assert r["响应时间"] >= r["受理时间"]
         assert late == PLANTED["overdue_work_orders"][mk]
+        assert green_late == PLANTED["green_channel_overdue"][mk]
         assert open_ == ([PLANTED["open_work_order"]] if mk == "2026-11" else [])
         cs = customers(out, mk)
         assert all(r["客户编号"] in cs for r in rows)

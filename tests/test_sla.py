@@ -8,6 +8,7 @@ import pytest
 
 from parkcrm.capabilities import sla
 from parkcrm.core.errors import RulesError
+from parkcrm.demo.samples import PLANTED
 from parkcrm.io.reader import read_workbooks
 from parkcrm.rules import load_rules
 from tests.helpers import run_cli, run_json, write_xlsx
@@ -95,8 +96,9 @@ def test_unknown_tier_in_limits_is_a_rules_error(tmp_path, rules_copy):
 def test_planted_overdue_orders_of_the_samples(samples_dir, rules):
     _b, tables, _p, _f = read_workbooks([samples_dir / "2026-10", samples_dir / "2026-11"], rules)
     result = sla.from_workbooks(tables, rules, T(2026, 12, 1, 8))
-    assert sorted(result.overdue["工单编号"]) == ["GD202610006", "GD202610019", "GD202610034", "GD202610048",
-                                               "GD202611010", "GD202611027", "GD202611045", "GD202611060"]
+    planted = [*PLANTED["overdue_work_orders"]["2026-10"], *PLANTED["overdue_work_orders"]["2026-11"],
+               PLANTED["open_work_order"], *PLANTED["green_channel_overdue"]["2026-11"]]
+    assert sorted(result.overdue["工单编号"]) == sorted(planted)
     assert result.problems == []
 
 

@@ -37,7 +37,9 @@ Planted messy cells (fixed customer ids, the same for every seed; see ``PLANTED`
   (ISO week 40 also holds 2026-10-01..04) in the October file; dates partly as text;
 * 关怀记录: a few care records outside the time windows and one call on a public holiday;
 * ICT商机: SJ0013 open and overdue, SJ0027 a negative amount;
-* 工单: a few orders over the time limit and one open order in November.
+* 工单: a few orders over the time limit and one open order in November; new installs carry the
+  customer's name, address, phone and ID; line-building needs (管线需求, confirmed and answered) with
+  one answered after its 2-workday deadline (``green_channel_overdue``).
 """
 
 from __future__ import annotations
@@ -127,11 +129,11 @@ PLANTED: dict[str, Any] = {
     "month_sum_mismatch": ["YQ0140", "YQ0147", "YQ0155"],
     "a_tier": {"YQ0161": "3A", "YQ0168": "2A", "YQ0174": "2A"},
     "seven_contacts": "YQ0180",
-    "unknown_role_contact": {"客户编号": "YQ0186", "角色": "财务"},
-    "orphan_contact": "YQ9999",
     # November's 关键人 sheet marks YQ0180's first three contacts 已按关键人升级 (upgraded in an
     # earlier month, cards now held): they use three of its five places (card register, issue 11)
     "earlier_upgrades": {"customer": "YQ0180", "month": "2026-11", "cards": ["金卡", "银卡", "银卡"]},
+    "unknown_role_contact": {"客户编号": "YQ0186", "角色": "财务"},
+    "orphan_contact": "YQ9999",
     "text_join_date": {"YQ0193": "2018年5月20日", "YQ0201": "2020/7/1", "YQ0397": "2026/10/8",
                        "YQ0399": "2026年10月16日", "YQ0404": "2026-11-12"},
     "stale_update": {"YQ0210": "2026-03-15", "YQ0217": "2025-12-20", "YQ0225": "2026-06-30"},
@@ -162,6 +164,9 @@ PLANTED: dict[str, Any] = {
     "overdue_work_orders": {"2026-10": ["GD202610006", "GD202610019", "GD202610034", "GD202610048"],
                             "2026-11": ["GD202611010", "GD202611027", "GD202611045"]},
     "open_work_order": "GD202611060",
+    # line-building needs (管线需求, the green channel): GD202611P02 answered after its 2-workday deadline;
+    # GD202610P01 answered on the make-up Saturday 2026-10-10, in time
+    "green_channel_overdue": {"2026-10": [], "2026-11": ["GD202611P02"]},
     # sheet layout variants
     "zone_column_sheets": ["东部产业片区", "江北生活配套片区", "产业研发片区"],
     "total_row_sheets": ["东部产业片区", "江北生活配套片区", "江南生活配套片区"],
@@ -710,16 +715,16 @@ def _key_contacts(ds: _Dataset, mk: str) -> list[list[Any]]:
             roles = ("领导人", "联系人", "经办人", "联系人", "经办人", "经办人", "联系人")
             for p, role, card in zip(people, roles, ("无", "", "无", "", "无", "", "无")):
                 p[2], p[4] = role, card
-            rows.extend(people)
-        elif _high(c.tier(mk)):
-            chosen = people[:n_high]
-            if c.cid == PLANTED["unknown_role_contact"]["客户编号"]:
-                chosen[-1][2] = PLANTED["unknown_role_contact"]["角色"]
             earlier = PLANTED["earlier_upgrades"]
             if c.cid == earlier["customer"] and mk == earlier["month"]:
                 for p, card in zip(people, earlier["cards"]):
                     p[4] = card
                     p.append("是")
+            rows.extend(people)
+        elif _high(c.tier(mk)):
+            chosen = people[:n_high]
+            if c.cid == PLANTED["unknown_role_contact"]["客户编号"]:
+                chosen[-1][2] = PLANTED["unknown_role_contact"]["角色"]
             rows.extend(chosen)
         elif has_low:
             p = people[1]
@@ -965,6 +970,34 @@ def _care(ds: _Dataset, mk: str) -> list[list[Any]]:
 
 _WO_PLANTED_TYPES = {"2026-10": {5: "故障", 18: "新装", 33: "支撑需求", 47: "故障"},
                      "2026-11": {9: "新装", 26: "故障", 44: "支撑需求", 59: "故障"}}
+
+
+ORDER_HEADER = ["工单编号", "客户编号", "类型", "受理时间", "完成时间", "响应时间", "客户名称", "装机地址", "联系电话",
+                "证件号码", "确认时间", "答复时间"]
+# month -> (order suffix, customer, confirmed, answered): the green channel (part 4 "七.3")
+_PIPELINE_NEEDS = {
+    "2026-10": [("P01", "YQ0015", "2026-10-09 11:00", "2026-10-10 15:00"),  # due 10-10 (调休上班)
+                ("P02", "YQ0023", "2026-10-20 10:00", "2026-10-21 17:30")],
+    "2026-11": [("P01", "YQ0060", "2026-11-05 10:00", "2026-11-06 16:00"),
+                ("P02", "YQ0044", "2026-11-13 15:00", "2026-11-18 10:00"),  # due Tuesday 11-17: overdue
+                ("P03", "YQ0015", "2026-11-26 09:30", "2026-11-27 11:00")],
+}
+
+
+def _order_rows(ds: _Dataset, mk: str, rows: list[list[Any]]) -> list[list[Any]]:
+    """The month's orders with the new-install details (copied from the customer record, messy cells
+    included) and the line-building needs appended; no random draw, so the other samples stay as they were."""
+    by_id = {c.cid: c for c in ds.present(mk)}
+    out = []
+    for r in rows:
+        c = by_id.get(r[1])
+        extra = [c.name, c.address, c.phone, c.id_no] if r[2] == "新装" and c is not None else [None] * 4
+        out.append([*r, *extra, None, None])
+    for suffix, cid, confirmed, answered in _PIPELINE_NEEDS[mk]:
+        at = dt.datetime.fromisoformat(confirmed)
+        out.append([f"GD{mk.replace('-', '')}{suffix}", cid, "管线需求", at, None, None, None, None, None, None,
+                    at, dt.datetime.fromisoformat(answered)])
+    return out
 
 
 def _work_orders(ds: _Dataset) -> dict[str, list[list[Any]]]:
@@ -1261,8 +1294,8 @@ def generate(out_dir: Path, seed: int = 2026) -> list[Path]:
 
         p = folder / names["工单"]
         b = _Book(p, m, f"{PARK}工单（{m.label}）")
-        b.table("工单", ["工单编号", "客户编号", "类型", "受理时间", "完成时间", "响应时间"], [14, 10, 10, 20, 20, 20],
-                orders[mk])
+        b.table("工单", ORDER_HEADER, [14, 10, 12, 20, 20, 20, 24, 30, 16, 22, 20, 20],
+                _order_rows(ds, mk, orders[mk]))
         b.table("投诉故障", ["日期", "客户编号", "类型", "内容"], [12, 10, 8, 32], complaints[mk])
         b.close()
         written.append(p)
