@@ -92,3 +92,20 @@ def test_the_monthly_warning_count_is_in_the_classify_summary(tmp_path):
     code, out, err = run_cli(["classify", str(src)])
     assert code == 0, err
     assert "等级变动预警：1 户" in out
+
+
+def test_visits_and_care_take_the_store_tiers_handed_in(tmp_path, rules):
+    from parkcrm.core.periods import parse_period
+    from parkcrm.outputs import care, visits
+
+    path = write_xlsx(tmp_path / "c.xlsx", {
+        "客户资料": [["客户编号", "客户名称", "客户经理", "联系电话", "年度通信费用（万元）"],
+                 ["D", "降公司", "王", "13800001111", 2], ["U", "升公司", "王", "13800002222", 20]],
+        "走访记录": [["日期", "客户经理", "客户编号", "方式", "客户签名"]]})
+    book = read_workbook(path, rules)
+    official = {"D": "4B", "U": "2B"}  # as parkcrm.store.cards.classify_context reads them
+    report = visits.build([book], book.tables, [], rules, parse_period("2026-11"), official=official)
+    judged = report.compliance.customers.set_index("客户编号")
+    assert judged.loc["D", "客户等级"] == "4B" and judged.loc["U", "客户等级"] == "2B"
+    plan = care.build([book], book.tables, [], rules, 2026, 11, official=official).plan
+    assert plan.sms["客户编号"].tolist() == ["U"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 
 from parkcrm import __version__
@@ -35,9 +36,10 @@ class CareReport:
 
 def build(books: list[Workbook], tables: dict[str, Table], problems: list[Problem], rules: RulePack,
           year: int, month: int, *, log: Table | None = None, mask: bool = True,
-          now: dt.datetime | None = None) -> CareReport:
+          now: dt.datetime | None = None, official: Mapping[str, str] | None = None) -> CareReport:
+    """official: 客户编号 -> the year's official tier from the store, where the sheet's 核定等级 is blank."""
     customers = tables[CUSTOMERS]
-    tiers = classify(customers, rules)["客户等级"]
+    tiers = classify(customers, rules, official)["客户等级"]  # the tier in force decides who gets care
     calendar = WorkCalendar.from_rules(rules)
     plan = plan_care(customers.df, tiers, rules, year, month, calendar)
     report = CareReport(plan, problems=list(problems))

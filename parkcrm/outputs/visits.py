@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 import pandas as pd
 
@@ -44,11 +45,13 @@ class VisitReport:
 
 def build(books: list[Workbook], tables: dict[str, Table], problems: list[Problem], rules: RulePack,
           period: Period, *, mask: bool = True, history: dict[str, list[str]] | None = None, sample: bool = False,
-          signoffs: Table | None = None, now: dt.datetime | None = None) -> VisitReport:
-    """Compliance for the period; the week's sample when asked; the audit of filled-in sign-off sheets."""
+          signoffs: Table | None = None, now: dt.datetime | None = None,
+          official: Mapping[str, str] | None = None) -> VisitReport:
+    """Compliance for the period; the week's sample when asked; the audit of filled-in sign-off sheets.
+    official: 客户编号 -> the year's official tier from the store, where the sheet's 核定等级 is blank."""
     customers = tables[CUSTOMERS]
     visits = tables.get(VISITS)
-    tiers = classify(customers, rules)["客户等级"]
+    tiers = classify(customers, rules, official)["客户等级"]  # the tier in force decides the duties
     comp = check_compliance(customers.df, tiers, visits.df if visits is not None else None, rules, period)
     all_problems = list(problems) + comp.problems
     names = roster(customers.df, visits.df if visits is not None else None)
