@@ -195,3 +195,27 @@ def test_a_duplicate_customer_id_is_a_finding_in_every_command(tmp_path):
         assert "园区客户资料库-2026年10月.xlsx「客户资料」第 2 行" in out, args
     code, out, err = run_cli(["report", "monthly", folder, "--month", "2026-10", "-f", "json", "--out", "-"])
     assert code == 1 and json.loads(out)["数据错误数"] == 1  # the report counts it among the data errors
+
+
+def test_marked_copies_onto_a_full_disk_are_a_clear_error_and_write_nothing(tmp_path, monkeypatch):
+    from tests.test_cli_visits import VISIT_HEADER
+
+    src = customers(tmp_path, 3)
+    visits = write_xlsx(tmp_path / "走访记录-2026年10月.xlsx",
+                        {"走访记录": [VISIT_HEADER, ["2026-10-08", "王晓明", "K0001", "驻场", "是", ""]]})
+    out = tmp_path / "标注"
+    out.mkdir()
+    real = tempfile.mkstemp
+    calls = []
+
+    def refuse_second(*args, dir=None, **kwargs):  # the folder fills up after the first copy
+        calls.append(dir)
+        if dir is not None and Path(dir) == out and len([c for c in calls if c and Path(c) == out]) > 1:
+            raise OSError(errno.ENOSPC, "No space left on device", str(out / "x"))
+        return real(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse_second)
+    code, _, err = run_cli(["validate", str(src), str(visits), "--marked", str(out)])
+    assert code == 2 and "磁盘空间已满" in err and str(out) in err
+    assert "Traceback" not in err and "内部错误" not in err
+    assert list(out.iterdir()) == []

@@ -14,7 +14,7 @@ from pathlib import Path
 from parkcrm.core.errors import ParkcrmError
 from parkcrm.io.discover import mark_openpyxl, mark_xlsxwriter
 from parkcrm.io.reader import Workbook
-from parkcrm.io.writer import XLSX_OPTIONS, atomic_path, check_not_open
+from parkcrm.io.writer import XLSX_OPTIONS, atomic_path, check_writable
 from parkcrm.core.problems import Problem
 from parkcrm.validate.run import ValidationReport, gc_paused
 from parkcrm.validate.xlsxparts import Listing, Mark, text
@@ -87,11 +87,11 @@ def targets(books: list[Workbook], out: Path) -> list[tuple[Workbook, Path]]:
 
 
 def write_marked(report: ValidationReport, out: Path) -> list[Path]:
-    """Write the marked copies; returns the paths written. Nothing is written if any target is open in Excel."""
+    """Write the marked copies; returns the paths written. Nothing is written if any target is open in Excel
+    or cannot be written (a read-only folder, no permission)."""
     written = []
     pairs = targets(report.books, out)
-    for _book, target in pairs:
-        check_not_open(target)
+    check_writable([target for _book, target in pairs])
     with gc_paused():
         for book, target in pairs:
             _write_one(report, book, target)
