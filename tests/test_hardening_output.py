@@ -219,3 +219,19 @@ def test_marked_copies_onto_a_full_disk_are_a_clear_error_and_write_nothing(tmp_
     assert code == 2 and "磁盘空间已满" in err and str(out) in err
     assert "Traceback" not in err and "内部错误" not in err
     assert list(out.iterdir()) == []
+
+
+def test_a_permission_fault_anywhere_is_a_chinese_error_without_traceback(tmp_path, monkeypatch):
+    import parkcrm.cli.classify_cmd  # noqa: F401
+    from parkcrm.outputs import classify as outputs_classify
+
+    src = customers(tmp_path, 3)
+
+    def denied(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path / "规则" / "tiers.yaml"))
+
+    monkeypatch.setattr(outputs_classify, "build", denied)
+    code, _, err = run_cli(["classify", str(src), "--out", str(tmp_path / "o.xlsx")])
+    assert code == 2
+    assert "没有权限访问" in err and "tiers.yaml" in err
+    assert "内部错误" not in err and "Errno" not in err and "Traceback" not in err

@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> None:
             _traceback()
         from parkcrm.io.oserrors import os_error_message
 
-        known = os_error_message(exc)
+        known = os_error_message(exc, writing=False)
         if known is not None:  # permission, read-only folder, full disk: the user can act on it
             Console().error(f"错误：{known}")
         else:

@@ -30,13 +30,23 @@ def root_os_error(exc: BaseException) -> OSError | None:
     return None
 
 
-def os_error_message(exc: BaseException, path: Path | str | None = None) -> str | None:
-    """A Chinese message for a permission / read-only / full-disk fault, or None for other errors."""
+_DENIED = (errno.EACCES, errno.EPERM)
+
+
+def os_error_message(exc: BaseException, path: Path | str | None = None, writing: bool = True) -> str | None:
+    """A Chinese message for a permission / read-only / full-disk fault, or None for other errors.
+
+    writing=False (the CLI's last resort, where it is not known whether a file was being read or
+    written): a permission fault names the file itself and does not claim it was a write."""
     err = root_os_error(exc)
     if err is None or err.errno not in _ADVICE:
         return None
     what, todo = _ADVICE[err.errno]
     where = Path(err.filename) if err.filename else (Path(path) if path else None)
+    if not writing and err.errno in _DENIED:
+        place = str(where) if where is not None else "所需的文件或文件夹"
+        return f"没有权限访问 {place}（操作系统拒绝读取或写入）。请确认该文件没有被其他程序独占打开，" \
+               "并换一个有权限的文件夹，或请管理员开放权限。"
     if where is not None and not where.is_dir():
         where = where.parent
     place = f"文件夹 {where}" if where is not None else "目标文件夹"
