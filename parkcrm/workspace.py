@@ -58,8 +58,6 @@ class Project:
     templates_dir: Path | None = None
 
     def month_dir(self, year: int, month: int) -> Path | None:
-        from parkcrm.reports.sources import month_folder
-
         return month_folder(self.data_dir, year, month)
 
     def files(self, folder: Path) -> list[Path]:
@@ -75,6 +73,15 @@ class Project:
         if not self.data_dir.is_dir():
             raise ProjectFileError(f"{self.path}: 数据目录 {self.data_dir} 不存在")
         return self
+
+
+def month_folder(base: Path, year: int, month: int) -> Path | None:
+    """The folder of a month in a data folder: 2026-11, 2026年11月, 2026年1月 or 202611."""
+    for name in (f"{year}-{month:02d}", f"{year}年{month:02d}月", f"{year}年{month}月", f"{year}{month:02d}"):
+        p = base / name
+        if p.is_dir():
+            return p
+    return None
 
 
 def load_project(path: Path | str, *, require_data: bool = True) -> Project:

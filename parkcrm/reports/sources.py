@@ -21,30 +21,23 @@ from typing import Callable
 import pandas as pd
 
 from parkcrm.core.errors import ParkcrmError
+from parkcrm.io.discover import NothingToReadError, discover, nothing_message
 from parkcrm.io.reader import Table, Workbook, expand_paths, merge_tables, read_workbooks
 from parkcrm.core.problems import Problem
-from parkcrm.core.periods import Month, Period
+from parkcrm.core.periods import Month, Period, PeriodError, parse_month
 from parkcrm.rules import RulePack
-from parkcrm.workspace import PROJECT_FILE, Project, ProjectFileError, load_project  # noqa: F401  (the project file is the workspace's)
+from parkcrm.workspace import PROJECT_FILE, Project, ProjectFileError, load_project, month_folder  # noqa: F401  (the project file is the workspace's)
 
 SNAPSHOT_KINDS = ("客户资料", "关键人", "ICT商机")
-_MONTH_DIR = re.compile(r"^(\d{4})\s*(?:-|年|_|\.)\s*(\d{1,2})\s*月?$")
 Progress = Callable[[str], None]
 
 
 def month_of_folder(path: Path) -> tuple[int, int] | None:
-    m = _MONTH_DIR.match(path.name.strip())
-    if m and 1 <= int(m.group(2)) <= 12:
-        return int(m.group(1)), int(m.group(2))
-    return None
-
-
-def month_folder(base: Path, year: int, month: int) -> Path | None:
-    for name in (Month(year, month).label, f"{year}年{month:02d}月", f"{year}年{month}月", f"{year}{month:02d}"):
-        p = base / name
-        if p.is_dir():
-            return p
-    return None
+    """(year, month) of a month folder (2026-11, 2026年11月, 202611 …), None for any other folder."""
+    try:
+        return tuple(parse_month(path.name, "文件夹"))
+    except PeriodError:
+        return None
 
 
 @dataclass
@@ -67,6 +60,7 @@ class ReportInputs:
     stored_previous_ict: pd.DataFrame | None = None  # its ICT商机 rows, canonical columns
     previous_store: str = ""  # the store they came from
     previous_store_kinds: list[str] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)  # files in the folders that are not inputs, with why
 
     def previous_customers(self, rules: RulePack):
         """The comparison month's customers (reports.data.Customers): its workbooks, else the store, else None."""
@@ -145,10 +139,12 @@ def gather(period: Period, paths: list[Path], rules: RulePack, prev_paths: list[
     if not paths and project is None:
         raise ParkcrmError("没有给出数据：请在命令行给出工作簿或文件夹，或用 --config 指定 parkcrm.yaml")
     snap, extra, prev, cur_label, prev_label = _plan(period, paths, prev_paths, project)
-    snap_files = expand_paths(snap)
+    found = discover(snap)  # the same inputs every command finds (parkcrm's own outputs skipped)
+    snap_files = found.files
     if not snap_files:
-        raise ParkcrmError("在给出的位置没有找到工作簿（.xlsx、.xlsm、.xls、.ods、.csv）："
-                           + "、".join(str(p) for p in snap))
+        raise NothingToReadError(nothing_message(
+            "在给出的位置没有可读取的工作簿（.xlsx、.xlsm、.xls、.ods、.csv）：" + "、".join(str(p) for p in snap),
+            found.skipped))
     books, tables, problems, failures = read_workbooks(snap_files, rules, progress)
     extra_files = [f for f in expand_paths(extra) if f not in snap_files]
     if extra_files:
@@ -171,7 +167,8 @@ def gather(period: Period, paths: list[Path], rules: RulePack, prev_paths: list[
     notes = list(snap)
     return ReportInputs(tables, previous, books, problems, failures, snap_files + extra_files, prev_files,
                         cur_label, prev_label if previous else "", park, notes,
-                        paths[0] if paths else (project.data_dir if project else None), prev_books)
+                        paths[0] if paths else (project.data_dir if project else None), prev_books,
+                        skipped=found.skipped)
 
 
 def _merge_records(main: Table, extra: Table) -> Table:
