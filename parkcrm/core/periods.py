@@ -28,7 +28,7 @@ _IN_TEXT = re.compile(r"(?<![0-9])(20[0-9]{2})\s*(?:年\s*|[-_./]\s*)?(1[0-2]|0?
 _MONTH = re.compile(r"^([0-9]{4})(?:([0-9]{2})|\s*[-_/.年]\s*([0-9]{1,2})\s*(?:月份?)?)$")
 _WEEK = re.compile(r"^([0-9]{4})\s*(?:-?\s*[Ww]\s*([0-9]{1,2})|年?\s*第\s*([0-9]{1,2})\s*周)$")
 _DATE = re.compile(r"^([0-9]{4})(?:([0-9]{2})([0-9]{2})|\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?)$")
-_RANGE = re.compile(r"^(.+?)\s*(?:至|到|~|\.\.|—|–)\s*(.+)$")
+_RANGE = re.compile(r"^(.+?)(?:\s*(?:至|到|~|\.\.|—|–)\s*|\s+-\s+)(.+)$")
 
 
 class PeriodError(ParkcrmError):
@@ -306,7 +306,7 @@ class Period:
 
 
 def parse_period(text: str, option: str = "--period") -> Period:
-    """A month, an ISO week, a date range ("2026-11-03至2026-11-20", also 到, ~, ..) or one date."""
+    """A month, an ISO week, a date range ("2026-11-03至2026-11-20", also 到, ~, .., " - ") or one date."""
     t = _clean(text)
     if _WEEK.match(t):
         return parse_week(t, option).period
