@@ -16,7 +16,7 @@ import pandas as pd
 from parkcrm.core.errors import ParkcrmError
 from parkcrm.io.reader import Table, Workbook
 from parkcrm.core.problems import Problem
-from parkcrm.reports.period import ReportPeriod
+from parkcrm.core.periods import Period
 from parkcrm.rules import RulePack
 
 
@@ -27,13 +27,12 @@ class Outcome:
     problems: list[Problem] = field(default_factory=list)
 
 
-def compliance(customers: Table, tiers: pd.Series, visits: Table | None, rules: RulePack, period: ReportPeriod) -> Outcome:
+def compliance(customers: Table, tiers: pd.Series, visits: Table | None, rules: RulePack, period: Period) -> Outcome:
     """visits.Compliance of the period (managers; appraisal for a month)."""
     try:
         from parkcrm.capabilities import visits as v
 
-        p = v.parse_week(period.label) if period.kind == "week" else v.parse_month(period.label)
-        comp = v.check_compliance(customers.df, tiers, visits.df if visits is not None else None, rules, p)
+        comp = v.check_compliance(customers.df, tiers, visits.df if visits is not None else None, rules, period)
         return Outcome(comp, problems=list(comp.problems))
     except ImportError:
         return Outcome(missing="走访达标检查模块不可用")
@@ -51,10 +50,11 @@ class WeekSample:
     signed: int | None  # managers whose records came back signed; None when no sign-off sheet was read
     signed_names: list[str]
     note: str
+    status: str = ""  # 已完成 / 未完成 (a record without opinion or signature) / 未收到; "" without a sheet
 
 
 def weekly_sample(customers: Table, visits: Table | None, signoffs: Table | None, rules: RulePack,
-                  period: ReportPeriod, sampling_history=None) -> Outcome:
+                  period: Period, sampling_history=None) -> Outcome:
     """The supervisor's sample of the week (as check-visits --sample chooses it) and its sign-off.
 
     sampling_history: where past samples are kept (parkcrm.capabilities.sampling.History: the JSON file or
@@ -74,11 +74,11 @@ def weekly_sample(customers: Table, visits: Table | None, signoffs: Table | None
             note = f"抽查历史无法读取（{exc}），按无历史选择"
     known = history.get(period.label)
     if known:
-        chosen, size, rule = list(known), len(known), "按抽查历史记录（check-visits --sample 已生成）"
+        chosen, size, rule = list(known), len(known), "按已生成的走访抽查表记录"
     else:
         choice = choose(names, period.label, history, s.ratio, s.minimum)
         chosen, size, rule = choice.managers, choice.size, choice.rule
-    signed, signed_names = None, []
+    signed, signed_names, status = None, [], ""
     if signoffs is not None:
         a = audit(signoffs.df, len(names), s.ratio, s.minimum, [period.label], names)
         row = a.weeks[a.weeks["周次"] == period.label]
@@ -86,14 +86,14 @@ def weekly_sample(customers: Table, visits: Table | None, signoffs: Table | None
             r = row.iloc[0]
             signed = int(r["已抽查签名人数"])
             signed_names = [n for n in str(r["已抽查签名"]).split("、") if n]
+            status = str(r["完成情况"])
             note = "；".join(x for x in (note, str(r["说明"] or "")) if x)
-    return Outcome(WeekSample(period.label, size, len(names), chosen, rule, signed, signed_names, note))
+    return Outcome(WeekSample(period.label, size, len(names), chosen, rule, signed, signed_names, note, status))
 
 
 def month_audit(visits: Table | None, signoffs: Table | None, customers: Table, rules: RulePack,
-                period: ReportPeriod) -> Outcome:
+                period: Period) -> Outcome:
     try:
-        from parkcrm.capabilities import visits as v
         from parkcrm.capabilities.sampling import audit, roster
     except ImportError:
         return Outcome(missing="走访抽查模块不可用")
@@ -101,12 +101,12 @@ def month_audit(visits: Table | None, signoffs: Table | None, customers: Table, 
         return Outcome(missing="没有读到走访抽查表（主管签字后的抽查表放入本月数据文件夹即可统计）")
     s = rules.service.sampling
     names = roster(customers.df, visits.df if visits is not None else None)
-    weeks = [v.week_label(y, w) for y, w in v.weeks_of_month(period.start.year, period.start.month)]
+    weeks = [w.label for w in period.weeks]
     a = audit(signoffs.df, len(names), s.ratio, s.minimum, weeks, names)
     return Outcome(a.weeks[a.weeks["周次"].isin(weeks)], problems=a.problems)
 
 
-def care_execution(customers: Table, tiers: pd.Series, log: Table | None, rules: RulePack, period: ReportPeriod) -> Outcome:
+def care_execution(customers: Table, tiers: pd.Series, log: Table | None, rules: RulePack, period: Period) -> Outcome:
     """(rows of planned vs done per channel for the month, violations of the month)."""
     try:
         from parkcrm.core.calendar_cn import WorkCalendar
@@ -135,7 +135,7 @@ def care_execution(customers: Table, tiers: pd.Series, log: Table | None, rules:
         return Outcome(missing=f"关怀执行无法统计：{exc}")
 
 
-def _month_mask(values: pd.Series, period: ReportPeriod) -> pd.Series:
+def _month_mask(values: pd.Series, period: Period) -> pd.Series:
     d = pd.to_datetime(values, errors="coerce")
     return ((d >= pd.Timestamp(period.start)) & (d < pd.Timestamp(period.end) + pd.Timedelta(days=1))).fillna(False).astype(bool)
 
@@ -150,22 +150,21 @@ class Quality:
 
 
 def validation(books: list[Workbook], tables: dict[str, Table], reader_problems: list[Problem], rules: RulePack,
-               period: ReportPeriod, today: dt.date, mask: bool) -> Outcome:
+               period: Period, today: dt.date, mask: bool) -> Outcome:
     """Run parkcrm validate's checks over the tables already read (no second read)."""
     try:
         from parkcrm.validate.quality import quality
-        from parkcrm.validate.registry import Context, DataMonth
+        from parkcrm.validate.registry import Context
         from parkcrm.validate.run import run_checks, settings_of, sort_problems, summarise
     except ImportError:
         return Outcome(missing="数据校验模块不可用")
     try:
         settings = settings_of(rules)
-        y, m = period.data_month
-        month = DataMonth(y, m, "报表周期")
+        month = period.data_month
         ctx = Context(rules, settings, month, today, books, reader_problems, mask)
         problems = sort_problems(run_checks(tables, ctx, settings), books)
         figures = quality(tables, problems, ctx)
-        summary = summarise(problems, month, books, figures)
+        summary = summarise(problems, month, books, figures, "报表周期")
     except ParkcrmError as exc:
         return Outcome(missing=f"数据校验未完成：{exc}")
     examples: dict[str, Problem] = {}
