@@ -47,13 +47,13 @@ def care_plan_command(
     from parkcrm.core.periods import parse_month
     from parkcrm.io.writer import write_xlsx
 
-    period = parse_month(month)
-    year, mon = period.year, period.month
+    care_month = parse_month(month)
+    year, mon = care_month
     con = Console(quiet=quiet or fmt == Fmt.json, mask=not no_mask)
     ws = workspace(con, config=config, rules=rules, near=workbooks)
     pack = ws.rules()
     files = discover(workbooks).files  # the inputs, to refuse an output path that is one of them
-    target = out or default_output(Path(workbooks[0]), period.label)
+    target = out or default_output(Path(workbooks[0]), care_month.label)
     check_not_input(target, files + list(log or []))
     with con.progress("正在读取工作簿…") as step:
         inputs = read_data(con, workbooks, pack, step)
