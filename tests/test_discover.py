@@ -37,6 +37,7 @@ def test_a_folder_skips_parkcrm_outputs_owner_files_and_non_workbooks(tmp_path):
     (folder / "说明.pdf").write_bytes(b"%PDF-1.4")
     (folder / "通知.docx").write_bytes(b"PK\x03\x04")
     (folder / ".客户资料.xlsx.tmp").write_bytes(b"")  # a half-written temp file: hidden, not listed
+    (folder / "Thumbs.db").write_bytes(b"\x00")  # Windows' own: not listed either
     found = discover([folder])
     assert found.files == [folder / "客户资料.xlsx"]
     reasons = {p.name: r for p, r in found.skipped}

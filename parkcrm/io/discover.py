@@ -48,7 +48,10 @@ NOT_WORKBOOKS = {
     ".zip": "压缩包，请解压后给出其中的 .xlsx",
     ".rar": "压缩包，请解压后给出其中的 .xlsx",
     ".7z": "压缩包，请解压后给出其中的 .xlsx",
+    ".md": "文本说明（.md），不作为数据读取",
+    ".txt": "文本说明（.txt），不作为数据读取",
 }
+SYSTEM_FILES = {"thumbs.db", "desktop.ini", ".ds_store"}  # the system's own files: not mentioned at all
 _MAX_CUSTOM = 1 << 20  # a custom-properties part larger than this is not ours to read
 
 
@@ -104,7 +107,8 @@ def _explicit(path: Path, found: Inputs) -> None:
 def _expand(folder: Path, found: Inputs) -> None:
     for f in sorted(folder.rglob("*")):
         rel = f.relative_to(folder).parts
-        if any(part.startswith(".") and not part.startswith(".~lock.") for part in rel) or not f.is_file():
+        if any(part.startswith(".") and not part.startswith(".~lock.") for part in rel) or not f.is_file() \
+                or f.name.lower() in SYSTEM_FILES:
             continue  # hidden files and folders are parkcrm's or the system's own state (e.g. temp files)
         reason = skip_reason(f)
         if reason:
