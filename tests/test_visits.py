@@ -243,3 +243,16 @@ def test_a_visit_sheet_without_a_signature_column_is_reported(rules):
     result = check_compliance(cust, tiers, v, rules, parse_period("2026-06"))
     assert row(result, "C")["驻场实访"] == 0
     assert [p.code for p in result.problems] == ["visit-signature-missing"]
+
+
+def test_a_date_range_is_judged_on_the_weeks_whose_thursday_it_holds(rules):
+    # 11-03..11-20 holds the Thursdays of W45, W46, W47: a visit on the Monday of W45 (11-02) still
+    # counts, one in W48 does not
+    cust, tiers = customers(("A", "5B", "王晓明"))
+    p = parse_period("2026-11-03至2026-11-20")
+    v = visits((D(2026, 11, 2), "A", "驻场"), (D(2026, 11, 10), "A", "驻场"), (D(2026, 11, 24), "A", "驻场"),
+               *weekly_phone("A", p.weeks))
+    r = row(check_compliance(cust, tiers, v, rules, p), "A")
+    assert (r["驻场应访"], r["驻场实访"], r["驻场缺口"]) == (3, 2, 1)
+    assert r["缺口"] == "第47周缺驻场1次"
+    assert span(p) == (D(2026, 11, 2), D(2026, 11, 22))
