@@ -361,3 +361,33 @@ def test_an_entry_over_the_cap_is_refused_even_when_declared_honestly(tmp_path, 
         read_workbook(src, rules)
     code, out, err = run_cli(["validate", str(src)])
     assert code == 2 and "客户资料.xlsx" in err and "Traceback" not in err
+
+
+def test_a_shared_string_count_the_file_cannot_hold_is_refused_not_an_abort(tmp_path):
+    """uniqueCount="4000000000" made the reader reserve 96 GB and abort when opening the file."""
+    import subprocess
+    import sys
+    import zipfile
+
+    import xlsxwriter
+
+    src = tmp_path / "src.xlsx"
+    book = xlsxwriter.Workbook(str(src))  # shared strings, as Excel writes them
+    ws = book.add_worksheet("客户资料")
+    ws.write_row(0, 0, HEADER[:3])
+    ws.write_row(1, 0, ["C1", "甲", 12])
+    book.close()
+    with zipfile.ZipFile(src) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    sst = "xl/sharedStrings.xml"
+    parts[sst] = parts[sst].replace(b'uniqueCount="5"', b'uniqueCount="4000000000"')
+    assert b"4000000000" in parts[sst]
+    hostile = tmp_path / "客户资料.xlsx"
+    with zipfile.ZipFile(hostile, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, data in parts.items():
+            zf.writestr(n, data)
+    proc = subprocess.run([sys.executable, "-m", "parkcrm", "validate", str(hostile), "--format", "json"],
+                          capture_output=True, text=True, encoding="utf-8", timeout=300,
+                          preexec_fn=_limited_memory if sys.platform != "win32" else None)
+    assert proc.returncode == 2, proc.stderr[-2000:]  # a clear refusal, not 134 (SIGABRT)
+    assert "客户资料.xlsx" in proc.stderr and "共享字符串" in proc.stderr and "Traceback" not in proc.stderr

@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from parkcrm.core.errors import WorkbookError
 from parkcrm.io.extent import Extent, check_extent
-from parkcrm.io.sniff import inflate_checked
+from parkcrm.io.sniff import check_declared_counts, inflate_checked
 
 _ERROR_NAMES = {
     "Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!", "Num": "#NUM!",
@@ -83,7 +83,8 @@ def load_excel(path: Path, fmt: str) -> Iterator[tuple[int, Grid]]:
     members = _xlsx_members(path) if fmt == "xlsx" else {}
     if fmt in ("xlsx", "ods"):  # what the reader opens now is inflated by us first; sheets follow
         sheets = {m for m, _size in members.values()}
-        inflate_checked(path, path.name, [m for m in _zip_names(path) if m not in sheets], keep=False)
+        inflate_checked(path, path.name, [m for m in _zip_names(path) if m not in sheets], keep=False,
+                        inspect=lambda member, data: check_declared_counts(path.name, member, data))
     reader = _open(path, source)
     names = list(reader.sheet_names)
     if fmt == "xlsx" and not set(names) <= set(members):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from parkcrm.core.errors import WorkbookError
 
@@ -114,12 +115,14 @@ def _size(n: int) -> str:
     return f"{n / 1024**2:.1f} MB" if n >= 1024**2 else f"{n / 1024:.0f} KB"
 
 
-def inflate_checked(source: Path | bytes, name: str, members: Iterable[str], keep: bool = True) -> dict[str, bytes]:
+def inflate_checked(source: Path | bytes, name: str, members: Iterable[str], keep: bool = True,
+                    inspect: Callable[[str, bytes], None] | None = None) -> dict[str, bytes]:
     """Inflate the given entries of a zip ourselves, counting the bytes that really come out.
 
     An entry that inflates past its declared size (a lying central directory) or past
     LIMITS.entry is refused with a WorkbookError naming the file: nothing is handed to the
-    Rust reader before its real size is known. keep=False only checks (returns {}).
+    Rust reader before its real size is known. keep=False only checks (returns {});
+    inspect(member, data) is called on each entry as it is inflated.
     """
     limits = LIMITS
     out: dict[str, bytes] = {}
@@ -128,7 +131,9 @@ def inflate_checked(source: Path | bytes, name: str, members: Iterable[str], kee
             fh = zf.fp
             for member in members:
                 info = zf.getinfo(member)
-                data = _inflate_entry(fh, info, min(info.file_size, limits.entry), keep, name)
+                data = _inflate_entry(fh, info, min(info.file_size, limits.entry), keep or inspect is not None, name)
+                if inspect is not None:
+                    inspect(member, data)
                 if keep:
                     out[member] = data
     except (zipfile.BadZipFile, KeyError, OSError, zlib.error, struct.error) as exc:
@@ -166,6 +171,21 @@ def _inflate_entry(fh, info: zipfile.ZipInfo, budget: int, keep: bool, name: str
         if keep:
             parts.append(chunk)
     return b"".join(parts)
+
+
+_SST = re.compile(rb"<(?:[\w.-]+:)?sst[\t\n\r ]([^>]*)>")
+_UNIQUE_COUNT = re.compile(rb"(?:^|[\t\n\r ])uniqueCount[\t\n\r ]*=[\t\n\r ]*[\"']?[\t\n\r ]*([0-9]+)")
+
+
+def check_declared_counts(name: str, member: str, data: bytes) -> None:
+    """The reader reserves memory for the number of shared strings the file declares
+    (uniqueCount="4000000000": 96 GB, then a native abort). Each string takes at least 9
+    bytes of XML, so a count the member cannot hold is refused."""
+    head = _SST.search(data)
+    found = _UNIQUE_COUNT.search(head.group(1)) if head else None
+    if found and int(found.group(1)) > len(data) // 9 + 1:
+        raise WorkbookError(f"{name}: 工作簿的共享字符串表（{member}）声明有 {int(found.group(1)):,} 个字符串，"
+                            "但文件容不下这么多，文件已损坏或被篡改，拒绝读取；请在 Excel 中打开后另存再试")
 
 
 def _ole2_is_encrypted(path: Path) -> bool:
