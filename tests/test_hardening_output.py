@@ -149,9 +149,14 @@ def test_temp_files_of_a_dead_run_are_cleaned_on_the_next_write(tmp_path):
     mine.write_bytes(b"")
     user_file = tmp_path / ".parkcrm-notes.txt"  # not ours: no process id
     user_file.write_text("keep")
+    old_style = tmp_path / ".客户分级.k3j_x9q2.xlsx.tmp"  # left by an earlier version, two days ago
+    old_style.write_bytes(b"customer data")
+    os.utime(old_style, (os.path.getmtime(old_style) - 2 * 86400,) * 2)
+    recent_old_style = tmp_path / ".客户分级.abcd1234.xlsx.tmp"  # perhaps another program's, still writing
+    recent_old_style.write_bytes(b"")
     writer.write_xlsx(tmp_path / "a.xlsx", [writer.SheetSpec("表", pd.DataFrame({"a": [1]}))])
-    assert not left[0].exists() and not left[1].exists()
-    assert mine.exists() and user_file.exists() and (tmp_path / "a.xlsx").exists()
+    assert not left[0].exists() and not left[1].exists() and not old_style.exists()
+    assert mine.exists() and user_file.exists() and recent_old_style.exists() and (tmp_path / "a.xlsx").exists()
 
 
 def test_sample_on_a_read_only_data_folder_writes_nothing(tmp_path, monkeypatch):

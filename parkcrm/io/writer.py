@@ -43,6 +43,9 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 KEEP_UNMASKED = frozenset({"客户编号", "客户经理", "周次", "抽查人签名"})
 TEMP_MARK = ".parkcrm-"  # temp files and folders beside an output: .parkcrm-<pid>-<name>…
 _TEMP_RX = re.compile(r"^\.parkcrm-(\d+)-")
+# what earlier versions left (.name.XXXXXXXX.xlsx.tmp, no process id): removed once a day old
+_OLD_TEMP_RX = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.(?:xlsx|xlsm|html|md|json|txt)\.tmp$")
+OLD_TEMP_AGE = 24 * 3600
 
 
 class OutputError(ParkcrmError):
@@ -145,11 +148,20 @@ def clean_stale_temp(folder: Path) -> list[str]:
         return removed
     for entry in entries:
         m = _TEMP_RX.match(entry.name)
-        if m is None or _alive(int(m.group(1))):
+        if m is not None and _alive(int(m.group(1))):
+            continue
+        if m is None and not (_OLD_TEMP_RX.match(entry.name) and _older_than(entry, OLD_TEMP_AGE)):
             continue
         _remove(Path(entry.path))
         removed.append(entry.name)
     return removed
+
+
+def _older_than(entry: os.DirEntry, seconds: float) -> bool:
+    try:
+        return time.time() - entry.stat().st_mtime > seconds
+    except OSError:
+        return False
 
 
 def _alive(pid: int) -> bool:
