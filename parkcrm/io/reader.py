@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from parkcrm.core.errors import WorkbookError
 from parkcrm.io import coerce
+from parkcrm.io.duplicates import duplicate_customers
 from parkcrm.io.discover import NothingToReadError, discover, nothing_message
 from parkcrm.io.extent import stray_problems
 from parkcrm.io.grid import ERROR_TEXTS, Grid, load_grids
@@ -160,8 +161,11 @@ def read_workbooks(paths: Iterable[Path | str], rules: RulePack, progress: Progr
     The next file starts loading while one is parsed. Returns (workbooks, tables merged by
     kind across files, problems, failures).
     """
+    return _read_files(expand_paths(paths), rules, progress)
+
+
+def _read_files(files: list[Path], rules: RulePack, progress: Progress | None):
     books, failures = [], []
-    files = expand_paths(paths)
     upcoming = _start(files[0]) if files else None
     for i, p in enumerate(files):
         started, upcoming = upcoming, (_start(files[i + 1]) if i + 1 < len(files) else None)
@@ -175,6 +179,7 @@ def read_workbooks(paths: Iterable[Path | str], rules: RulePack, progress: Progr
             merged.setdefault(kind, []).append(t)
     tables = {k: merge_tables(ts) for k, ts in merged.items()}
     problems = [p for b in books for p in b.problems]
+    problems += duplicate_customers(tables.get(CUSTOMER))  # in every command, across the files read together
     return books, tables, problems, failures
 
 
@@ -208,17 +213,17 @@ def read_inputs(paths: Iterable[Path | str], rules: RulePack, progress: Progress
         where = "、".join(str(p) for p in paths) or "（未给出）"
         raise NothingToReadError(nothing_message(
             f"在 {where} 中没有可读取的工作簿（.xlsx、.xlsm、.xls、.ods、.csv），没有可处理的数据。", found.skipped))
-    books, tables, problems, failures = read_workbooks(found.files, rules, progress)
+    books, tables, problems, failures = _read_files(found.files, rules, progress)
     if not books:
         raise NothingToReadError(nothing_message("给出的工作簿都无法读取，没有可处理的数据。", found.skipped, failures))
-    empty = _header_only(tables)
+    empty = nothing_in(tables)
     if empty:
         raise NothingToReadError(nothing_message(empty, found.skipped, failures))
     return ReadInputs(books, tables, problems, failures, found.skipped, found.notes)
 
 
-def _header_only(tables: dict[str, Table]) -> str | None:
-    """Why there is nothing to work on although sheets were found, or None."""
+def nothing_in(tables: dict[str, Table]) -> str | None:
+    """Why there is nothing to work on although sheets were found (header-only sheets), or None."""
     def sheets(t: Table) -> str:
         return "、".join(f"{f} /「{s}」" for f, s in t.sheets)
 
