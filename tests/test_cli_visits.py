@@ -155,12 +155,18 @@ def test_audit_reports_short_weeks(tmp_path):
     week = data["audit"]["weeks"][0]
     assert week["周次"] == "2026-W47" and week["已抽查签名人数"] == 1 and week["应抽查人数"] == 2 and week["达标"] is False
     assert data["audit"]["short_weeks"] == ["2026-W47"]
-    # sign them all: the week is covered
+    # sign them all without an opinion: the sheet is 未完成 and the week still short
     for r in range(2, ws.max_row + 1):
         ws.cell(r, header.index("抽查人签名") + 1).value = "张主任"
     wb.save(filled)
     _, data = run_json(["check-visits", str(src), "--week", "2026-W47", "--audit", str(filled), "-f", "json"])
-    assert data["audit"]["short_weeks"] == []
+    assert data["audit"]["weeks"][0]["完成情况"] == "未完成" and data["audit"]["short_weeks"] == ["2026-W47"]
+    # an opinion on every record too: the week is covered
+    for r in range(2, ws.max_row + 1):
+        ws.cell(r, header.index("抽查意见") + 1).value = "记录属实"
+    wb.save(filled)
+    _, data = run_json(["check-visits", str(src), "--week", "2026-W47", "--audit", str(filled), "-f", "json"])
+    assert data["audit"]["weeks"][0]["完成情况"] == "已完成" and data["audit"]["short_weeks"] == []
 
 
 def test_argument_errors_exit_2_in_chinese(tmp_path):

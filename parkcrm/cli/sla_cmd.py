@@ -15,14 +15,15 @@ EPILOG = (
     "示例：\n\n"
     "  parkcrm sla 工单-2026年11月.xlsx 园区客户资料库-2026年11月.xlsx\n\n"
     "  parkcrm sla 数据/2026-11/ --at \"2026-12-01 08:00\" --out 服务时限-2026-11.xlsx\n\n"
-    "时限（history.yaml 服务时限）：故障 6 小时内修复，新装 24 小时内完成，支撑需求 2 小时内响应；正好等于时限算按时。\n\n"
+    "时限（history.yaml 服务时限）：故障 6 小时内修复，新装 24 小时内完成，支撑需求 2 小时内响应；正好等于时限算按时。"
+    "管线需求（绿色通道）：确认时间当天之后 2 个工作日内答复（节假日和调休按 calendar.yaml）。\n\n"
     "退出码：0 全部按时；1 有超时工单或无法考核的工单；2 参数、输入或规则有误。"
 )
 
 
 @app.command("sla", epilog=EPILOG)
 def sla_command(
-    workbooks: Annotated[list[Path], typer.Argument(help="工单工作簿（类型、受理时间、完成时间或响应时间、客户编号）；同时给出客户资料时按客户等级统计", show_default=False)],
+    workbooks: Annotated[list[Path], typer.Argument(help="工单工作簿（类型、受理时间、完成时间或响应时间、客户编号；管线需求另有确认时间、答复时间）；同时给出客户资料时按客户等级统计", show_default=False)],
     at: Annotated[Optional[str], typer.Option("--at", help="判断未完成工单是否超时的时间点，例如 \"2026-12-01 08:00\"（默认现在）", show_default=False)] = None,
     db: DbOpt = None,
     out: OutOpt = None,

@@ -15,7 +15,8 @@ from parkcrm.reports.data import (Customers, block, customers_of, in_period, los
 from parkcrm.reports.ict import WON, LOST, opportunities, product_table, stage_table
 from parkcrm.reports.model import Block, Chart, Column, Figure, Section, Series
 from parkcrm.reports.notes import NOTE_SECTIONS, read_notes
-from parkcrm.reports.period import ReportPeriod, add_months, month_period
+from parkcrm.core.money import to_wan
+from parkcrm.core.periods import Period
 from parkcrm.reports.quality import add_quality
 from parkcrm.reports.sources import ReportInputs
 from parkcrm.rules import RulePack
@@ -45,7 +46,7 @@ def overview(cur: Customers | None, rules: RulePack) -> Section:
         return s
     df = active(cur)
     s.figures += [Figure("客户数", int(len(df))),
-                  Figure("年度通信费用(万元)", round(int(df["fen"].fillna(0).sum()) / 1e6, 2), "wan"),
+                  Figure("年度通信费用(万元)", to_wan(int(df["fen"].fillna(0).sum()), 2), "wan"),
                   Figure("待核实等级", int((df["客户等级"] == "待核实").sum()))]
     tiers = _group(df, "客户等级", tier_order(rules, df["客户等级"].dropna()))
     tiers.insert(1, "服务等级", [rules.service_level(t) or "" for t in tiers["客户等级"]])
@@ -72,7 +73,7 @@ def overview(cur: Customers | None, rules: RulePack) -> Section:
 
 
 def changes(cur: Customers | None, prev: Customers | None, inputs: ReportInputs, rules: RulePack,
-            period: ReportPeriod) -> Section:
+            period: Period) -> Section:
     s = Section("changes", "客户变化（与上月相比）", empty_text="本月无")
     if cur is None:
         s.missing.append(missing("没有读到客户资料表"))
@@ -112,7 +113,7 @@ def changes(cur: Customers | None, prev: Customers | None, inputs: ReportInputs,
     return s
 
 
-def visits_section(inputs: ReportInputs, cur: Customers | None, rules: RulePack, period: ReportPeriod) -> Section:
+def visits_section(inputs: ReportInputs, cur: Customers | None, rules: RulePack, period: Period) -> Section:
     s = Section("visits", "走访考核", empty_text="本月无")
     t = inputs.tables
     cols = ["客户经理", ("应访", "int"), ("实访", "int"), ("计入", "int"), ("达成率", "pct"), ("电话应联", "int"),
@@ -139,7 +140,7 @@ def visits_section(inputs: ReportInputs, cur: Customers | None, rules: RulePack,
                                   [Series("应访", a["应访"].astype(float).tolist()), Series("计入", a["计入"].astype(float).tolist())],
                                   "次"))
     au = links.month_audit(t.get("走访记录"), t.get("走访抽查表"), t["客户资料"], rules, period)
-    audit_cols = ["周次", ("客户经理总数", "int"), ("应抽查人数", "int"), ("已抽查签名人数", "int"), "是否达标", "已抽查签名", "说明"]
+    audit_cols = ["周次", ("客户经理总数", "int"), ("应抽查人数", "int"), ("已抽查签名人数", "int"), "完成情况", "是否达标", "已抽查签名", "说明"]
     if au.missing:
         s.missing.append(missing(au.missing))
         s.blocks.append(block("audit", "主管抽查（按周）", audit_cols, None, "本月无抽查记录", period_bound=False))
@@ -150,7 +151,7 @@ def visits_section(inputs: ReportInputs, cur: Customers | None, rules: RulePack,
     return s
 
 
-def care_section(inputs: ReportInputs, cur: Customers | None, rules: RulePack, period: ReportPeriod) -> Section:
+def care_section(inputs: ReportInputs, cur: Customers | None, rules: RulePack, period: Period) -> Section:
     tiers = "、".join(rules.service.care.tiers)
     s = Section("care", f"关怀执行（{tiers}）", empty_text="本月无")
     cols = ["方式", ("计划数", "int"), ("执行次数", "int"), ("成功次数", "int"), ("成功率", "pct"), ("计划内成功客户", "int"),
@@ -176,12 +177,12 @@ def care_section(inputs: ReportInputs, cur: Customers | None, rules: RulePack, p
     s.blocks.append(block("violations", "违规记录（时段外、节假日外呼）",
                           [("时间", "datetime"), "客户编号", "客户名称", "方式", "结果", "日期类型", "问题"],
                           violations if len(violations) else None, "本月无违规"))
-    s.notes.append("计划数来自关怀计划（parkcrm care-plan 的同一规则）；完成率 = 计划内成功联系的客户 / 计划客户；"
-                   "违规：短信 09:00–12:00、14:00–20:00 以外，外呼 09:00–12:00、14:00–17:00 以外或节假日（时段见 service.yaml）")
+    s.notes.append("计划数按关怀计划的同一规则计算；完成率 = 计划内成功联系的客户 / 计划客户；"
+                   "违规：短信 09:00–12:00、14:00–20:00 以外，外呼 09:00–12:00、14:00–17:00 以外或节假日")
     return s
 
 
-def ict_section(inputs: ReportInputs, cur: Customers | None, rules: RulePack, period: ReportPeriod) -> Section:
+def ict_section(inputs: ReportInputs, cur: Customers | None, rules: RulePack, period: Period) -> Section:
     s = Section("ict", "ICT商机", empty_text="本月无")
     t = inputs.tables.get("ICT商机")
     move_cols = ["商机编号", "客户编号", "客户名称", "产品", "阶段变化", ("预计金额(万元)", "wan"), "负责人", ("更新日期", "date")]
@@ -199,9 +200,9 @@ def ict_section(inputs: ReportInputs, cur: Customers | None, rules: RulePack, pe
     funnel = stage_table(opp, rules, open_only=True, with_won=True)
     open_mask = ~opp["阶段"].isin(set(rules.columns.closed_stages))
     s.figures += [Figure("在途商机", int(open_mask.sum())),
-                  Figure("在途金额(万元)", round(int(opp.loc[open_mask, "_fen"].fillna(0).sum()) / 1e6, 2), "wan"),
+                  Figure("在途金额(万元)", to_wan(int(opp.loc[open_mask, "_fen"].fillna(0).sum()), 2), "wan"),
                   Figure("本月签约", int(len(moves["won"]))),
-                  Figure("本月签约金额(万元)", round(int(moves["won"]["_fen"].fillna(0).sum()) / 1e6, 2), "wan"),
+                  Figure("本月签约金额(万元)", to_wan(int(moves["won"]["_fen"].fillna(0).sum()), 2), "wan"),
                   Figure("本月丢单", int(len(moves["lost"])))]
     s.blocks.append(block("funnel", "商机漏斗（在途各阶段与累计签约）", ["阶段", ("商机数", "int"), ("金额(万元)", "wan")], funnel,
                           "无商机", period_bound=False))
@@ -214,8 +215,7 @@ def ict_section(inputs: ReportInputs, cur: Customers | None, rules: RulePack, pe
                           period_bound=False))
     s.blocks.append(block("won", "本月签约", move_cols, moves["won"], "本月无签约商机"))
     s.blocks.append(block("lost", "本月丢单", move_cols, moves["lost"], "本月无丢单商机"))
-    ny, nm = add_months(period.start.year, period.start.month, 1)
-    nxt = month_period(ny, nm)
+    nxt = period.shift(1)
     expected = opp[open_mask & in_period(opp["预计签约日期"], nxt)].sort_values(["预计签约日期", "商机编号"])
     s.figures.append(Figure("下月预计签约", int(len(expected))))
     s.blocks.append(block("next", f"下月（{nxt.title}）预计签约", ["商机编号", "客户编号", "客户名称", "产品", "阶段",
@@ -226,15 +226,15 @@ def ict_section(inputs: ReportInputs, cur: Customers | None, rules: RulePack, pe
     return s
 
 
-def quality_section(inputs: ReportInputs, rules: RulePack, period: ReportPeriod, today: dt.date, mask: bool) -> Section:
+def quality_section(inputs: ReportInputs, rules: RulePack, period: Period, today: dt.date, mask: bool) -> Section:
     s = Section("quality", "数据质量", empty_text="本月无")
     add_quality(s, inputs, rules, period, today, mask, detailed=True)
-    s.notes.append("目标（validation.yaml 质量目标）：资料完整率 ≥ 95%；准确率 3B 及以上 ≥ 95%，其余 ≥ 85%；"
+    s.notes.append("目标：资料完整率 ≥ 95%；准确率 3B 及以上 ≥ 95%，其余 ≥ 85%；"
                    "准确率 = 没有错误级问题的客户行 / 客户行")
     return s
 
 
-def note_sections(inputs: ReportInputs, period: ReportPeriod, notes_file: Path | None) -> tuple[list[Section], list[str]]:
+def note_sections(inputs: ReportInputs, period: Period, notes_file: Path | None) -> tuple[list[Section], list[str]]:
     found, source, warnings = read_notes(notes_file, inputs.notes_candidates, inputs.books)
     out = []
     for key, title, hint in NOTE_SECTIONS:
@@ -244,13 +244,13 @@ def note_sections(inputs: ReportInputs, period: ReportPeriod, notes_file: Path |
             s.text = text
             s.notes.append(f"内容摘自 {source}")
         else:
-            s.fill_in = (f"（待填写：{hint}。可在本月数据文件夹中放一个 Markdown 文件（如 月报-{period.label}.md，"
-                         f"用「## {title}」作标题），或在工作簿中建「{title}」工作表，或用 --notes 指定）")
+            s.fill_in = (f"（待填写：{hint}。可在本月数据文件夹的文字材料中以「{title}」为标题写明，"
+                         f"或在工作簿中建「{title}」工作表，生成报表时自动摘入）")
         out.append(s)
     return out, warnings
 
 
-def build_sections(inputs: ReportInputs, rules: RulePack, period: ReportPeriod, today: dt.date, mask: bool,
+def build_sections(inputs: ReportInputs, rules: RulePack, period: Period, today: dt.date, mask: bool,
                    notes_file: Path | None = None, store=None) -> tuple[list[Section], list[str]]:
     cur = customers_of(inputs.tables.get("客户资料"), rules)
     prev = inputs.previous_customers(rules)

@@ -6,21 +6,23 @@ import datetime as dt
 
 import pandas as pd
 
+from parkcrm.capabilities.sampling import FINISHED, UNFINISHED
 from parkcrm.io.reader import Table
 from parkcrm.reports import links
 from parkcrm.reports.churn_section import churn_section
 from parkcrm.reports.data import (Customers, block, col, customers_of, in_period, lost_customers, missing,
-                                  tier_changes, wan_series)
+                                  tier_changes)
 from parkcrm.reports.ict import opportunities, stage_table, week_moves
 from parkcrm.reports.model import Chart, Figure, Section, Series
-from parkcrm.reports.period import ReportPeriod
+from parkcrm.core.money import to_wan
+from parkcrm.core.periods import Period
 from parkcrm.reports.sources import ReportInputs
 from parkcrm.rules import RulePack
 
 COMPETITION_TYPES = ("管线建设", "宣传", "优惠", "其他")
 
 
-def competition(tables: dict[str, Table], cust: Customers | None, period: ReportPeriod) -> Section:
+def competition(tables: dict[str, Table], cust: Customers | None, period: Period) -> Section:
     s = Section("competition", "竞争信息")
     t = tables.get("竞争信息")
     if t is None:
@@ -42,7 +44,7 @@ def competition(tables: dict[str, Table], cust: Customers | None, period: Report
 
 
 def new_business(tables: dict[str, Table], previous_ict: pd.DataFrame | None, cust: Customers | None,
-                 rules: RulePack, period: ReportPeriod) -> Section:
+                 rules: RulePack, period: Period) -> Section:
     s = Section("new_business", "新办业务")
     ict = tables.get("ICT商机")
     names = cust.names() if cust is not None else pd.Series(dtype="string")
@@ -55,7 +57,7 @@ def new_business(tables: dict[str, Table], previous_ict: pd.DataFrame | None, cu
         prev = opportunities(previous_ict, names) if previous_ict is not None else None
         won = week_moves(opp, prev, rules, period)["won"]
         s.figures.append(Figure("签约商机", int(len(won))))
-        s.figures.append(Figure("签约金额(万元)", float(round(won["_fen"].fillna(0).sum() / 1e6, 2)), "wan"))
+        s.figures.append(Figure("签约金额(万元)", to_wan(int(won["_fen"].fillna(0).sum()), 2), "wan"))
         s.blocks.append(block("signed", "本周签约的 ICT 商机", won_cols, won.sort_values("商机编号"), "本周无签约商机"))
     kinds = rules.calendar.report_settings.new_business_orders
     orders = tables.get("工单")
@@ -69,12 +71,12 @@ def new_business(tables: dict[str, Table], previous_ict: pd.DataFrame | None, cu
         o = o.assign(客户名称=col(o, "客户编号").map(names)).sort_values("受理时间")
         s.figures.append(Figure("新装工单", int(len(o))))
         s.blocks.append(block("orders", "本周新装业务（工单）", order_cols, o, "本周无新装业务"))
-        s.notes.append(f"新装业务：工单类型为 {'、'.join(kinds)}、受理时间在本周的工单（calendar.yaml 报表设置.新办业务工单类型）")
+        s.notes.append(f"新装业务：工单类型为 {'、'.join(kinds)}、受理时间在本周的工单")
     s.notes.append("签约商机：阶段为签约、更新日期在本周（上月已是签约的不计）的商机")
     return s
 
 
-def new_customers_week(cust: Customers | None, rules: RulePack, period: ReportPeriod) -> Section:
+def new_customers_week(cust: Customers | None, rules: RulePack, period: Period) -> Section:
     s = Section("new_customers", "新进园企业")
     cols = ["客户编号", "客户名称", "片区", "行业", "客户经理", "联系电话", ("进园日期", "date"), "状态", "依据"]
     if cust is None:
@@ -91,12 +93,12 @@ def new_customers_week(cust: Customers | None, rules: RulePack, period: ReportPe
     new = df[reason.notna()].assign(依据=reason[reason.notna()]).sort_values(["进园日期", "客户编号"])
     s.figures.append(Figure("新进园企业", int(len(new))))
     s.blocks.append(block("customers", "本周新进园企业", cols, new, "本周无新进园企业"))
-    s.notes.append(f"进园日期在本周的客户；状态为新进园的客户按设置「{how}」列入（calendar.yaml 报表设置.新进园按状态）")
+    s.notes.append(f"进园日期在本周的客户；状态为新进园的客户按设置「{how}」列入")
     return s
 
 
 def dynamics(inputs: ReportInputs, cur: Customers | None, prev: Customers | None, rules: RulePack,
-             period: ReportPeriod, sampling_history=None) -> Section:
+             period: Period, sampling_history=None) -> Section:
     s = Section("dynamics", "园区客户动态")
     tables = inputs.tables
     change_cols = ["客户编号", "客户名称", "客户经理", "上月等级", "本月等级", "变化"]
@@ -111,7 +113,7 @@ def dynamics(inputs: ReportInputs, cur: Customers | None, prev: Customers | None
         s.figures += [Figure("等级升级", int((ch["变化"] == "升级").sum())), Figure("等级降级", int((ch["变化"] == "降级").sum()))]
         s.blocks.append(block("tier_changes", f"客户等级变化（{basis}）", change_cols, ch, "无等级变化", period_bound=False))
     else:
-        s.missing.append(missing("没有上月数据，无法比较等级变化（把上月文件夹放在本月文件夹旁，或用 --prev 指定）"))
+        s.missing.append(missing("没有上月数据，无法比较等级变化（缺少上月的客户资料）"))
     lost = lost_customers(cur, prev, None if prev is not None else period)
     s.figures.append(Figure("离网客户", int(len(lost))))
     s.blocks.append(block("lost", f"离网客户（{basis}）", lost_cols, lost, "无离网客户", period_bound=False))
@@ -143,16 +145,18 @@ def dynamics(inputs: ReportInputs, cur: Customers | None, prev: Customers | None
         w = sample.value
         has_visits = visits is not None and bool(in_period(visits.df["日期"], period).any())
         back = ("未收到签字的抽查表" if w.signed is None else
-                f"已签名 {w.signed}/{w.size} 人" + ("（达标）" if w.signed >= w.size else "（不足）"))
+                f"已完成 {w.signed}/{w.size} 人" + ("（达标）" if w.signed >= w.size and w.status == FINISHED
+                                                 else f"（{w.status}）" if w.status == UNFINISHED else "（不足）"))
         rows = pd.DataFrame([{"周次": w.week, "应抽查人数": w.size, "本周抽查客户经理": "、".join(w.managers),
                               "抽查表": back, "说明": w.note or w.rule}]) if has_visits or w.signed else None
         s.blocks.append(block("sample", "主管抽查", sample_cols, rows, "本周无走访记录可抽查"))
-    s.notes.append("走访达标按服务标准逐周判定（驻场须有客户签名才计入，见 service.yaml）；"
-                   "抽查按 ceil(30% × 客户经理人数) 选取，签字的抽查表（走访抽查表）放入数据文件夹即统计是否收回")
+    s.notes.append("走访达标按服务标准逐周判定（驻场须有客户签名才计入）；"
+                   "抽查按 ceil(30% × 客户经理人数) 选取，签字的抽查表（走访抽查表）放入数据文件夹即统计是否收回；"
+                   "每条抽查记录都有抽查意见和抽查人签名才算完成，只签名没有意见为未完成")
     return s
 
 
-def data_updates(inputs: ReportInputs, cur: Customers | None, rules: RulePack, period: ReportPeriod,
+def data_updates(inputs: ReportInputs, cur: Customers | None, rules: RulePack, period: Period,
                  today: dt.date, mask: bool) -> Section:
     s = Section("data_updates", "客户资料更新")
     cols = ["客户编号", "客户名称", "片区", "客户经理", ("更新日期", "date")]
@@ -168,7 +172,7 @@ def data_updates(inputs: ReportInputs, cur: Customers | None, rules: RulePack, p
     return s
 
 
-def quality_section(s: Section, inputs: ReportInputs, rules: RulePack, period: ReportPeriod, today: dt.date,
+def quality_section(s: Section, inputs: ReportInputs, rules: RulePack, period: Period, today: dt.date,
                     mask: bool) -> None:
     """Data-quality figures against the targets and the top problems, from validate."""
     from parkcrm.reports.quality import add_quality
@@ -177,7 +181,7 @@ def quality_section(s: Section, inputs: ReportInputs, rules: RulePack, period: R
 
 
 def ict(tables: dict[str, Table], previous_ict: pd.DataFrame | None, cur: Customers | None, rules: RulePack,
-        period: ReportPeriod) -> Section:
+        period: Period) -> Section:
     s = Section("ict", "ICT商机")
     t = tables.get("ICT商机")
     cols = ["商机编号", "客户编号", "客户名称", "产品", "阶段变化", ("预计金额(万元)", "wan"), "负责人", ("更新日期", "date")]
@@ -211,7 +215,55 @@ def ict(tables: dict[str, Table], previous_ict: pd.DataFrame | None, cur: Custom
     return s
 
 
-def build_sections(inputs: ReportInputs, rules: RulePack, period: ReportPeriod, today: dt.date, mask: bool,
+def green_channel(tables: dict[str, Table], cur: Customers | None, rules: RulePack, period: Period,
+                  today: dt.date) -> Section:
+    """Line-building needs (管线需求) answered within their working-day limit (part 4 "七.3")."""
+    from parkcrm.capabilities import sla
+    from parkcrm.core.errors import ParkcrmError
+    from parkcrm.rules.history import history_rules
+
+    s = Section("green_channel", "管线绿色通道")
+    cols = ["工单编号", "客户编号", "客户名称", ("确认时间", "datetime"), ("答复期限", "date"), ("答复时间", "datetime"),
+            "结果", "超时(小时)"]
+    title, empty = "管线需求答复（本周确认、本周答复或尚未答复）", "本周无管线需求"
+    items = [i for i in history_rules(rules).sla.items if i.workdays is not None]
+    orders = tables.get("工单")
+    why = ("服务时限中没有按工作日考核的时限项" if not items else
+           "没有读到工单表（管线需求：类型=管线需求，列 确认时间、答复时间）" if orders is None else "")
+    as_of = dt.datetime.combine(min(today, period.end), dt.time(23, 59, 59))
+    result = None
+    if not why:
+        try:
+            result = sla.evaluate(sla.orders_from_table(orders), pd.Series(dtype="string"), rules, as_of)
+        except ParkcrmError as exc:
+            why = f"管线需求未能考核：{exc}"
+    if result is None:
+        s.missing.append(missing(why))
+        s.blocks.append(block("needs", title, cols, None, empty))
+        return s
+    rows = result.orders[result.orders["时限项"].isin([i.name for i in items])]
+    unanswered = (rows["终点时间"].isna() & (pd.to_datetime(rows["起点时间"]) <= pd.Timestamp(as_of))).to_numpy(bool)
+    week = in_period(rows["起点时间"], period).to_numpy(bool) | in_period(rows["终点时间"], period).to_numpy(bool)
+    rows = rows[week | unanswered]
+    names = cur.names() if cur is not None else pd.Series(dtype="string")
+    shown = pd.DataFrame({
+        "工单编号": rows["工单编号"], "客户编号": rows["客户编号"], "客户名称": rows["客户编号"].map(names),
+        "确认时间": rows["起点时间"], "答复期限": pd.to_datetime(rows["期限"]) - pd.Timedelta(days=1),
+        "答复时间": rows["终点时间"], "结果": rows["结果"], "超时(小时)": rows["超时(小时)"]}).sort_values("确认时间")
+    answered = rows[in_period(rows["终点时间"], period).to_numpy(bool)]
+    on_time = int((answered["结果"] == sla.ON_TIME).sum())
+    s.figures += [Figure("本周确认管线需求", int(in_period(rows["起点时间"], period).sum())),
+                  Figure("本周答复", int(len(answered))), Figure("按时答复", on_time),
+                  Figure("超时（含未答复已超时）", int(rows["结果"].isin([sla.LATE, sla.OPEN_LATE]).sum())),
+                  Figure("按时率", round(on_time / len(answered), 4) if len(answered) else None, "pct")]
+    s.blocks.append(block("needs", title, cols, shown, empty))
+    limits = "；".join(f"{i.name}：{'、'.join(i.types)}，{i.start}后 {i.workdays} 个工作日内{i.end[:2]}" for i in items)
+    s.notes.append(f"{limits}。答复期限为确认当天之后第 N 个工作日，周末和法定节假日不计，"
+                   f"调休上班日计入；未答复的需求按 {as_of:%Y-%m-%d} 判断是否超时")
+    return s
+
+
+def build_sections(inputs: ReportInputs, rules: RulePack, period: Period, today: dt.date, mask: bool,
                    sampling_history=None, store=None) -> list[Section]:
     cur = customers_of(inputs.tables.get("客户资料"), rules)
     prev = inputs.previous_customers(rules)
@@ -223,8 +275,9 @@ def build_sections(inputs: ReportInputs, rules: RulePack, period: ReportPeriod, 
         dynamics(inputs, cur, prev, rules, period, sampling_history),
         data_updates(inputs, cur, rules, period, today, mask),
         ict(t, inputs.previous_ict(), cur, rules, period),
+        green_channel(t, cur, rules, period, today),  # part 4 "七.3"
         churn_section(inputs, rules, period, store),  # after the six sections of the standard (domain §7)
     ]
 
 
-__all__ = ["build_sections", "wan_series"]
+__all__ = ["build_sections"]

@@ -132,4 +132,17 @@ def cross_check(pack: RulePack) -> list[str]:
                     bad("validation", ("质量目标", "准确率目标", i, key), f"未知的等级「{tier}」")
             if group.start in known and group.end in known and pack.tier_rank[group.start] > pack.tier_rank[group.end]:
                 bad("validation", ("质量目标", "准确率目标", i), f"「从」{group.start} 应高于或等于「到」{group.end}")
+        for i, scope in enumerate(validation.quality.scopes):
+            where_ = ("质量目标", "完整性字段", i)
+            kind = cols.sheets.get(scope.sheet)
+            if kind is None:
+                bad("validation", (*where_, "表"), f"「{scope.sheet}」不是 columns.yaml 中定义的工作表（{'、'.join(cols.sheets)}）")
+                continue
+            for j, name in enumerate(scope.fields):
+                if name not in kind.columns:
+                    bad("validation", (*where_, "字段", j), f"「{name}」不是{scope.sheet}表的列（columns.yaml）")
+            if scope.min_tier is not None and scope.min_tier not in known:
+                bad("validation", (*where_, "客户等级从"), f"未知的等级「{scope.min_tier}」")
+            if scope.types and "类型" not in kind.columns:
+                bad("validation", (*where_, "类型"), f"{scope.sheet}表没有「类型」列，不能按类型选行")
     return problems

@@ -43,8 +43,13 @@ def quality_rows(report: ValidationReport) -> list[dict]:
     comp = q.get("completeness")
     if comp:
         for f in comp["fields"]:
-            rows.append({"指标": "完整率", "项目": f["field"], "实际": _pct(f["rate"]), "目标": f"≥ {comp['target']:.0%}",
+            item = f["field"] if f.get("sheet", "客户资料") == "客户资料" else f"{f['scope']}：{f['field']}"
+            rows.append({"指标": "完整率", "项目": item, "实际": _pct(f["rate"]), "目标": f"≥ {comp['target']:.0%}",
                          "结论": _met(f["met"]), "说明": f"{f['filled']} / {f['total']} 行已填写"})
+        for sc in comp.get("scopes", []):
+            rows.append({"指标": "完整率", "项目": f"{sc['scope']}（合计）", "实际": _pct(sc["rate"]),
+                         "目标": f"≥ {comp['target']:.0%}", "结论": _met(sc["met"]),
+                         "说明": f"{sc['rows']} 行，{sc['filled']} / {sc['total']} 个必填单元格已填写"})
         o = comp["overall"]
         rows.append({"指标": "完整率", "项目": "总体", "实际": _pct(o["rate"]), "目标": f"≥ {comp['target']:.0%}",
                      "结论": _met(o["met"]), "说明": f"{o['filled']} / {o['total']} 个必填单元格已填写"})
@@ -87,6 +92,8 @@ def about_rows(report: ValidationReport, mask: bool, max_problems: int | None, n
         {"项目": "个人信息", "内容": "已脱敏（身份证号保留前6后4位，手机号保留前3后4位）" if mask else "未脱敏（--no-mask）"},
     ]
     rows += [{"项目": "输入文件", "内容": f"{f['file']}（{f['format']}，SHA-256 {f['sha256']}）"} for f in s["files"]]
+    # the workspace the command used (parkcrm.workspace.Workspace.about): rules, templates, store and why
+    rows += [{"项目": k, "内容": v} for item in s.get("工作区", []) for k, v in item.items()]
     return rows
 
 
@@ -96,7 +103,7 @@ def write_report(path: Path, report: ValidationReport, mask: bool = True, max_pr
     if suffix == ".xlsx":
         return write_report_xlsx(path, report, mask, max_problems)
     if suffix in (".html", ".htm"):
-        write_text(path, render_html(report, mask, max_problems))
+        write_text(path, render_html(report, mask, max_problems), mask=mask)
         return []
     raise ParkcrmError(f"--out 只支持 .xlsx 或 .html 文件，收到「{path.name}」")
 
@@ -112,7 +119,7 @@ def write_report_xlsx(path: Path, report: ValidationReport, mask: bool = True, m
                   fill_by_value=verdict_fill, widths={"项目": 16, "说明": 50}),
         SheetSpec("说明", pd.DataFrame(about_rows(report, mask, max_problems), columns=["项目", "内容"]),
                   autofilter=False, widths={"项目": 12, "内容": 100}),
-    ])
+    ], mask=mask)
 
 
 _HTML = """<!DOCTYPE html>
