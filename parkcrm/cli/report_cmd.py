@@ -123,25 +123,25 @@ def _run(kind: str, data, week, date, month, fmt: ReportFmt, out, templates, rul
 def _build_and_write(kind, con, data, period, fmt: ReportFmt, out, templates, pack, project, prev, no_mask, history,
                      notes, store, to_stdout, duty_name=None):
     from parkcrm.core.errors import WorkbookError
-    from parkcrm.io.sampling_history import JsonSamplingHistory, default_history_path
     from parkcrm.jobs.reports import build_report, render_text
-    from parkcrm.reports.build import sampling_history_of
+    from parkcrm.store.sampling import choose_history
     from parkcrm.reports.calendar import duty_named
     from parkcrm.reports.sources import gather
 
     duty = duty_named(pack, "周报" if kind == "weekly" else "月报", duty_name)
     with con.progress("正在读取工作簿…") as step:
         inputs = gather(period, data, pack, prev or [], project, step)
-        if not inputs.tables:
-            raise WorkbookError("没有读到任何可识别的工作表：\n" + "\n".join(f"{p}: {m}" for p, m in inputs.failures))
+        from parkcrm.io.discover import nothing_message
+        from parkcrm.io.reader import nothing_in
+
+        empty = nothing_in(inputs.tables) if inputs.tables else "没有读到任何可识别的工作表，没有可处理的数据。"
+        if empty:
+            raise WorkbookError(nothing_message(empty, inputs.skipped, inputs.failures))
+        for p, reason in inputs.skipped:
+            con.info(f"跳过 {p.name}：{reason}")
         step("正在汇总…")
-        sampling = None
-        if kind == "weekly":
-            # an explicit --history file is the sampling history; else the store's, else the file beside the data
-            if history is not None:
-                sampling = JsonSamplingHistory(history)
-            else:
-                sampling = sampling_history_of(store, default_history_path(inputs.files[0]) if inputs.files else None)
+        # an explicit --history file is the sampling history; else the store's, else the file beside the data
+        sampling = choose_history(inputs.files[0] if inputs.files else None, store, history) if kind == "weekly" else None
         made = build_report(kind, inputs, pack, period, dt.date.today(), duty=duty, store=store, mask=not no_mask,
                             notes_file=notes, sampling_history=sampling, templates=templates)
         target = None
