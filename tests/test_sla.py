@@ -112,3 +112,17 @@ def test_cli_sla_json_and_exit_codes(tmp_path):
     assert code == 0 and (tmp_path / "时限.xlsx").exists() and "客户等级未知" in out
     code, out, err = run_cli(["sla", str(good), "--at", "明天"])
     assert code == 2 and "--at" in err
+
+
+def test_tiers_come_from_the_history_store_when_no_customer_sheet_is_given(tmp_path):
+    from tests.history_fixtures import customer, month_book
+
+    db = tmp_path / "parkcrm.db"
+    month_book(tmp_path / "2026-10", "2026-10", [customer("A", "甲", 80), customer("B", "乙", 0.5)])
+    code, _o, err = run_cli(["import", str(tmp_path / "2026-10"), "--month", "2026-10", "--db", str(db)])
+    assert code == 0, err
+    orders = write_xlsx(tmp_path / "工单.xlsx", {"工单": [ORDER_HEADER, ["F1", "A", "故障", T(2026, 11, 2, 8),
+                                                                          T(2026, 11, 2, 9), None]]})
+    code, data = run_json(["sla", str(orders), "--db", str(db), "--at", "2026-12-01 08:00", "--format", "json"])
+    assert code == 0 and "历史库 2026-10" in data["说明"]
+    assert [r["客户等级"] for r in data["按等级"]] == ["5B"]

@@ -188,28 +188,28 @@ def orders_from_table(table) -> pd.DataFrame:
                          "answered_at": col("答复时间", "datetime64[ns]"), "source": source}).reset_index(drop=True)
 
 
-def tiers_for(tables: dict, rules: RulePack, store=None) -> tuple[pd.Series, str]:
-    """customer_id -> tier: from a customer sheet given, else the latest stored month, else none."""
+def tiers_for(tables: dict, rules: RulePack, stored: tuple[pd.Series, str] | None = None) -> tuple[pd.Series, str]:
+    """customer_id -> tier: from a customer sheet given, else the stored tiers handed in, else none.
+
+    stored: (customer_id -> tier, where it came from), read from the history store by the caller
+    (parkcrm.store.read.latest_tiers): a capability does not query the store itself.
+    """
     if "客户资料" in tables:
         from parkcrm.capabilities.customer_info import info_from_table
 
         return info_from_table(tables["客户资料"], rules)["tier"], "客户等级取自所给的客户资料"
-    if store is not None:
-        from parkcrm.store import read
-
-        months = read.stored_months(store)
-        if months:
-            info = read.customers(store, months[-1], ["customer_id", "tier"])
-            return info["tier"], f"客户等级取自历史库 {months[-1]}"
+    if stored is not None:
+        return stored
     return pd.Series(dtype="string"), "没有客户资料，客户等级未知（可同时给出客户资料工作簿）"
 
 
-def from_workbooks(tables: dict, rules: RulePack, as_of: dt.datetime, store=None) -> SlaResult:
+def from_workbooks(tables: dict, rules: RulePack, as_of: dt.datetime,
+                   stored: tuple[pd.Series, str] | None = None) -> SlaResult:
     from parkcrm.core.errors import ParkcrmError
 
     if "工单" not in tables:
         raise ParkcrmError("工作簿中没有工单表：应有一张表头包含「工单编号」「类型」「受理时间」的工作表（表名如 工单）")
-    tiers, note = tiers_for(tables, rules, store)
+    tiers, note = tiers_for(tables, rules, stored)
     return evaluate(orders_from_table(tables["工单"]), tiers, rules, as_of, note)
 
 

@@ -59,7 +59,9 @@ def sla_command(
             except StoreError:
                 store = None
         try:
-            result = sla.from_workbooks(tables, pack, as_of, store)
+            from parkcrm.store.read import latest_tiers
+
+            result = sla.from_workbooks(tables, pack, as_of, latest_tiers(store))
         finally:
             if store is not None:
                 store.close()

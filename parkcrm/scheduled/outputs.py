@@ -101,7 +101,9 @@ def _sla(tables, rules, store, day: dt.date, month: Month) -> Deliverable | None
     if "工单" not in tables:
         return None
     from parkcrm.capabilities import sla
+    from parkcrm.store.read import latest_tiers
 
-    result = sla.from_workbooks(tables, rules, dt.datetime.combine(day, dt.time.min), store)
+    stored = latest_tiers(store) if "客户资料" not in tables else None
+    result = sla.from_workbooks(tables, rules, dt.datetime.combine(day, dt.time.min), stored)
     return Deliverable("服务时限", month.label, {"xlsx": lambda p: write_frames(p, sla.sheets(result))}, result,
                        note=f"超时 {len(result.overdue)} 单")

@@ -84,6 +84,15 @@ def customers(store: Store, month: Month, columns: list[str] | None = None) -> p
     return df.set_index("customer_id", drop=False)
 
 
+def latest_tiers(store: Store | None) -> tuple[pd.Series, str] | None:
+    """(customer_id -> tier of the latest stored month, where it came from), or None without data."""
+    months = stored_months(store) if store is not None else []
+    if not months:
+        return None
+    info = customers(store, months[-1], ["customer_id", "tier"])
+    return info["tier"], f"客户等级取自历史库 {months[-1]}"
+
+
 def fee_snapshots(store: Store, years: set[int], upto: Month, fees: list[str] | None = None) -> pd.DataFrame:
     """(month, customer_id, fee_…) rows of every snapshot in the given years, up to and including upto."""
     fees = fees or s.FEES
