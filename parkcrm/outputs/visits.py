@@ -106,7 +106,8 @@ def sheet_specs(report: VisitReport) -> list[SheetSpec]:
         weeks = report.audit.weeks.copy()
         weeks["达标"] = weeks["达标"].map({True: "是", False: "否"})
         specs.append(SheetSpec("抽查核对", weeks, widths={"已抽查签名": 30, "说明": 60},
-                               fill_by_value={"达标": {"否": "#FFC7CE", "是": "#C6EFCE"}}))
+                               fill_by_value={"达标": {"否": "#FFC7CE", "是": "#C6EFCE"},
+                                              "完成情况": {"未完成": "#FFC7CE", "未收到": "#FFC7CE", "已完成": "#C6EFCE"}}))
     if report.sampling is not None:
         specs.append(SheetSpec("本周抽查", report.sampling.order))
     if report.problems:
