@@ -33,7 +33,7 @@ DB_FILE = "parkcrm.db"
 RULES_FOLDER, TEMPLATES_FOLDER = "rules", "templates"
 ENV_CONFIG, ENV_RULES, ENV_TEMPLATES, ENV_DB = "PARKCRM_CONFIG", "PARKCRM_RULES", "PARKCRM_TEMPLATES", "PARKCRM_DB"
 BUILTIN_RULES, BUILTIN_TEMPLATES = "内置规则包", "内置模板"
-PROJECT_KEYS = ("规则", "模板", "数据目录", "文件", "输出目录", "园区名称")
+PROJECT_KEYS = ("规则", "模板", "数据目录", "文件", "输出目录", "园区名称", "10000名单目录")
 # items of the resolution, in the order they are shown: key -> Chinese label
 ITEMS = {"project": "项目文件", "rules": "规则目录", "templates": "模板目录", "store": "历史库",
          "data": "数据目录", "archive": "输出目录"}
@@ -56,6 +56,8 @@ class Project:
     park: str
     rules_dir: Path | None
     templates_dir: Path | None = None
+    # where `run` writes the 10000 priority list (full numbers): never the shared output folder
+    hotline_dir: Path | None = None
 
     def month_dir(self, year: int, month: int) -> Path | None:
         return month_folder(self.data_dir, year, month)
@@ -126,7 +128,8 @@ def load_project(path: Path | str, *, require_data: bool = True) -> Project:
     patterns = [v if any(ch in v for ch in "*?[.") else f"*{v}*" for v in files.values()]
     patterns = [p if "." in p else p + ".*" for p in patterns]
     park = data.get("园区名称") or ""
-    return Project(path, data_dir, patterns, folder("输出目录"), str(park), folder("规则"), folder("模板"))
+    return Project(path, data_dir, patterns, folder("输出目录"), str(park), folder("规则"), folder("模板"),
+                   folder("10000名单目录"))
 
 
 def find_project_file(start: Path | None = None) -> Path | None:

@@ -119,3 +119,19 @@ def test_a_missing_previous_list_in_the_folder_given_is_exit_2(tmp_path):
     (tmp_path / "空").mkdir()
     code, _, err = run_cli(["hotline-list", str(src), "--prev", str(tmp_path / "空")])
     assert code == 2 and "2026-10" in err
+
+
+@pytest.mark.parametrize("named", [True, False])
+def test_run_writes_the_list_only_where_the_project_file_says(tmp_path, named):
+    home = tmp_path / "项目"
+    month_book(home / "数据" / "2026-11", 11, OCTOBER, OCT_CONTACTS)
+    config = "数据目录: 数据\n输出目录: 输出\n" + ("10000名单目录: 给10000\n" if named else "")
+    (home / "parkcrm.yaml").write_text(config, encoding="utf-8")
+    code, data = run_json(["run", "--config", str(home / "parkcrm.yaml"), "--date", "2026-12-08", "--format", "json"])
+    assert not data["失败"], data["失败"]
+    assert not [p for p in (home / "输出").rglob("*") if "10000" in p.name]  # never in the shared archive
+    written = home / "给10000" / "10000优先接入名单-2026-11.xlsx"
+    assert written.exists() == named
+    if named:
+        ws = openpyxl.load_workbook(written)["10000优先接入名单"]
+        assert "专供 10000" in ws["A1"].value
