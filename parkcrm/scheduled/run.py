@@ -204,6 +204,10 @@ def process_month(ctx: Context, month: Month, files: list[Path], fingerprint: st
                           ctx.day, ctx.log, {"工作区": ctx.workspace.about()} if ctx.workspace is not None else None)
     entry["输出"] = [s.as_dict() for s in steps]
     from parkcrm.scheduled.supervisor import attention
+    if getattr(ctx.project, "hotline_dir", None) is not None:  # full numbers: only where the project file says
+        from parkcrm.scheduled.hotline import hotline_step
+
+        steps.append(hotline_step(ctx.project.hotline_dir, month, books, tables, problems, ctx.rules, ctx.store, ctx.log))
 
     attention(steps, summary.todo, month)
     failed = [s for s in steps if s.status == "失败"]
