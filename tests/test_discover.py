@@ -244,8 +244,12 @@ def test_validate_processes_the_good_files_and_lists_the_bad_one(tmp_path):
     assert code == 1
     assert [u["file"] for u in data["unreadable"]] == ["坏文件.xlsx"]
     assert data["problems"] == alone["problems"] and [f["file"] for f in data["summary"]["files"]] == ["客户资料.xlsx"]
-    code, _o, err = run_cli(["validate", str(folder), "--month", "2026-10"])
+    report = tmp_path / "校验报告.xlsx"
+    code, _o, err = run_cli(["validate", str(folder), "--month", "2026-10", "--out", str(report)])
     assert code == 1 and "无法读取 坏文件.xlsx" in err
+    about = pd.read_excel(report, sheet_name="说明", engine="openpyxl")
+    assert about.loc[about["项目"] == "无法读取", "内容"].str.startswith("坏文件.xlsx：").tolist() == [True]
+    assert output_kind(report) == "校验报告"
 
 
 def test_only_unreadable_files_is_exit_2_naming_them(tmp_path):

@@ -92,6 +92,8 @@ def about_rows(report: ValidationReport, mask: bool, max_problems: int | None, n
         {"项目": "个人信息", "内容": "已脱敏（身份证号保留前6后4位，手机号保留前3后4位）" if mask else "未脱敏（--no-mask）"},
     ]
     rows += [{"项目": "输入文件", "内容": f"{f['file']}（{f['format']}，SHA-256 {f['sha256']}）"} for f in s["files"]]
+    rows += [{"项目": "无法读取", "内容": f"{p.name}：{msg}（未校验，其他文件照常校验）"} for p, msg in report.unreadable]
+    rows += [{"项目": "已跳过", "内容": f"{p.name}：{reason}"} for p, reason in report.skipped]
     # the workspace the command used (parkcrm.workspace.Workspace.about): rules, templates, store and why
     rows += [{"项目": k, "内容": v} for item in s.get("工作区", []) for k, v in item.items()]
     return rows
@@ -119,7 +121,7 @@ def write_report_xlsx(path: Path, report: ValidationReport, mask: bool = True, m
                   fill_by_value=verdict_fill, widths={"项目": 16, "说明": 50}),
         SheetSpec("说明", pd.DataFrame(about_rows(report, mask, max_problems), columns=["项目", "内容"]),
                   autofilter=False, widths={"项目": 12, "内容": 100}),
-    ], mask=mask)
+    ], mask=mask, kind="校验报告")
 
 
 _HTML = """<!DOCTYPE html>
