@@ -1,8 +1,10 @@
 """The explicit registry of checks, and the context every check runs in.
 
 A check is a small function (tables, ctx) -> list[Problem], registered with a stable code,
-the sheet kind it looks at and its default severity. validation.yaml switches a check on
-or off, changes its severity and gives its parameters; the runner applies all three.
+the sheet kind it looks at, its default severity and the parameters it accepts (a pydantic
+model with Chinese aliases and defaults). validation.yaml switches a check on or off,
+changes its severity and gives its parameters; validate/settings.py checks the file against
+these declarations and the runner applies all three (ctx.param reads a parameter).
 """
 
 from __future__ import annotations
