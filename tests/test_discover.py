@@ -293,3 +293,13 @@ def test_history_commands_skip_outputs_with_a_note_and_refuse_an_empty_folder(tm
     (empty / "客户资料.et").write_bytes(b"\xd0\xcf\x11\xe0")
     code, _o, err = run_cli(["import", str(empty), "--month", "2026-10", "--db", str(db)])
     assert code == 2 and "客户资料.et" in err and "WPS" in err
+
+
+def test_explicitly_named_non_workbooks_are_skipped_and_nothing_left_is_exit_2(tmp_path):
+    et = tmp_path / "客户资料.et"
+    et.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+    pdf = tmp_path / "说明.pdf"
+    pdf.write_bytes(b"%PDF-1.4")
+    code, out, err = run_cli(["validate", str(et), str(pdf)])
+    assert code == 2 and "客户资料.et：WPS 表格 .et 格式" in err and "说明.pdf：不是工作簿（.pdf）" in err
+    assert "没有发现问题" not in out
