@@ -309,6 +309,25 @@ def test_cells_in_odd_spellings_are_found_too(tmp_path, rules):
         assert b"XFD1048576" not in extent.xml
 
 
+def test_cells_and_rows_without_a_reference_are_placed_as_the_reader_places_them(tmp_path):
+    """No r attribute: the reader puts a row after the one before, a cell after the one
+    before; 3,000 empty rows and 20,000 cells in the last one reach far without any
+    reference to look at."""
+    from parkcrm.io.extent import _nothing_outside, check_extent
+
+    src = stray_cell_book(tmp_path / "a.xlsx")
+    import zipfile
+
+    with zipfile.ZipFile(src) as zf:
+        xml = zf.read("xl/worksheets/sheet1.xml")
+    far = b"<row/>" * 3_000 + b"<row>" + b"<c><v>1</v></c>" * 20_000 + b"</row>"
+    hostile = xml.replace(b"</sheetData>", far + b"</sheetData>")
+    assert not _nothing_outside(hostile, 3, 2)
+    extent = check_extent(hostile, "a.xlsx", "客户资料")
+    assert extent.stray_count == 9  # the heavier block wins; the table's nine cells are named
+    assert extent.stray[:3] == ["A1", "B1", "C1"] and b"<row/>" in extent.xml
+
+
 # ---- a zip whose central directory lies (item 29) --------------------------------------------
 
 def lying_zip(tmp_path, rules_declared: int = 1_000):

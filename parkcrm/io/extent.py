@@ -5,8 +5,8 @@ stray cell at XFD1048576 asks for 512 GB and aborts the process (no exception to
 So each sheet's XML is checked first:
 
 - fast path (what Excel, WPS, openpyxl and xlsxwriter write): the <dimension> names a
-  sane box and one regex pass finds no cell reference outside it, and no reference
-  spelt in a way that pass would miss (prefixed elements, odd quoting, lowercase);
+  sane box, every cell and row element starts with r="…", and one regex pass finds no
+  reference outside the box (nor one spelt oddly: lowercase, entities, leading zeros);
 - otherwise every cell is located (slow, rare). Cells far from the data block (past a
   wide gap of empty rows or columns) are dropped from a copy of the sheet XML given to
   the reader, each one a finding naming the cell; a block still too large is refused.
@@ -86,8 +86,10 @@ def _dimension(xml: bytes) -> tuple[int, int] | None:
 
 
 def _nothing_outside(xml: bytes, last_row: int, last_col: int) -> bool:
-    """Two regex passes over the r="..." attributes: none outside A1:<last>, none spelt oddly."""
-    if _PREFIXED.search(xml) or _ODD_R.search(xml):
+    """Regex passes over the cell and row elements: each written <c r="…"> / <row r="…">
+    (a missing r continues from the one before, so it could run past the box unseen), and
+    none of the references outside A1:<last>."""
+    if _PREFIXED.search(xml) or _CELL_NOT_CANONICAL.search(xml) or _ROW_NOT_CANONICAL.search(xml):
         return False
     digits = len(str(last_row))
     if (10**digits - 1) * (last_col + 1) <= MAX_GRID_CELLS:  # a row number as long as last_row is small enough
@@ -101,8 +103,10 @@ def _nothing_outside(xml: bytes, last_row: int, last_col: int) -> bool:
     return beyond.search(xml) is None
 
 
-# an r attribute the pass above would not see: spaces around =, single quotes
-_ODD_R = re.compile(rb"r(?:[\t\n\r ]+=|=[^\"])")
+# a cell or row element whose first attribute is not r="…": no r at all, or one spelt with
+# other spaces or quotes, which the reference pass would not see
+_CELL_NOT_CANONICAL = re.compile(rb'<c(?! r=")[\t\n\r />]')
+_ROW_NOT_CANONICAL = re.compile(rb'<row(?! r=")[\t\n\r />]')
 
 
 def _letters_above(col: int) -> bytes:
