@@ -123,6 +123,7 @@ class Report:
     generated: dt.datetime
     sections: list[Section]
     sources: list[dict[str, Any]] = field(default_factory=list)  # files read
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # files in the data folders that are not inputs, with why
     warnings: list[str] = field(default_factory=list)
     masked: bool = True
     data_errors: int = 0  # error-severity data problems met while reading
