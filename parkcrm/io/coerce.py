@@ -15,11 +15,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from parkcrm.core import money
 from parkcrm.core.arrow import _is_arrow, from_arrow, to_arrow  # noqa: F401  (re-used by io)
 
 Failures = dict  # index label -> (code, reason)
 
-FEN_PER = {"元": 100, "万元": 1_000_000}
+FEN_PER = money.FEN_PER  # fen in one 元 / 万元
 MAX_FEN = 2**53  # beyond this a float no longer holds every fen exactly
 
 _MONEY = re.compile(
@@ -114,7 +115,7 @@ def _money_one(value: str, fen_per_unit: int) -> tuple[int | None, tuple[str, st
     except InvalidOperation:  # pragma: no cover - the regex admits only digits
         return None, ("money-invalid", f"「{value}」不是金额")
     unit = m.group("unit")
-    per = {"万": 1_000_000, "万元": 1_000_000, "元": 100}.get(unit, fen_per_unit) if unit else fen_per_unit
+    per = {"万": money.FEN_PER_WAN, **FEN_PER}.get(unit, fen_per_unit) if unit else fen_per_unit
     fen = int((number * per).to_integral_value())
     return (-fen if m.group("sign") == "-" else fen), None
 

@@ -13,7 +13,7 @@ from parkcrm import __version__
 from parkcrm.capabilities.classify import OUT_COLUMNS, PENDING, SOURCE_REVIEW, classify, summarise
 from parkcrm.capabilities.contacts import EARLIER_FLAG, assign_cards, card_register
 from parkcrm.capabilities.contacts import OUT_COLUMNS as CARD_COLUMNS
-from parkcrm.io.coerce import FEN_PER
+from parkcrm.core.money import FEN_PER
 from parkcrm.io.headers import MONTH_COLUMNS
 from parkcrm.io.reader import Table, Workbook
 from parkcrm.io.writer import SheetSpec
