@@ -37,6 +37,10 @@ TEMPLATE = r"""# parkcrm 项目文件。在本文件所在的文件夹（或它�
 # 报表落款
 园区名称: XX产业转移工业园
 
+# 10000 优先接入名单含完整电话号码，parkcrm run 不会放进上面的输出目录。
+# 要让 parkcrm run 每月生成，写出只给 10000 号对接人的文件夹（去掉下一行开头的 #）：
+# 10000名单目录: 给10000
+
 # 历史库：本文件旁的 parkcrm.db（也可用 --db 或环境变量 PARKCRM_DB 指向 PostgreSQL）。
 # 有了历史库，report 和 check-visits --sample 也从中读取历史：流失预警、上月比较数据、每周抽查的轮换记录。
 # 定时运行（parkcrm run）的日志写在本文件旁的 parkcrm.log。计划任务的写法见 docs/scheduling.md。
