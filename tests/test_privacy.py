@@ -70,8 +70,12 @@ def test_every_form_is_masked_in_text_and_in_columns(text, masked):
 
 
 def test_numbers_that_are_not_personal_data_stay():
-    for text in ("0762-3381200", "１２.５万元", "合同号 2026110100001", "金额 12345678901.5", "91441400MA4UJ2XQ5N"):
+    texts = ["0762-3381200", "１２．５万元", "合同号 2026110100001", "金额 12345678901.5", "91441400MA4UJ2XQ5N"]
+    for text in texts:
         assert mask_text(text) == text
+    assert mask_series(pd.Series(texts, dtype=object)).tolist() == texts
+    # beside a masked number, other full-width text is left as written
+    assert mask_text("　电话１３８１２３４５６７８，金额１２．５万元") == "　电话138****5678，金额１２．５万元"
 
 
 def test_json_is_masked_inside_strings_only():

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
 import pandas as pd
 
 _SEP = r"[ .-]?"  # one separator people put between digit groups
@@ -31,10 +32,11 @@ _CANDIDATE = r"[0-9]{3}[ .-]?[0-9]{4}[ .-]?[0-9]{4}"
 _CANDIDATE_RX = re.compile(_CANDIDATE)
 _PREFILTER = _CANDIDATE + "|[０-９]"  # one pass over a column: a number, or full-width digits
 
-_WIDE = "０１２３４５６７８９＋－．　"
-_NARROW = "0123456789+-. "
+_WIDE = "０１２３４５６７８９＋－．　Ｘｘ"
+_NARROW = "0123456789+-. Xx"
 _TO_ASCII = str.maketrans(_WIDE, _NARROW)
 _WIDE_DIGIT = "[０-９]"
+_DIGIT_RUN = re.compile(r"[+＋]?[0-9０-９](?:[0-9０-９ 　.．\-－]*[0-9０-９XxＸｘ])?")
 
 MASKED_NOTE = "已脱敏（身份证号保留前6后4位，手机号保留前3后4位）"
 FULL_NUMBERS_NOTE = "注意：本文件含完整的身份证号和手机号（--no-mask），请妥善保管，不要转发或外传"
@@ -46,14 +48,21 @@ def _mask_ascii(text: str) -> str:
     return text
 
 
+def _mask_run(m: re.Match) -> str:
+    """A run of digits written with full-width characters: masked in ASCII when it holds an ID or a
+    mobile, else left exactly as written (１２．５万元 stays)."""
+    run = m.group(0)
+    ascii_run = run.translate(_TO_ASCII)
+    masked = _mask_ascii(ascii_run)
+    return masked if masked != ascii_run else run
+
+
 def mask_text(text: str) -> str:
     """Mask every resident ID and mobile number inside a piece of text."""
     if not text or not isinstance(text, str):
         return text
     if re.search(_WIDE_DIGIT, text):
-        ascii_text = text.translate(_TO_ASCII)
-        masked = _mask_ascii(ascii_text)
-        return masked if masked != ascii_text else text
+        text = _DIGIT_RUN.sub(_mask_run, text)
     if not _CANDIDATE_RX.search(text):
         return text
     return _mask_ascii(text)
@@ -76,16 +85,15 @@ def mask_series(series: pd.Series) -> pd.Series:
         return series.map(lambda v: mask_text(v) if isinstance(v, str) else v)
     if not pc.any(pc.match_substring_regex(arr, _PREFILTER)).as_py():
         return series
-    wide = pc.match_substring_regex(arr, _WIDE_DIGIT)
-    if pc.any(wide).as_py():
-        ascii_arr = arr
-        for w, n in zip(_WIDE, _NARROW):
-            ascii_arr = pc.replace_substring(ascii_arr, w, n)
-        arr = pc.if_else(pc.and_(wide, pc.match_substring_regex(ascii_arr, _CANDIDATE)), ascii_arr, arr)
+    wide = pc.fill_null(pc.match_substring_regex(arr, _WIDE_DIGIT), False)
     for pattern, repl in RULES:
         for _ in range(2):
             arr = pc.replace_substring_regex(arr, pattern, repl)
-    return from_arrow(arr if isinstance(arr, (pa.Array, pa.ChunkedArray)) else pa.array(arr), series.index)
+    out = from_arrow(arr if isinstance(arr, (pa.Array, pa.ChunkedArray)) else pa.array(arr), series.index)
+    if pc.any(wide).as_py():  # the few cells with full-width digits: as mask_text does them
+        rows = np.asarray(wide.to_numpy(zero_copy_only=False), dtype=bool)
+        out[rows] = [mask_text(v) for v in series[rows].tolist()]
+    return out
 
 
 def mask_frame(df: pd.DataFrame, columns: list[str] | None = None, keep: set[str] | frozenset[str] = frozenset()
