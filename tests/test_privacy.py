@@ -35,7 +35,6 @@ def test_classify_outputs_have_no_clear_personal_data(tmp_path, samples_dir):
 # ---- masking by value, in every form people type (reliability.md 25, 38) --------------------
 
 import json  # noqa: E402
-import logging  # noqa: E402
 import re  # noqa: E402
 import unicodedata  # noqa: E402
 from pathlib import Path  # noqa: E402
