@@ -38,6 +38,12 @@ def test_series_conversions_keep_missing():
     assert back.tolist() == [1_234_567, pd.NA, 0, -50] and str(back.dtype) == "Int64"
 
 
+def test_frames_convert_column_by_column():
+    frame = pd.DataFrame({"2026-10": pd.array([1_234_567, None], dtype="Int64"), "2026-11": pd.array([0, 10_000], dtype="Int64")})
+    wan = money.to_wan(frame)
+    assert wan["2026-10"].tolist() == [1.234567, pd.NA] and wan["2026-11"].tolist() == [0.0, 0.01]
+
+
 @pytest.mark.parametrize("missing", [None, pd.NA, float("nan"), np.nan])
 def test_scalar_missing(missing):
     assert money.to_wan(missing) is None and money.to_yuan(missing) is None and money.from_wan(missing) is None

@@ -98,8 +98,8 @@ def trend(series: pd.DataFrame, info: pd.DataFrame, months: list[Month]) -> Tren
     for lab in labels:
         per_customer[lab] = to_wan(fen[lab]).to_numpy()
     per_customer = _with_change(per_customer, labels).sort_values("客户编号", kind="stable").reset_index(drop=True)
-    sums = fen.astype("Float64").groupby(zone.to_numpy()).sum(min_count=1) / 1_000_000
-    zones = sums.round(6).rename_axis("片区").reset_index()
+    sums = to_wan(fen.astype("Float64").groupby(zone.to_numpy()).sum(min_count=1))
+    zones = sums.rename_axis("片区").reset_index()
     zones = _with_change(zones, labels)
     return Trend(months, per_customer, zones)
 

@@ -33,7 +33,7 @@ def per_unit(unit: str) -> int:
 # ---- fen -> 元 / 万元 ------------------------------------------------------------------------
 
 def _from_fen(fen: Any, per: int, digits: int):
-    if isinstance(fen, pd.Series):
+    if isinstance(fen, (pd.Series, pd.DataFrame)):
         return (fen.astype("Float64") / per).round(digits)
     if is_missing(fen):
         return None
@@ -41,7 +41,7 @@ def _from_fen(fen: Any, per: int, digits: int):
 
 
 def to_wan(fen: Any, digits: int = 6):
-    """Fen -> 万元: a float (None when missing) or a Float64 Series; 6 decimals keep every fen."""
+    """Fen -> 万元: a float (None when missing), or Float64 for a Series / DataFrame; 6 decimals keep every fen."""
     return _from_fen(fen, FEN_PER_WAN, digits)
 
 
