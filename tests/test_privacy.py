@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
+import unicodedata
+from pathlib import Path
 
-from parkcrm.core.privacy import mask_text
-from tests.helpers import run_cli, unmasked_personal_data, workbook_text
+import pandas as pd
+import pytest
+
+from parkcrm.core.privacy import mask_json_text, mask_series, mask_text
+from tests.helpers import run_cli, unmasked_personal_data, workbook_text, write_xlsx
 
 SAMPLE = "2026-10/园区客户资料库-2026年10月.xlsx"
 
@@ -34,16 +41,6 @@ def test_classify_outputs_have_no_clear_personal_data(tmp_path, samples_dir):
 
 # ---- masking by value, in every form people type (reliability.md 25, 38) --------------------
 
-import json  # noqa: E402
-import re  # noqa: E402
-import unicodedata  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-
-from parkcrm.core.privacy import mask_json_text, mask_series  # noqa: E402
-from tests.helpers import write_xlsx  # noqa: E402
 
 FORMS = [
     ("+86 13812345678", "+86 138****5678"),
