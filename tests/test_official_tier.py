@@ -109,3 +109,27 @@ def test_visits_and_care_take_the_store_tiers_handed_in(tmp_path, rules):
     assert judged.loc["D", "客户等级"] == "4B" and judged.loc["U", "客户等级"] == "2B"
     plan = care.build([book], book.tables, [], rules, 2026, 11, official=official).plan
     assert plan.sms["客户编号"].tolist() == ["U"]
+
+
+def test_commands_read_the_official_tiers_of_the_project_store(tmp_path):
+    import datetime as dt
+
+    from sqlalchemy import insert
+
+    from parkcrm.store import open_store
+    from parkcrm.store import schema as s
+
+    (tmp_path / "parkcrm.yaml").write_text("数据目录: .\n", encoding="utf-8")
+    with open_store(str(tmp_path / "parkcrm.db")) as store, store.write() as conn:
+        conn.execute(insert(s.official_tiers), [{"year": 2026, "customer_id": c, "tier": t, "reviewed_at": dt.datetime.now()}
+                                                for c, t in (("D", "4B"), ("U", "2B"))])
+    src = write_xlsx(tmp_path / "园区客户资料库-2026年11月.xlsx", {
+        "客户资料": [["客户编号", "客户名称", "客户经理", "联系电话", "年度通信费用（万元）", "核定等级"],
+                 ["D", "降公司", "王", "13800001111", 2, None], ["U", "升公司", "王", "13800002222", 20, None]],
+        "走访记录": [["日期", "客户经理", "客户编号", "方式", "客户签名"]]})
+    code, data = run_json(["check-visits", str(src), "--month", "2026-11", "--format", "json"])
+    assert {r["客户编号"]: r["客户等级"] for r in data["customers"]} == {"D": "4B", "U": "2B"}
+    code, data = run_json(["care-plan", str(src), "--month", "2026-11", "--format", "json"])
+    assert [r["客户编号"] for r in data["sms"]] == ["U"]
+    code, data = run_json(["classify", str(src), "--format", "json"])
+    assert {r["客户编号"]: r["等级来源"] for r in data["客户分级"]} == {"D": "2026年度核定（历史库）", "U": "2026年度核定（历史库）"}

@@ -69,8 +69,10 @@ def care_plan_command(
             logs.append(log_tables[CARE_LOG])
             books, problems = books + log_books, problems + log_problems
         step("正在安排关怀计划…")
+        from parkcrm.cli.official import official_tiers_for
+
         report = build(books, tables, problems, pack, year, mon, log=merge_tables(logs) if logs else None,
-                       mask=not no_mask)
+                       mask=not no_mask, official=official_tiers_for(ws, year))
         report.about["工作区"] = ws.about()
         if fmt == Fmt.json:
             con.data(json.dumps({**to_json(report), **file_lists(inputs.skipped, inputs.failures), "工作区": ws.as_dict()}, ensure_ascii=False, default=str, indent=1))

@@ -109,8 +109,11 @@ def _check(con, workbooks, files, ws, period, target, sample, sample_out, audit,
             # the sign-off book's own 抽查说明 / 抽查顺序 sheets are not data
             problems = problems + [p for p in audit_problems if p.code != "sheet-unknown"]
         step("正在检查走访…")
+        from parkcrm.cli.official import official_tiers_for
+
         report = build(books, tables, problems, pack, period, mask=not no_mask,
-                       history=kept.load_history() if kept else None, sample=sample, signoffs=signoffs)
+                       history=kept.load_history() if kept else None, sample=sample, signoffs=signoffs,
+                       official=official_tiers_for(ws, period.data_month.year))
         report.about["工作区"] = ws.about()
         written: list[Path] = []
         if report.sampling is not None:
