@@ -155,3 +155,22 @@ def test_init_says_the_folder_just_works(tmp_path):
     assert "任何子文件夹" in out and "不需要再加 --rules" in out and "以后运行时加上 --rules" not in out
     assert sorted(p.name for p in (tmp_path / "项目").iterdir()) == ["parkcrm.yaml", "rules", "templates", "数据"]
     assert "模板: templates" in (tmp_path / "项目" / "parkcrm.yaml").read_text(encoding="utf-8")
+
+
+def test_the_line_is_shown_on_a_terminal_unless_quiet(tmp_path, monkeypatch):
+    from parkcrm.cli.options import workspace
+
+    class Con:
+        def __init__(self, tty: bool, quiet: bool):
+            self.tty, self.quiet, self.lines = tty, quiet, []
+
+        def info(self, text: str) -> None:
+            self.lines.append(text)
+
+    home = _init(tmp_path / "项目")
+    monkeypatch.chdir(home / "数据")
+    shown = {(tty, quiet): Con(tty, quiet) for tty in (True, False) for quiet in (True, False)}
+    for con in shown.values():
+        workspace(con)
+    assert shown[True, False].lines == [f"项目 {home}（parkcrm.yaml） · 规则：项目 rules/ · 历史库：parkcrm.db（尚未建立）"]
+    assert shown[True, True].lines == shown[False, False].lines == shown[False, True].lines == []

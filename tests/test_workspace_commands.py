@@ -140,6 +140,8 @@ def test_run_uses_the_project_rules_and_records_them(project, monkeypatch):
                       if o.get("文件") and "分级" in Path(o["文件"]).name)
     tiers = pd.read_excel(classified, sheet_name="客户分级", engine="openpyxl")["客户等级"].value_counts().to_dict()
     assert tiers == PROJECT_TIERS
+    summary = next((project / "输出").rglob("运行摘要-2026-11-03.txt")).read_text(encoding="utf-8")
+    assert f"规则目录：{project / 'rules'}（项目文件 {project / 'parkcrm.yaml'} 的「规则」）" in summary
 
 
 def test_option_and_environment_override_and_outside_the_built_in_pack(project, tmp_path, monkeypatch):

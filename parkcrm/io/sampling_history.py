@@ -1,7 +1,9 @@
 """Which managers were spot-checked in which week: a small JSON file next to the data.
 
 Kept behind load_history() / record_sample(); when a history store is in use the same two
-calls go to parkcrm.store.sampling instead, and this file is the fallback without one.
+calls go to parkcrm.store.sampling instead, and this file is the fallback without one. Which
+of the two a command uses is decided in one place: parkcrm.store.sampling.choose_history
+(Workspace.sampling_history).
 The file is written atomically (temp file + os.replace) under a lock file, and a damaged
 file is an error, never silently replaced (it is the audit trail of the sampling).
 """

@@ -72,6 +72,8 @@ class RunSummary:
     def text(self) -> str:
         head = "（只列出，不执行）" if self.dry_run else ""
         lines = [f"parkcrm run {self.day}{head}：项目 {self.project}，历史库 {self.store}"]
+        if self.workspace:  # which rules and templates, and why (parkcrm.workspace)
+            lines += [f"{k}：{v['值']}（{v['来源']}）" for k, v in self.workspace.items() if k in ("规则目录", "模板目录")]
         todo = self.attention
         lines.append("今天需要处理：" + ("无" if not todo else ""))
         lines += [f"  {i}. {t}" for i, t in enumerate(todo, 1)]
@@ -202,12 +204,12 @@ def process_month(ctx: Context, month: Month, files: list[Path], fingerprint: st
         ctx.log.info("%s：已导入 %s", month, result.counts)
     steps = month_outputs(ctx.archive, month, books, tables, problems, [b.path for b in books], ctx.rules, ctx.store,
                           ctx.day, ctx.log, {"工作区": ctx.workspace.about()} if ctx.workspace is not None else None)
-    entry["输出"] = [s.as_dict() for s in steps]
-    from parkcrm.scheduled.supervisor import attention
     if getattr(ctx.project, "hotline_dir", None) is not None:  # full numbers: only where the project file says
         from parkcrm.scheduled.hotline import hotline_step
 
         steps.append(hotline_step(ctx.project.hotline_dir, month, books, tables, problems, ctx.rules, ctx.store, ctx.log))
+    entry["输出"] = [s.as_dict() for s in steps]
+    from parkcrm.scheduled.supervisor import attention
 
     attention(steps, summary.todo, month)
     failed = [s for s in steps if s.status == "失败"]
