@@ -27,11 +27,11 @@ ROW_GAP = 1_000  # this many empty rows (or more) separate a stray cell from the
 COL_GAP = 100  # likewise for columns
 MAX_LISTED = 20  # stray cells named one by one; the rest are counted
 
-_DIMENSION = re.compile(rb"<dimension\s+ref=\"([A-Z]{1,3})?([0-9]+)?:?([A-Z]{1,3})?([0-9]+)?\"", re.S)
-_PREFIXED = re.compile(rb":(?:c|row)[\t\n\r />]")
-_TAG = re.compile(rb"<(?:[\w.-]+:)?(c|row)(?=[\t\n\r />])([^>]*?)(/?)>")
+_DIMENSION = re.compile(rb"<(?:[\w.-]+:)?dimension\s+ref=\"([A-Z]{1,3})?([0-9]+)?:?([A-Z]{1,3})?([0-9]+)?\"", re.S)
+# a cell or row tag: its name, its r when written first (the usual case), other attributes, "/" when empty
+_TAG = re.compile(rb"<(?:[\w.-]+:)?(c|row)(?=[\t\n\r />])"
+                  rb"(?:[\t\n\r ]+r[\t\n\r ]*=[\t\n\r ]*[\"']([^\"']*)[\"'])?([^>]*?)(/?)>")
 _R_ATTR = re.compile(rb"(?:^|[\t\n\r ])r[\t\n\r ]*=[\t\n\r ]*[\"']([^\"']*)[\"']")
-_REF = re.compile(rb"([A-Za-z]{1,3})([0-9]+)")
 _CLOSE_C = re.compile(rb"</(?:[\w.-]+:)?c\s*>")
 
 
@@ -89,7 +89,7 @@ def _nothing_outside(xml: bytes, last_row: int, last_col: int) -> bool:
     """Regex passes over the cell and row elements: each written <c r="…"> / <row r="…">
     (a missing r continues from the one before, so it could run past the box unseen), and
     none of the references outside A1:<last>."""
-    if _PREFIXED.search(xml) or _CELL_NOT_CANONICAL.search(xml) or _ROW_NOT_CANONICAL.search(xml):
+    if any(p.search(xml) for p in _element_checks(xml)):
         return False
     digits = len(str(last_row))
     if (10**digits - 1) * (last_col + 1) <= MAX_GRID_CELLS:  # a row number as long as last_row is small enough
@@ -103,10 +103,17 @@ def _nothing_outside(xml: bytes, last_row: int, last_col: int) -> bool:
     return beyond.search(xml) is None
 
 
-# a cell or row element whose first attribute is not r="…": no r at all, or one spelt with
-# other spaces or quotes, which the reference pass would not see
+def _element_checks(xml: bytes) -> list[re.Pattern]:
+    """Patterns for cell and row elements the reference pass could miss: one whose first
+    attribute is not r="…" (no r at all, or r spelt with other spaces or quotes), or one
+    with a namespace prefix (<x:c r="A1">, as the .NET Open XML SDK writes: the exact path
+    reads those)."""
+    return [_CELL_NOT_CANONICAL, _ROW_NOT_CANONICAL, _PREFIXED]
+
+
 _CELL_NOT_CANONICAL = re.compile(rb'<c(?! r=")[\t\n\r />]')
 _ROW_NOT_CANONICAL = re.compile(rb'<row(?! r=")[\t\n\r />]')
+_PREFIXED = re.compile(rb":(?:c|row)[\t\n\r />]")
 
 
 def _letters_above(col: int) -> bytes:
@@ -142,7 +149,7 @@ def _col_index(letters: bytes) -> int:
 
 def _locate_and_trim(xml: bytes, file: str, sheet: str) -> Extent:
     """Every cell with content located as the reader would; far strays dropped from a copy."""
-    rows, cols, spans = _cells(xml)
+    rows, cols, tags = _cells(xml)
     if not len(rows):
         return Extent(xml)
     area = (int(rows.max()) - int(rows.min()) + 1) * (int(cols.max()) - int(cols.min()) + 1)
@@ -157,11 +164,9 @@ def _locate_and_trim(xml: bytes, file: str, sheet: str) -> Extent:
                             "无法安全读取；请删除多余的行列或拆分工作表后再试")
     out = np.flatnonzero(~inside)
     cut, pos = [], 0
-    for i in out:  # the stray elements, in file order, left out of the copy
-        start, open_end = spans[i]
-        close = _CLOSE_C.search(xml, open_end)
+    for start, end in _spans(xml, tags[out]):  # the stray elements, in file order, left out of the copy
         cut.append(xml[pos:start])
-        pos = close.end() if close else open_end
+        pos = end
     cut.append(xml[pos:])
     stray = [f"{column_letter(int(cols[i]))}{int(rows[i])}" for i in out[:MAX_LISTED]]
     return Extent(b"".join(cut), stray, len(out), block)
@@ -179,28 +184,49 @@ def _main_run(values: np.ndarray, gap: int) -> tuple[int, int]:
     return int(uniq[starts[best]]), int(uniq[ends[best]])
 
 
-def _cells(xml: bytes) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
-    """Excel row (1-based) and 0-based column of every cell element with content, and where
-    its opening tag starts and ends. Positions follow the reader: a missing r continues
-    from the previous cell or row."""
-    rows, cols, spans = [], [], []
+def _cells(xml: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Excel row (1-based) and 0-based column of every cell element with content, and its
+    position among the cell and row tags (for _spans). Positions follow the reader: a
+    missing r continues from the previous cell or row."""
+    rows, cols, tags = [], [], []
     row, col = 0, -1
-    for m in _TAG.finditer(xml):
-        ref = _R_ATTR.search(m.group(2))
-        if m.group(1) == b"row":
-            row = int(ref.group(1)) if ref and ref.group(1).isdigit() else row + 1
+    letters: dict[bytes, int] = {}
+    for i, (name, first, rest, empty) in enumerate(_TAG.findall(xml)):
+        ref = first or (_r_value(rest) if b"r" in rest else b"")
+        if name == b"row":
+            row = int(ref) if ref.isdigit() else row + 1
             col = -1
             continue
         if ref:
-            parts = _REF.fullmatch(ref.group(1).strip())
-            if not parts:
+            head = ref.rstrip(b"0123456789")
+            number = ref[len(head):]
+            if not (number and head.isalpha() and len(head) <= 3):
                 continue  # the reader refuses such a reference itself
-            row, col = int(parts.group(2)), _col_index(parts.group(1))
+            row = int(number)
+            col = letters.get(head)
+            if col is None:
+                col = letters[head] = _col_index(head)
         else:
             col += 1
-        if m.group(3):  # <c .../>: no value, the reader skips it
+        if empty:  # <c .../>: no value, the reader skips it
             continue
         rows.append(row)
         cols.append(col)
-        spans.append((m.start(), m.end()))
-    return np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), spans
+        tags.append(i)
+    return np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), np.array(tags, dtype=np.int64)
+
+
+def _r_value(attrs: bytes) -> bytes:
+    found = _R_ATTR.search(attrs)
+    return found.group(1) if found else b""
+
+
+def _spans(xml: bytes, tags: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) in the XML of the given cell elements, by their position among the tags."""
+    wanted = set(tags.tolist())
+    out = []
+    for i, m in enumerate(_TAG.finditer(xml)):
+        if i in wanted:
+            close = None if m.group(4) else _CLOSE_C.search(xml, m.end())
+            out.append((m.start(), close.end() if close else m.end()))
+    return out
