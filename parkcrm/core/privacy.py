@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import json
 import re
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:  # the data stack is loaded only when a column is masked (help stays fast)
+    import pandas as pd
 
 _SEP = r"[ .-]?"  # one separator people put between digit groups
 _B, _E = r"(^|[^0-9])", r"($|[^0-9])"
@@ -72,6 +73,8 @@ def mask_series(series: pd.Series) -> pd.Series:
     """mask_text over a whole text column, vectorised in pyarrow (non-text columns pass through).
 
     The column is returned as it was (same object) when nothing in it needs masking."""
+    import numpy as np
+    import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -99,6 +102,8 @@ def mask_series(series: pd.Series) -> pd.Series:
 def mask_frame(df: pd.DataFrame, columns: list[str] | None = None, keep: set[str] | frozenset[str] = frozenset()
                ) -> pd.DataFrame:
     """Copy of df with text columns masked (all object/string columns unless named; keep ones excepted)."""
+    import pandas as pd
+
     out = df.copy()
     for c in columns if columns is not None else list(df.columns):
         if c in keep or c not in out:
