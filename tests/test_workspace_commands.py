@@ -173,3 +173,19 @@ def test_option_and_environment_override_and_outside_the_built_in_pack(project, 
     code, _out, err = run_cli(["classify", str(copy)])
     about = __import__("pandas").read_excel(outside / f"{copy.stem}-分级.xlsx", sheet_name="说明", dtype=str, engine="openpyxl")
     assert about["内容"].str.contains("规则目录：内置规则包").any()
+
+
+def test_written_workbooks_say_which_workspace_in_their_about_sheet(project, tmp_path, monkeypatch):
+    import pandas as pd
+
+    monkeypatch.chdir(project / "数据")
+    oct_ = project / "数据" / "2026-10"
+    run_cli(["validate", str(oct_ / "园区客户资料库-2026年10月.xlsx"), "--out", str(tmp_path / "校验.xlsx")])
+    run_cli(["check-visits", str(oct_), "--month", "2026-10", "--out", str(tmp_path / "走访.xlsx")])
+    run_cli(["care-plan", str(oct_ / "园区客户资料库-2026年10月.xlsx"), "--month", "2026-10",
+             "--out", str(tmp_path / "关怀.xlsx")])
+    for name in ("校验.xlsx", "走访.xlsx", "关怀.xlsx"):
+        about = pd.read_excel(tmp_path / name, sheet_name="说明", dtype=str, engine="openpyxl").fillna("")
+        text = "\n".join(about.astype(str).agg(" ".join, axis=1))
+        assert f"规则目录：{project / 'rules'}" in text or f"规则目录 {project / 'rules'}" in text, (name, text)
+        assert "从当前文件夹向上找到" in text, name
