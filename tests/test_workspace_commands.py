@@ -189,3 +189,21 @@ def test_written_workbooks_say_which_workspace_in_their_about_sheet(project, tmp
         text = "\n".join(about.astype(str).agg(" ".join, axis=1))
         assert f"规则目录：{project / 'rules'}" in text or f"规则目录 {project / 'rules'}" in text, (name, text)
         assert "从当前文件夹向上找到" in text, name
+
+
+def test_report_uses_the_project_templates(project, tmp_path, monkeypatch):
+    custom = project / "templates" / "weekly.md.j2"
+    original = custom.read_text(encoding="utf-8")
+    custom.write_text("项目模板 {{ report.period.label }}\n", encoding="utf-8")
+    try:
+        args = ["report", "weekly", "--week", "2026-W42", str(project / "数据" / "2026-10"), "-f", "md", "-o", "-"]
+        monkeypatch.chdir(tmp_path)
+        code, out, err = run_cli([*args, "--config", str(project / "parkcrm.yaml")])
+        assert out == "项目模板 2026-W42\n", err
+        monkeypatch.chdir(project / "数据")
+        assert run_cli(args)[1] == "项目模板 2026-W42\n"
+        builtin = tmp_path / "内置"  # an option beats the project: an empty folder leaves the built-in templates
+        builtin.mkdir()
+        assert run_cli([*args, "--templates", str(builtin)])[1].startswith("# ")
+    finally:
+        custom.write_text(original, encoding="utf-8")
