@@ -89,7 +89,7 @@ def _nothing_outside(xml: bytes, last_row: int, last_col: int) -> bool:
     """Regex passes over the cell and row elements: each written <c r="…"> / <row r="…">
     (a missing r continues from the one before, so it could run past the box unseen), and
     none of the references outside A1:<last>."""
-    if any(p.search(xml) for p in _element_checks(xml)):
+    if any(p.search(xml) for p in _ELEMENTS_MISSED):
         return False
     digits = len(str(last_row))
     if (10**digits - 1) * (last_col + 1) <= MAX_GRID_CELLS:  # a row number as long as last_row is small enough
@@ -103,17 +103,14 @@ def _nothing_outside(xml: bytes, last_row: int, last_col: int) -> bool:
     return beyond.search(xml) is None
 
 
-def _element_checks(xml: bytes) -> list[re.Pattern]:
-    """Patterns for cell and row elements the reference pass could miss: one whose first
-    attribute is not r="…" (no r at all, or r spelt with other spaces or quotes), or one
-    with a namespace prefix (<x:c r="A1">, as the .NET Open XML SDK writes: the exact path
-    reads those)."""
-    return [_CELL_NOT_CANONICAL, _ROW_NOT_CANONICAL, _PREFIXED]
-
-
-_CELL_NOT_CANONICAL = re.compile(rb'<c(?! r=")[\t\n\r />]')
-_ROW_NOT_CANONICAL = re.compile(rb'<row(?! r=")[\t\n\r />]')
-_PREFIXED = re.compile(rb":(?:c|row)[\t\n\r />]")
+# cell and row elements the reference pass could miss: one whose first attribute is not
+# r="…" (no r at all, or r spelt with other spaces or quotes), or one with a namespace
+# prefix (<x:c r="A1">, as the .NET Open XML SDK writes): the exact path reads those
+_ELEMENTS_MISSED = (
+    re.compile(rb'<c(?! r=")[\t\n\r />]'),
+    re.compile(rb'<row(?! r=")[\t\n\r />]'),
+    re.compile(rb":(?:c|row)[\t\n\r />]"),
+)
 
 
 def _letters_above(col: int) -> bytes:
