@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -44,11 +43,9 @@ def default_rules_dir() -> Path:
 
 
 def resolve_rules_dir(rules_dir: Path | str | None) -> Path:
-    """--rules beats $PARKCRM_RULES beats the built-in pack."""
-    if rules_dir:
-        return Path(rules_dir)
-    env = os.environ.get("PARKCRM_RULES")
-    return Path(env) if env else default_rules_dir()
+    """The folder given, else the built-in pack. Which folder a command uses (--rules, $PARKCRM_RULES,
+    the project's rules/) is decided once, by parkcrm.workspace."""
+    return Path(rules_dir) if rules_dir else default_rules_dir()
 
 
 @dataclass
