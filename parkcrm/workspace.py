@@ -50,7 +50,7 @@ class Project:
     """What parkcrm.yaml says, with folders made absolute (relative ones are beside the file)."""
 
     path: Path
-    data_dir: Path
+    data_dir: Path | None  # None: the file names none (fine for commands given their workbooks)
     patterns: list[str]
     output_dir: Path | None
     park: str
@@ -60,7 +60,7 @@ class Project:
     hotline_dir: Path | None = None
 
     def month_dir(self, year: int, month: int) -> Path | None:
-        return month_folder(self.data_dir, year, month)
+        return month_folder(self.data_dir, year, month) if self.data_dir is not None else None
 
     def files(self, folder: Path) -> list[Path]:
         from parkcrm.io.reader import expand_paths
@@ -72,6 +72,8 @@ class Project:
 
     def require_data_dir(self) -> "Project":
         """The project, when its data folder exists (report and run read from it)."""
+        if self.data_dir is None:
+            raise ProjectFileError(f"{self.path}: 缺少「数据目录」（每月数据所在的文件夹）")
         if not self.data_dir.is_dir():
             raise ProjectFileError(f"{self.path}: 数据目录 {self.data_dir} 不存在")
         return self
@@ -115,7 +117,7 @@ def load_project(path: Path | str, *, require_data: bool = True) -> Project:
         p = Path(value).expanduser()
         return p if p.is_absolute() else base / p
 
-    data_dir = folder("数据目录", True)
+    data_dir = folder("数据目录", require_data)
     if require_data and not data_dir.is_dir():
         raise ProjectFileError(f"{doc.where(('数据目录',))}: 数据目录 {data_dir} 不存在")
     for key in ("规则", "模板"):

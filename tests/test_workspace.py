@@ -174,3 +174,13 @@ def test_the_line_is_shown_on_a_terminal_unless_quiet(tmp_path, monkeypatch):
         workspace(con)
     assert shown[True, False].lines == [f"项目 {home}（parkcrm.yaml） · 规则：项目 rules/ · 历史库：parkcrm.db（尚未建立）"]
     assert shown[True, True].lines == shown[False, False].lines == shown[False, True].lines == []
+
+
+def test_a_project_file_may_only_pin_the_rules(tmp_path):
+    """A parkcrm.yaml naming only 规则 serves commands given their workbooks; report and run ask for 数据目录."""
+    home = _init(tmp_path / "项目")
+    (home / "parkcrm.yaml").write_text("规则: rules\n", encoding="utf-8")
+    ws = resolve(cwd=home, environ=NO_ENV)
+    assert ws.rules_dir == home / "rules" and ws.data_dir is None
+    with pytest.raises(ProjectFileError, match="缺少「数据目录」"):
+        ws.require_project()
