@@ -53,7 +53,8 @@ def test_weekly_every_format(tmp_path, fmt):
     if fmt == "xlsx":
         wb = openpyxl.load_workbook(out)
         assert [ws.title for ws in wb.worksheets][1:] == ["1.竞争信息", "2.新办业务", "3.新进园企业", "4.园区客户动态",
-                                                          "5.客户资料更新", "6.ICT商机", "7.流失预警"]
+                                                          "5.客户资料更新", "6.ICT商机", "7.管线绿色通道", "8.流失预警",
+                                                          "9.报送事项"]
         ws = wb["2.新办业务"]
         row = next(r for r in ws.iter_rows(values_only=True) if r[0] == "签约商机")
         assert row[1] == len(won)
@@ -98,7 +99,7 @@ def test_monthly_every_format(tmp_path, fmt):
 
 def test_json_to_stdout(tmp_path):
     code, data = run_json(["report", "weekly", "--week", "2026-W46", str(NOV), "-f", "json"])
-    assert code == 1 and data["周期"]["标签"] == "2026-W46" and len(data["章节"]) == 7
+    assert code == 1 and data["周期"]["标签"] == "2026-W46" and len(data["章节"]) == 9
 
 
 def test_markdown_to_stdout_and_xlsx_refused():
@@ -131,7 +132,7 @@ def test_template_override_and_misspelt_variable(tmp_path):
     tpl.mkdir()
     (tpl / "weekly.md.j2").write_text("本地模板 {{ report.period.label }} {{ report.sections | length }}\n", encoding="utf-8")
     code, out, _e = run_cli(["report", "weekly", "--week", "2026-W46", str(data), "-f", "md", "-o", "-", "--templates", str(tpl)])
-    assert code == 0 and out == "本地模板 2026-W46 7\n"
+    assert code == 0 and out == "本地模板 2026-W46 9\n"
     (tpl / "weekly.html.j2").write_text('{% extends "base.html.j2" %}{% block body %}{{ report.secions }}{% endblock %}',
                                         encoding="utf-8")
     target = tmp_path / "w.html"

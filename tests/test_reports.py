@@ -121,11 +121,12 @@ def test_monthly_all_formats_agree(monthly, tmp_path):
 
 def test_weekly_header(weekly):
     assert weekly.park == "XX产业转移工业园"
-    assert weekly.period.label == "2026-W46" and weekly.author == "园区客户经理"
+    assert weekly.period.label == "2026-W46" and weekly.author == "营销服务中心经理、园区客户经理"
+    assert weekly.recipients == "政企客户服务中心" and weekly.copies == "园区客户经理"  # calendar.yaml 报表
     assert weekly.comparison == "上月数据：2026-10"
-    # the six sections of the standard (domain §7), then the churn warning (issue 6)
+    # the six sections of the standard (domain §7), the green channel, the churn warning, then the to-do list
     assert [s.title for s in weekly.sections] == ["竞争信息", "新办业务", "新进园企业", "园区客户动态", "客户资料更新", "ICT商机",
-                                                  "流失预警"]
+                                                  "管线绿色通道", "流失预警", "报送事项"]
 
 
 def test_weekly_competition(weekly):

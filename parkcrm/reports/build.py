@@ -44,6 +44,7 @@ def _finish(report: Report, inputs: ReportInputs, mask: bool) -> Report:
     for i, s in enumerate(report.sections, 1):
         s.number = i
     report.sources = [{"文件": b.path.name, "SHA-256": b.sha256} for b in inputs.books]
+    report.skipped = [{"文件": p.name, "原因": reason} for p, reason in inputs.skipped]
     report.sources += [{"文件": p.name, "用途": f"上月数据（{inputs.previous_month}）"} for p in inputs.previous_files]
     report.warnings = [f"无法读取 {p.name}：{msg}" for p, msg in inputs.failures] + report.warnings
     report.data_errors = inputs.data_errors
@@ -73,6 +74,9 @@ def build_weekly(inputs: ReportInputs, rules: RulePack, period: Period, *, now: 
     sampling = sampling_history or sampling_history_of(store, history_path)
     sections = weekly.build_sections(inputs, rules, period, today or now.date(), mask, sampling, store)
     h = _header(rules, "weekly", duty)
+    from parkcrm.reports.calendar import duty_named, todo_section
+
+    sections.append(todo_section(rules, period, duty or duty_named(rules, "周报", None)))
     report = Report("weekly", h["title"], inputs.park, period, h["author"], h["recipients"], now,
                     _select(sections, h["sections"]), copies=h["copies"])
     return _finish(report, inputs, mask)

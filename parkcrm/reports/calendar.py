@@ -162,3 +162,52 @@ def duty_named(rules: RulePack, kind: str, name: str | None) -> ReportDuty:
         return ReportDuty.model_validate({"名称": f"园区{kind}", "周期": "周" if kind == "周报" else "月",
                                           "星期": 5, "截止日": 6, "报送人": author})
     return chosen
+
+
+# ---- the weekly report's to-do list ------------------------------------------------------------
+
+def send_day(rules: RulePack, duty: ReportDuty | None, period: Period) -> dt.date:
+    """The day a weekly report for period is sent: its calendar day (a holiday moved earlier), else its end."""
+    if duty is None or duty.period != "周" or period.kind != "week":
+        return period.end
+    y, w, _ = period.start.isocalendar()
+    return weekly_deadline(duty, y, w, WorkCalendar.from_rules(rules))[0]
+
+
+def todo_items(rules: RulePack, period: Period, day: dt.date, ahead_days: int = 7,
+               skip: str | None = None) -> list[DueItem]:
+    """Calendar items a weekly report lists as to-do: due from the week's start to a week after
+    its send day, or open on the send day; tracked items (宣传方案反馈) included. By the calendar
+    alone (no archive), so the report is the same whenever it is built."""
+    calendar = WorkCalendar.from_rules(rules)
+    out = []
+    for duty in rules.calendar.reports:
+        if duty.name == skip:
+            continue
+        for item in items_for(duty, day, calendar, None):
+            if period.start <= item.deadline <= day + dt.timedelta(days=ahead_days) or item.opens <= day <= item.deadline:
+                out.append(item)
+    return sorted(out, key=lambda i: (i.deadline, i.name))
+
+
+def todo_section(rules: RulePack, period: Period, duty: ReportDuty | None):
+    """The weekly report's 报送事项 section (reports.model.Section)."""
+    from parkcrm.reports.model import Block, Column, Section
+
+    day = send_day(rules, duty, period)
+    items = todo_items(rules, period, day, skip=duty.name if duty else None)
+
+    def when(i: DueItem) -> str:
+        left = (i.deadline - day).days
+        return "已过截止日" if left < 0 else "当天截止" if left == 0 else f"还有 {left} 天"
+
+    rows = [[i.name, i.period.title, i.duty.author, i.duty.recipients, i.duty.copies or "—", i.deadline,
+             when(i), "parkcrm 生成" if i.duty.generated else "parkcrm 不生成，需跟踪"] for i in items]
+    cols = [Column("事项"), Column("期间"), Column("报送人"), Column("报送对象"), Column("抄送"), Column("截止日期", "date"),
+            Column(f"距 {day.month}月{day.day}日"), Column("说明")]
+    s = Section("todo", "报送事项", empty_text="本周无")
+    s.blocks.append(Block("due", f"近期应报送的报表和反馈（以 {day:%Y-%m-%d} 计）", cols, rows, "近期没有应报送的事项",
+                          period_bound=False))
+    s.notes.append("依据 calendar.yaml 的报表日历：截止日期、报送人、报送对象和抄送；宣传方案反馈由销售部宣传主管报送，"
+                   "parkcrm 只提醒，放入归档文件夹即视为已报送（parkcrm report due 可查看是否逾期）")
+    return s
