@@ -228,9 +228,20 @@ class Workspace:
         if item == "templates" and value is None:
             return BUILTIN_TEMPLATES
         if item == "store" and value is not None:
-            target = self.store_target()
-            return target.shown + ("" if self.store_exists() else "（尚未建立）")
+            return self._store_shown(short=False)
         return "无" if value is None else str(value)
+
+    def _store_shown(self, short: bool) -> str:
+        """The store as the user reads it (never its password); parkcrm.db alone when beside the project file."""
+        from parkcrm.store.engine import StoreError
+
+        try:
+            target = self.store_target()
+        except StoreError:
+            return f"{self.store_url}（地址无效）"
+        beside = target.path is not None and self.root is not None and target.path.parent == self.root.absolute()
+        shown = target.path.name if short and beside else target.shown
+        return shown + ("" if self.store_exists() else "（尚未建立）")
 
     def _short(self, path: Path) -> str:
         """A folder inside the project as 「项目 rules/」, others as they are."""
@@ -247,14 +258,7 @@ class Workspace:
         rules = BUILTIN_RULES if self.builtin_rules else self._short(self.rules_dir)
         if self.origins["rules"].startswith(("命令行", "环境变量")):
             rules += f"（{self.origins['rules']}）"
-        if self.store_url is None:
-            store = "无"
-        else:
-            target = self.store_target()
-            store = (target.path.name if target.path is not None and self.root is not None
-                     and target.path.parent == self.root.absolute() else target.shown)
-            if not self.store_exists():
-                store += "（尚未建立）"
+        store = "无" if self.store_url is None else self._store_shown(short=True)
         return f"{head} · 规则：{rules} · 历史库：{store}"
 
     def rows(self) -> list[tuple[str, str, str]]:

@@ -184,3 +184,10 @@ def test_a_project_file_may_only_pin_the_rules(tmp_path):
     assert ws.rules_dir == home / "rules" and ws.data_dir is None
     with pytest.raises(ProjectFileError, match="缺少「数据目录」"):
         ws.require_project()
+
+
+def test_a_store_url_is_shown_without_its_password_and_a_bad_one_does_not_stop_other_work(tmp_path):
+    ws = resolve(cwd=tmp_path, environ={"PARKCRM_DB": "postgresql://parkcrm:secret@10.0.0.5/parkcrm"})
+    assert "secret" not in ws.line() and "secret" not in str(ws.as_dict()) and "10.0.0.5" in ws.line()
+    ws = resolve(cwd=tmp_path, environ={"PARKCRM_DB": "mysql://u@h/db"})
+    assert ws.as_dict()["历史库"]["值"] == "mysql://u@h/db（地址无效）" and ws.rules().folder == ws.rules_dir
