@@ -238,7 +238,9 @@ class Workspace:
         try:
             target = self.store_target()
         except StoreError:
-            return f"{self.store_url}（地址无效）"
+            import re
+
+            return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", self.store_url or "") + "（地址无效）"
         beside = target.path is not None and self.root is not None and target.path.parent == self.root.absolute()
         shown = target.path.name if short and beside else target.shown
         return shown + ("" if self.store_exists() else "（尚未建立）")

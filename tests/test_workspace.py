@@ -191,3 +191,5 @@ def test_a_store_url_is_shown_without_its_password_and_a_bad_one_does_not_stop_o
     assert "secret" not in ws.line() and "secret" not in str(ws.as_dict()) and "10.0.0.5" in ws.line()
     ws = resolve(cwd=tmp_path, environ={"PARKCRM_DB": "mysql://u@h/db"})
     assert ws.as_dict()["历史库"]["值"] == "mysql://u@h/db（地址无效）" and ws.rules().folder == ws.rules_dir
+    ws = resolve(cwd=tmp_path, environ={"PARKCRM_DB": "mysql://u:pw@h/db"})
+    assert ws.as_dict()["历史库"]["值"] == "mysql://u:***@h/db（地址无效）"
