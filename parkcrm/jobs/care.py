@@ -12,7 +12,7 @@ PLAN, CHECK = "关怀计划", "关怀核对"
 
 
 def care(books, tables, problems, rules: RulePack, month, *, log=None, mask: bool = True,
-         now: dt.datetime | None = None, about: dict | None = None) -> Deliverable | None:
+         now: dt.datetime | None = None, about: dict | None = None, official: dict | None = None) -> Deliverable | None:
     """month: core.periods.Month. With a care log (a Table) it is the month's check, else its plan.
     about: extra rows for its 说明 sheet (the workspace used)."""
     from parkcrm.io.writer import write_xlsx
@@ -20,7 +20,8 @@ def care(books, tables, problems, rules: RulePack, month, *, log=None, mask: boo
 
     if CUSTOMERS not in tables:
         return None
-    report = build(books, tables, problems, rules, month.year, month.month, log=log, mask=mask, now=now)
+    report = build(books, tables, problems, rules, month.year, month.month, log=log, mask=mask, now=now,
+                   official=official)
     report.about.update(about or {})
     s = report.plan.summary
     note = f"短信 {s['短信计划数']} 条，外呼 {s['外呼计划数']} 通"

@@ -19,7 +19,8 @@ def _has_data(tables) -> bool:
 
 
 def visit_compliance(books, tables, problems, rules: RulePack, period, *, mask: bool = True, signoffs=None,
-                     now: dt.datetime | None = None, about: dict | None = None) -> Deliverable | None:
+                     now: dt.datetime | None = None, about: dict | None = None,
+                     official: dict | None = None) -> Deliverable | None:
     """Compliance of a week or month (a month adds the managers' appraisal); None without the sheets it needs.
 
     about: extra rows for its 说明 sheet (the workspace used)."""
@@ -28,7 +29,7 @@ def visit_compliance(books, tables, problems, rules: RulePack, period, *, mask: 
 
     if not _has_data(tables):
         return None
-    report = build(books, tables, problems, rules, period, mask=mask, signoffs=signoffs, now=now)
+    report = build(books, tables, problems, rules, period, mask=mask, signoffs=signoffs, now=now, official=official)
     report.about.update(about or {})
     st = report.compliance.stats
     note = f"考核客户 {st['考核客户数']} 户，未达标 {st['不达标客户数']} 户"

@@ -42,6 +42,15 @@ class MonthData:
     tables: dict
     problems: list
     history: object = None  # where the supervisor's past samples are kept (Workspace.sampling_history)
+    official: dict | None = None  # the year's official tiers from the store (parkcrm review), where 核定等级 is blank
+
+
+def _official_tiers(store, year: int) -> dict | None:
+    if store is None:
+        return None
+    from parkcrm.capabilities.review import official_tiers
+
+    return official_tiers(store, year).to_dict()
 
 
 def first_workday(month: Month, rules) -> dt.date:
@@ -72,16 +81,17 @@ def tasks_on(day: dt.date, rules, mask: bool = True, about: dict | None = None) 
     if day.day >= jobs.visits_day:
         out.append(Task("走访达标", last_month.label, last_month,
                         lambda d: visit_compliance(d.books, d.tables, d.problems, rules, last_month.period, mask=mask,
-                                                   about=about)))
+                                                   about=about, official=d.official)))
     plan_day = (first_workday(month, rules) if jobs.care_plan_day == "首个工作日"
                 else month.start.replace(day=jobs.care_plan_day))
     if day >= plan_day:
         out.append(Task("关怀计划", month.label, month,
-                        lambda d: care(d.books, d.tables, d.problems, rules, month, mask=mask, about=about)))
+                        lambda d: care(d.books, d.tables, d.problems, rules, month, mask=mask, about=about,
+                                       official=d.official)))
     if day.day >= jobs.care_check_day:
         out.append(Task("关怀核对", last_month.label, last_month,
                         lambda d: care(d.books, d.tables, d.problems, rules, last_month,
-                                       log=d.tables.get("关怀记录"), mask=mask, about=about)
+                                       log=d.tables.get("关怀记录"), mask=mask, about=about, official=d.official)
                         if "关怀记录" in d.tables else None))
     return out
 
@@ -154,7 +164,8 @@ def run_tasks(ctx, months: dict[Month, list[Path]], redone: set[Month], summary)
                 books, tables, problems, _failed = read_workbooks(files, ctx.rules)  # failures: reported per month
                 history = (ctx.workspace.sampling_history(files[0].parent, ctx.store)
                            if ctx.workspace is not None else None)
-                cache[month] = MonthData(month, files[0].parent, books, tables, problems, history)
+                cache[month] = MonthData(month, files[0].parent, books, tables, problems, history,
+                                         _official_tiers(ctx.store, month.year))
         return cache[month]
 
     root = ctx.archive.root
