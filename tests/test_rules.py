@@ -102,6 +102,7 @@ def test_rules_show_prints_tables():
     code, out, _ = run_cli(["rules", "show"])
     assert code == 0
     assert "5B" in out and "金卡级" in out and "每周1次" in out and "钻石卡" in out
+    assert "服务职责依据：当年核定等级" in out and "10000 优先接入" in out
 
 
 # ---- YAML-only changes ------------------------------------------------------------------

@@ -55,6 +55,8 @@ def show(
                   std.phone.label() if std and std.phone else "", "是" if pack.gets_care(b.name) else "")
     con.print(t)
     con.print("等级顺序：" + " > ".join(pack.tiers.order) + "；核定保留：" + "、".join(pack.tiers.assigned_tiers))
+    con.print("服务职责依据：" + ("当年核定等级（无核定等级的新客户暂按测算等级）" if pack.tiers.duties_follow == "核定等级"
+                           else "当前费用测算等级"))
     care = pack.service.care
     c = Table(title="1B/2B 关怀")
     for col in ("方式", "周期", "时段", "节假日", "发送号码"):
@@ -72,4 +74,7 @@ def show(
         else:
             k.add_row(role, *[pack.cards.table.get(role, {}).get(g, "") for g in pack.cards.groups])
     con.print(k)
+    hot = pack.cards.hotline
+    con.print(f"10000 优先接入：{'、'.join(hot.by_number_tiers)} 按登记号码和服务等级；{pack.cards.min_tier} 及以上按关键人约定号码和"
+              f"会员卡（{'、'.join(hot.cards)}）；关键人号码{'可为' if hot.landline_for_contacts else '须为手机，不可为'}固话")
     con.print(f"主管抽查：每周至少 {pack.service.sampling.ratio:.0%} 的客户经理（向上取整，至少 {pack.service.sampling.minimum} 人）")
