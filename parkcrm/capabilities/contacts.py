@@ -140,13 +140,17 @@ def assign_cards(contacts: pd.DataFrame, customers: pd.DataFrame, tiers: pd.Seri
     return out
 
 
+def _person_keys(frame: pd.DataFrame) -> list[str]:
+    """A person is known by customer and name (客户编号 NUL 姓名): the register holds no phone numbers."""
+    return list(frame["客户编号"].astype(str) + "\0" + frame["姓名"].astype(str))
+
+
 def _registered_cards(earlier: pd.DataFrame | None, card_rank: dict[str, int]) -> dict[str, str]:
-    """person key (客户编号 NUL 姓名) -> the highest card the register shows."""
+    """person key -> the highest card the register shows."""
     if earlier is None or earlier.empty:
         return {}
-    keys = earlier["客户编号"].astype(str) + "\0" + earlier["姓名"].astype(str)
     best: dict[str, str] = {}
-    for key, card in zip(keys, earlier["会员卡"]):
+    for key, card in zip(_person_keys(earlier), earlier["会员卡"]):
         if card in card_rank and (key not in best or card_rank[card] < card_rank[best[key]]):
             best[key] = card
     return best
@@ -155,8 +159,7 @@ def _registered_cards(earlier: pd.DataFrame | None, card_rank: dict[str, int]) -
 def _upgraded_people(earlier: pd.DataFrame | None) -> list[str]:
     if earlier is None or earlier.empty:
         return []
-    up = earlier[earlier["来源"].isin([GRANTED, MARKED])]
-    return list(up["客户编号"].astype(str) + "\0" + up["姓名"].astype(str))
+    return _person_keys(earlier[earlier["来源"].isin([GRANTED, MARKED])])
 
 
 def card_register(cards: pd.DataFrame, contacts: pd.DataFrame, earlier: pd.DataFrame | None, month: str,
@@ -164,10 +167,10 @@ def card_register(cards: pd.DataFrame, contacts: pd.DataFrame, earlier: pd.DataF
     """The card register after this month: the earlier rows, then this month's upgrades (来源
     parkcrm升级), cards found held that the register did not know (原有), and people the 关键人
     sheet marks as upgraded earlier (以前已升级)."""
-    known = set(_registered_cards(earlier, {c: i for i, c in enumerate(rules.cards.card_order)}))
-    known_cards = {(k, c) for k, c in zip(
-        (earlier["客户编号"].astype(str) + "\0" + earlier["姓名"].astype(str)) if earlier is not None and len(earlier) else [],
-        earlier["会员卡"] if earlier is not None and len(earlier) else [])}
+    has_earlier = earlier is not None and len(earlier) > 0
+    keys = _person_keys(earlier) if has_earlier else []
+    known = set(keys)
+    known_cards = set(zip(keys, earlier["会员卡"])) if has_earlier else set()
     none_card = rules.cards.card_order[-1]
     flagged = contacts[EARLIER_FLAG].fillna(False).astype(bool) if EARLIER_FLAG in contacts else \
         pd.Series(False, index=contacts.index)
