@@ -1,5 +1,10 @@
 """Customer tiers (domain §1) and the service each tier gets (§2), vectorised.
 
+The tier in force all year is the official one (核定等级, set in January from last year's
+spend); the tier computed from the current spend is shown beside it (测算等级) and a difference
+is a warning for next January's review (等级变动预警). tiers.yaml 职责依据 can make the duties
+follow the current spend instead.
+
 Money is handled in integer fen (0.01 元) so tier bounds are exact: twelve monthly fees
 adding up to 40,000.00 元 are 4 万元 and 3B, never 3.9999….
 """
