@@ -17,6 +17,7 @@ EPILOG = (
     "  parkcrm classify 园区客户资料库-2026年10月.xlsx\n\n"
     "  parkcrm classify 客户资料.xlsx --out 分级结果.xlsx --rules ./我的规则\n\n"
     "  parkcrm classify 客户资料.xlsx --format json > 分级.json\n\n"
+    "  parkcrm classify 客户资料.xlsx --db parkcrm.db --month 2026-11   （核定等级和会员卡台账取自历史库）\n\n"
     "退出码：0 全部完成；1 已写出结果，但有待核实的客户或数据问题；2 未写出任何文件（参数、输入或规则有误）。"
 )
 
@@ -33,9 +34,12 @@ def classify_command(
     no_mask: NoMaskOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """按年度通信费用给客户分级（5B…1B），给出服务等级、驻场/电话频次、关怀方式和关键人会员卡建议。
+    """按年度通信费用测算客户等级（5B…1B），按当年核定等级给出服务等级、驻场/电话频次、关怀方式和关键人会员卡建议。
 
-    输入文件不会被修改；结果写入新的工作簿（客户分级、关键人会员卡、分级汇总、说明 四张表）。
+    客户等级按当年核定等级执行（客户资料的「核定等级」列，空白时取历史库中 parkcrm review 的当年核定结果；
+    没有的新客户暂按测算等级）；测算等级与核定等级不同的列为「等级变动预警」。
+    输入文件不会被修改；结果写入新的工作簿（客户分级、关键人会员卡、分级汇总、说明；有历史库或关键人表有
+    「已按关键人升级」列时另有会员卡台账，每户累计最多升级 5 人，本月的升级记入历史库）。
     """
     from parkcrm.outputs.classify import build, default_output, sheet_specs, to_json
     from parkcrm.cli.console import Console
