@@ -303,3 +303,13 @@ def test_explicitly_named_non_workbooks_are_skipped_and_nothing_left_is_exit_2(t
     code, out, err = run_cli(["validate", str(et), str(pdf)])
     assert code == 2 and "客户资料.et：WPS 表格 .et 格式" in err and "说明.pdf：不是工作簿（.pdf）" in err
     assert "没有发现问题" not in out
+
+
+def test_report_json_lists_the_skipped_files(tmp_path, samples_dir):
+    folder = tmp_path / "2026-10"
+    shutil.copytree(samples_dir / "2026-10", folder)
+    write_xlsx(folder / "客户分级.xlsx", [SheetSpec("客户分级", pd.DataFrame({"客户编号": ["YQ0001"]}))])
+    code, data = run_json(["report", "weekly", "--week", "2026-W43", str(folder), "-f", "json"])
+    assert code in (0, 1)
+    assert data["跳过的文件"] == [{"文件": "客户分级.xlsx", "原因": "parkcrm 生成的输出（客户分级）"}]
+    assert "客户分级.xlsx" not in [s.get("文件") for s in data["数据来源"]]

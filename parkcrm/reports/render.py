@@ -206,10 +206,11 @@ def to_json(report: Report) -> dict:
     return {
         "报表": report.title, "类型": report.kind, "园区": report.park,
         "周期": {"标签": p.label, "说明": p.title, "开始": p.start.isoformat(), "结束": p.end.isoformat()},
-        "报送人": report.author, "报送对象": report.recipients,
+        "报送人": report.author, "报送对象": report.recipients, "抄送": report.copies,
         "生成时间": report.generated.isoformat(sep=" "), "比较": report.comparison,
-        "个人信息": "已脱敏" if report.masked else "未脱敏（--no-mask）",
+        "个人信息": "已脱敏" if report.masked else "未脱敏（按要求显示完整号码）",
         "数据错误数": report.data_errors, "提示": report.warnings, "数据来源": report.sources,
+        "跳过的文件": report.skipped,
         "章节": [{
             "编号": s.number, "键": s.key, "标题": s.title, "为空": s.empty, "为空说明": s.empty_text if s.empty else "",
             "指标": [{"名称": f.label, "值": f.value, "格式": f.fmt, **({"说明": f.note} if f.note else {})} for f in s.figures],
