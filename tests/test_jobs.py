@@ -147,3 +147,23 @@ def test_returned_sampling_sheet_is_audited_next_week(project):
     data = _run(project, "2026-11-24")
     assert not any("2026-W47" in t for t in data["待处理"])
     assert (project / "输出" / "2026-11" / "抽查核对-2026-W47.xlsx").is_file()
+
+
+def test_manual_commands_in_a_project_file_where_run_files(project):
+    data = _run(project, "2026-11-20")
+    assert not data["失败"]
+    classified = project / "输出" / "2026-10" / "客户分级-2026-10.xlsx"
+    by_run = _content(classified)
+    config = ["--config", str(project / "parkcrm.yaml")]
+    before = {p for p in (project / "数据").rglob("*")}
+    code, out, err = run_cli(["classify", str(project / "数据" / "2026-10"), *config])
+    assert code in (0, 1), err
+    assert f"已写入：{classified}" in out and _content(classified) == by_run
+    code, out, err = run_cli(["check-visits", str(project / "数据" / "2026-11"), "--week", "2026-W48", "--sample", *config])
+    assert code in (0, 1), err
+    assert (project / "输出" / "2026-11" / "走访抽查表-2026-W48.xlsx").is_file()
+    assert (project / "输出" / "2026-11" / "走访达标-2026-W48.xlsx").is_file()
+    code, out, err = run_cli(["care-plan", str(project / "数据" / "2026-11"), "--month", "2026-12", *config])
+    assert code in (0, 1), err
+    assert (project / "输出" / "2026-12" / "关怀计划-2026-12.xlsx").is_file()
+    assert {p for p in (project / "数据").rglob("*")} == before  # nothing written beside the data

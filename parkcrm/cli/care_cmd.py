@@ -26,7 +26,7 @@ def care_plan_command(
     workbooks: Annotated[list[Path], typer.Argument(help="客户资料工作簿（也可包含关怀记录表）", show_default=False)],
     month: Annotated[str, typer.Option("--month", "-m", help="计划月份，例如 2026-10", show_default=False)],
     log: Annotated[Optional[list[Path]], typer.Option("--log", help="关怀记录（时间、客户编号、方式 短信/外呼、结果 成功/失败），可多次给出", show_default=False)] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="输出工作簿，默认为第一个输入旁的「关怀计划-<月份>.xlsx」", show_default=False)] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="输出工作簿；在项目中默认为输出目录的「<月份>/关怀计划-<月份>.xlsx」（给出 --log 时为 关怀核对，与 parkcrm run 相同），否则为第一个输入旁的「关怀计划-<月份>.xlsx」", show_default=False)] = None,
     rules: RulesOpt = None,
     config: ConfigOpt = None,
     fmt: FormatOpt = Fmt.table,
@@ -53,7 +53,12 @@ def care_plan_command(
     ws = workspace(con, config=config, rules=rules, near=workbooks)
     pack = ws.rules()
     files = discover(workbooks).files  # the inputs, to refuse an output path that is one of them
-    target = out or default_output(Path(workbooks[0]), care_month.label)
+    from parkcrm.jobs import default_target
+    from parkcrm.jobs.care import CHECK, PLAN
+
+    # in a project: the archive, where parkcrm run files it (关怀核对 when a care log is checked)
+    target = out or default_target(ws.archive_dir, CHECK if log else PLAN, care_month.label, "xlsx",
+                                   default_output(Path(workbooks[0]), care_month.label))
     check_not_input(target, files + list(log or []))
     with con.progress("正在读取工作簿…") as step:
         inputs = read_data(con, workbooks, pack, step)

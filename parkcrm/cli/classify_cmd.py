@@ -25,7 +25,7 @@ EPILOG = (
 @app.command("classify", epilog=EPILOG)
 def classify_command(
     workbooks: Annotated[list[Path], typer.Argument(help="客户资料工作簿（可同时给出关键人所在的其他工作簿）", show_default=False)],
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="输出工作簿，默认为「<输入文件名>-分级.xlsx」，与输入放在同一文件夹", show_default=False)] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="输出工作簿；在项目中默认为输出目录的「<月份>/客户分级-<月份>.xlsx」（与 parkcrm run 相同），否则为输入旁的「<输入文件名>-分级.xlsx」", show_default=False)] = None,
     rules: RulesOpt = None,
     config: ConfigOpt = None,
     db: UseDbOpt = None,
@@ -61,7 +61,10 @@ def classify_command(
         result = build(books, tables, problems, pack, mask=not no_mask, **context)
         _record_cards(con, store, data_month, result)
         result.about["工作区"] = ws.about()
-        target = out or default_output(Path(workbooks[0]))
+        from parkcrm.jobs import default_target
+
+        # in a project: the archive (输出/<月份>/客户分级-<月份>.xlsx), where parkcrm run files it
+        target = out or default_target(ws.archive_dir, "客户分级", data_month, "xlsx", default_output(Path(workbooks[0])))
         check_not_input(target, list(workbooks))
         if fmt == Fmt.json:
             con.data(json.dumps({**to_json(result), **file_lists(inputs.skipped, inputs.failures), "工作区": ws.as_dict()}, ensure_ascii=False, default=str, indent=1))

@@ -31,7 +31,7 @@ def check_visits_command(
     month: Annotated[Optional[str], typer.Option("--month", "-m", help="检查一个月，例如 2026-10（周要求按周四落在本月的 ISO 周判定）", show_default=False)] = None,
     sample: Annotated[bool, typer.Option("--sample", help="按抽查比例选出本周要抽查的客户经理，并生成走访抽查表（只能与 --week 一起用）")] = False,
     audit: Annotated[Optional[list[Path]], typer.Option("--audit", help="主管填好的走访抽查表（可多次给出），核对每周是否达到抽查比例并已签名", show_default=False)] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="输出工作簿，默认为第一个输入旁的「走访达标-<期间>.xlsx」", show_default=False)] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="输出工作簿；在项目中默认为输出目录的「<月份>/走访达标-<期间>.xlsx」（与 parkcrm run 相同），否则为第一个输入旁的「走访达标-<期间>.xlsx」", show_default=False)] = None,
     sample_out: Annotated[Optional[Path], typer.Option("--sample-out", help="走访抽查表的输出位置，默认与输出工作簿同一文件夹的「走访抽查表-<周>.xlsx」", show_default=False)] = None,
     history: Annotated[Optional[Path], typer.Option("--history", help="抽查记录文件（不用历史库时），默认为第一个输入旁的 .parkcrm-sampling.json", show_default=False)] = None,
     db: Annotated[Optional[str], typer.Option("--db", help="与 --sample 一起用：抽查记录读写于这个历史库（SQLite 文件路径或 postgresql://…）。"
@@ -66,7 +66,10 @@ def check_visits_command(
     con = Console(quiet=quiet or fmt == Fmt.json, mask=not no_mask)
     ws = workspace(con, config=config, rules=rules, db=db, near=workbooks)
     files = discover(workbooks).files  # the inputs, to refuse an output path that is one of them
-    target = out or default_output(Path(workbooks[0]), period)
+    from parkcrm.jobs import default_target
+
+    # in a project: the archive, where parkcrm run files the same deliverable
+    target = out or default_target(ws.archive_dir, "走访达标", period.label, "xlsx", default_output(Path(workbooks[0]), period))
     check_not_input(target, files + list(audit or []))
     if sample_out is not None:
         check_not_input(sample_out, files + list(audit or []))
@@ -117,7 +120,10 @@ def _check(con, workbooks, files, ws, period, target, sample, sample_out, audit,
         report.about["工作区"] = ws.about()
         written: list[Path] = []
         if report.sampling is not None:
-            signoff_target = sample_out or default_signoff_output(target, period)
+            from parkcrm.jobs import default_target
+
+            signoff_target = sample_out or default_target(ws.archive_dir, SIGNOFF, period.label, "xlsx",
+                                                          default_signoff_output(target, period))
             # exit 2 must mean nothing was written: every target and the sample record first
             check_writable([signoff_target, *([target] if fmt == Fmt.table or out is not None else []),
                             *_record_files(kept)])

@@ -15,6 +15,16 @@ from typing import Callable
 
 from parkcrm.io.archive import archive_path
 
+
+def default_target(archive_dir: Path | None, name: str, label: str, ext: str, beside: Path) -> Path:
+    """Where a command writes a deliverable when --out is not given: in a project, the archive
+    (where `parkcrm run` files it); otherwise `beside`, the command's own place next to the data."""
+    if archive_dir is None:
+        return beside
+    target = archive_path(archive_dir, name, label, ext)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target
+
 Writer = Callable[[Path], object]  # writes one file; may return the cells it had to truncate
 
 
