@@ -44,15 +44,16 @@ def churn_command(
     ws = workspace(con, config=config, rules=rules, db=db, near=workbooks or ())
     pack = ws.rules()
     ref = Month.parse(month) if month else None
+    skipped: list[dict] = []  # files in the folders that are not inputs, for the JSON output
     with con.progress("正在判断流失风险…") as step:
         if workbooks:
-            books, tables, _problems = read_inputs(workbooks, pack, step, con)
+            books, tables, _problems = read_inputs(workbooks, pack, step, con, skipped)
             result = churn.from_workbooks(books, tables, pack, ref)
         else:
             with open_store_for(ws, must_exist=True) as store:
                 result = churn.from_store(store, pack, ref)
     if fmt == Fmt.json:
-        con.data(to_json_text({**result.as_dict(), "工作区": ws.as_dict()}))
+        con.data(to_json_text({**result.as_dict(), "跳过的文件": skipped, "工作区": ws.as_dict()}))
     else:
         say(con, f"流失预警 {result.month}（{result.source}）：预警 {len(result.warnings)} 户；"
                   f"按费用判断 {result.evaluated} 户，费用数据不足 {result.not_evaluated} 户")

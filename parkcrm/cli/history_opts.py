@@ -39,9 +39,10 @@ def find_store_for(ws):
     return ws.find_store(busy_seconds=history_rules(ws.rules()).store.busy_seconds)
 
 
-def read_inputs(paths: list[Path], rules, step, con=None):
+def read_inputs(paths: list[Path], rules, step, con=None, skipped: list | None = None):
     """Read workbooks (folders as every command finds them, parkcrm's outputs skipped, with a note on
-    con); nothing to work on is exit 2, and so is any unreadable file: a history month must be whole."""
+    con and, for the JSON output, appended to skipped); nothing to work on is exit 2, and so is any
+    unreadable file: a history month must be whole."""
     from parkcrm.cli.report_inputs import announce, require_existing
     from parkcrm.core.errors import WorkbookError
     from parkcrm.io.reader import read_inputs as read_all
@@ -50,9 +51,15 @@ def read_inputs(paths: list[Path], rules, step, con=None):
     found = read_all(paths, rules, step)
     if con is not None:
         announce(con, found.skipped, [], found.notes)
+    if skipped is not None:
+        skipped += skipped_json(found.skipped)
     if found.failures:
         raise WorkbookError("\n".join(msg for _p, msg in found.failures))
     return found.books, found.tables, found.problems
+
+
+def skipped_json(skipped) -> list[dict]:
+    return [{"文件": p.name, "原因": reason} for p, reason in skipped]
 
 
 def say(con, text: str) -> None:

@@ -44,15 +44,16 @@ def import_command(
     ws = workspace(con, config=config, rules=rules, db=db, near=workbooks)
     pack = ws.rules()
     given = Month.parse(month) if month else None
+    skipped: list[dict] = []  # files in the folders that are not inputs, for the JSON output
     with con.progress("正在读取工作簿…") as step:
-        books, tables, _problems = read_inputs(workbooks, pack, step, con)
+        books, tables, _problems = read_inputs(workbooks, pack, step, con, skipped)
         target = month_of_books(books, given)
         check_month(books, target, force)
         with open_store_for(ws) as store:
             result = import_month(store, target, books, tables, pack, step)
             shown = store.shown
     if fmt == Fmt.json:
-        con.data(to_json_text({"历史库": shown, **result.as_dict(), "工作区": ws.as_dict()}))
+        con.data(to_json_text({"历史库": shown, **result.as_dict(), "跳过的文件": skipped, "工作区": ws.as_dict()}))
     else:
         _print(con, result, shown)
     raise typer.Exit(EXIT_FINDINGS if result.skipped else EXIT_OK)

@@ -50,8 +50,9 @@ def sla_command(
         as_of = dt.datetime.fromisoformat(at.strip().replace("/", "-")) if at else dt.datetime.now()
     except ValueError:
         raise ParkcrmError(f"--at「{at}」无效，应写成 \"YYYY-MM-DD HH:MM\"，例如 \"2026-12-01 08:00\"") from None
+    skipped: list[dict] = []  # files in the folders that are not inputs, for the JSON output
     with con.progress("正在读取工作簿…") as step:
-        books, tables, _problems = read_inputs(workbooks, pack, step, con)
+        books, tables, _problems = read_inputs(workbooks, pack, step, con, skipped)
         store = None
         if "客户资料" not in tables:
             try:
@@ -70,7 +71,7 @@ def sla_command(
                                "超时工单数": len(result.overdue), "问题": result.problems,
                                "按类型": records(result.by_type), "按等级": records(result.by_tier),
                                "按月份": records(result.by_month), "超时工单": records(result.overdue),
-                               "工作区": ws.as_dict()}))
+                               "跳过的文件": skipped, "工作区": ws.as_dict()}))
     else:
         say(con, f"服务时限考核（{result.source}；未完成工单按 {as_of:%Y-%m-%d %H:%M} 判断）：超时 {len(result.overdue)} 单")
         show_frame(con, result.by_type, "按工单类型")
