@@ -129,17 +129,20 @@ def classify(customers: Table, rules: RulePack, official: Mapping[str, str] | pd
                              pd.Series(np.where(given_known, SOURCE_SHEET, official_label), index=df.index))
     tier = tier.fillna(PENDING)
 
-    notes = reason.fillna("")
+    notes = reason.fillna("").astype("object")
 
     def add(mask: pd.Series, text) -> None:
-        nonlocal notes
-        mask = mask.fillna(False).astype(bool)
-        notes = notes.mask(mask, notes + np.where(notes == "", "", "；") + text)
+        """Append text (a Series or one string) to the notes of the rows in mask; only those rows are touched."""
+        rows = mask.fillna(False).to_numpy(dtype=bool)
+        if not rows.any():
+            return
+        texts = text[rows].tolist() if isinstance(text, pd.Series) else [text] * int(rows.sum())
+        notes[rows] = [f"{n}；{t}" if n else t for n, t in zip(notes[rows].tolist(), texts)]
 
     add(assigned & computed.notna(), "核定等级 " + off.fillna("") + "（上级核定，保持），按费用应为 " + computed.fillna(""))
     add(given.notna() & ~given_known, "核定等级「" + given.astype("string").fillna("") + "」不是已知等级，未采用")
-    add(~has_off & computed.notna() & (rules.tiers.duties_follow == "核定等级"),
-        pd.Series("无核定等级（新客户），暂按测算等级 ", index=df.index) + computed.fillna("") + " 服务")
+    if rules.tiers.duties_follow == "核定等级":
+        add(~has_off & computed.notna(), "无核定等级（新客户），暂按测算等级 " + computed.fillna("") + " 服务")
 
     out = pd.DataFrame(index=df.index)
     out["年度通信费用(万元)"] = to_wan(fen)
@@ -160,22 +163,28 @@ def classify(customers: Table, rules: RulePack, official: Mapping[str, str] | pd
 def _stored_official(df: pd.DataFrame, official, rank: dict[str, int]) -> pd.Series:
     ids = df["客户编号"] if "客户编号" in df.columns else pd.Series(pd.NA, index=df.index, dtype="string")
     lookup = dict(official.items()) if isinstance(official, (pd.Series, dict)) else dict(official)
-    found = [lookup.get(c) if isinstance(c, str) else None for c in ids.tolist()]
-    return pd.Series([t if t in rank else pd.NA for t in found], index=df.index, dtype="string")
+    return _per_value(ids, {cid: t for cid, t in lookup.items() if t in rank}).astype("string")
+
+
+def _per_value(series: pd.Series, table: dict) -> pd.Series:
+    """table[value] for every row (missing where the value is missing or not in table), one dict
+    lookup per distinct value: a row-wise map over 100k arrow strings costs a second."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    values = np.array([table.get(u) for u in np.asarray(uniques, dtype=object).tolist()] + [None], dtype=object)
+    return pd.Series(values[codes], index=series.index, dtype=object)
 
 
 def tier_warning(official: pd.Series, computed: pd.Series, rules: RulePack) -> pd.Series:
     """等级变动预警: 升n级 / 降n级 where the tier from the spend differs from the official one."""
     rank = rules.tier_rank
-    r_off = official.map(lambda t: rank.get(t) if isinstance(t, str) else None).astype("Float64")
-    r_new = computed.map(lambda t: rank.get(t) if isinstance(t, str) else None).astype("Float64")
-    steps = (r_off - r_new)
-    text = pd.Series("", index=official.index, dtype="string")
-    up, down = (steps > 0).fillna(False), (steps < 0).fillna(False)
-    n = steps.abs().fillna(0).astype("int64").astype(str)
-    text = text.mask(up, "升" + n + "级（核定 " + official.fillna("") + "，测算 " + computed.fillna("") + "）")
-    text = text.mask(down, "降" + n + "级（核定 " + official.fillna("") + "，测算 " + computed.fillna("") + "）")
-    return text
+    r_off = _per_value(official, rank).astype("float64")
+    r_new = _per_value(computed, rank).astype("float64")
+    steps = np.nan_to_num(r_off.to_numpy() - r_new.to_numpy())
+    text = np.full(len(official), "", dtype=object)
+    rows = steps != 0
+    text[rows] = [f"{'升' if n > 0 else '降'}{abs(int(n))}级（核定 {o}，测算 {c}）"
+                  for n, o, c in zip(steps[rows], official.to_numpy(dtype=object)[rows], computed.to_numpy(dtype=object)[rows])]
+    return pd.Series(text, index=official.index, dtype="string")
 
 
 def _duties(tier: pd.Series, rules: RulePack) -> dict[str, pd.Series]:
