@@ -268,6 +268,14 @@ def test_stray_cells_far_right_and_far_down_are_left_out_and_the_data_read(tmp_p
     assert read_in_child(src) == (["C1", "C2"], ["A1048576", "XFD2"])
 
 
+def test_a_stray_cell_far_below_a_narrow_table_is_a_finding_too(tmp_path, rules):
+    """A1048576 under a three-column table would not exhaust memory (3 million cells), but
+    it is no customer and would cost a million-row grid: left out and named like the others."""
+    book = read_workbook(stray_cell_book(tmp_path / "a.xlsx", "A1048576"), rules)
+    assert customers(book)["客户编号"].tolist() == ["C1", "C2"]
+    assert [(p.code, p.cell) for p in book.problems] == [("cell-stray", "A1048576")]
+
+
 def test_a_sheet_stored_outside_its_usual_folder_is_checked_too(tmp_path):
     """The relationship may point anywhere in the zip ("/foo.xml"): the check follows it."""
     import zipfile
@@ -322,7 +330,7 @@ def test_cells_and_rows_without_a_reference_are_placed_as_the_reader_places_them
         xml = zf.read("xl/worksheets/sheet1.xml")
     far = b"<row/>" * 3_000 + b"<row>" + b"<c><v>1</v></c>" * 20_000 + b"</row>"
     hostile = xml.replace(b"</sheetData>", far + b"</sheetData>")
-    assert not _nothing_outside(hostile, 3, 2)
+    assert not _nothing_outside(hostile, 3, 2, 1_000_000)
     extent = check_extent(hostile, "a.xlsx", "客户资料")
     assert extent.stray_count == 9  # the heavier block wins; the table's nine cells are named
     assert extent.stray[:3] == ["A1", "B1", "C1"] and b"<row/>" in extent.xml

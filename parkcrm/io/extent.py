@@ -23,6 +23,8 @@ from parkcrm.core.errors import WorkbookError
 from parkcrm.core.problems import Problem, column_letter
 
 MAX_GRID_CELLS = 50_000_000  # rows x columns the reader may allocate (about 32 bytes each)
+SMALL_GRID = 1_000_000  # a box this small is read as it is; a larger one must be filled
+BYTES_PER_CELL = 4  # ... at least one cell per this many bytes of sheet XML, or be looked at
 ROW_GAP = 1_000  # this many empty rows (or more) separate a stray cell from the data block
 COL_GAP = 100  # likewise for columns
 MAX_LISTED = 20  # stray cells named one by one; the rest are counted
@@ -67,13 +69,20 @@ def stray_problems(extent: Extent, file: str, sheet: str) -> list[Problem]:
 
 def check_extent(xml: bytes, file: str, sheet: str) -> Extent:
     """The sheet XML safe to hand to the reader, or WorkbookError when even the data block is too large."""
-    bound = _dimension(xml)
-    if bound is not None and _nothing_outside(xml, *bound):
+    allowed = _allowed(xml)
+    bound = _dimension(xml, allowed)
+    if bound is not None and _nothing_outside(xml, *bound, allowed):
         return Extent(xml)
-    return _locate_and_trim(xml, file, sheet)
+    return _locate_and_trim(xml, file, sheet, allowed)
 
 
-def _dimension(xml: bytes) -> tuple[int, int] | None:
+def _allowed(xml: bytes) -> int:
+    """The largest box read without a closer look: small, or filled as densely as the XML
+    could fill it (a 16 KB sheet spanning A1:XFD1048576 is mostly empty)."""
+    return min(MAX_GRID_CELLS, max(SMALL_GRID, len(xml) // BYTES_PER_CELL))
+
+
+def _dimension(xml: bytes, allowed: int) -> tuple[int, int] | None:
     """(last row, last column 0-based) of the <dimension>, when it names a box small enough."""
     m = _DIMENSION.search(xml, 0, 4096)
     if not m:
@@ -82,17 +91,17 @@ def _dimension(xml: bytes) -> tuple[int, int] | None:
     if not last_letters or not last_row:
         return None
     rows, col = int(last_row), _col_index(last_letters)
-    return (rows, col) if rows * (col + 1) <= MAX_GRID_CELLS else None
+    return (rows, col) if rows * (col + 1) <= allowed else None
 
 
-def _nothing_outside(xml: bytes, last_row: int, last_col: int) -> bool:
+def _nothing_outside(xml: bytes, last_row: int, last_col: int, allowed: int) -> bool:
     """Regex passes over the cell and row elements: each written <c r="…"> / <row r="…">
     (a missing r continues from the one before, so it could run past the box unseen), and
     none of the references outside A1:<last>."""
     if any(p.search(xml) for p in _ELEMENTS_MISSED):
         return False
     digits = len(str(last_row))
-    if (10**digits - 1) * (last_col + 1) <= MAX_GRID_CELLS:  # a row number as long as last_row is small enough
+    if (10**digits - 1) * (last_col + 1) <= allowed:  # a row number as long as last_row is small enough
         rows_beyond = rb"[0-9]{%d}" % (digits + 1)
     else:
         rows_beyond = _number_above(last_row) + rb'"'
@@ -144,13 +153,13 @@ def _col_index(letters: bytes) -> int:
     return n - 1
 
 
-def _locate_and_trim(xml: bytes, file: str, sheet: str) -> Extent:
+def _locate_and_trim(xml: bytes, file: str, sheet: str, allowed: int) -> Extent:
     """Every cell with content located as the reader would; far strays dropped from a copy."""
     rows, cols, tags = _cells(xml)
     if not len(rows):
         return Extent(xml)
     area = (int(rows.max()) - int(rows.min()) + 1) * (int(cols.max()) - int(cols.min()) + 1)
-    if area <= MAX_GRID_CELLS:
+    if area <= max(allowed, 8 * len(rows)):  # small, or filled enough: nothing is far
         return Extent(xml)
     keep_rows = _main_run(rows, ROW_GAP)
     keep_cols = _main_run(cols, COL_GAP)
@@ -160,6 +169,8 @@ def _locate_and_trim(xml: bytes, file: str, sheet: str) -> Extent:
         raise WorkbookError(f"{file}: 工作表「{sheet}」的数据范围（{block}）过大，超过 {MAX_GRID_CELLS:,} 个单元格，"
                             "无法安全读取；请删除多余的行列或拆分工作表后再试")
     out = np.flatnonzero(~inside)
+    if not len(out):
+        return Extent(xml)
     cut, pos = [], 0
     for start, end in _spans(xml, tags[out]):  # the stray elements, in file order, left out of the copy
         cut.append(xml[pos:start])
