@@ -65,7 +65,8 @@ def build(books: list[Workbook], tables: dict[str, Table], problems: list[Proble
         **{f"其中{k}": int(v) for k, v in counts.items()},
         "未列入": int(len(listing.excluded)),
         "上月名单": previous_source or "无（不比较变化）",
-        "本月变化": "，".join(f"{k} {v} 个" for k, v in diff["变化"].value_counts().items()) or "无",
+        "本月变化": ("，".join(f"{k} {v} 个" for k, v in diff["变化"].value_counts().items()) or "无")
+                    if previous is not None else "未比较（没有上月名单）",
     }
     return HotlineResult(month, listing, diff, previous_source, about, list(problems) + listing.problems)
 
