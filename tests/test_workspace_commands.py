@@ -74,6 +74,8 @@ def _facts(home: Path, extra: list[str]) -> dict[str, object]:
         assert code in (0, 1)
         facts[f"report {kind}"] = [(s["键"], s["指标"]) for s in data["章节"]]
         used[f"report {kind}"] = next(s["文件"] for s in data["数据来源"] if s["文件"].startswith("规则"))
+    code, data = run_json(["report", "due", "--date", "2026-11-03", "-f", "json", *extra])
+    used["report due"] = _rules_used(data)
     code, out, err = run_cli(["rules", "show", *extra])
     facts["rules show"] = next(line for line in out.splitlines() if "5B" in line and "金卡级" in line)
     used["rules show"] = out.splitlines()[0]

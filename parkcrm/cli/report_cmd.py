@@ -236,21 +236,21 @@ def due_command(
     from parkcrm.cli.console import Console
     from parkcrm.core.periods import parse_date
     from parkcrm.reports.calendar import DUE, OVERDUE, due_on
-    from parkcrm.workspace import resolve
 
-    ws = resolve(config=config, rules=rules)
+    con = Console(quiet=fmt == DueFmt.json)
+    ws = workspace(con, config=config, rules=rules)
     pack = ws.rules()
     day = parse_date(date) if date else dt.date.today()
     archive = ws.archive_dir
     items = due_on(day, pack, archive)
     overdue = [d for d in items if d.state == OVERDUE]
-    con = Console(quiet=fmt == DueFmt.json)
     code = EXIT_FINDINGS if overdue else EXIT_OK
     if fmt == DueFmt.json:
         con.data(json.dumps({"日期": day.isoformat(), "归档目录": str(archive) if archive else None,
                              "报表": [d.as_dict() for d in items],
                              "今天应报送": [d.name for d in items if d.state == DUE],
-                             "逾期": [f"{d.name} {d.period.label}" for d in overdue]}, ensure_ascii=False, indent=1))
+                             "逾期": [f"{d.name} {d.period.label}" for d in overdue], "工作区": ws.as_dict()},
+                            ensure_ascii=False, indent=1))
         raise typer.Exit(code)
     con.print(f"{day.isoformat()}（星期{'一二三四五六日'[day.weekday()]}）的报表"
               + (f"（按归档 {archive} 核对）：" if archive else "（不在项目中，无法核对归档和逾期）："))
