@@ -151,6 +151,17 @@ def test_a_self_referring_alias_is_refused(rules_copy):
     assert doc is None and problems[0].startswith("tiers.yaml:2 ") and "循环" in problems[0]
 
 
+def test_nesting_a_thousand_levels_deep_is_refused_with_file_and_line(rules_copy):
+    """libyaml parses 999 levels; walking them recursed past Python's limit (an internal error)."""
+    from parkcrm.core.errors import ParkcrmError
+    from parkcrm.rules import load_rules
+
+    (rules_copy / "tiers.yaml").write_text("a: 1\nb: " + "[" * 999 + "]" * 999 + "\n", encoding="utf-8")
+    with pytest.raises(ParkcrmError) as err:
+        load_rules(rules_copy)
+    assert "tiers.yaml:2" in str(err.value) and "嵌套" in str(err.value)
+
+
 def test_modest_aliases_still_load(rules_copy):
     from parkcrm.rules.yamlfile import load_yaml
 

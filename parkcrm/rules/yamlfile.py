@@ -61,14 +61,19 @@ def _walk(node: yaml.Node, path: tuple, lines: dict, problems: list[str], fname:
 # nine levels of `&a [*a, *a, ...]` in 340 bytes mean millions of nodes. Uses beyond the
 # file's own nodes are allowed up to this many; a rule pack has about 1,500 nodes.
 ALIAS_BUDGET = 100_000
+# A rule file nests a few levels; hundreds (a thousand brackets) would exhaust the recursion
+# of whatever walks the data next.
+MAX_DEPTH = 50
 
 
 def _alias_bomb(root: yaml.Node, fname: str) -> str | None:
-    """A Chinese error when the aliases expand past ALIAS_BUDGET or refer to themselves.
+    """A Chinese error when the aliases expand past ALIAS_BUDGET or refer to themselves, or
+    the data nests deeper than MAX_DEPTH.
 
     Sizes are counted once per distinct node (the tree is a graph of shared nodes), so a
     bomb is refused in milliseconds, at the line of the first node that expands too far."""
     size: dict[int, int] = {}
+    height: dict[int, int] = {}
     on_path: set[int] = set()
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
@@ -77,6 +82,9 @@ def _alias_bomb(root: yaml.Node, fname: str) -> str | None:
         if children_done:
             on_path.discard(key)
             size[key] = 1 + sum(size[id(c)] for c in _children(node))
+            height[key] = 1 + max((height[id(c)] for c in _children(node)), default=0)
+            if height[key] > MAX_DEPTH:
+                return f"{fname}:{node.start_mark.line + 1} YAML 嵌套超过 {MAX_DEPTH} 层，拒绝读取；规则文件只需要几层缩进或括号"
             if size[key] > ALIAS_BUDGET + len(size):
                 return (f"{fname}:{node.start_mark.line + 1} YAML 别名（&名称 / *名称）展开后超过 "
                         f"{ALIAS_BUDGET:,} 个节点，拒绝读取（疑似「别名炸弹」）；请不要层层引用别名")
@@ -148,6 +156,7 @@ _HINTS = (
     ("could not find expected ':'", "缺少冒号（键: 值）"),
     ("while scanning a quoted scalar", "引号没有闭合"),
     ("found undefined alias", "用到了未定义的别名（*名称）"),
+    ("exceeded maximum nesting depth", "嵌套层数过多（括号或缩进层层嵌套）"),
 )
 
 
