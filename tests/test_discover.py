@@ -317,3 +317,10 @@ def test_report_json_lists_the_skipped_files(tmp_path, samples_dir):
     assert code in (0, 1)
     assert data["跳过的文件"] == [{"文件": "客户分级.xlsx", "原因": "parkcrm 生成的输出（客户分级）"}]
     assert "客户分级.xlsx" not in [s.get("文件") for s in data["数据来源"]]
+
+
+def test_care_plan_processes_the_good_files_and_lists_the_bad_one(tmp_path):
+    folder = _folder_with_a_corrupt_file(tmp_path)
+    out = tmp_path / "关怀计划.xlsx"
+    code, _o, err = run_cli(["care-plan", str(folder), "--month", "2026-10", "--out", str(out)])
+    assert code == 1 and "无法读取 坏文件.xlsx" in err and out.is_file()
