@@ -429,3 +429,24 @@ def test_a_shared_string_count_the_file_cannot_hold_is_refused_not_an_abort(tmp_
                           preexec_fn=_limited_memory if sys.platform != "win32" else None)
     assert proc.returncode == 2, proc.stderr[-2000:]  # a clear refusal, not 134 (SIGABRT)
     assert "客户资料.xlsx" in proc.stderr and "共享字符串" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_zip_with_two_entries_of_one_name_is_refused(tmp_path, rules):
+    """Which copy a reader takes differs between readers and versions: the check would look
+    at one sheet and the reader read the other."""
+    import warnings
+    import zipfile
+
+    from parkcrm.core.errors import WorkbookError
+
+    src = stray_cell_book(tmp_path / "a.xlsx")
+    with zipfile.ZipFile(src) as zf:
+        parts = [(n, zf.read(n)) for n in zf.namelist()]
+    twice = tmp_path / "twice.xlsx"
+    with warnings.catch_warnings(), zipfile.ZipFile(twice, "w", zipfile.ZIP_DEFLATED) as zf:
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name it is asked to write
+        for n, data in parts:
+            zf.writestr(n, data)
+        zf.writestr("xl/worksheets/sheet1.xml", dict(parts)["xl/worksheets/sheet1.xml"])
+    with pytest.raises(WorkbookError, match="重名"):
+        read_workbook(twice, rules)

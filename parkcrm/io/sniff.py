@@ -86,6 +86,8 @@ def _sniff_zip(path: Path) -> str:
             limits = LIMITS
             if len(infos) > limits.entries:
                 raise WorkbookError(f"{name}: 压缩包内文件数 {len(infos)} 超过上限 {limits.entries}，拒绝读取")
+            if len({i.filename for i in infos}) < len(infos):  # readers differ on which copy they take
+                raise WorkbookError(f"{name}: 压缩包内有重名的文件，文件已损坏或被篡改，拒绝读取；请在 Excel 中打开后另存再试")
             total = sum(i.file_size for i in infos)
             if total > limits.total:
                 raise WorkbookError(f"{name}: 解压后大小 {total / 1024**3:.1f} GB 超过上限，拒绝读取（疑似压缩炸弹）")
