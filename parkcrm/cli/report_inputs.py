@@ -26,23 +26,20 @@ def require_existing(paths: list[Path]) -> None:
 
 def announce(con, skipped, unreadable, notes=()) -> None:
     """Skipped files as notes on stderr; unreadable ones as warnings (shown even with --quiet)."""
+    from parkcrm.io.discover import without_name
+
     for p, reason in skipped:
         con.info(f"跳过 {p.name}：{reason}")
     for note in notes:
         con.info(note)
     for p, message in unreadable:
-        con.warn(f"无法读取 {p.name}，已跳过（其他文件照常处理）：{_without_name(p, message)}")
+        con.warn(f"无法读取 {p.name}，已跳过（其他文件照常处理）：{without_name(p, message)}")
 
 
 def file_lists(skipped, unreadable) -> dict:
     """The skipped and unreadable files, for a command's JSON output."""
     return {"skipped": [{"file": p.name, "path": str(p), "reason": r} for p, r in skipped],
             "unreadable": [{"file": p.name, "path": str(p), "reason": r} for p, r in unreadable]}
-
-
-def _without_name(path: Path, message: str) -> str:
-    prefix = f"{path.name}: "
-    return message[len(prefix):] if message.startswith(prefix) else message
 
 
 def require_kind(tables, problems, paths, kind: str, hint: str) -> None:

@@ -73,11 +73,12 @@ def nothing_message(head: str, skipped: list[tuple[Path, str]], unreadable: list
         lines += [f"  - {p.name}：{reason}" for p, reason in skipped]
     if unreadable:
         lines.append("无法读取的文件：")
-        lines += [f"  - {p.name}：{_without_name(p, reason)}" for p, reason in unreadable]
+        lines += [f"  - {p.name}：{without_name(p, reason)}" for p, reason in unreadable]
     return "\n".join(lines)
 
 
-def _without_name(path: Path, message: str) -> str:
+def without_name(path: Path, message: str) -> str:
+    """A reader message without its leading "<file name>: " (the caller names the file)."""
     prefix = f"{path.name}: "
     return message[len(prefix):] if message.startswith(prefix) else message
 
