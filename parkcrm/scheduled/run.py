@@ -72,11 +72,11 @@ class RunSummary:
     def text(self) -> str:
         head = "（只列出，不执行）" if self.dry_run else ""
         lines = [f"parkcrm run {self.day}{head}：项目 {self.project}，历史库 {self.store}"]
-        if self.workspace:  # which rules and templates, and why (parkcrm.workspace)
-            lines += [f"{k}：{v['值']}（{v['来源']}）" for k, v in self.workspace.items() if k in ("规则目录", "模板目录")]
-        todo = self.attention
+        todo = self.attention  # first: what a supervisor must act on today
         lines.append("今天需要处理：" + ("无" if not todo else ""))
         lines += [f"  {i}. {t}" for i, t in enumerate(todo, 1)]
+        if self.workspace:  # which rules and templates, and why (parkcrm.workspace)
+            lines += [f"{k}：{v['值']}（{v['来源']}）" for k, v in self.workspace.items() if k in ("规则目录", "模板目录")]
         for m in self.months:
             lines.append(f"{m['月份']}：{m['状态']}" + (f"（{m['说明']}）" if m.get("说明") else ""))
             for o in m.get("输出", []):
