@@ -450,3 +450,37 @@ def test_a_zip_with_two_entries_of_one_name_is_refused(tmp_path, rules):
         zf.writestr("xl/worksheets/sheet1.xml", dict(parts)["xl/worksheets/sheet1.xml"])
     with pytest.raises(WorkbookError, match="重名"):
         read_workbook(twice, rules)
+
+
+def test_two_sheets_of_one_name_cannot_slip_a_stray_cell_past_the_check(tmp_path):
+    """workbook.xml names both sheets 客户资料: the reader loads one, the check must cover both."""
+    import zipfile
+
+    src = stray_cell_book(tmp_path / "a.xlsx", "XFD1048576")
+    with zipfile.ZipFile(src) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    clean = stray_cell_book(tmp_path / "b.xlsx")
+    with zipfile.ZipFile(clean) as zf:
+        parts["xl/worksheets/sheet2.xml"] = zf.read("xl/worksheets/sheet1.xml")
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(
+        b"</sheets>", b'<sheet name="\xe5\xae\xa2\xe6\x88\xb7\xe8\xb5\x84\xe6\x96\x99" sheetId="2" r:id="rId9"/></sheets>')
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"'
+                             b' Target="/xl/worksheets/sheet2.xml" Id="rId9"/></Relationships>')
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>", b'<Override PartName="/xl/worksheets/sheet2.xml" ContentType="application/'
+                     b'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
+    hostile = tmp_path / "twice.xlsx"
+    with zipfile.ZipFile(hostile, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, data in parts.items():
+            zf.writestr(n, data)
+    import subprocess
+    import sys
+
+    script = ("import sys\nfrom parkcrm.io.reader import read_workbook\nfrom parkcrm.rules import load_rules\n"
+              "from parkcrm.core.errors import WorkbookError\n"
+              "try:\n    read_workbook(sys.argv[1], load_rules())\nexcept WorkbookError as exc:\n    print(exc)\n")
+    proc = subprocess.run([sys.executable, "-c", script, str(hostile)], capture_output=True, text=True, encoding="utf-8",
+                          timeout=300, preexec_fn=_limited_memory if sys.platform != "win32" else None)
+    assert proc.returncode == 0, proc.stderr[-2000:]  # no abort
+    assert "twice.xlsx" in proc.stdout and "远离数据区域" in proc.stdout  # refused: which sheet is which is unknown

@@ -247,11 +247,13 @@ def _sheet_members(zf) -> dict[str, str]:
     book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
     rels = {r.get("Id"): r.get("Target") for r in ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))}
     out = {}
-    for sheet in book.iter(f"{main}sheet"):
+    sheets = list(book.iter(f"{main}sheet"))
+    for sheet in sheets:
         target = rels.get(sheet.get(f"{rel}id"))
         if target:  # "/xl/worksheets/sheet1.xml" is from the package root, "worksheets/sheet1.xml" from xl/
             out[sheet.get("name")] = posixpath.normpath(target.lstrip("/") if target.startswith("/") else "xl/" + target)
-    return out
+    # two sheets of one name: which XML the reader loads for it is not ours to guess
+    return out if len(out) == len(sheets) else {}
 
 
 def _xlsx_members(path: Path) -> dict[str, tuple[str, int]]:
