@@ -167,3 +167,24 @@ def test_manual_commands_in_a_project_file_where_run_files(project):
     assert code in (0, 1), err
     assert (project / "输出" / "2026-12" / "关怀计划-2026-12.xlsx").is_file()
     assert {p for p in (project / "数据").rglob("*")} == before  # nothing written beside the data
+
+
+def test_todo_lists_tier_warnings_and_unanswered_green_channel_needs(tmp_path):
+    home = tmp_path / "园区"
+    folder = home / "数据" / "2026-11"
+    folder.mkdir(parents=True)
+    (home / "parkcrm.yaml").write_text("数据目录: 数据\n输出目录: 输出\n", encoding="utf-8")
+    write_xlsx(folder / "园区客户资料库-2026年11月.xlsx", {"客户资料": [
+        ["客户编号", "客户名称", "客户经理", "年度通信费用（万元）", "核定等级"],
+        ["K001", "宏达机械有限公司", "张三", 15.0, "2B"],  # officially 2B, spends like a 4B: 等级变动预警
+        ["K002", "顺达物流有限公司", "李四", 5.0, "3B"]]})
+    write_xlsx(folder / "工单-2026年11月.xlsx", {"工单": [
+        ["工单编号", "客户编号", "类型", "受理时间", "完成时间", "确认时间", "答复时间"],
+        ["G1", "K001", "管线需求", None, None, dt.datetime(2026, 11, 16, 9, 0), None],  # no answer after 2 workdays
+        ["G2", "K002", "管线需求", None, None, dt.datetime(2026, 11, 16, 9, 0), dt.datetime(2026, 11, 17, 9, 0)]]})
+    data = _run(home, "2026-11-24")
+    todo = data["待处理"]
+    assert any("1 户等级变动预警" in t and "客户分级-2026-11.xlsx" in t for t in todo), todo
+    assert any("1 条管线需求答复" in t and "未答复" in t for t in todo), todo
+    text = (home / "输出" / "2026-11" / "运行摘要-2026-11-24.txt").read_text(encoding="utf-8").splitlines()
+    assert text[1] == "今天需要处理：" and "等级变动预警" in "\n".join(text[2:2 + len(todo)])

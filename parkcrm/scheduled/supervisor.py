@@ -135,9 +135,11 @@ def attention(steps: list, summary_todo: list[str], month: Month) -> None:
             n = int((tiers["等级变动预警"].fillna("").astype(str) != "").sum())
             if n:
                 summary_todo.append(f"{month} 有 {n} 户等级变动预警（测算等级与核定等级不同），见 {Path(step.path).name}")
-        green = getattr(result, "green_overdue", None)  # set once the green channel lands in sla
-        if green is not None and len(green):
-            summary_todo.append(f"{month} 有 {len(green)} 条管线需求超过答复时限（绿色通道），见 {Path(step.path).name}")
+        orders = getattr(result, "orders", None)  # service time limits: limits in working days are the green channel
+        if orders is not None and {"时限(工作日)", "结果", "时限项"} <= set(orders.columns):
+            late = orders[orders["时限(工作日)"].notna() & (orders["结果"] == "未完成（已超时）")]
+            for item, n in late["时限项"].value_counts().items():
+                summary_todo.append(f"{month} 有 {n} 条{item}已超过时限仍未答复，见 {Path(step.path).name}")
 
 
 # ---- running them ----------------------------------------------------------------------------
