@@ -484,3 +484,31 @@ def test_two_sheets_of_one_name_cannot_slip_a_stray_cell_past_the_check(tmp_path
                           timeout=300, preexec_fn=_limited_memory if sys.platform != "win32" else None)
     assert proc.returncode == 0, proc.stderr[-2000:]  # no abort
     assert "twice.xlsx" in proc.stdout and "远离数据区域" in proc.stdout  # refused: which sheet is which is unknown
+
+
+def test_two_relationships_of_one_id_cannot_slip_a_stray_cell_past_the_check(tmp_path):
+    """The sheet's relationship id appears twice, first for the sheet with the stray cell."""
+    import subprocess
+    import sys
+    import zipfile
+
+    src = stray_cell_book(tmp_path / "a.xlsx", "XFD1048576")
+    with zipfile.ZipFile(src) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    with zipfile.ZipFile(stray_cell_book(tmp_path / "b.xlsx")) as zf:
+        parts["xl/worksheets/sheet2.xml"] = zf.read("xl/worksheets/sheet1.xml")
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"'
+                             b' Target="/xl/worksheets/sheet2.xml" Id="rId1"/></Relationships>')
+    hostile = tmp_path / "ids.xlsx"
+    with zipfile.ZipFile(hostile, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, data in parts.items():
+            zf.writestr(n, data)
+    script = ("import sys\nfrom parkcrm.io.reader import read_workbook\nfrom parkcrm.rules import load_rules\n"
+              "from parkcrm.core.errors import WorkbookError\n"
+              "try:\n    read_workbook(sys.argv[1], load_rules())\nexcept WorkbookError as exc:\n    print(exc)\n")
+    proc = subprocess.run([sys.executable, "-c", script, str(hostile)], capture_output=True, text=True, encoding="utf-8",
+                          timeout=300, preexec_fn=_limited_memory if sys.platform != "win32" else None)
+    assert proc.returncode == 0, proc.stderr[-2000:]  # no abort
+    # which of the two the reader follows differs between readers: every sheet XML is checked
+    assert "ids.xlsx" in proc.stdout and "远离数据区域" in proc.stdout

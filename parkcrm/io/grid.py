@@ -245,14 +245,17 @@ def _sheet_members(zf) -> dict[str, str]:
     main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
     rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
     book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
-    rels = {r.get("Id"): r.get("Target") for r in ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))}
+    links = list(ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels")))
+    rels = {r.get("Id"): r.get("Target") for r in links}
+    if len(rels) < len(links):
+        return {}  # two relationships of one id: likewise
     out = {}
     sheets = list(book.iter(f"{main}sheet"))
     for sheet in sheets:
         target = rels.get(sheet.get(f"{rel}id"))
         if target:  # "/xl/worksheets/sheet1.xml" is from the package root, "worksheets/sheet1.xml" from xl/
             out[sheet.get("name")] = posixpath.normpath(target.lstrip("/") if target.startswith("/") else "xl/" + target)
-    # two sheets of one name: which XML the reader loads for it is not ours to guess
+    # two sheets of one name (or one without its XML): which XML the reader loads is not ours to guess
     return out if len(out) == len(sheets) else {}
 
 
