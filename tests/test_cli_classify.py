@@ -177,3 +177,12 @@ def test_output_onto_the_input_is_refused(tmp_path):
     code, _, err = run_cli(["classify", str(src), "--out", str(src)])
     assert code == 2 and "Traceback" not in err
     assert src.read_bytes() == before
+
+
+def test_input_headers_stay_as_the_user_wrote_them(tmp_path):
+    src = write_xlsx(tmp_path / "别名.xlsx", {"客户资料": [["客户ID", "单位名称", "年度费用（万元）", "1月"],
+                                                       ["C1", "甲", None, 5000], ["C2", "乙", 3, None]]})
+    code, out, err = run_cli(["classify", str(src), "--out", str(tmp_path / "o.xlsx")])
+    header = [c.value for c in openpyxl.load_workbook(tmp_path / "o.xlsx")["客户分级"][1]]
+    assert header[:2] == ["客户ID", "单位名称"] and "年度费用（万元）" in header and "1月" in header
+    assert "年度通信费用(万元)" in header and "客户编号" not in header

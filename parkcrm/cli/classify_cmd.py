@@ -129,14 +129,16 @@ def _print_summary(con, result, target: Path) -> None:
     warned = int((result.tiers["等级变动预警"] != "").sum())
     if warned:
         con.print(f"等级变动预警：{warned} 户的测算等级与核定等级不同（见「等级变动预警」列，供次年 1 月核定参考）")
-    rows = result.customers.assign(**{c: result.tiers[c] for c in ("分级备注", "测算等级")})
+    shown = ("来源工作表", "来源行号", "客户编号", "客户名称", "分级备注")
+    rows = result.customers.rename(columns={v: k for k, v in result.headers.items()})  # the user's headers back
+    rows = rows.loc[:, ~rows.columns.duplicated()].assign(**{c: result.tiers[c] for c in ("分级备注", "测算等级")})
     pending = rows[rows["测算等级"] == "待核实"]
     if len(pending):
         p = Table(title=f"需要核实的客户（{len(pending)} 户）")
-        for col in ("来源工作表", "来源行号", "客户编号", "客户名称", "分级备注"):
+        for col in shown:
             p.add_column(col)
         for _, r in pending.head(20).iterrows():
-            p.add_row(*(str(r.get(c, "")) for c in ("来源工作表", "来源行号", "客户编号", "客户名称", "分级备注")))
+            p.add_row(*(str(r.get(c, "")) for c in shown))
         con.print(p)
         if len(pending) > 20:
             con.print(f"……其余 {len(pending) - 20} 户见输出工作簿")

@@ -37,6 +37,7 @@ class ClassifyResult:
     problems: list[Problem] = field(default_factory=list)
     register: pd.DataFrame | None = None  # sheet 会员卡台账 (with a store or an 已按关键人升级 column)
     classified: pd.DataFrame | None = None  # classify()'s columns under their own names, aligned with customers
+    headers: dict[str, str] = field(default_factory=dict)  # canonical input column -> its header in `customers`
 
     @property
     def tiers(self) -> pd.DataFrame:
@@ -103,7 +104,8 @@ def build(books: list[Workbook], tables: dict[str, Table], problems: list[Proble
         for c in PERSONAL_COLUMNS:
             if c in frame:
                 frame[c] = mask_series(frame[c])
-    frame = frame.rename(columns=user_headers(customers, list(frame.columns)))
+    headers = user_headers(customers, list(frame.columns))
+    frame = frame.rename(columns=headers)
     computed = {c: classified[c] for c in OUT_COLUMNS}
     computed["来源工作表"] = customers.df["_sheet"]
     computed["来源行号"] = customers.df["_row"]
@@ -149,7 +151,7 @@ def build(books: list[Workbook], tables: dict[str, Table], problems: list[Proble
         about["同名列"] = f"输入中已有同名列 {'、'.join(kept_user)}，按原样保留，未另加计算列"
     if register is not None:
         about["会员卡台账"] = "来自历史库" if earlier_cards is not None else f"按关键人表「{EARLIER_FLAG}」列"
-    return ClassifyResult(frame, cards, summary, about, problems, register, classified)
+    return ClassifyResult(frame, cards, summary, about, problems, register, classified, headers)
 
 
 def user_headers(table: Table, columns: list[str]) -> dict[str, str]:
