@@ -512,3 +512,31 @@ def test_two_relationships_of_one_id_cannot_slip_a_stray_cell_past_the_check(tmp
     assert proc.returncode == 0, proc.stderr[-2000:]  # no abort
     # which of the two the reader follows differs between readers: every sheet XML is checked
     assert "ids.xlsx" in proc.stdout and "远离数据区域" in proc.stdout
+
+
+def test_a_sheet_target_with_dot_dot_sends_the_check_over_every_sheet_xml(tmp_path):
+    """Target "../x.xml" may mean the entry "x.xml" or the entry literally named "xl/../x.xml":
+    readers differ, so both are checked."""
+    import subprocess
+    import sys
+    import zipfile
+
+    src = stray_cell_book(tmp_path / "a.xlsx", "XFD1048576")
+    with zipfile.ZipFile(src) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    with zipfile.ZipFile(stray_cell_book(tmp_path / "b.xlsx")) as zf:
+        parts["x.xml"] = zf.read("xl/worksheets/sheet1.xml")
+    parts["xl/../x.xml"] = parts.pop("xl/worksheets/sheet1.xml")
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b'Target="/xl/worksheets/sheet1.xml"', b'Target="../x.xml"')
+    hostile = tmp_path / "dots.xlsx"
+    with zipfile.ZipFile(hostile, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, data in parts.items():
+            zf.writestr(n, data)
+    script = ("import sys\nfrom parkcrm.io.reader import read_workbook\nfrom parkcrm.rules import load_rules\n"
+              "from parkcrm.core.errors import WorkbookError\n"
+              "try:\n    read_workbook(sys.argv[1], load_rules())\nexcept WorkbookError as exc:\n    print(exc)\n")
+    proc = subprocess.run([sys.executable, "-c", script, str(hostile)], capture_output=True, text=True, encoding="utf-8",
+                          timeout=300, preexec_fn=_limited_memory if sys.platform != "win32" else None)
+    assert proc.returncode == 0, proc.stderr[-2000:]  # no abort
+    assert "dots.xlsx" in proc.stdout and "远离数据区域" in proc.stdout

@@ -254,7 +254,10 @@ def _sheet_members(zf) -> dict[str, str]:
     for sheet in sheets:
         target = rels.get(sheet.get(f"{rel}id"))
         if target:  # "/xl/worksheets/sheet1.xml" is from the package root, "worksheets/sheet1.xml" from xl/
-            out[sheet.get("name")] = posixpath.normpath(target.lstrip("/") if target.startswith("/") else "xl/" + target)
+            member = target[1:] if target.startswith("/") else "xl/" + target
+            if posixpath.normpath(member) != member:
+                return {}  # "..", "./", "//": readers resolve these differently; check every sheet XML
+            out[sheet.get("name")] = member
     # two sheets of one name (or one without its XML): which XML the reader loads is not ours to guess
     return out if len(out) == len(sheets) else {}
 
