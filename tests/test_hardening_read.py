@@ -540,3 +540,23 @@ def test_a_sheet_target_with_dot_dot_sends_the_check_over_every_sheet_xml(tmp_pa
                           timeout=300, preexec_fn=_limited_memory if sys.platform != "win32" else None)
     assert proc.returncode == 0, proc.stderr[-2000:]  # no abort
     assert "dots.xlsx" in proc.stdout and "远离数据区域" in proc.stdout
+
+
+def test_any_sheet_xml_in_the_zip_is_checked_not_only_those_we_can_place(tmp_path, rules):
+    """Defence in depth: whatever path a reader resolves a sheet to, an entry holding sheet
+    data with a far stray cell is refused, even one no relationship of ours points to."""
+    import zipfile
+
+    from parkcrm.core.errors import WorkbookError
+
+    src = stray_cell_book(tmp_path / "a.xlsx")
+    with zipfile.ZipFile(src) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    with zipfile.ZipFile(stray_cell_book(tmp_path / "b.xlsx", "XFD1048576")) as zf:
+        parts["xl/worksheets/other.bin"] = zf.read("xl/worksheets/sheet1.xml")
+    hostile = tmp_path / "extra.xlsx"
+    with zipfile.ZipFile(hostile, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, data in parts.items():
+            zf.writestr(n, data)
+    with pytest.raises(WorkbookError, match="other.bin"):
+        read_workbook(hostile, rules)

@@ -81,15 +81,15 @@ def load_excel(path: Path, fmt: str) -> Iterator[tuple[int, Grid]]:
     matches = {"xlsx": {".xlsx", ".xlsm"}, "xls": {".xls"}, "ods": {".ods"}}
     source = str(path) if path.suffix.lower() in matches.get(fmt, ()) else path.read_bytes()
     members = _xlsx_members(path) if fmt == "xlsx" else {}
+    sheets = {m for m, _size in members.values()}
     if fmt in ("xlsx", "ods"):  # what the reader opens now is inflated by us first; sheets follow
-        sheets = {m for m, _size in members.values()}
         inflate_checked(path, path.name, [m for m in _zip_names(path) if m not in sheets], keep=False,
-                        inspect=lambda member, data: check_declared_counts(path.name, member, data))
+                        inspect=_inspector(path.name))
     reader = _open(path, source)
     names = list(reader.sheet_names)
     if fmt == "xlsx" and not set(names) <= set(members):
         members = {}  # sheets we cannot place in the zip: no cleaned copy possible, so check them all now
-        _check_all_sheets(path)
+        inflate_checked(path, path.name, sorted(sheets), keep=False, inspect=_inspector(path.name))
     shared = threading.Lock()
 
     def prepare(i: int) -> Extent:
@@ -160,14 +160,18 @@ def _zip_names(path: Path) -> list[str]:
         return []  # the reader says what is wrong with the file
 
 
-def _check_all_sheets(path: Path) -> None:
-    """Sheets that could not be matched to their XML: refuse the file when any sheet XML
-    has cells far outside its data (we could not hand the reader a cleaned copy)."""
-    names = [n for n in _zip_names(path) if n.lower().endswith(".xml")]  # a sheet may live anywhere
-    for member, xml in inflate_checked(path, path.name, names).items():
-        if check_extent(xml, path.name, member).changed:
-            raise WorkbookError(f"{path.name}: 工作表「{member}」中有远离数据区域的单元格，且无法确定它属于哪个工作表，"
+def _inspector(name: str):
+    """Checks for every zip entry we do not load as a known sheet: the shared-string count, and
+    sheet XML the reader might still load (under a target we resolve otherwise): refused
+    when it has cells far outside its data, since no cleaned copy can be handed over for it."""
+
+    def inspect(member: str, data: bytes) -> None:
+        check_declared_counts(name, member, data)
+        if b"sheetData" in data and check_extent(data, name, member).changed:
+            raise WorkbookError(f"{name}: 工作表「{member}」中有远离数据区域的单元格，且无法确定它属于哪个工作表，"
                                 "拒绝读取；请在 Excel 中删除多余的单元格后另存再试")
+
+    return inspect
 
 
 def _with_member(path: Path, member: str, xml: bytes) -> bytes:
