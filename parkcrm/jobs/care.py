@@ -12,7 +12,8 @@ PLAN, CHECK = "关怀计划", "关怀核对"
 
 
 def care(books, tables, problems, rules: RulePack, month, *, log=None, mask: bool = True,
-         now: dt.datetime | None = None, about: dict | None = None, official: dict | None = None) -> Deliverable | None:
+         now: dt.datetime | None = None, about: dict | None = None, official: dict | None = None,
+         check: bool | None = None) -> Deliverable | None:
     """month: core.periods.Month. With a care log (a Table) it is the month's check, else its plan.
     about: extra rows for its 说明 sheet (the workspace used)."""
     from parkcrm.io.writer import write_xlsx
@@ -27,6 +28,7 @@ def care(books, tables, problems, rules: RulePack, month, *, log=None, mask: boo
     note = f"短信 {s['短信计划数']} 条，外呼 {s['外呼计划数']} 通"
     if report.log is not None:
         note += f"；违规记录 {len(report.log.violations)} 条"
-    name = CHECK if log is not None else PLAN
+    # check: filed as the month's 关怀核对 (default: when a log is given), else as its 关怀计划
+    name = CHECK if (log is not None if check is None else check) else PLAN
     return Deliverable(name, month.label, {"xlsx": lambda p: write_xlsx(p, sheet_specs(report), mask=mask)},
                        report, report.has_findings, note)

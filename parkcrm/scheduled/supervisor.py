@@ -86,8 +86,9 @@ def tasks_on(day: dt.date, rules, mask: bool = True, about: dict | None = None) 
                 else month.start.replace(day=jobs.care_plan_day))
     if day >= plan_day:
         out.append(Task("关怀计划", month.label, month,
+                        # a care log among the data is checked too, as `parkcrm care-plan <folder>` does
                         lambda d: care(d.books, d.tables, d.problems, rules, month, mask=mask, about=about,
-                                       official=d.official)))
+                                       official=d.official, log=d.tables.get("关怀记录"), check=False)))
     if day.day >= jobs.care_check_day:
         out.append(Task("关怀核对", last_month.label, last_month,
                         lambda d: care(d.books, d.tables, d.problems, rules, last_month,
