@@ -135,3 +135,29 @@ def test_run_writes_the_list_only_where_the_project_file_says(tmp_path, named):
     if named:
         ws = openpyxl.load_workbook(written)["10000优先接入名单"]
         assert "专供 10000" in ws["A1"].value
+
+
+def test_last_month_from_the_store_holds_no_full_number_and_compares_by_person(tmp_path):
+    from sqlalchemy import select
+
+    from parkcrm.store import open_store
+    from parkcrm.store import schema as s
+
+    db = tmp_path / "parkcrm.db"
+    open_store(str(db)).close()
+    src = month_book(tmp_path / "10", 10, OCTOBER, OCT_CONTACTS)
+    code, _, err = run_cli(["hotline-list", str(src), "--db", str(db)])
+    assert code == 0, err
+    with open_store(str(db)) as store, store.read() as conn:
+        stored = [r.number_masked for r in conn.execute(select(s.hotline_entries.c.number_masked))]
+    assert len(stored) == 4 and "13900000001" not in stored and "139****0001" in stored
+
+    contacts = [["K1", "张总", "领导人", "13900000011", "金卡"],  # same person, new number
+                ["K1", "李经理", "联系人", "13900000002", "金卡"]]  # 钻石卡 -> 金卡
+    src = month_book(tmp_path / "11", 11, OCTOBER[:2] + [OCTOBER[2]], contacts)
+    code, data = run_json(["hotline-list", str(src), "--db", str(db), "--format", "json"])
+    assert "历史库" in data["说明"]["上月名单"]
+    changes = {(c["变化"], c["号码"]): c for c in data["本月变化"]}
+    assert set(changes) == {("级别变化", "13900000011"), ("级别变化", "13900000002")}
+    assert "号码变更（原 139****0001）" in changes[("级别变化", "13900000011")]["说明"]
+    assert changes[("级别变化", "13900000002")]["原优先级"] == "钻石卡"

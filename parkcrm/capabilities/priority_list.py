@@ -151,29 +151,55 @@ def _best(rows: list[dict]) -> dict:
     return sorted(rows, key=lambda r: r["号码来源"] != CONTACT)[0]
 
 
-def changes(current: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
-    """Numbers added, removed, or whose priority (or customer) changed since the previous list."""
+def changes(current: pd.DataFrame, previous: pd.DataFrame | None, masked_previous: bool = False) -> pd.DataFrame:
+    """Numbers added, removed, or whose priority (or customer) changed since the previous list.
+
+    masked_previous: the previous list is the history store's, whose numbers are masked; the lists
+    are then matched by who stands on them (a key contact by customer and name, a registered
+    number by customer and masked number), and a contact's new number is a change too."""
     if previous is None:
         return pd.DataFrame(columns=CHANGE_COLUMNS)
-    cur = current.drop_duplicates("号码").set_index("号码")
-    old = previous.drop_duplicates("号码").set_index("号码")
+    if masked_previous:
+        from parkcrm.core.privacy import mask_series
+
+        shown = mask_series(current["号码"].astype("string"))
+        cur_key, old_key = _identity(current, shown), _identity(previous, previous["号码"])
+    else:
+        shown = None
+        cur_key, old_key = current["号码"].astype(str), previous["号码"].astype(str)
+    cur = current.assign(_k=cur_key.to_numpy(), _shown=(shown if shown is not None else current["号码"]).to_numpy())
+    cur = cur.drop_duplicates("_k").set_index("_k")
+    old = previous.assign(_k=old_key.to_numpy()).drop_duplicates("_k").set_index("_k")
     rows = []
-    for number in cur.index.difference(old.index, sort=False):
-        r = cur.loc[number]
-        rows.append({"变化": ADDED, "号码": number, "客户编号": r["客户编号"], "客户名称": r["客户名称"],
+    for key in cur.index.difference(old.index, sort=False):
+        r = cur.loc[key]
+        rows.append({"变化": ADDED, "号码": r["号码"], "客户编号": r["客户编号"], "客户名称": r["客户名称"],
                      "原优先级": None, "现优先级": r["优先级"], "说明": ""})
-    for number in old.index.difference(cur.index, sort=False):
-        r = old.loc[number]
-        rows.append({"变化": REMOVED, "号码": number, "客户编号": r["客户编号"], "客户名称": r.get("客户名称"),
+    for key in old.index.difference(cur.index, sort=False):
+        r = old.loc[key]
+        rows.append({"变化": REMOVED, "号码": r["号码"], "客户编号": r["客户编号"], "客户名称": r.get("客户名称"),
                      "原优先级": r["优先级"], "现优先级": None, "说明": ""})
-    for number in cur.index.intersection(old.index, sort=False):
-        r, o = cur.loc[number], old.loc[number]
-        moved = str(r["客户编号"]) != str(o["客户编号"])
-        if r["优先级"] != o["优先级"] or moved:
-            rows.append({"变化": CHANGED, "号码": number, "客户编号": r["客户编号"], "客户名称": r["客户名称"],
-                         "原优先级": o["优先级"], "现优先级": r["优先级"],
-                         "说明": f"原属客户 {o['客户编号']}" if moved else ""})
+    for key in cur.index.intersection(old.index, sort=False):
+        r, o = cur.loc[key], old.loc[key]
+        why = []
+        if str(r["客户编号"]) != str(o["客户编号"]):
+            why.append(f"原属客户 {o['客户编号']}")
+        if masked_previous and str(r["_shown"]) != str(o["号码"]):
+            why.append(f"号码变更（原 {o['号码']}）")
+        if r["优先级"] != o["优先级"] or why:
+            rows.append({"变化": CHANGED, "号码": r["号码"], "客户编号": r["客户编号"], "客户名称": r["客户名称"],
+                         "原优先级": o["优先级"], "现优先级": r["优先级"], "说明": "；".join(why)})
     order = {ADDED: 0, CHANGED: 1, REMOVED: 2}
     out = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
     return out.sort_values(["变化", "客户编号", "号码"], key=lambda s: s.map(order) if s.name == "变化" else s.astype(str),
                            kind="stable").reset_index(drop=True)
+
+
+def _identity(frame: pd.DataFrame, masked: pd.Series) -> pd.Series:
+    """Who stands on the list: a key contact by customer and name, a registered number by customer
+    and its masked number (all the store keeps)."""
+    contact = frame["号码来源"].eq(CONTACT).fillna(False).to_numpy()
+    ids = frame["客户编号"].astype(str).to_numpy()
+    who = [f"{c}\0{CONTACT}\0{n}" if is_contact else f"{c}\0{REGISTERED}\0{m}"
+           for c, is_contact, n, m in zip(ids, contact, frame["姓名"].astype(object).tolist(), masked.astype(object).tolist())]
+    return pd.Series(who, index=frame.index)

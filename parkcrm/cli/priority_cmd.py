@@ -59,17 +59,22 @@ def hotline_list_command(
             raise PeriodError(f"{exc}（名单按月生成，需要知道月份）") from None
         target = _target(out, Path(workbooks[0]), data_month)
         check_not_input(target, list(workbooks))
-        context = _store_context(ws, data_month)
-        prev_path = hotline.previous_file(prev, target.parent, data_month)
-        previous = hotline.read_previous(prev_path) if prev_path is not None else None
-        step("正在生成名单…")
-        result = hotline.build(books, tables, problems, pack, data_month, previous=previous,
-                               previous_source=str(prev_path) if prev_path else "", **context)
-        if fmt == Fmt.json:
-            con.data(dumps(hotline.to_json(result)))
-        if fmt == Fmt.table or out is not None:
-            step(f"正在写入 {target.name}…")
-            write_xlsx(target, hotline.sheet_specs(result), mask=False, kind=hotline.LIST_SHEET)
+        store = ws.find_store()
+        try:
+            context = _store_context(store, data_month)
+            previous, source, masked = hotline.previous_list(prev, target.parent, data_month, store)
+            step("正在生成名单…")
+            result = hotline.build(books, tables, problems, pack, data_month, previous=previous,
+                                   previous_source=source, previous_masked=masked, **context)
+            if fmt == Fmt.json:
+                con.data(dumps(hotline.to_json(result)))
+            if fmt == Fmt.table or out is not None:
+                step(f"正在写入 {target.name}…")
+                write_xlsx(target, hotline.sheet_specs(result), mask=False, kind=hotline.LIST_SHEET)
+            hotline.record(store, data_month, result)
+        finally:
+            if store is not None:
+                store.close()
     if fmt == Fmt.table:
         _print_summary(con, result, target)
     raise typer.Exit(EXIT_FINDINGS if result.has_findings or failures else EXIT_OK)
@@ -87,15 +92,13 @@ def _target(out: Path | None, first_input: Path, month: str) -> Path:
     return out
 
 
-def _store_context(ws, month: str) -> dict:
+def _store_context(store, month: str) -> dict:
     """Official tiers of the year and earlier card upgrades, when a history store is in use."""
-    store = ws.find_store()
     if store is None:
         return {}
     from parkcrm.store.cards import classify_context
 
-    with store:
-        context = classify_context(store, month)
+    context = classify_context(store, month)
     context.pop("month", None)
     return context
 

@@ -43,7 +43,8 @@ class HotlineResult:
 
 
 def build(books: list[Workbook], tables: dict[str, Table], problems: list[Problem], rules: RulePack, month: str,
-          *, previous: pd.DataFrame | None = None, previous_source: str = "", official: Mapping[str, str] | None = None,
+          *, previous: pd.DataFrame | None = None, previous_source: str = "", previous_masked: bool = False,
+          official: Mapping[str, str] | None = None,
           official_label: str = SOURCE_REVIEW, earlier_cards: pd.DataFrame | None = None,
           now: dt.datetime | None = None) -> HotlineResult:
     customers = tables["客户资料"]
@@ -51,7 +52,7 @@ def build(books: list[Workbook], tables: dict[str, Table], problems: list[Proble
     contacts = tables.get("关键人")
     cards = assign_cards(contacts.df, customers.df, tiers, rules, earlier_cards) if contacts is not None else None
     listing = build_list(customers, tiers, contacts, cards, rules)
-    diff = changes(listing.entries, previous)
+    diff = changes(listing.entries, previous, masked_previous=previous_masked)
     now = now or dt.datetime.now().replace(microsecond=0)
     counts = listing.entries["号码来源"].value_counts()
     about = {
@@ -114,6 +115,30 @@ def previous_file(given: Path | None, folder: Path, month: str) -> Path | None:
         raise WorkbookError(f"在 {given} 中找不到上月（{before}）的名单「{candidate.name}」；"
                             "请用 --prev 给出上月名单文件，或去掉 --prev 只生成本月名单")
     return None
+
+
+def previous_list(given: Path | None, folder: Path, month: str, store=None) -> tuple[pd.DataFrame | None, str, bool]:
+    """(last month's list, where it came from, whether its numbers are masked): the file given or
+    found in the folder (full numbers), else the history store's copy (masked numbers)."""
+    path = previous_file(given, folder, month)
+    if path is not None:
+        return read_previous(path), str(path), False
+    if store is not None:
+        from parkcrm.store.hotline import load_list
+
+        before = str(Month.parse(month).shift(-1))
+        stored = load_list(store, before)
+        if stored is not None:
+            return stored, f"历史库 {store.shown} 中 {before} 的名单（号码已脱敏，按客户和关键人比较）", True
+    return None, "", False
+
+
+def record(store, month: str, result: HotlineResult) -> None:
+    """Keep the month's list in the store (numbers masked) for next month's comparison."""
+    if store is not None:
+        from parkcrm.store.hotline import save_list
+
+        save_list(store, month, result.listing.entries)
 
 
 def read_previous(path: Path) -> pd.DataFrame:

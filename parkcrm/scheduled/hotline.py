@@ -35,12 +35,12 @@ def hotline_step(folder: Path, month: Month, books, tables, problems, rules: Rul
 
             context = classify_context(store, label)
             context.pop("month", None)
-        prev = hotline.previous_file(None, folder, label)
-        result = hotline.build(books, tables, problems, rules, label,
-                               previous=hotline.read_previous(prev) if prev else None,
-                               previous_source=str(prev) if prev else "", **context)
+        previous, source, masked = hotline.previous_list(None, folder, label, store)
+        result = hotline.build(books, tables, problems, rules, label, previous=previous, previous_source=source,
+                               previous_masked=masked, **context)
         target = hotline.default_output(folder, label)
         write_xlsx(target, hotline.sheet_specs(result), mask=False, kind=hotline.LIST_SHEET)
+        hotline.record(store, label, result)
         log.info("%s %s：已生成 %s（按项目文件的 10000名单目录，不放入输出目录）", label, NAME, target)
         return Step(NAME, "已生成", target, f"列入 {len(result.listing.entries)} 个号码；变化：{result.about['本月变化']}")
     except ParkcrmError as exc:

@@ -32,10 +32,16 @@ def _v4_card_register(conn: Connection) -> None:
         table.create(conn)
 
 
+def _v5_hotline_entries(conn: Connection) -> None:
+    for table in s.V5_TABLES:
+        table.create(conn)
+
+
 STEPS: dict[int, Callable[[Connection], None]] = {
     2: _v2_review_tables,
     3: _v3_sampling_table,
     4: _v4_card_register,
+    5: _v5_hotline_entries,
 }
 LATEST = max(STEPS)
 

@@ -161,7 +161,27 @@ card_register = Table(
 )
 Index("ix_card_register_since", card_register.c.since)
 V4_TABLES = [card_register]
-ADDED_IN = {2: V2_TABLES, 3: V3_TABLES, 4: V4_TABLES}  # schema version -> the tables it added
+
+# ---- added in schema version 5: the month's 10000 priority list, without its numbers ---------
+# Numbers are stored masked (138****0001): the store holds no full phone number. Next month's
+# list is compared with it by who stands on it (customer, person or masked number), see
+# parkcrm.capabilities.priority_list.changes.
+hotline_entries = Table(
+    "hotline_entries", metadata,
+    _month(),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("customer_id", String(64), nullable=False),
+    Column("customer_name", Text),
+    Column("tier", String(16)),
+    Column("number_masked", Text),
+    Column("level", Text),  # 优先级: the service level or the card
+    Column("source", Text),  # 客户登记号码 / 关键人约定号码
+    Column("person", Text),
+    Column("role", Text),
+    Column("recorded_at", DateTime, nullable=False),
+)
+V5_TABLES = [hotline_entries]
+ADDED_IN = {2: V2_TABLES, 3: V3_TABLES, 4: V4_TABLES, 5: V5_TABLES}  # schema version -> the tables it added
 
 # sheet kind -> (table, canonical column -> db column)
 KIND_TABLES: dict[str, tuple[Table, dict[str, str]]] = {
