@@ -25,7 +25,7 @@ EPILOG = (
 def hotline_list_command(
     workbooks: Annotated[list[Path], typer.Argument(help="本月客户资料工作簿（含关键人表），或其所在文件夹", show_default=False)],
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="输出工作簿或文件夹，默认为第一个输入旁的「10000优先接入名单-<月份>.xlsx」", show_default=False)] = None,
-    prev: Annotated[Optional[Path], typer.Option("--prev", help="上月名单（文件，或存放它的文件夹），用于列出新增、删除和级别变化；默认在输出文件夹中找上月名单", show_default=False)] = None,
+    prev: Annotated[Optional[Path], typer.Option("--prev", help="上月名单（文件，或存放它的文件夹），用于列出新增、删除和级别变化；默认在输出文件夹中找上月名单，找不到时用历史库保存的上月名单（号码已脱敏）", show_default=False)] = None,
     month: MonthOpt = None,
     db: UseDbOpt = None,
     rules: RulesOpt = None,
