@@ -103,7 +103,7 @@ def _run(kind: str, data, week, date, month, fmt: ReportFmt, out, templates, rul
     store = find_store_for(ws)  # a --db that is not there fails before any reading
     try:
         report, target = _build_and_write(kind, con, data, period, fmt, out, templates, pack, project, prev, no_mask,
-                                          history, notes, store, to_stdout, duty_name)
+                                          history, notes, store, to_stdout, duty_name, ws)
     finally:
         if store is not None:
             store.close()
@@ -121,7 +121,7 @@ def _run(kind: str, data, week, date, month, fmt: ReportFmt, out, templates, rul
 
 
 def _build_and_write(kind, con, data, period, fmt: ReportFmt, out, templates, pack, project, prev, no_mask, history,
-                     notes, store, to_stdout, duty_name=None):
+                     notes, store, to_stdout, duty_name=None, ws=None):
     from parkcrm.core.errors import WorkbookError
     from parkcrm.jobs.reports import build_report, render_text
     from parkcrm.store.sampling import choose_history
@@ -148,27 +148,19 @@ def _build_and_write(kind, con, data, period, fmt: ReportFmt, out, templates, pa
         if to_stdout:
             con.data(render_text(made, fmt.value, pack, templates))
         else:
-            target = out or _default_output(made, fmt.value, project)
+            target = out or _default_output(made, fmt.value, ws.archive_dir if project is not None else None)
             step(f"正在写入 {target.name}…")
             for cell in made.write(fmt.value, target):
                 con.warn(f"单元格 {cell} 超过 32767 个字符，已截断")
     return made.result, target
 
 
-def _default_output(made, fmt: str, project) -> Path:
+def _default_output(made, fmt: str, archive_dir: Path | None) -> Path:
     """In a project: the archive (输出/YYYY-MM/<报表>-<期间>.<格式>), where `parkcrm run` files it too; else here."""
-    from parkcrm.io.archive import archive_path, file_name
+    from parkcrm.io.archive import file_name
+    from parkcrm.jobs import default_target
 
-    if project is not None:
-        target = archive_path(archive_root(project), made.name, made.label, fmt)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        return target
-    return Path.cwd() / file_name(made.name, made.label, fmt)
-
-
-def archive_root(project) -> Path:
-    """The project's archive: its 输出目录, else 输出/ beside the project file."""
-    return project.output_dir or project.path.parent / "输出"
+    return default_target(archive_dir, made.name, made.label, fmt, Path.cwd() / file_name(made.name, made.label, fmt))
 
 
 @report_app.command("weekly", epilog=EPILOG_WEEKLY)
