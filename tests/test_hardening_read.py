@@ -560,3 +560,38 @@ def test_any_sheet_xml_in_the_zip_is_checked_not_only_those_we_can_place(tmp_pat
             zf.writestr(n, data)
     with pytest.raises(WorkbookError, match="other.bin"):
         read_workbook(hostile, rules)
+
+
+def test_sheets_the_reader_resolves_crosswise_still_meet_no_stray_cell(tmp_path):
+    """workbook.xml binds r: to another namespace and gives the real relationship ids under
+    rel:, crosswise: the Rust reader follows the literal r:id, so it loads sheet A's XML for
+    sheet B. Every reader gets the one cleaned copy, whatever it resolves."""
+    import subprocess
+    import sys
+    import zipfile
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "A"
+    for row in (HEADER[:3], ["C1", "甲", 12.5]):
+        wb.active.append(row)
+    wb.active["XFD1048576"] = "x"
+    wb.create_sheet("B").append(["无关的表"])
+    src = tmp_path / "ab.xlsx"
+    wb.save(src)
+    with zipfile.ZipFile(src) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    rel = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    book = parts["xl/workbook.xml"].replace(b'xmlns:r="' + rel + b'"', b'xmlns:r="urn:other" xmlns:rel="' + rel + b'"')
+    book = book.replace(b'r:id="rId1"', b'rel:id="rId1" r:id="RID2"').replace(b'r:id="rId2"', b'rel:id="rId2" r:id="rId1"')
+    parts["xl/workbook.xml"] = book.replace(b"RID2", b"rId2")
+    hostile = tmp_path / "crosswise.xlsx"
+    with zipfile.ZipFile(hostile, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, data in parts.items():
+            zf.writestr(n, data)
+    script = ("import sys\nfrom parkcrm.io.reader import read_workbook\nfrom parkcrm.rules import load_rules\n"
+              "book = read_workbook(sys.argv[1], load_rules())\n"
+              "print(sorted(p.cell for p in book.problems if p.code == 'cell-stray'))\n")
+    proc = subprocess.run([sys.executable, "-c", script, str(hostile)], capture_output=True, text=True, encoding="utf-8",
+                          timeout=300, preexec_fn=_limited_memory if sys.platform != "win32" else None)
+    assert proc.returncode == 0, proc.stderr[-2000:]  # no abort
+    assert proc.stdout.strip() == "['XFD1048576']"

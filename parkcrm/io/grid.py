@@ -97,12 +97,27 @@ def load_excel(path: Path, fmt: str) -> Iterator[tuple[int, Grid]]:
         member = members[names[i]][0]
         return check_extent(inflate_checked(path, path.name, [member])[member], path.name, names[i])
 
+    cleaned: list[bytes | None] = []  # made once, when every sheet has been checked
+    cleaning = threading.Lock()
+
+    def sheet_source() -> bytes | None:
+        """None when no sheet had stray cells; else one copy of the workbook with all of them
+        cleaned, for every sheet's reader: a reader that resolves a sheet to another XML than
+        we do still meets no stray cell. (Waiting for every check costs little: the largest
+        sheet is checked first, and its load waited for its own check anyway.)"""
+        with cleaning:
+            if not cleaned:
+                done = [(names[j], f.result()) for j, f in prepared.items()]
+                changed = {members[name][0]: extent.xml for name, extent in done if extent.changed}
+                cleaned.append(_with_members(path, changed) if changed else None)
+            return cleaned[0]
+
     def load(i: int) -> Grid:
         if members:
             extent = prepared[i].result()
-            if extent.changed:
-                sheet_source = _with_member(path, members[names[i]][0], extent.xml)
-                return _load_sheet(_open(path, sheet_source), path, fmt, names[i], extent)
+            patched = sheet_source()
+            if patched is not None:
+                return _load_sheet(_open(path, patched), path, fmt, names[i], extent if extent.changed else None)
             return _load_sheet(_open(path, source) if i else reader, path, fmt, names[i])
         with shared:
             return _load_sheet(reader, path, fmt, names[i])
@@ -174,15 +189,15 @@ def _inspector(name: str):
     return inspect
 
 
-def _with_member(path: Path, member: str, xml: bytes) -> bytes:
-    """The workbook as bytes with one sheet's XML replaced (stored, not compressed: the
-    copy lives only in memory while the reader loads that sheet)."""
+def _with_members(path: Path, replaced: dict[str, bytes]) -> bytes:
+    """The workbook as bytes with some sheets' XML replaced (stored, not compressed: the
+    copy lives only in memory while the readers load the sheets)."""
     import zipfile
 
     buf = io.BytesIO()
     with zipfile.ZipFile(path) as zin, zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zout:
         for name in zin.namelist():
-            zout.writestr(name, xml if name == member else zin.read(name))
+            zout.writestr(name, replaced[name] if name in replaced else zin.read(name))
     return buf.getvalue()
 
 
