@@ -59,7 +59,6 @@ def classify_command(
         data_month = _data_month(books, month)
         context = _store_context(store, data_month) if store is not None else {"month": data_month}
         result = build(books, tables, problems, pack, mask=not no_mask, **context)
-        _record_cards(con, store, data_month, result)
         result.about["工作区"] = ws.about()
         from parkcrm.jobs import default_target
 
@@ -69,9 +68,11 @@ def classify_command(
         if fmt == Fmt.json:
             con.data(json.dumps({**to_json(result), **file_lists(inputs.skipped, inputs.failures), "工作区": ws.as_dict()}, ensure_ascii=False, default=str, indent=1))
             if out is None:
+                _record_cards(con, store, data_month, result)
                 raise typer.Exit(EXIT_FINDINGS if result.has_findings or failures else EXIT_OK)
         step(f"正在写入 {target.name}…")
         truncated = write_xlsx(target, sheet_specs(result), mask=not no_mask)
+        _record_cards(con, store, data_month, result)  # only once the output is written: exit 2 changes nothing
     warn_truncated(con, truncated)
     if fmt == Fmt.table:
         _print_summary(con, result, target)
