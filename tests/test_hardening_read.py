@@ -595,3 +595,40 @@ def test_sheets_the_reader_resolves_crosswise_still_meet_no_stray_cell(tmp_path)
                           timeout=300, preexec_fn=_limited_memory if sys.platform != "win32" else None)
     assert proc.returncode == 0, proc.stderr[-2000:]  # no abort
     assert proc.stdout.strip() == "['XFD1048576']"
+
+
+def test_sheet_xml_only_our_parse_finds_is_checked_too(tmp_path):
+    """A second <sheet> hidden where the Rust reader does not list sheets claims sheet2.xml,
+    while the crosswise ids make the reader load sheet2.xml (the one with the stray cell) for
+    the sheet it does list."""
+    import subprocess
+    import sys
+    import zipfile
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "A"
+    for row in (HEADER[:3], ["C1", "甲", 12.5]):
+        wb.active.append(row)
+    stray = wb.create_sheet("B")
+    stray.append(["x"])
+    stray["XFD1048576"] = "x"
+    src = tmp_path / "ab.xlsx"
+    wb.save(src)
+    with zipfile.ZipFile(src) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    rel = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    book = parts["xl/workbook.xml"].replace(b'xmlns:r="' + rel + b'"', b'xmlns:r="urn:other" xmlns:rel="' + rel + b'"')
+    start, end = book.index(b"<sheets>"), book.index(b"</sheets>") + len(b"</sheets>")
+    book = (book[:start] + b'<sheets><sheet name="A" sheetId="1" rel:id="rId1" r:id="rId2"/></sheets>'
+            b'<extLst><ext uri="x"><sheet name="Z" sheetId="2" rel:id="rId2"/></ext></extLst>' + book[end:])
+    parts["xl/workbook.xml"] = book
+    hostile = tmp_path / "hidden.xlsx"
+    with zipfile.ZipFile(hostile, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, data in parts.items():
+            zf.writestr(n, data)
+    script = ("import sys\nfrom parkcrm.io.reader import read_workbook\nfrom parkcrm.rules import load_rules\n"
+              "from parkcrm.core.errors import WorkbookError\n"
+              "try:\n    read_workbook(sys.argv[1], load_rules())\nexcept WorkbookError as exc:\n    print(exc)\n")
+    proc = subprocess.run([sys.executable, "-c", script, str(hostile)], capture_output=True, text=True, encoding="utf-8",
+                          timeout=300, preexec_fn=_limited_memory if sys.platform != "win32" else None)
+    assert proc.returncode == 0, proc.stderr[-2000:]  # no abort
