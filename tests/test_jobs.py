@@ -190,3 +190,17 @@ def test_todo_lists_tier_warnings_and_unanswered_green_channel_needs(tmp_path):
     assert any("1 条管线需求答复" in t and "未答复" in t for t in todo), todo
     text = (home / "输出" / "2026-11" / "运行摘要-2026-11-24.txt").read_text(encoding="utf-8").splitlines()
     assert text[1] == "今天需要处理：" and "等级变动预警" in "\n".join(text[2:2 + len(todo)])
+
+
+def test_national_day_week_is_sent_on_wednesday_from_septembers_data(tmp_path):
+    home = tmp_path / "园区"
+    (home / "数据").mkdir(parents=True)
+    (home / "parkcrm.yaml").write_text("数据目录: 数据\n输出目录: 输出\n", encoding="utf-8")
+    _month(home / "数据" / "2026-09", "2026-09", [21, 22, 28, 29])
+    data = _run(home, "2026-09-29")
+    assert ("园区周报", "2026-W40") not in {(r["名称"], r["周期"]) for r in data["报表"]}  # not due yet
+    data = _run(home, "2026-09-30")  # Friday 10-02 is 国庆: the report is due on Wednesday
+    row = next(r for r in data["报表"] if r["周期"] == "2026-W40")
+    assert row["状态"] == "已生成", row
+    # week 40's Thursday is 10-01: filed under October, like its data would be
+    assert (home / "输出" / "2026-10" / "园区周报-2026-W40.html").is_file()

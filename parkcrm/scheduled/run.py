@@ -250,7 +250,9 @@ def _due_report(ctx: Context, due, row: dict, summary: RunSummary) -> None:
     from parkcrm.reports.sources import gather
 
     data = ctx.project.month_dir(*due.period.data_month)
-    if data is None:
+    # a week sent before its Thursday's month has data (国庆: W40 on 09-30) is read from the month it has
+    given = [] if data is not None else [d for m in due.period.months for d in [ctx.project.month_dir(*m)] if d]
+    if data is None and not given:
         row["状态"] = f"未生成：数据目录中还没有 {due.period.data_month} 的文件夹"
         if due.state == "逾期":
             summary.todo.append(f"{due.name}（{due.period.label}）已逾期，且数据目录中没有 {due.period.data_month} 的数据")
@@ -259,7 +261,7 @@ def _due_report(ctx: Context, due, row: dict, summary: RunSummary) -> None:
         row["状态"] = "将生成"
         return
     try:
-        inputs = gather(due.period, [], ctx.rules, [], ctx.project)
+        inputs = gather(due.period, given, ctx.rules, [], ctx.project)
         kind = "weekly" if due.kind == "周报" else "monthly"
         sampling = None
         if kind == "weekly" and ctx.workspace is not None and inputs.files:
