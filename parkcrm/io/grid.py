@@ -89,7 +89,7 @@ def load_excel(path: Path, fmt: str) -> Iterator[tuple[int, Grid]]:
     names = list(reader.sheet_names)
     if fmt == "xlsx" and not set(names) <= set(members):
         members = {}  # sheets we cannot place in the zip: no cleaned copy possible, so check them all now
-    # sheet XML that no listed sheet will check below (we found more sheets than the reader lists)
+    # sheet XML no check below covers: sheets we could not place, or more than the reader lists
     unchecked = sheets - {members[n][0] for n in names if n in members}
     if unchecked:
         inflate_checked(path, path.name, sorted(unchecked), keep=False, inspect=_inspector(path.name))
