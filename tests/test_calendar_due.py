@@ -143,3 +143,11 @@ def test_weekly_report_lists_the_due_items_of_its_week(tmp_path):
     assert todo["表格"][0]["列"][6] == "距 9月30日"
     rows = {r["事项"]: r for r in todo["表格"][0]["行"]}
     assert rows["营销服务中心月报"]["截止日期"] == "2026-10-01" and rows["园区客户经理月报"]["截止日期"] == "2026-10-05"
+
+
+@pytest.mark.parametrize("today,week", [("2026-09-29", "2026-W39"), ("2026-09-30", "2026-W40"),
+                                        ("2026-10-02", "2026-W40"), ("2026-11-19", "2026-W46"), ("2026-11-20", "2026-W47")])
+def test_default_week_follows_the_moved_report_day(rules, today, week):
+    from parkcrm.reports.period import default_week
+
+    assert default_week(D(today), rules).label == week  # on 09-30 the 国庆 week is the one to report

@@ -24,9 +24,14 @@ def report_weekday(rules: RulePack | None) -> int:
 
 
 def default_week(today: dt.date, rules: RulePack | None = None) -> Period:
-    """The week of the latest report day (Friday) on or before today."""
-    back = (today.isoweekday() - report_weekday(rules)) % 7
-    return Week.of(today - dt.timedelta(days=back)).period
+    """The week of the latest report day (Friday, or the working day before a holiday Friday) on or before today."""
+    if rules is None:
+        back = (today.isoweekday() - report_weekday(rules)) % 7
+        return Week.of(today - dt.timedelta(days=back)).period
+    from parkcrm.reports.calendar import duty_named, send_day
+
+    duty, week = duty_named(rules, "周报", None), Week.of(today)
+    return week.period if send_day(rules, duty, week.period) <= today else week.shift(-1).period
 
 
 def resolve_week(week: str | None, date: str | dt.date | None, today: dt.date,
