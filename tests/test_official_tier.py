@@ -133,3 +133,24 @@ def test_commands_read_the_official_tiers_of_the_project_store(tmp_path):
     assert [r["客户编号"] for r in data["sms"]] == ["U"]
     code, data = run_json(["classify", str(src), "--format", "json"])
     assert {r["客户编号"]: r["等级来源"] for r in data["客户分级"]} == {"D": "2026年度核定（历史库）", "U": "2026年度核定（历史库）"}
+
+
+def test_the_monthly_report_counts_the_official_tiers_of_the_store(tmp_path):
+    import datetime as dt
+
+    from sqlalchemy import insert
+
+    from parkcrm.store import open_store
+    from parkcrm.store import schema as s
+
+    db = tmp_path / "parkcrm.db"
+    with open_store(str(db)) as store, store.write() as conn:
+        conn.execute(insert(s.official_tiers), [{"year": 2026, "customer_id": "D", "tier": "4B", "reviewed_at": dt.datetime.now()}])
+    folder = tmp_path / "2026-11"
+    folder.mkdir()
+    write_xlsx(folder / "园区客户资料库-2026年11月.xlsx", {"客户资料": [
+        ["客户编号", "客户名称", "客户经理", "年度通信费用（万元）", "核定等级"],
+        ["D", "降公司", "王", 2, None], ["E", "新公司", "王", 2, None]]})
+    code, data = run_json(["report", "monthly", "--month", "2026-11", str(folder), "--db", str(db), "-f", "json"])
+    text = str(data)
+    assert "等级变动预警" in text and "降2级（核定 4B，测算 2B）" in text

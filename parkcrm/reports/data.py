@@ -91,11 +91,12 @@ class Customers:
         return self.df.set_index("客户编号")
 
 
-def customers_of(table: Table | None, rules: RulePack) -> Customers | None:
+def customers_of(table: Table | None, rules: RulePack, official: dict | None = None) -> Customers | None:
+    """official: the year's official tiers from the store, where the sheet's 核定等级 is blank."""
     if table is None:
         return None
     src = table.df
-    c = classify(table, rules)
+    c = classify(table, rules, official)
     df = pd.DataFrame({
         "客户编号": col(src, "客户编号").astype("string").str.strip(),
         "客户名称": col(src, "客户名称").astype("string"),
@@ -118,6 +119,15 @@ def customers_of(table: Table | None, rules: RulePack) -> Customers | None:
     df = df[~df["客户编号"].duplicated()].reset_index(drop=True)
     df["年度通信费用(万元)"] = to_wan(df["fen"], 2)
     return Customers(df, tiers, src)
+
+
+def official_of(store, period) -> dict | None:
+    """The official tiers `parkcrm review` recorded for the year of the period's data month (None without a store)."""
+    if store is None:
+        return None
+    from parkcrm.capabilities.review import official_tiers
+
+    return official_tiers(store, period.data_month.year).to_dict()
 
 
 def tier_order(rules: RulePack, present: Iterable[str]) -> list[str]:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from parkcrm.reports import links
 from parkcrm.reports.churn_section import churn_section
-from parkcrm.reports.data import (Customers, block, customers_of, in_period, lost_customers, missing,
+from parkcrm.reports.data import (Customers, block, customers_of, in_period, official_of, lost_customers, missing,
                                   new_customers, tier_changes, tier_order)
 from parkcrm.reports.ict import WON, LOST, opportunities, product_table, stage_table
 from parkcrm.reports.model import Block, Chart, Column, Figure, Section, Series
@@ -252,7 +252,7 @@ def note_sections(inputs: ReportInputs, period: Period, notes_file: Path | None)
 
 def build_sections(inputs: ReportInputs, rules: RulePack, period: Period, today: dt.date, mask: bool,
                    notes_file: Path | None = None, store=None) -> tuple[list[Section], list[str]]:
-    cur = customers_of(inputs.tables.get("客户资料"), rules)
+    cur = customers_of(inputs.tables.get("客户资料"), rules, official_of(store, period))  # the tier in force
     prev = inputs.previous_customers(rules)
     sections = [
         overview(cur, rules),

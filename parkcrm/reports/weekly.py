@@ -10,7 +10,7 @@ from parkcrm.capabilities.sampling import FINISHED, UNFINISHED
 from parkcrm.io.reader import Table
 from parkcrm.reports import links
 from parkcrm.reports.churn_section import churn_section
-from parkcrm.reports.data import (Customers, block, col, customers_of, in_period, lost_customers, missing,
+from parkcrm.reports.data import (Customers, block, col, customers_of, in_period, official_of, lost_customers, missing,
                                   tier_changes)
 from parkcrm.reports.ict import opportunities, stage_table, week_moves
 from parkcrm.reports.model import Chart, Figure, Section, Series
@@ -265,7 +265,7 @@ def green_channel(tables: dict[str, Table], cur: Customers | None, rules: RulePa
 
 def build_sections(inputs: ReportInputs, rules: RulePack, period: Period, today: dt.date, mask: bool,
                    sampling_history=None, store=None) -> list[Section]:
-    cur = customers_of(inputs.tables.get("客户资料"), rules)
+    cur = customers_of(inputs.tables.get("客户资料"), rules, official_of(store, period))  # the tier in force
     prev = inputs.previous_customers(rules)
     t = inputs.tables
     return [
