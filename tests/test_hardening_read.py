@@ -96,6 +96,15 @@ def test_huge_money_is_a_finding_without_warnings(tmp_path, rules):
     assert "过大" in book.problems[0].message
 
 
+def test_infinite_numbers_are_findings_not_values():
+    import pandas as pd
+
+    from parkcrm.io.coerce import parse_number
+
+    values, failures = parse_number(pd.Series(["1e400", "-inf", "12"], dtype="string"))
+    assert values.isna().tolist() == [True, True, False] and sorted(failures) == [0, 1]
+
+
 def test_huge_money_through_validate_prints_no_warnings(tmp_path):
     path = write_xlsx(tmp_path / "a.xlsx", {"客户资料": [HEADER[:3], ["C1", "甲", 1e308], ["C2", "乙", 12]]})
     with warnings.catch_warnings():

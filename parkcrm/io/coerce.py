@@ -123,10 +123,11 @@ def _money_one(value: str, fen_per_unit: int) -> tuple[int | None, tuple[str, st
 def parse_number(series: pd.Series) -> tuple[pd.Series, Failures]:
     text = normalise(series)
     cleaned = text.str.replace(",", "", regex=False)
-    values = pd.to_numeric(cleaned, errors="coerce")
+    values = pd.to_numeric(cleaned, errors="coerce").astype("float64")
+    values = values.where(np.isfinite(values))  # "inf", 1e400: not a number anyone typed
     bad = text.notna() & values.isna()
     failures = {label: ("number-invalid", f"「{v}」不是数字") for label, v in text[bad].items()}
-    return values.astype("float64"), failures
+    return values, failures
 
 
 def parse_dates(series: pd.Series, with_time: bool = False) -> tuple[pd.Series, Failures]:
