@@ -169,7 +169,7 @@ def test_weekly_report_shows_the_sample_recorded_in_the_store(db_url, rules, tmp
     with open_store(db_url) as store:
         r = build_weekly(inputs, rules, week, now=dt.datetime(2026, 11, 20, 16), store=store)
     row = r.section("dynamics").block("sample").records()[0]
-    assert row["本周抽查客户经理"] == "、".join(chosen) and "抽查历史记录" in row["说明"]
+    assert row["本周抽查客户经理"] == "、".join(chosen) and "已生成的走访抽查表" in row["说明"]
     # the same through the command line
     code, data = run_json(["report", "weekly", "--week", "2026-W46", str(nov), "--db", db_url, "-f", "json"])
     dyn = next(c for c in data["章节"] if c["键"] == "dynamics")
