@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from parkcrm.core.calendar_cn import WorkCalendar
+from parkcrm.core.errors import CalendarError
 from parkcrm.core.periods import Month, Week
 from parkcrm.io.archive import filed
 
@@ -48,7 +49,7 @@ class MonthData:
 def _official_tiers(store, year: int) -> dict | None:
     if store is None:
         return None
-    from parkcrm.capabilities.review import official_tiers
+    from parkcrm.store.history import official_tiers
 
     return official_tiers(store, year).to_dict()
 
@@ -59,7 +60,7 @@ def first_workday(month: Month, rules) -> dt.date:
     try:
         while not calendar.is_workday(day):
             day += dt.timedelta(days=1)
-    except Exception:  # noqa: BLE001  a year the holiday calendar does not cover: the 1st
+    except CalendarError:  # a year the holiday calendar does not cover: the 1st (the to-do list does not stop)
         return month.start
     return day
 
