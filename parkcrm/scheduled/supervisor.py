@@ -114,7 +114,7 @@ def check_signoff(archive_root: Path, week: Week, rules, managers: list[str], re
 
     sheets = [p for p in filed(archive_root, SIGNOFF, week.label) if p.suffix.lower() in (".xlsx", ".xlsm")]
     if not sheets:
-        return None, f"{week.label} 没有走访抽查表（本周抽查未做），请补做抽查并签名"
+        return None, f"{week.label} 没有走访抽查表（该周未抽查），请补做抽查并签名"
     _b, tables, _p, failures = read(sheets)
     if failures or SIGNOFF not in tables:
         return None, f"{week.label} 的走访抽查表无法读取：{sheets[0].name}"
