@@ -204,3 +204,8 @@ def test_national_day_week_is_sent_on_wednesday_from_septembers_data(tmp_path):
     assert row["状态"] == "已生成", row
     # week 40's Thursday is 10-01: filed under October, like its data would be
     assert (home / "输出" / "2026-10" / "园区周报-2026-W40.html").is_file()
+    # the manual command in the project reads the same September folder and writes the same file
+    by_run = _content(home / "输出" / "2026-10" / "园区周报-2026-W40.html")
+    code, out, err = run_cli(["report", "weekly", "--week", "2026-W40", "--config", str(home / "parkcrm.yaml")])
+    assert code in (0, 1), err
+    assert _content(home / "输出" / "2026-10" / "园区周报-2026-W40.html") == by_run

@@ -89,6 +89,12 @@ def _plan(period: Period, paths: list[Path], prev_paths: list[Path], project: Pr
     cur_label, prev_label = Month(y, m).label, Month(py, pm).label
     if project is not None and not paths:
         here = project.month_dir(y, m)
+        have = [k for k in period.months if project.month_dir(*k) is not None]
+        if here is None and have:  # a week sent before its Thursday's month has data (国庆: W40 on 09-30)
+            y, m = have[-1]
+            py, pm = Month(y, m).shift(-1)
+            cur_label, prev_label = Month(y, m).label, Month(py, pm).label
+            here = project.month_dir(y, m)
         if here is None:
             raise ProjectFileError(f"数据目录 {project.data_dir} 中没有 {cur_label} 文件夹（每月一个，名称如 {cur_label}）")
         snap = project.files(here)
