@@ -12,6 +12,7 @@ from parkcrm.rules import load_rules
 from parkcrm.rules.history import ComplaintRule, SpendDrop
 from parkcrm.store import open_store
 from parkcrm.store.importer import import_month
+from parkcrm.store.history import churn_history
 from tests.helpers import run_cli, run_json
 from tests.history_fixtures import customer, db_url, month_book  # noqa: F401  (fixture)
 
@@ -96,7 +97,7 @@ def test_store_and_workbooks_agree_on_the_planted_cases(db_url, rules, samples_d
         for month in ("2026-10", "2026-11"):
             books, tables, _p, _f = read_workbooks([samples_dir / month], rules)
             import_month(store, Month.parse(month), books, tables, rules)
-        stored = churn.from_store(store, rules)
+        stored = churn.from_history(**churn_history(store, rules), rules=rules)
     books, tables, _p, _f = read_workbooks([samples_dir / "2026-10", samples_dir / "2026-11"], rules)
     files = churn.from_workbooks(books, tables, rules)
     assert stored.month == files.month == Month(2026, 11)

@@ -8,9 +8,10 @@ from sqlalchemy import func, select
 from parkcrm.capabilities import changes as history
 from parkcrm.io.reader import read_workbooks
 from parkcrm.core.periods import Month, month_of_books
-from parkcrm.capabilities.review import official_tiers, review
+from parkcrm.capabilities.review import official_records, review as review_of
 from parkcrm.store import StoreError, open_store
 from parkcrm.store import schema as s
+from parkcrm.store.history import official_tiers, record_review, review_history, spend_history, tier_snapshots
 from parkcrm.store.importer import import_month
 from tests.helpers import run_cli, run_json
 from tests.history_fixtures import customer, db_url, month_book  # noqa: F401  (fixture)
@@ -22,6 +23,18 @@ AUG, SEP, OCT = Month(2026, 8), Month(2026, 9), Month(2026, 10)
 def _fees(upto: int, **by_month) -> list:
     """12 fee cells in 元: 1000 for every month up to `upto`, overrides as m8=1200."""
     return [by_month.get(f"m{m}", 1000) if m <= upto else None for m in range(1, 13)]
+
+
+def tier_changes(store, start: Month, end: Month, rules) -> history.Changes:
+    """As `parkcrm changes` does: the store reads the two months, the capability compares them."""
+    return history.compare(**tier_snapshots(store, start, end), rules=rules)
+
+
+def review(store, year: int, rules):
+    """As `parkcrm review` does: read from the store, review, record."""
+    result = review_of(**review_history(store, year), rules=rules)
+    record_review(store, year, official_records(result), len(result.rows), len(result.changes))
+    return result
 
 
 def three_months(tmp_path) -> dict[Month, list]:
@@ -58,15 +71,15 @@ def _lists(changes) -> dict[str, list]:
 
 
 def test_three_months_exact_change_lists(store3, rules):
-    one = history.tier_changes(store3, AUG, SEP, rules)
+    one = tier_changes(store3, AUG, SEP, rules)
     assert _lists(one) == {"升级": [("C", "3B", "4B")], "降级": [("A", "5B", "4B")],
                            "新增": [("G", None, "2B")], "流失": [("D", "2B", None), ("E", "1B", None)]}
     assert one.unknown == []
-    two = history.tier_changes(store3, SEP, OCT, rules)
+    two = tier_changes(store3, SEP, OCT, rules)
     assert _lists(two) == {"升级": [("A", "4B", "5B")], "降级": [("B", "4B", "3B"), ("G", "2B", "1B")],
                            "新增": [("H", None, "3B"), ("D", None, "2B")], "流失": []}
     assert two.unknown == ["F"]  # 待核实 in October: not compared, but named
-    across = history.tier_changes(store3, AUG, OCT, rules)
+    across = tier_changes(store3, AUG, OCT, rules)
     assert _lists(across) == {"升级": [("C", "3B", "4B")], "降级": [("B", "4B", "3B")],
                               "新增": [("H", None, "3B"), ("G", None, "1B")], "流失": [("E", "1B", None)]}
     notes = dict(zip(one.rows["客户编号"], one.rows["说明"]))
@@ -75,7 +88,7 @@ def test_three_months_exact_change_lists(store3, rules):
 
 
 def test_spend_trend_per_customer_and_zone(store3):
-    trend = history.spend_trend(store3, AUG, OCT)
+    trend = history.spend_trend(**spend_history(store3, AUG, OCT))
     by_id = trend.customers.set_index("客户编号")
     # the latest snapshot of the year wins: A's August fee was corrected to 1,200 in October
     assert by_id.loc["A", ["2026-08", "2026-09", "2026-10"]].tolist() == [0.12, 0.09, 0.3]
@@ -92,7 +105,7 @@ def test_spend_trend_per_customer_and_zone(store3):
 
 def test_changes_need_both_months(store3, rules):
     with pytest.raises(StoreError, match="2026-07"):
-        history.tier_changes(store3, Month(2026, 7), SEP, rules)
+        tier_changes(store3, Month(2026, 7), SEP, rules)
 
 
 def test_cli_changes_json(store3, db_url):

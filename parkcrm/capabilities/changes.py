@@ -1,4 +1,5 @@
-"""Month over month from the history store: tier changes (升级, 降级, 新增, 流失) and spend trends."""
+"""Month over month: tier changes (升级, 降级, 新增, 流失) and spend trends, from the snapshots handed in
+(parkcrm.store.history reads them from the history store)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pandas as pd
 
 from parkcrm.capabilities.customer_info import tier_sort_key
 from parkcrm.core.money import to_wan
-from parkcrm.core.periods import Month, month_range
+from parkcrm.core.periods import Month
 from parkcrm.rules import RulePack
 from parkcrm.rules.history import history_rules
 from parkcrm.capabilities.spend import monthly_series
@@ -71,15 +72,6 @@ def compare(before: pd.DataFrame, after: pd.DataFrame, rules: RulePack, start: M
     return Changes(start, end, out, sorted(unknown))
 
 
-def tier_changes(store, start: Month, end: Month, rules: RulePack) -> Changes:
-    from parkcrm.store import read
-
-    for m in (start, end):
-        read.require_month(store, m)
-    cols = ["customer_id", "name", "zone", "manager", "tier", "status", "spend_fen"]
-    return compare(read.customers(store, start, cols), read.customers(store, end, cols), rules, start, end)
-
-
 @dataclass
 class Trend:
     months: list[Month]
@@ -112,14 +104,9 @@ def _with_change(df: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
     return df
 
 
-def spend_trend(store, start: Month, end: Month) -> Trend:
-    from parkcrm.store import read
-
-    months = month_range(start, end)
-    snapshots = read.fee_snapshots(store, {m.year for m in months}, end)
-    stored = [m for m in read.stored_months(store) if start <= m <= end]
-    info = pd.concat([read.customers(store, m, ["customer_id", "name", "zone"]) for m in reversed(stored)])
-    info = info[~info.index.duplicated(keep="first")]  # the latest name and zone of each customer
+def spend_trend(snapshots: pd.DataFrame, info: pd.DataFrame, months: list[Month]) -> Trend:
+    """The trend over months from fee snapshots (month, customer_id, fee_1…fee_12) and each customer's
+    name and zone (customer_id-indexed), as parkcrm.store.history.spend_history reads them."""
     return trend(monthly_series(snapshots, months), info, months)
 
 

@@ -44,9 +44,7 @@ class ChurnResult:
 
 def months_needed(ref: Month, rule: SpendDrop) -> tuple[list[Month], list[Month]]:
     """(months judged, oldest first; the month each is compared with)."""
-    judged = [ref.shift(-i) for i in range(rule.months - 1, -1, -1)]
-    back = 1 if rule.compare_to == "上月" else 12
-    return judged, [m.shift(-back) for m in judged]
+    return rule.months_needed(ref)
 
 
 def spend_drops(series: pd.DataFrame, ref: Month, rule: SpendDrop) -> tuple[dict[str, str], int, int]:
@@ -88,7 +86,7 @@ def _spend_reason(cur, base, judged: list[Month], base_months: list[Month], rule
 
 def complaint_hits(records: pd.DataFrame, ref: Month, rule: ComplaintRule) -> dict[str, list[tuple[str, str]]]:
     """{customer_id: [(type, reason)]} from complaint/fault rows (customer_id, report_date, kind, content)."""
-    start, end = ref.shift(-(rule.window_months - 1)), ref
+    start, end = rule.window(ref)
     if records.empty:
         return {}
     rec = records.dropna(subset=["customer_id", "report_date"]).copy()
@@ -159,23 +157,14 @@ def evaluate(series: pd.DataFrame, records: pd.DataFrame, info: pd.DataFrame, re
 
 # ---- where the data comes from -----------------------------------------------------------
 
-def from_store(store, rules: RulePack, ref: Month | None = None) -> ChurnResult:
-    """Warnings for month ref (default: the latest stored month) from the history store."""
-    from parkcrm.store import read
-
-    ref = ref or read.latest_month(store)
-    settings = history_rules(rules).churn
-    judged, base = months_needed(ref, settings.spend)
-    months = sorted(set(judged) | set(base))
-    fees = [f"fee_{m}" for m in sorted({m.month for m in months})]
-    snapshots = read.fee_snapshots(store, {m.year for m in months}, ref, fees)
-    series = monthly_series(snapshots, months)
-    start = ref.shift(-(settings.complaints.window_months - 1)).start
-    records = read.complaints_between(store, start, ref.end)
-    info_month = read.latest_month(store, ref)
-    info = read.customers(store, info_month, ["customer_id", "name", "zone", "manager", "tier", "status"])
-    source = f"历史库 {store.shown}（客户资料 {info_month}）"
-    return evaluate(series, records, info, ref, rules, source)
+def from_history(snapshots: pd.DataFrame, complaints: pd.DataFrame, customers: pd.DataFrame, ref: Month,
+                 rules: RulePack, source: str) -> ChurnResult:
+    """Warnings for month ref from stored fee snapshots (month, customer_id, fee_…), complaint records
+    (customer_id, report_date, kind, content) and the customers (customer_id-indexed: name, zone, manager,
+    tier, status), as parkcrm.store.history.churn_history reads them."""
+    judged, base = months_needed(ref, history_rules(rules).churn.spend)
+    series = monthly_series(snapshots, sorted(set(judged) | set(base)))
+    return evaluate(series, complaints, customers, ref, rules, source)
 
 
 def from_workbooks(books, tables: dict, rules: RulePack, ref: Month | None = None) -> ChurnResult:

@@ -3,17 +3,15 @@
 Each customer's official tier for year Y comes from its spend over the twelve months of
 Y-1 (the sum of the stored monthly fees). Every difference from the current official
 tier (the previous review's, else 核定等级 in the customer workbook) is listed; upstream
-A tiers are kept. The new official tiers are recorded in the store (a repeated review
-of the same year replaces the earlier one).
+A tiers are kept. The caller records the new official tiers in the store
+(parkcrm.store.history.record_review: a repeated review of the same year replaces the earlier one).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import delete, insert, select
 
 from parkcrm.capabilities.classify import tier_of_fen
 from parkcrm.capabilities.customer_info import tier_sort_key
@@ -22,9 +20,6 @@ from parkcrm.core.periods import Month
 from parkcrm.rules import RulePack
 from parkcrm.rules.history import history_rules
 from parkcrm.capabilities.spend import monthly_series
-from parkcrm.store import Store, StoreError
-from parkcrm.store import read
-from parkcrm.store import schema as s
 
 COLUMNS = ["客户编号", "客户名称", "片区", "客户经理", "上年费用(万元)", "依据", "现核定等级", "新核定等级", "变化"]
 CHANGED = ("升级", "降级", "新核定")
@@ -47,40 +42,28 @@ class ReviewResult:
         return {str(k): int(v) for k, v in self.rows["变化"].value_counts().items()}
 
 
-def official_tiers(store: Store, year: int) -> pd.Series:
-    """customer_id -> official tier recorded by the review of `year` (empty when there was none)."""
-    with store.read() as conn:
-        rows = conn.execute(select(s.official_tiers.c.customer_id, s.official_tiers.c.tier)
-                            .where(s.official_tiers.c.year == year)).all()
-    return pd.Series({r.customer_id: r.tier for r in rows}, dtype="string")
-
-
-def review(store: Store, year: int, rules: RulePack, record: bool = True) -> ReviewResult:
+def review(year: int, basis_month: Month, customers: pd.DataFrame, snapshots: pd.DataFrame, annual: pd.Series,
+           current: pd.Series, rules: RulePack) -> ReviewResult:
+    """The review of `year` from what parkcrm.store.history.review_history reads: the customers of the basis
+    month (customer_id-indexed), the fee snapshots of the year before, the annual spend (fen) of that year's
+    last snapshot per customer, and the official tiers of the previous review."""
     prev = year - 1
     months = [Month(prev, m) for m in range(1, 13)]
-    stored = [m for m in read.stored_months(store) if m <= Month(year, 1)]
-    if not any(m.year == prev for m in stored):
-        raise StoreError(f"历史库中没有 {prev} 年的月度数据，无法核定 {year} 年的等级；请先导入 {prev} 年各月的客户资料")
-    basis = stored[-1]
-    info = read.customers(store, basis)
     gone = history_rules(rules).changes.gone_status
-    info = info[~info["status"].isin(gone).fillna(False).to_numpy()]
-    series = monthly_series(read.fee_snapshots(store, {prev}, Month(prev, 12)), months)
+    info = customers[~customers["status"].isin(gone).fillna(False).to_numpy()]
+    series = monthly_series(snapshots, months)
     missing = [m for m in months if series[str(m)].isna().all()]
-    annual = _annual_fallback(store, prev, stored)
-    current = official_tiers(store, prev)
-    rows = _rows(info, series, annual, current, rules)
-    result = ReviewResult(year, basis, rows, missing)
-    if record:
-        _record(store, year, rows)
-        result.recorded = True
-    return result
+    return ReviewResult(year, basis_month, _rows(info, series, annual, current, rules), missing)
 
 
-def _annual_fallback(store: Store, prev: int, stored: list[Month]) -> pd.Series:
-    """The annual spend (年度通信费用) of the last snapshot of the previous year, per customer."""
-    last = max(m for m in stored if m.year == prev)
-    return read.customers(store, last, ["customer_id", "spend_fen"])["spend_fen"]
+def official_records(result: ReviewResult) -> list[dict]:
+    """The new official tiers to record (customer_id, tier, previous_tier, spend_fen, basis)."""
+    keep = result.rows[result.rows["新核定等级"].notna()]
+    spend = keep["上年费用(万元)"].astype("Float64")
+    return [{"customer_id": cid, "tier": tier, "previous_tier": None if pd.isna(prev) else prev,
+             "spend_fen": from_wan(w), "basis": basis}
+            for cid, tier, prev, w, basis in zip(keep["客户编号"], keep["新核定等级"], keep["现核定等级"], spend,
+                                                keep["依据"])]
 
 
 def _rows(info: pd.DataFrame, series: pd.DataFrame, annual: pd.Series, current: pd.Series,
@@ -118,21 +101,3 @@ def _rows(info: pd.DataFrame, series: pd.DataFrame, annual: pd.Series, current: 
     out["_k"] = out["变化"].map(order)
     out["_r"] = tier_sort_key(out["新核定等级"], rules).to_numpy()
     return out.sort_values(["_k", "_r", "客户编号"], kind="stable").drop(columns=["_k", "_r"]).reset_index(drop=True)
-
-
-def _record(store: Store, year: int, rows: pd.DataFrame) -> None:
-    now = dt.datetime.now().replace(microsecond=0)
-    keep = rows[rows["新核定等级"].notna()]
-    spend = keep["上年费用(万元)"].astype("Float64")
-    records = [{"year": year, "customer_id": cid, "tier": tier, "previous_tier": None if pd.isna(prev) else prev,
-                "spend_fen": from_wan(w), "basis": basis,
-                "reviewed_at": now}
-               for cid, tier, prev, w, basis in zip(keep["客户编号"], keep["新核定等级"], keep["现核定等级"], spend,
-                                                   keep["依据"])]
-    with store.write() as conn:
-        conn.execute(delete(s.official_tiers).where(s.official_tiers.c.year == year))
-        if records:
-            conn.execute(insert(s.official_tiers), records)
-        conn.execute(delete(s.reviews).where(s.reviews.c.year == year))
-        conn.execute(insert(s.reviews), [{"year": year, "reviewed_at": now, "customers": len(rows),
-                                          "changes": int(rows["变化"].isin(CHANGED).sum())}])

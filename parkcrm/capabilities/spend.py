@@ -11,7 +11,7 @@ import pandas as pd
 
 from parkcrm.io.reader import Table
 from parkcrm.core.periods import Month
-from parkcrm.store.schema import FEES
+from parkcrm.core.columns import FEES
 
 
 def monthly_series(snapshots: pd.DataFrame, months: list[Month]) -> pd.DataFrame:

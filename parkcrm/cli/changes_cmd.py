@@ -35,6 +35,7 @@ def changes_command(
     from parkcrm.cli.console import Console
     from parkcrm.core.errors import ParkcrmError
     from parkcrm.core.periods import Month
+    from parkcrm.store.history import spend_history, tier_snapshots
 
     con = Console(quiet=quiet or fmt == Fmt.json)
     a, b = Month.parse(start, "--from"), Month.parse(end, "--to")
@@ -43,8 +44,8 @@ def changes_command(
     ws = workspace(con, config=config, rules=rules, db=db)
     pack = ws.rules()
     with open_store_for(ws, must_exist=True) as store:
-        changes = history.tier_changes(store, a, b, pack)
-        trend = history.spend_trend(store, a, b)
+        changes = history.compare(**tier_snapshots(store, a, b), rules=pack)
+        trend = history.spend_trend(**spend_history(store, a, b))
     if fmt == Fmt.json:
         con.data(to_json_text({"起始月份": str(a), "结束月份": str(b), "统计": changes.counts,
                                "等级未知的客户": changes.unknown, "等级变化": records(changes.rows),

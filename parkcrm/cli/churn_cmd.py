@@ -39,6 +39,7 @@ def churn_command(
     from parkcrm.capabilities import churn
     from parkcrm.cli.console import Console
     from parkcrm.core.periods import Month
+    from parkcrm.store.history import churn_history
 
     con = Console(quiet=quiet or fmt == Fmt.json)
     ws = workspace(con, config=config, rules=rules, db=db, near=workbooks or ())
@@ -51,7 +52,7 @@ def churn_command(
             result = churn.from_workbooks(books, tables, pack, ref)
         else:
             with open_store_for(ws, must_exist=True) as store:
-                result = churn.from_store(store, pack, ref)
+                result = churn.from_history(**churn_history(store, pack, ref), rules=pack)
     if fmt == Fmt.json:
         con.data(to_json_text({**result.as_dict(), "跳过的文件": skipped, "工作区": ws.as_dict()}))
     else:

@@ -9,7 +9,7 @@ def official_tiers_for(ws, year: int) -> dict[str, str] | None:
     store = ws.find_store()
     if store is None:
         return None
-    from parkcrm.capabilities.review import official_tiers
+    from parkcrm.store.history import official_tiers
 
     with store:
         return official_tiers(store, year).to_dict()

@@ -35,7 +35,8 @@ def review_command(
     """
     from parkcrm.cli.console import Console
     from parkcrm.core.errors import ParkcrmError
-    from parkcrm.capabilities.review import review
+    from parkcrm.capabilities.review import official_records, review
+    from parkcrm.store.history import record_review, review_history
 
     if not 2000 <= year <= 2100:
         raise ParkcrmError(f"--year「{year}」无效，应为四位年份，例如 2027")
@@ -43,7 +44,10 @@ def review_command(
     ws = workspace(con, config=config, rules=rules, db=db)
     pack = ws.rules()
     with open_store_for(ws, must_exist=True) as store:
-        result = review(store, year, pack, record=not dry_run)
+        result = review(**review_history(store, year), rules=pack)
+        if not dry_run:
+            record_review(store, year, official_records(result), len(result.rows), len(result.changes))
+            result.recorded = True
     findings = bool(result.missing_months) or bool((result.rows["变化"] == "待核实").any())
     if fmt == Fmt.json:
         con.data(to_json_text({"年度": year, "客户资料月份": str(result.basis_month), "统计": result.counts,

@@ -37,9 +37,10 @@ def churn_result(inputs: ReportInputs, rules: RulePack, ref: Month, store=None):
     note = ""
     if store is not None:
         from parkcrm.store import read
+        from parkcrm.store.history import churn_history
 
         if ref in read.stored_months(store):
-            return churn.from_store(store, rules, ref), ""
+            return churn.from_history(**churn_history(store, rules, ref), rules=rules), ""
         note = f"历史库 {store.shown} 中没有 {ref} 的客户资料，按工作簿判断"
     books = {str(b.path): b for b in [*inputs.books, *inputs.previous_books]}
     return churn.from_workbooks(list(books.values()), inputs.tables, rules, ref), note

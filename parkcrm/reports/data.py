@@ -125,7 +125,7 @@ def official_of(store, period) -> dict | None:
     """The official tiers `parkcrm review` recorded for the year of the period's data month (None without a store)."""
     if store is None:
         return None
-    from parkcrm.capabilities.review import official_tiers
+    from parkcrm.store.history import official_tiers
 
     return official_tiers(store, period.data_month.year).to_dict()
 

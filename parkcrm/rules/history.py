@@ -10,6 +10,7 @@ from typing import Literal, Optional
 
 from pydantic import Field, field_validator, model_validator
 
+from parkcrm.core.periods import Month
 from parkcrm.rules.models import Strict
 
 
@@ -21,6 +22,12 @@ class SpendDrop(Strict):
     # 大于: a drop of exactly the 降幅 does not count; 大于等于: it does
     comparison: Literal["大于", "大于等于"] = Field("大于", alias="判定")
 
+    def months_needed(self, ref: Month) -> tuple[list[Month], list[Month]]:
+        """(the months judged for ref, oldest first; the month each is compared with)."""
+        judged = [ref.shift(-i) for i in range(self.months - 1, -1, -1)]
+        back = 1 if self.compare_to == "上月" else 12
+        return judged, [m.shift(-back) for m in judged]
+
 
 class ComplaintRule(Strict):
     window_months: int = Field(3, alias="统计月数", ge=1, le=24)
@@ -28,6 +35,10 @@ class ComplaintRule(Strict):
     faults: int = Field(3, alias="故障次数", ge=1)
     complaint_types: list[str] = Field(default_factory=lambda: ["投诉"], alias="投诉类型", min_length=1)
     fault_types: list[str] = Field(default_factory=lambda: ["故障", "故障申告", "障碍"], alias="故障类型", min_length=1)
+
+    def window(self, ref: Month) -> tuple[Month, Month]:
+        """(first, last) month whose complaints and fault reports count for ref."""
+        return ref.shift(-(self.window_months - 1)), ref
 
 
 class ChurnRules(Strict):

@@ -91,8 +91,9 @@ def _classified(books, tables, problems, rules, month: Month, store, about: dict
 
 def _churn(store, rules, month: Month) -> Deliverable:
     from parkcrm.capabilities import churn
+    from parkcrm.store.history import churn_history
 
-    result = churn.from_store(store, rules, month)
+    result = churn.from_history(**churn_history(store, rules, month), rules=rules)
     return Deliverable("流失预警", month.label, {"xlsx": lambda p: write_frames(p, churn.sheets(result))}, result,
                        note=f"预警 {len(result.warnings)} 户")
 

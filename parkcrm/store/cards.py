@@ -25,7 +25,7 @@ def classify_context(store: Store, month: str) -> dict:
     """What classify takes from the store for a data month ("2026-11"): the official tiers of that
     year's review (used where the sheet's 核定等级 is blank) and the card register of earlier months.
     Keyword arguments for parkcrm.outputs.classify.build."""
-    from parkcrm.capabilities.review import official_tiers
+    from parkcrm.store.history import official_tiers
 
     year = int(month[:4])
     return {"official": official_tiers(store, year).to_dict(), "official_label": f"{year}年度核定（历史库）",

@@ -10,10 +10,11 @@ from __future__ import annotations
 from sqlalchemy import (BigInteger, Boolean, Column, Date, DateTime, Index, Integer, MetaData, String, Table,
                         Text)
 
+from parkcrm.core.columns import FEES
+
 metadata = MetaData()
 
 MONTH = 7  # "YYYY-MM"
-FEES = [f"fee_{m}" for m in range(1, 13)]
 
 
 def _month(primary: bool = True) -> Column:
