@@ -151,3 +151,16 @@ def test_default_week_follows_the_moved_report_day(rules, today, week):
     from parkcrm.reports.period import default_week
 
     assert default_week(D(today), rules).label == week  # on 09-30 the 国庆 week is the one to report
+
+
+def test_run_reminds_of_the_tracked_feedback_on_its_last_day_and_after(tmp_path):
+    home = tmp_path / "项目"
+    (home / "数据").mkdir(parents=True)
+    (home / "parkcrm.yaml").write_text("数据目录: 数据\n", encoding="utf-8")
+    args = ["run", "--config", str(home / "parkcrm.yaml"), "--format", "json", "--date"]
+    _code, data = run_json(args + ["2026-12-05"])
+    assert any(t.startswith("宣传方案反馈（2026-11）今天截止：由销售部宣传主管报送给营销服务中心经理") for t in data["待处理"])
+    (home / "输出" / "2026-11").mkdir(parents=True)
+    (home / "输出" / "2026-11" / "宣传方案反馈-2026-11.pdf").write_bytes(b"%PDF")
+    _code, data = run_json(args + ["2026-12-07"])
+    assert not any("宣传方案反馈（2026-11）" in t for t in data["待处理"])  # filed: no longer on the list

@@ -233,6 +233,9 @@ def due_reports(ctx: Context, redone: set[Month], summary: RunSummary) -> None:
         if due.state == OVERDUE and not due.duty.generated:
             summary.todo.append(f"{due.name}（{due.period.label}）已逾期：{due.deadline:%Y-%m-%d} 截止，"
                                 f"由{due.duty.author or '—'}报送给{due.duty.recipients or '—'}，归档中没有")
+        elif due.state == DUE and not due.duty.generated and due.deadline == ctx.day:
+            summary.todo.append(f"{due.name}（{due.period.label}）今天截止：由{due.duty.author or '—'}"
+                                f"报送给{due.duty.recipients or '—'}（parkcrm 不生成，放入归档即算已报送）")
         if not due.duty.generated or due.state not in (DUE, OVERDUE, DONE):
             continue
         row = {"名称": due.name, "周期": due.period.label}
