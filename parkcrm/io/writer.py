@@ -279,11 +279,15 @@ class SheetSpec:
     number_formats: dict[str, str] = field(default_factory=dict)
     freeze: bool = True
     autofilter: bool = True
-    landscape: bool = False
+    landscape: bool | None = None  # None: landscape when the columns are wider than A4 portrait
     header: bool = True  # False: the frame's first row is written as is, no header row
     mask: bool = True  # mask IDs and mobiles in every text cell (but the keep columns)
     keep: frozenset[str] = KEEP_UNMASKED
     banner: str | None = None  # a line above the header (e.g. that the sheet holds full numbers)
+    dropdowns: dict[str, list[str]] = field(default_factory=dict)  # column -> values a person picks from
+    fill_in: tuple[str, ...] = ()  # columns filled in by hand on paper: bordered, wrapped, tall rows
+    row_height: float | None = None  # data rows' height in points (room to write by hand)
+    break_by: str | None = None  # a printed page per value of this column (e.g. one manager per page)
 
 
 class WriteResult(list):
@@ -336,8 +340,9 @@ class XlsxWriter:
         df = spec.frame
         columns = list(df.columns)
         top = 1 if spec.banner else 0  # the header row
-        for c, name in enumerate(columns):
-            width = spec.widths.get(name) or min(max(len(str(name)) * 2 + 2, 8), 40)
+        first = top + (1 if spec.header else 0)
+        widths = column_widths(spec)
+        for c, width in enumerate(widths):
             ws.set_column(c, c, width)
         if spec.banner:
             ws.write_string(0, 0, spec.banner, self.banner_fmt)
@@ -345,26 +350,26 @@ class XlsxWriter:
             ws.freeze_panes(top + 1, 0)
         if spec.autofilter and columns:
             ws.autofilter(top, 0, top + max(len(df), 1), len(columns) - 1)
-        if spec.landscape:
-            ws.set_landscape()
-        ws.set_paper(9)
-        ws.repeat_rows(top)
-        ws.fit_to_pages(1, 0)
-        ws.set_footer("&C第 &P 页，共 &N 页")
+        page_setup(ws, spec, widths, top, first)
+        add_dropdowns(ws, spec, first)
         if spec.header:
             for c, name in enumerate(columns):
                 label = str(name)
                 ws.write_string(top, c, mask_text(label) if spec.mask else label, self.header_fmt)
         writers = [self._column_writer(ws, spec, name, df.iloc[:, c]) for c, name in enumerate(columns)]
-        first = top + (1 if spec.header else 0)
+        height = spec.row_height
         for r in range(len(df)):
             row = r + first
+            if height:
+                ws.set_row(row, height)
             for c, (write, values) in enumerate(writers):
                 write(row, c, values[r])
 
     def _column_writer(self, ws, spec: SheetSpec, name: str, series: pd.Series):
         fills = spec.fill_by_value.get(name)
-        numfmt = spec.number_formats.get(name)
+        numfmt = spec.number_formats.get(name) or default_number_format(str(name), series)
+        if name in spec.fill_in:
+            return self._fill_in_writer(ws, series)
         if pd.api.types.is_datetime64_any_dtype(series):
             values = series.tolist()
             has_time = bool(series.notna().any() and (series.dropna().dt.normalize() != series.dropna()).any())
@@ -420,8 +425,140 @@ class XlsxWriter:
                 ws.write_string(r, c, text)
         return write, values
 
+    def _fill_in_writer(self, ws, series: pd.Series):
+        """A column written by hand on paper: every cell bordered (blank ones too), text wrapped at the top."""
+        values = series.astype("object").tolist()
+        fmt = self.fmt(border=1, text_wrap=True, valign="top")
+
+        def write(r, c, v, ws=ws, fmt=fmt):
+            if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) or v == "":
+                ws.write_blank(r, c, None, fmt)
+            elif isinstance(v, (dt.datetime, dt.date)):
+                ws.write_datetime(r, c, v, self.fmt(border=1, valign="top", num_format="yyyy-mm-dd"))
+            else:
+                ws.write_string(r, c, _to_text(v)[:MAX_CELL], fmt)
+        return write, values
+
     def close(self) -> None:
         self.book.close()
+
+
+# ---- formatting: widths, number formats, print settings, dropdowns ----------------------------
+
+# East Asian wide and full-width characters take two columns of width
+_WIDE_RX = r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]"
+_WIDE = re.compile(_WIDE_RX)
+MIN_WIDTH, MAX_WIDTH = 6, 60
+WIDTH_SAMPLE = 5_000  # rows looked at for a column's width
+MONEY_FORMAT, PERCENT_FORMAT = "#,##0.00", "0.0%"
+# a numeric column whose header says it is money (any unit) or a month's fee
+_MONEY_NAME = re.compile(r"费用|金额|万元|[（(]元[)）]|通信费|话费|消费|收入|营收|欠费|预计金额")
+_MONTH_NAME = re.compile(r"^(?:\d{1,2}|[一二三四五六七八九十]{1,3})月$|^\d{4}-\d{2}$")
+_PERCENT_NAME = re.compile(r"(?:率|占比|比例)$")
+A4_MM = {True: 297.0 - 2 * 0.7 * 25.4, False: 210.0 - 2 * 0.7 * 25.4}  # printable width, default margins
+PORTRAIT_UNITS = 95  # column width units that fit A4 portrait
+
+
+def display_width(text: str) -> int:
+    """Width of text in Excel column units: a CJK or full-width character counts as two."""
+    return len(text) + len(_WIDE.findall(text))
+
+
+def column_widths(spec: SheetSpec) -> list[float]:
+    """Each column's width: the caller's, else from the header and the content (CJK counted as two)."""
+    df = spec.frame
+    out = []
+    for c, name in enumerate(df.columns):
+        given = spec.widths.get(name)
+        if given:
+            out.append(float(given))
+            continue
+        head = display_width(str(name)) + (3 if spec.autofilter else 1) if spec.header else 0
+        body = _content_width(df.iloc[:WIDTH_SAMPLE, c], spec.number_formats.get(name)
+                              or default_number_format(str(name), df.iloc[:, c]))
+        out.append(float(min(max(head, body + 2, MIN_WIDTH), MAX_WIDTH)))
+    return out
+
+
+def _content_width(series: pd.Series, numfmt: str | None) -> int:
+    s = series.dropna()
+    if s.empty:
+        return 0
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return 16 if (s.dt.normalize() != s).any() else 10
+    if pd.api.types.is_bool_dtype(s):
+        return 2
+    if pd.api.types.is_numeric_dtype(s):
+        values = s.astype("float64")
+        big = float(values.abs().max())
+        if not math.isfinite(big):
+            return 12
+        if numfmt and "%" in numfmt:
+            return len(f"{big:.1%}") + 1
+        decimals = 2 if (numfmt and ".00" in numfmt) or not (values % 1 == 0).all() else 0
+        return len(f"{big:,.{decimals}f}") + (1 if (values < 0).any() else 0)
+    text = s.astype("string")
+    lines = text.str.split("\n").str[0]  # a wrapped cell: its first line
+    widths = lines.str.len() + lines.str.count(_WIDE_RX)
+    return int(widths.max()) if len(widths) else 0
+
+
+def default_number_format(name: str, series: pd.Series) -> str | None:
+    """Money as #,##0.00 and fractions as 0.0%, by the column's header, when the caller gave no format."""
+    if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return None
+    if _PERCENT_NAME.search(name):
+        values = series.astype("float64").abs()
+        return PERCENT_FORMAT if values.dropna().empty or float(values.max()) <= 1.5 else None
+    if _MONEY_NAME.search(name) or (_MONTH_NAME.match(name.strip()) and pd.api.types.is_float_dtype(series)):
+        return MONEY_FORMAT
+    return None
+
+
+def print_scale(widths: list[float], landscape: bool) -> int:
+    """The print scale (percent) at which the columns fit the A4 width."""
+    pixels = sum(int(w * 7 + 0.5) + 5 for w in widths)
+    mm = pixels * 25.4 / 96
+    return max(10, min(100, int(100 * A4_MM[landscape] / mm))) if mm else 100
+
+
+def page_setup(ws, spec: SheetSpec, widths: list[float], top: int, first: int) -> None:
+    """A4, landscape when wide, header row repeated, page numbers; one page wide (by fit, or by scale
+    where the sheet has its own page breaks, which Excel's fit-to-page would ignore)."""
+    landscape = spec.landscape if spec.landscape is not None else sum(widths) > PORTRAIT_UNITS
+    if landscape:
+        ws.set_landscape()
+    ws.set_paper(9)
+    ws.repeat_rows(top)
+    ws.set_footer("&C第 &P 页，共 &N 页")
+    breaks = group_breaks(spec, first)
+    if breaks:
+        ws.set_h_pagebreaks(breaks[:1023])  # Excel's limit
+        ws.set_print_scale(print_scale(widths, landscape))
+    else:
+        ws.fit_to_pages(1, 0)
+
+
+def group_breaks(spec: SheetSpec, first: int) -> list[int]:
+    """Rows (0-based) where a new value of spec.break_by starts a printed page."""
+    if not spec.break_by or spec.break_by not in spec.frame.columns:
+        return []
+    values = spec.frame[spec.break_by].astype("string").fillna("").tolist()
+    return [first + r for r in range(1, len(values)) if values[r] != values[r - 1]]
+
+
+def add_dropdowns(ws, spec: SheetSpec, first: int) -> None:
+    """A list to pick from in the data rows of each column a person fills in."""
+    last = first + max(len(spec.frame), 1) - 1
+    for c, name in enumerate(spec.frame.columns):
+        values = spec.dropdowns.get(name)
+        if not values:
+            continue
+        ws.data_validation(first, c, last, c, {
+            "validate": "list", "source": [str(v) for v in values],
+            "error_title": "请从列表中选择", "error_message": f"「{name}」只能填：{'、'.join(map(str, values))}"[:255],
+            "input_title": str(name)[:32], "input_message": f"请选择：{'、'.join(map(str, values))}"[:255],
+        })
 
 
 def _to_text(v) -> str:
