@@ -22,6 +22,9 @@ from parkcrm.capabilities.visits import NOT_APPLICABLE, Compliance, check_compli
 from parkcrm.core.periods import Period
 
 CUSTOMERS, VISITS, SIGNOFF = "客户资料", "走访记录", "走访抽查表"
+VERDICT = "抽查结论"  # a column and a vocabulary of columns.yaml: what the supervisor picks
+HAND_FILLED = (VERDICT, "抽查意见", "抽查人签名", "抽查日期")
+SIGNOFF_ROW_HEIGHT = 36  # points: room to write an opinion and sign by hand
 MET_TEXT = {True: "是", False: "否"}
 JSON_CUSTOMER_KEYS = ["客户编号", "客户名称", "客户等级", "客户经理", "片区",
                       "驻场要求", "驻场应访", "驻场实访", "驻场计入", "驻场缺口", "驻场未签名",
@@ -36,6 +39,7 @@ class VisitReport:
     audit: Audit | None = None
     problems: list[Problem] = field(default_factory=list)
     about: dict[str, object] = field(default_factory=dict)
+    verdicts: list[str] = field(default_factory=list)  # the 抽查结论 dropdown (columns.yaml 取值 抽查结论)
 
     @property
     def has_findings(self) -> bool:
@@ -56,7 +60,7 @@ def build(books: list[Workbook], tables: dict[str, Table], problems: list[Proble
     all_problems = list(problems) + comp.problems
     names = roster(customers.df, visits.df if visits is not None else None)
     s = rules.service.sampling
-    report = VisitReport(comp, problems=all_problems)
+    report = VisitReport(comp, problems=all_problems, verdicts=list(rules.columns.vocabularies.get(VERDICT, {})))
     if sample:
         report.sampling = choose(names, period.label, history or {}, s.ratio, s.minimum)
         sheet = signoff_frame(visits.df if visits is not None else None, customers.df, period, report.sampling.managers)
@@ -117,17 +121,24 @@ def sheet_specs(report: VisitReport) -> list[SheetSpec]:
 
 
 def signoff_specs(report: VisitReport) -> list[SheetSpec]:
-    """The sign-off workbook: every record of the chosen managers, printable on A4 landscape."""
+    """The sign-off workbook: every record of the chosen managers, filled in by hand on paper: A4
+    landscape, one manager per page, the header row on every page, bordered rows with room to write
+    the opinion and sign; 抽查结论 picked from a dropdown (columns.yaml)."""
     sheet = report.signoff.copy()
-    widths = {"周次": 10, "客户经理": 10, "日期": 11, "客户编号": 11, "客户名称": 22, "方式": 6, "客户签名": 8,
-              "内容": 36, "来源": 24, "抽查意见": 30, "抽查人签名": 12, "抽查日期": 11}
+    if report.verdicts and VERDICT not in sheet.columns:
+        sheet.insert(list(sheet.columns).index("抽查意见"), VERDICT, "")
+    widths = {"周次": 9, "客户经理": 9, "日期": 11, "客户编号": 11, "客户名称": 20, "方式": 6, "客户签名": 8,
+              "内容": 30, "来源": 20, VERDICT: 9, "抽查意见": 32, "抽查人签名": 12, "抽查日期": 11}
     choice = report.sampling
     about = pd.DataFrame([
         ("周次", choice.week), ("抽查规则", choice.rule), ("本周抽查", "、".join(choice.managers)),
-        ("填写说明", "主管逐条（或抽查其中若干条）填写 抽查意见、抽查人签名、抽查日期；"
-                 "填好后用 parkcrm check-visits … --audit 本文件 核对当周是否达到抽查比例"),
+        ("填写说明", "主管逐条（或抽查其中若干条）填写 " + "、".join(c for c in HAND_FILLED if c in sheet.columns)
+                 + "；每位客户经理打印在单独的一页上。填好后交回服务中心，核对当周是否达到抽查比例"),
     ], columns=["项目", "内容"])
-    return [SheetSpec(SIGNOFF, sheet, widths=widths, landscape=True),
+    fill_in = tuple(c for c in HAND_FILLED if c in sheet.columns)
+    dropdowns = {VERDICT: report.verdicts} if report.verdicts else {}
+    return [SheetSpec(SIGNOFF, sheet, widths=widths, landscape=True, fill_in=fill_in, dropdowns=dropdowns,
+                      row_height=SIGNOFF_ROW_HEIGHT, break_by="客户经理"),
             SheetSpec("抽查说明", about, autofilter=False, widths={"项目": 12, "内容": 100}),
             SheetSpec("抽查顺序", choice.order, autofilter=False)]
 
