@@ -13,11 +13,16 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from parkcrm.capabilities import visits as v
+from parkcrm.capabilities.care import check_log, plan_care
+from parkcrm.capabilities.sampling import audit, choose, roster
+from parkcrm.core.calendar_cn import WorkCalendar
 from parkcrm.core.errors import ParkcrmError
 from parkcrm.io.reader import Table, Workbook
 from parkcrm.core.problems import Problem
 from parkcrm.core.periods import Period
 from parkcrm.rules import RulePack
+from parkcrm.validate.run import validate_tables
 
 
 @dataclass
@@ -30,12 +35,8 @@ class Outcome:
 def compliance(customers: Table, tiers: pd.Series, visits: Table | None, rules: RulePack, period: Period) -> Outcome:
     """visits.Compliance of the period (managers; appraisal for a month)."""
     try:
-        from parkcrm.capabilities import visits as v
-
         comp = v.check_compliance(customers.df, tiers, visits.df if visits is not None else None, rules, period)
         return Outcome(comp, problems=list(comp.problems))
-    except ImportError:
-        return Outcome(missing="走访达标检查模块不可用")
     except ParkcrmError as exc:
         return Outcome(missing=f"走访达标检查未完成：{exc}")
 
@@ -59,10 +60,6 @@ def weekly_sample(customers: Table, visits: Table | None, signoffs: Table | None
 
     sampling_history: where past samples are kept (parkcrm.capabilities.sampling.History: the JSON file or
     the history store), or None for none."""
-    try:
-        from parkcrm.capabilities.sampling import audit, choose, roster
-    except ImportError:
-        return Outcome(missing="走访抽查模块不可用")
     s = rules.service.sampling
     names = roster(customers.df, visits.df if visits is not None else None)
     history: dict[str, list[str]] = {}
@@ -93,10 +90,6 @@ def weekly_sample(customers: Table, visits: Table | None, signoffs: Table | None
 
 def month_audit(visits: Table | None, signoffs: Table | None, customers: Table, rules: RulePack,
                 period: Period) -> Outcome:
-    try:
-        from parkcrm.capabilities.sampling import audit, roster
-    except ImportError:
-        return Outcome(missing="走访抽查模块不可用")
     if signoffs is None:
         return Outcome(missing="没有读到走访抽查表（主管签字后的抽查表放入本月数据文件夹即可统计）")
     s = rules.service.sampling
@@ -108,11 +101,6 @@ def month_audit(visits: Table | None, signoffs: Table | None, customers: Table, 
 
 def care_execution(customers: Table, tiers: pd.Series, log: Table | None, rules: RulePack, period: Period) -> Outcome:
     """(rows of planned vs done per channel for the month, violations of the month)."""
-    try:
-        from parkcrm.core.calendar_cn import WorkCalendar
-        from parkcrm.capabilities.care import check_log, plan_care
-    except ImportError:
-        return Outcome(missing="关怀计划模块不可用")
     y, m = period.start.year, period.start.month
     try:
         calendar = WorkCalendar.from_rules(rules)
@@ -153,21 +141,12 @@ def validation(books: list[Workbook], tables: dict[str, Table], reader_problems:
                period: Period, today: dt.date, mask: bool) -> Outcome:
     """Run parkcrm validate's checks over the tables already read (no second read)."""
     try:
-        from parkcrm.validate.quality import quality
-        from parkcrm.validate.registry import Context
-        from parkcrm.validate.run import run_checks, settings_of, sort_problems, summarise
-    except ImportError:
-        return Outcome(missing="数据校验模块不可用")
-    try:
-        settings = settings_of(rules)
-        month = period.data_month
-        ctx = Context(rules, settings, month, today, books, reader_problems, mask)
-        problems = sort_problems(run_checks(tables, ctx, settings), books)
-        figures = quality(tables, problems, ctx)
-        summary = summarise(problems, month, books, figures, "报表周期")
+        report = validate_tables(tables, rules, period.data_month, today, books=books, reader_problems=reader_problems,
+                                 mask=mask, month_source="报表周期")
     except ParkcrmError as exc:
         return Outcome(missing=f"数据校验未完成：{exc}")
     examples: dict[str, Problem] = {}
-    for p in problems:
+    for p in report.problems:
         examples.setdefault(p.code, p)
-    return Outcome(Quality(figures, summary["codes"], examples, summary["errors"], summary["warnings"]))
+    s = report.summary
+    return Outcome(Quality(report.quality, s["codes"], examples, s["errors"], s["warnings"]))

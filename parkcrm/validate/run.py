@@ -163,12 +163,18 @@ def validate(paths: list[Path | str], rules: RulePack, month: Month | None = Non
         return _validate(paths, rules, settings_of(rules), month, today, mask, progress, month_source)
 
 
-def _validate(paths, rules, settings, month, today, mask, progress, month_source) -> ValidationReport:
-    inputs = read_inputs(paths, rules, progress)
-    books, tables, reader_problems, _failures = inputs.as_tuple()
-    today = today or dt.date.today()
-    if month is None:
-        month, month_source = infer_month(books, [Path(p) for p in paths], today)
+def validate_tables(tables, rules: RulePack, month: Month, today: dt.date | None = None, *,
+                    books: list[Workbook] = (), reader_problems: list[Problem] = (), mask: bool = True,
+                    progress: Progress | None = None, month_source: str = "") -> ValidationReport:
+    """Run every enabled check over tables already read ({kind: io.reader.Table}). books (the workbooks the
+    tables came from) order the problems and are listed in the summary; reader_problems are the reader's own."""
+    with gc_paused():
+        return _check(tables, rules, settings_of(rules), month, today or dt.date.today(), list(books),
+                      list(reader_problems), mask, progress, month_source)
+
+
+def _check(tables, rules, settings, month, today, books, reader_problems, mask, progress,
+           month_source) -> ValidationReport:
     ctx = Context(rules, settings, month, today, books, reader_problems, mask)
     problems = run_checks(tables, ctx, settings, progress)
     if mask:
@@ -178,4 +184,14 @@ def _validate(paths, rules, settings, month, today, mask, progress, month_source
     problems = sort_problems(problems, books)
     figures = quality(tables, problems, ctx)
     return ValidationReport(problems, summarise(problems, month, books, figures, month_source), month, books,
-                            inputs.failures, inputs.skipped, inputs.notes, month_source)
+                            month_source=month_source)
+
+
+def _validate(paths, rules, settings, month, today, mask, progress, month_source) -> ValidationReport:
+    inputs = read_inputs(paths, rules, progress)
+    books, tables, reader_problems, _failures = inputs.as_tuple()
+    today = today or dt.date.today()
+    if month is None:
+        month, month_source = infer_month(books, [Path(p) for p in paths], today)
+    report = _check(tables, rules, settings, month, today, books, reader_problems, mask, progress, month_source)
+    return replace(report, unreadable=inputs.failures, skipped=inputs.skipped, notes=inputs.notes)
