@@ -9,8 +9,7 @@ import pandas as pd
 
 from parkcrm.io.reader import ColumnRef, SheetInfo, Table
 from parkcrm.core.periods import Month
-from parkcrm.validate import validate
-from parkcrm.validate.run import validate_tables
+from parkcrm.validate import validate, validate_tables
 from tests.validate_book import CUSTOMER_HEADER, TODAY, USCC1, USCC2, write
 
 FILE, SHEET = "园区资料-2026年11月.xlsx", "客户资料"
