@@ -14,11 +14,13 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "parkcrm"
 
-# layer -> the parkcrm layers it may import besides itself
+# layer -> the parkcrm layers it may import besides itself. A capability is handed its frames: it never
+# queries the store, nor reaches up into the commands, jobs, scheduled runs, outputs or reports.
 ALLOWED = {
     "core": set(),
     "rules": {"core"},
-    "capabilities": {"core", "rules", "io", "store"},
+    "io": {"core", "rules"},
+    "capabilities": {"core", "rules", "io"},
     "validate": {"core", "rules", "io", "capabilities"},
 }
 
@@ -58,6 +60,16 @@ def test_a_layer_imports_only_the_layers_below_it(layer):
     upward = [f"{f.relative_to(PACKAGE.parent)}:{line} imports {module}"
               for f in files for line, module in parkcrm_imports(f)
               if layer_of(module) not in ALLOWED[layer] | {layer, ""}]
+    assert upward == []
+
+
+def test_capabilities_and_io_never_import_the_layers_above():
+    """Spelled out, so a widened ALLOWED cannot let these through unnoticed."""
+    forbidden = {"capabilities": {"store", "cli", "jobs", "scheduled", "outputs", "reports", "workspace", "validate"},
+                 "io": {"capabilities", "validate", "reports", "store", "cli", "jobs", "scheduled", "outputs"}}
+    upward = [f"{f.relative_to(PACKAGE.parent)}:{line} imports {module}"
+              for layer, above in forbidden.items() for f in sorted((PACKAGE / layer).rglob("*.py"))
+              for line, module in parkcrm_imports(f) if layer_of(module) in above]
     assert upward == []
 
 
