@@ -164,3 +164,10 @@ def test_run_reminds_of_the_tracked_feedback_on_its_last_day_and_after(tmp_path)
     (home / "输出" / "2026-11" / "宣传方案反馈-2026-11.pdf").write_bytes(b"%PDF")
     _code, data = run_json(args + ["2026-12-07"])
     assert not any("宣传方案反馈（2026-11）" in t for t in data["待处理"])  # filed: no longer on the list
+
+
+def test_rules_show_prints_the_report_calendar(rules_copy):
+    code, out, err = run_cli(["rules", "show", "--rules", str(rules_copy)])
+    assert code == 0, err
+    assert "营销服务中心月报" in out and "下月1日" in out and "下月6日前" in out and "宣传方案反馈（只跟踪）" in out
+    assert "走访抽查表每周五" in out and "关怀计划每月首个工作日" in out

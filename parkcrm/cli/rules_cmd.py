@@ -78,3 +78,25 @@ def show(
     con.print(f"10000 优先接入：{'、'.join(hot.by_number_tiers)} 按登记号码和服务等级；{pack.cards.min_tier} 及以上按关键人约定号码和"
               f"会员卡（{'、'.join(hot.cards)}）；关键人号码{'可为' if hot.landline_for_contacts else '须为手机，不可为'}固话")
     con.print(f"主管抽查：每周至少 {pack.service.sampling.ratio:.0%} 的客户经理（向上取整，至少 {pack.service.sampling.minimum} 人）")
+    _show_calendar(con, pack)
+
+
+def _show_calendar(con, pack) -> None:
+    """The report calendar (calendar.yaml 报表): when each report is due, who sends it to whom."""
+    from rich.table import Table
+
+    days = "一二三四五六日"
+    t = Table(title="报表日历（calendar.yaml 报表）")
+    for col in ("报表", "报送时间", "报送人", "报送对象", "抄送"):
+        t.add_column(col)
+    for d in pack.calendar.reports:
+        if d.period == "周":
+            when = f"每周{days[(d.weekday or 5) - 1]}" + ("（遇节假日提前到之前最后一个工作日）" if d.on_holiday == "提前" else "")
+        else:
+            when = f"下月{d.due_day}日" + ("" if d.due_mode == "当日" else "前")
+        t.add_row(d.name + ("" if d.generated else "（只跟踪）"), when, d.author or "—", d.recipients or "—", d.copies or "—")
+    con.print(t)
+    j = pack.calendar.jobs
+    plan = j.care_plan_day if isinstance(j.care_plan_day, str) else f"{j.care_plan_day}日"
+    con.print(f"定时任务：走访抽查表每周{days[j.sampling_weekday - 1]}；上周抽查核对每周{days[j.audit_weekday - 1]}起；"
+              f"上月走访达标每月{j.visits_day}日起；关怀计划每月{plan}；上月关怀核对每月{j.care_check_day}日起")
