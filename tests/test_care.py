@@ -185,3 +185,46 @@ def test_log_in_an_unknown_year_is_an_error(rules):
     cust, tiers = customers(3)
     with pytest.raises(CalendarError, match="2027"):
         check_log(_log([("2027-01-05 10:00", "K0001", "外呼", "成功")]), cust, tiers, rules)
+
+
+def test_mobile_number_from_a_phone_cell():
+    from parkcrm.capabilities.care import mobile_number
+
+    assert mobile_number("13800001234") == "13800001234"
+    assert mobile_number("+86 138-0000-1234") == "13800001234"
+    assert mobile_number("１３８００００１２３４") == "13800001234"
+    assert mobile_number("0751-2345678/13900001111") == "13900001111"
+    assert mobile_number("0751-2345678") is None and mobile_number("") is None and mobile_number(None) is None
+    assert mobile_number("12800001234") is None  # no mobile starts 12
+
+
+def test_sms_list_holds_mobiles_only_landlines_go_to_the_call_list(rules):
+    from parkcrm.capabilities.care import LANDLINE_NOTE, NO_NUMBER_REASON
+
+    cust, tiers = customers(6)
+    cust.loc[1, "联系电话"] = "0751-2345678"  # landline
+    cust.loc[2, "联系电话"] = None  # no number
+    cust.loc[3, "联系电话"] = "0751-2345678 / 139 0000 1111"  # both: the mobile gets the SMS
+    plan = plan_care(cust, tiers, rules, 2025, 11)  # November: not the quarter's call month for everyone
+    sms = plan.sms.set_index("客户编号")
+    assert set(sms.index) == {"K0000", "K0003", "K0004", "K0005"}
+    assert sms.loc["K0003", "联系电话"] == "13900001111"  # just the mobile
+    calls = plan.calls[plan.calls["客户编号"] == "K0001"]
+    assert len(calls) == 1 and calls["备注"].iloc[0] == LANDLINE_NOTE
+    assert calls["计划日期"].dt.month.eq(11).all()
+    assert calls["时段"].iloc[0] in time_slots(["09:00-12:00", "14:00-17:00"], 60)  # call windows, not SMS ones
+    assert plan.calls["序号"].tolist() == list(range(1, len(plan.calls) + 1))
+    miss = plan.unplanned.set_index("客户编号")
+    assert miss.loc["K0002", "原因"] == NO_NUMBER_REASON and miss.loc["K0002", "方式"] == SMS
+    assert plan.summary["固话改外呼"] == 1
+
+
+def test_landline_customer_with_a_call_already_this_month_gets_one_call(rules):
+    from parkcrm.capabilities.care import LANDLINE_NOTE
+
+    cust, tiers = customers(2)
+    cust.loc[0, "联系电话"] = "0751-2345678"
+    months = [plan_care(cust, tiers, rules, 2025, m) for m in (10, 11, 12)]
+    counts = [int((p.calls["客户编号"] == "K0000").sum()) for p in months]
+    assert counts == [1, 1, 1]  # the quarterly call's month holds one call, not two
+    assert all(p.calls.loc[p.calls["客户编号"] == "K0000", "备注"].eq(LANDLINE_NOTE).all() for p in months)

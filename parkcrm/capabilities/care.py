@@ -16,6 +16,7 @@ Pure: DataFrames and the rule pack in, DataFrames out.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,6 +33,20 @@ LEFT = "离网"
 PLAN_COLUMNS = ["序号", "客户编号", "客户名称", "客户等级", "客户经理", "片区", "联系电话",
                 "计划日期", "星期", "日期类型", "时段", "发送号码", "备注"]
 UNPLANNED_COLUMNS = ["方式", "客户编号", "客户名称", "客户等级", "客户经理", "原因"]
+LANDLINE_NOTE = "固定电话不能收短信：本月短信关怀改为外呼"
+NO_NUMBER_REASON = "没有联系电话，无法发短信；请在客户资料中补充手机号码"
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９＋", "0123456789+")
+_NUMBER_SEP = re.compile(r"(?<=\d)[\s\-－.·]+(?=\d)")
+_MOBILE = re.compile(r"(?<!\d)(?:\+?86)?(1[3-9]\d{9})(?!\d)")
+
+
+def mobile_number(text) -> str | None:
+    """The first mainland mobile number (11 digits) in a phone cell, without separators or +86;
+    None for a landline, a blank or anything else."""
+    if text is None or text is pd.NA or not isinstance(text, str):
+        return None
+    m = _MOBILE.search(_NUMBER_SEP.sub("", text.translate(_FULL_WIDTH)))
+    return m.group(1) if m else None
 
 
 def channels(rules: RulePack) -> dict[str, CareChannel]:
@@ -135,9 +150,10 @@ def care_customers(customers: pd.DataFrame, tiers: pd.Series, rules: RulePack) -
 
 
 def plan_channel(cust: pd.DataFrame, kind: str, rules: RulePack, calendar: WorkCalendar,
-                 year: int, month: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(entries dated in the month, customers that could not be placed) for one channel."""
-    ch = channels(rules)[kind]
+                 year: int, month: int, channel: CareChannel | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(entries dated in the month, customers that could not be placed) for one channel
+    (channel: the rules of another, e.g. calls in place of SMS on the SMS period)."""
+    ch = channel or channels(rules)[kind]
     cap = capacity(rules, kind)
     slots = np.asarray(time_slots(ch.windows, rules.service.care.slot_minutes), dtype=object)
     entries, unplanned = [], []
@@ -187,9 +203,15 @@ def plan_care(customers: pd.DataFrame, tiers: pd.Series, rules: RulePack, year: 
               calendar: WorkCalendar | None = None) -> CarePlan:
     calendar = calendar or WorkCalendar.from_rules(rules)
     cust, left = care_customers(customers, tiers, rules)
-    sms, sms_miss = plan_channel(cust, SMS, rules, calendar, year, month)
+    mobiles = cust["联系电话"].map(mobile_number).astype("string")
+    has_mobile = mobiles.notna().to_numpy()
+    blank = cust["联系电话"].fillna("").str.strip().eq("").to_numpy()
+    sms, sms_miss = plan_channel(cust[has_mobile].assign(联系电话=mobiles[has_mobile]), SMS, rules, calendar, year, month)
     calls, call_miss = plan_channel(cust, CALL, rules, calendar, year, month)
-    missed = [m for m in (sms_miss, call_miss) if len(m)]  # concat of an empty frame is deprecated in pandas 2
+    # a landline cannot take an SMS: that month's care is a call instead (on the SMS period, call windows)
+    calls, instead_miss = _calls_instead_of_sms(cust[~has_mobile & ~blank], calls, rules, calendar, year, month)
+    no_number = cust.loc[blank, ["客户编号", "客户名称", "客户等级", "客户经理"]].assign(方式=SMS, 原因=NO_NUMBER_REASON)
+    missed = [m[UNPLANNED_COLUMNS] for m in (sms_miss, no_number, call_miss, instead_miss) if len(m)]  # concat of an empty frame is deprecated in pandas 2
     unplanned = pd.concat(missed, ignore_index=True) if missed else sms_miss
     ch = channels(rules)
     summary = {
@@ -199,6 +221,7 @@ def plan_care(customers: pd.DataFrame, tiers: pd.Series, rules: RulePack, year: 
         "已离网未安排": left,
         "短信计划数": int(len(sms)),
         "外呼计划数": int(len(calls)),
+        "固话改外呼": int(calls["备注"].eq(LANDLINE_NOTE).sum()),
         "未能安排": int(len(unplanned)),
         "短信规则": f"每{ch[SMS].period}一次，时段 {'、'.join(ch[SMS].windows)}，发送号码 {ch[SMS].sender or '（未设置）'}，"
                     f"每日上限 {rules.service.care.daily_sms_capacity}，安排方式 {ch[SMS].schedule}",
@@ -209,6 +232,29 @@ def plan_care(customers: pd.DataFrame, tiers: pd.Series, rules: RulePack, year: 
         "日历": "法定节假日与调休上班日来自 chinesecalendar，另加 calendar.yaml 节假日补充；计划只排在工作日",
     }
     return CarePlan(f"{year}-{month:02d}", sms, calls, unplanned, summary)
+
+
+def _calls_instead_of_sms(landline: pd.DataFrame, calls: pd.DataFrame, rules: RulePack, calendar: WorkCalendar,
+                         year: int, month: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The month's call list with the landline customers added in place of their SMS (a customer
+    whose quarterly call already falls in the month keeps that one call, with the note)."""
+    if landline.empty:
+        return calls, pd.DataFrame(columns=UNPLANNED_COLUMNS)
+    calls = calls.copy()
+    already = calls["客户编号"].isin(set(landline["客户编号"])).to_numpy()
+    calls.loc[already, "备注"] = LANDLINE_NOTE
+    rest = landline[~landline["客户编号"].isin(set(calls["客户编号"]))]
+    sms, call = channels(rules)[SMS], channels(rules)[CALL]
+    instead = call.model_copy(update={"period": sms.period, "months": sms.months, "schedule": sms.schedule})
+    extra, miss = plan_channel(rest, CALL, rules, calendar, year, month, channel=instead)
+    if len(miss):
+        miss = miss.assign(原因=miss["原因"] + "（固定电话，短信改外呼）")
+    if extra.empty:
+        return calls, miss
+    extra["备注"] = LANDLINE_NOTE
+    merged = pd.concat([calls, extra], ignore_index=True).sort_values(["计划日期", "时段", "客户编号"], kind="stable")
+    merged["序号"] = np.arange(1, len(merged) + 1)
+    return merged.reset_index(drop=True)[PLAN_COLUMNS], miss
 
 
 # ---- log check ----------------------------------------------------------------------------
