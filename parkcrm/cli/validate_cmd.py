@@ -8,13 +8,15 @@ from typing import Annotated, Optional
 import typer
 
 from parkcrm.cli import EXIT_FINDINGS, EXIT_OK, app
-from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, NoMaskOpt, QuietOpt, RulesOpt, workspace
+from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, NoMaskOpt, QuietOpt, RulesOpt, csv_table, workspace
 
 EPILOG = (
     "示例：\n\n"
     "  parkcrm validate 园区客户资料库-2026年11月.xlsx ICT商机库-2026年11月.xlsx\n\n"
     "  parkcrm validate 客户资料.xlsx --month 2026-11 --out 校验报告.xlsx --marked 客户资料-标注.xlsx\n\n"
     "  parkcrm validate 客户资料.xlsx --format json > 校验.json\n\n"
+    "  parkcrm validate - < 客户资料.csv   （- 表示从标准输入读取 CSV）\n\n"
+    + csv_table("问题") + "--out - 把 .html 问题报告写到标准输出。\n\n"
     "检查项目、级别和参数（地址格式、费用上限、容差、质量目标）在规则包的 validation.yaml 中设置。\n\n"
     "退出码：0 没有发现问题；1 发现了问题（已列出，并已写出报告）；2 无法读取输入、参数或规则有误（未写出任何文件）。"
 )
@@ -50,10 +52,13 @@ def validate_command(
     """
     from parkcrm.cli.console import Console
     from parkcrm.cli.report_inputs import announce, file_lists, require_existing
-    from parkcrm.validate import validate
+    from parkcrm.jobs.validation import validation
     from parkcrm.core.periods import parse_month
 
-    con = Console(quiet=quiet or fmt == Fmt.json, mask=not no_mask)
+    from parkcrm.cli import outfile
+
+    outfile.refuse_with_data(out, fmt.value)
+    con = Console(quiet=quiet or fmt != Fmt.table or outfile.is_stdout(out), mask=not no_mask)
     ws = workspace(con, config=config, rules=rules, near=workbooks)
     pack = ws.rules()
     data_month = parse_month(month) if month else None
@@ -63,9 +68,11 @@ def validate_command(
     written: list[Path] = []
     truncated: list[str] = []
     with con.progress("正在读取工作簿…") as step:
-        report = validate(workbooks, pack, month=data_month, mask=mask, progress=step)
+        # the same builder as parkcrm run's 资料校验; the 说明 sheet and JSON say which rules were used
+        made = validation(workbooks, pack, data_month, None, mask=mask, progress=step, max_problems=max_problems,
+                          about={"工作区": ws.about()})
+        report = made.result
         announce(con, report.skipped, report.unreadable, report.notes)
-        report.summary["工作区"] = ws.about()  # the 说明 sheet and JSON say which rules were used
         if marked:
             from parkcrm.io.writer import check_not_open
             from parkcrm.validate.marked import targets
@@ -73,16 +80,14 @@ def validate_command(
             for _book, target in targets(report.books, marked):  # refuse before writing anything
                 check_not_open(target)
         if out:
-            from parkcrm.validate.report import write_report
-
-            step(f"正在写入报告 {out.name}…")
-            truncated = write_report(out, report, mask=mask, max_problems=max_problems)
+            step(f"正在写入报告 {outfile.shown(out)}…")
+            kind = "xlsx" if out.suffix.lower() == ".xlsx" else "html"  # .html or .htm; --out -: html to stdout
+            with outfile.target(out, "." + kind) as path:
+                truncated = made.write(kind, path)
             written.append(out)
         if marked:
-            from parkcrm.validate.marked import write_marked
-
             step("正在写入标注副本…")
-            written += write_marked(report, marked)
+            written += made.extra["marked"](marked)
     if fmt == Fmt.json:
         from parkcrm.validate.report import to_json
 
@@ -90,14 +95,19 @@ def validate_command(
 
         con.data(dumps({**to_json(report, max_problems), **file_lists(report.skipped, report.unreadable),
                         "工作区": ws.as_dict()}))
-    else:
+    elif fmt == Fmt.csv:
+        from parkcrm.cli.csvout import frame_csv
+        from parkcrm.validate.report import problem_frame
+
+        con.data(frame_csv(problem_frame(report, max_problems)))
+    elif not outfile.is_stdout(out):
         from parkcrm.cli.validate_view import show
 
         show(con, report, max_problems or TERMINAL_LIMIT, explicit_limit=max_problems is not None)
     for cell in truncated:
         con.warn(f"单元格 {cell} 超过 32767 个字符，已截断")
     for path in written:
-        con.info(f"已写入：{path}")
+        con.info(f"已写入：{outfile.shown(path)}")
     raise typer.Exit(EXIT_FINDINGS if report.problems or report.unreadable else EXIT_OK)
 
 
@@ -106,9 +116,11 @@ def _check_outputs(workbooks: list[Path], out: Optional[Path], marked: Optional[
     from parkcrm.core.errors import ParkcrmError
     from parkcrm.io.writer import check_not_open
 
+    from parkcrm.cli.outfile import is_stdout
+
     inputs = {p.resolve() for p in workbooks if p.exists()}
     for option, path, suffixes in (("--out", out, (".xlsx", ".html", ".htm")), ("--marked", marked, (".xlsx", ".xlsm"))):
-        if path is None:
+        if path is None or (option == "--out" and is_stdout(path)):  # --out -: the .html report to stdout
             continue
         if path.resolve() in inputs:
             raise ParkcrmError(f"{option} 不能是输入文件本身（{path}）；输入文件不会被修改，请换一个文件名")

@@ -1,4 +1,4 @@
-"""The validation report (资料校验): `parkcrm validate --out` and `parkcrm run`."""
+"""The validation report (资料校验) and the marked copies: `parkcrm validate` and `parkcrm run`."""
 
 from __future__ import annotations
 
@@ -11,15 +11,23 @@ from parkcrm.rules import RulePack
 NAME = "资料校验"
 
 
-def validation(files: list[Path], rules: RulePack, month, day: dt.date, *, mask: bool = True,
-               month_source: str = "--month 参数", about: dict | None = None) -> Deliverable:
-    """month: core.periods.Month the data is for. Writers: xlsx and html reports.
-    about: extra entries for its summary (the workspace used)."""
+def validation(files: list[Path], rules: RulePack, month, day: dt.date | None, *, mask: bool = True,
+               month_source: str = "--month 参数", about: dict | None = None, progress=None,
+               max_problems: int | None = None) -> Deliverable:
+    """month: core.periods.Month the data is for (None: from the workbooks' titles or names).
+
+    Writers: the report as xlsx or html (max_problems rows at most); extra["marked"](target) writes
+    the marked copies (a file, or a folder for several inputs). about: extra entries for its summary.
+    """
     from parkcrm.validate import validate
+    from parkcrm.validate.marked import write_marked
     from parkcrm.validate.report import write_report
 
-    report = validate(files, rules, month, day, mask=mask, month_source=month_source)
+    report = validate(files, rules, month, day, mask=mask, progress=progress, month_source=month_source)
     report.summary.update(about or {})
     note = f"错误 {report.errors} 个，警告 {report.warnings} 个"
-    return Deliverable(NAME, month.label, {ext: (lambda p: write_report(Path(p), report, mask=mask))
-                                           for ext in ("xlsx", "html")}, report, bool(report.problems), note)
+    label = month.label if month is not None else str(report.summary.get("month") or "")
+    writers = {ext: (lambda p: write_report(Path(p), report, mask=mask, max_problems=max_problems))
+               for ext in ("xlsx", "html")}
+    return Deliverable(NAME, label, writers, report, bool(report.problems), note,
+                       {"marked": lambda target: write_marked(report, target)})
