@@ -324,3 +324,18 @@ def test_care_plan_processes_the_good_files_and_lists_the_bad_one(tmp_path):
     out = tmp_path / "关怀计划.xlsx"
     code, _o, err = run_cli(["care-plan", str(folder), "--month", "2026-10", "--out", str(out)])
     assert code == 1 and "无法读取 坏文件.xlsx" in err and out.is_file()
+
+
+def test_the_10001_sending_csv_is_known_by_its_first_line(tmp_path):
+    """CSV has no document properties: parkcrm's own CSV carries its marker on the first line."""
+    from parkcrm.io.discover import csv_mark
+
+    folder = _data_folder(tmp_path)
+    send = folder / "发送名单.csv"
+    code, _o, err = run_cli(["care-plan", str(folder / "客户资料.xlsx"), "--month", "2026-10", "--sms-file", str(send),
+                             "--out", str(tmp_path / "关怀计划.xlsx"), "-q"])
+    assert code in (0, 1), err
+    assert send.read_text(encoding="utf-8-sig").splitlines()[0].endswith(csv_mark("短信发送名单"))
+    assert output_kind(send) == "短信发送名单"
+    (folder / "名单.csv").write_text("客户编号,客户名称\nC009,某公司\n", encoding="gb18030")
+    assert [p.name for p in discover([folder]).files] == ["名单.csv", "客户资料.xlsx"]

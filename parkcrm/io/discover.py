@@ -10,8 +10,10 @@ workbooks (.et, .pdf, .docx …) are skipped, each with a reason the user can ac
 A file named explicitly is read whatever its marker says (a supervisor's filled-in
 走访抽查表 is such a file); only formats that certainly are not workbooks are refused.
 
-parkcrm writes no CSV, so no CSV needs a marker; should it ever write one, give it a
-first-line marker here rather than a name pattern.
+A CSV file has no document properties: the CSV files parkcrm writes itself (the 10001
+sending list) end their first line, which is already a notice to the reader, with
+「（parkcrm 输出：<kind>）」 (csv_mark). A first-line marker rather than a name pattern, for
+the same reasons as above; CSV printed to stdout (--format csv) stays plain for scripts.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ NOT_WORKBOOKS = {
 }
 SYSTEM_FILES = {"thumbs.db", "desktop.ini", ".ds_store"}  # the system's own files: not mentioned at all
 _MAX_CUSTOM = 1 << 20  # a custom-properties part larger than this is not ours to read
+CSV_MARK = re.compile(r"（parkcrm 输出：([^）]{1,40})）")
 
 
 @dataclass
@@ -83,11 +86,53 @@ def without_name(path: Path, message: str) -> str:
     return message[len(prefix):] if message.startswith(prefix) else message
 
 
+STDIN = "-"  # an input path "-" is a CSV (or workbook) piped on standard input, as in csvkit
+STDIN_NAME = "标准输入"  # the name the user sees for it in messages, outputs and the 说明 sheet
+_stdin_copy: tuple[object, Path] | None = None  # (the stdin stream read, its copy)
+
+
+def is_stdin(path: Path | str | None) -> bool:
+    return path is not None and str(path) == STDIN
+
+
+def stdin_file() -> Path:
+    """Standard input copied once into a private temporary file named 「标准输入」, so every
+    reader (sniffing, encodings: BOM, UTF-8, GB18030, the SHA-256) treats it as any CSV file.
+    Later calls return the same copy: standard input can be read only once."""
+    import sys
+
+    global _stdin_copy
+    if _stdin_copy is None or _stdin_copy[0] is not sys.stdin or not _stdin_copy[1].exists():
+        import atexit
+        import shutil
+        import tempfile
+
+        source = sys.stdin
+        stream = getattr(source, "buffer", source)
+        if stream is None or getattr(stream, "isatty", lambda: False)():
+            raise WorkbookError("输入「-」表示从标准输入读取 CSV，但没有通过管道或重定向提供数据"
+                                "（例如 parkcrm validate - < 客户资料.csv）")
+        folder = Path(tempfile.mkdtemp(prefix="parkcrm-stdin-"))
+        atexit.register(shutil.rmtree, folder, True)
+        data = stream.read()
+        target = folder / STDIN_NAME
+        target.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        _stdin_copy = (source, target)
+    return _stdin_copy[1]
+
+
+def input_path(path: Path | str) -> Path:
+    """An input as a place to name outputs after: standard input is 「标准输入」 in the current folder."""
+    return Path.cwd() / STDIN_NAME if is_stdin(path) else Path(path)
+
+
 def discover(paths: Iterable[Path | str]) -> Inputs:
-    """The input files of paths, in a stable order, and what was skipped and why."""
+    """The input files of paths, in a stable order, and what was skipped and why ("-": standard input)."""
     found = Inputs()
     for p in map(Path, paths):
-        if p.is_dir():
+        if is_stdin(p):
+            found.files.append(stdin_file())
+        elif p.is_dir():
             _expand(p, found)
         else:
             _explicit(p, found)
@@ -149,6 +194,8 @@ _VALUE = re.compile(rb"<(?:\w+:)?lpwstr>(.*?)</(?:\w+:)?lpwstr>", re.S)
 
 def output_kind(path: Path) -> str | None:
     """The kind of parkcrm output path is (its marker), or None. Reads one small zip member only."""
+    if path.suffix.lower() == ".csv":
+        return _csv_kind(path)
     if path.suffix.lower() not in MARKABLE_EXTS:
         return None
     try:
@@ -162,6 +209,28 @@ def output_kind(path: Path) -> str | None:
             return marker_in(zf.read(part))
     except (OSError, zipfile.BadZipFile, KeyError, RuntimeError, ValueError, NotImplementedError):
         return None  # not a readable zip: the reader says why, with the file named
+
+
+def csv_mark(kind: str) -> str:
+    """What a CSV file parkcrm writes appends to its first line."""
+    return f"（parkcrm 输出：{kind}）"
+
+
+def _csv_kind(path: Path) -> str | None:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return None
+    line = head.split(b"\n", 1)[0]
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            first = line.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        m = CSV_MARK.search(first)
+        return m.group(1) if m else None
+    return None
 
 
 def custom_part(zf: zipfile.ZipFile) -> str | None:

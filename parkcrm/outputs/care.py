@@ -104,11 +104,12 @@ def send_csv(report: CareReport) -> str:
     import csv
     import io
 
+    from parkcrm.io.discover import csv_mark
     from parkcrm.io.writer import safe_csv_cell
 
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow([SEND_NOTE])
+    w.writerow([SEND_NOTE + csv_mark(SEND_SHEET)])  # the marker: never read back as data (parkcrm.io.discover)
     w.writerow(SEND_COLUMNS)
     for row in report.send.itertuples(index=False):
         w.writerow([safe_csv_cell("" if v is None or pd.isna(v) else v.strftime("%Y-%m-%d") if hasattr(v, "strftime")
