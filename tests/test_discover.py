@@ -339,3 +339,26 @@ def test_the_10001_sending_csv_is_known_by_its_first_line(tmp_path):
     assert output_kind(send) == "短信发送名单"
     (folder / "名单.csv").write_text("客户编号,客户名称\nC009,某公司\n", encoding="gb18030")
     assert [p.name for p in discover([folder]).files] == ["名单.csv", "客户资料.xlsx"]
+
+
+def test_every_way_of_writing_a_marked_copy_marks_it(tmp_path):
+    """The copy is patched (xlsx), rebuilt (.xls) or written by openpyxl (a sheet with comments)."""
+    import openpyxl
+    from openpyxl.comments import Comment
+
+    from tests.helpers import write_xls
+
+    rows = CUSTOMERS + [["C003", "", "东部产业片区", "王晓明", "12345", "", "abc", "9B"]]
+    xls = write_xls(tmp_path / "客户资料.xls", {"客户资料": rows})
+    commented = tmp_path / "有批注.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "客户资料"
+    for row in rows:
+        book.active.append(row)
+    book.active["B4"].comment = Comment("原有批注", "用户")
+    book.save(commented)
+    for src in (xls, commented):
+        marked = tmp_path / f"标注-{src.stem}.xlsx"
+        code, _o, err = run_cli(["validate", str(src), "--marked", str(marked), "-q"])
+        assert code == 1, err
+        assert output_kind(marked) == "校验标注副本", src.name
