@@ -11,7 +11,7 @@ from parkcrm.core.periods import Month
 from parkcrm.rules import load_rules
 from parkcrm.rules.history import ComplaintRule, SpendDrop
 from parkcrm.store import open_store
-from parkcrm.store.importer import import_month
+from parkcrm.jobs.importing import import_month
 from parkcrm.store.history import churn_history
 from tests.helpers import run_cli, run_json
 from tests.history_fixtures import customer, db_url, month_book  # noqa: F401  (fixture)

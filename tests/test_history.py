@@ -12,7 +12,7 @@ from parkcrm.capabilities.review import official_records, review as review_of
 from parkcrm.store import StoreError, open_store
 from parkcrm.store import schema as s
 from parkcrm.store.history import official_tiers, record_review, review_history, spend_history, tier_snapshots
-from parkcrm.store.importer import import_month
+from parkcrm.jobs.importing import import_month
 from tests.helpers import run_cli, run_json
 from tests.history_fixtures import customer, db_url, month_book  # noqa: F401  (fixture)
 

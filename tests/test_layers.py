@@ -20,6 +20,7 @@ ALLOWED = {
     "core": set(),
     "rules": {"core"},
     "io": {"core", "rules"},
+    "store": {"core", "rules", "io"},  # it writes what callers computed: classify runs in jobs/importing.py
     "capabilities": {"core", "rules", "io"},
     "validate": {"core", "rules", "io", "capabilities"},
 }

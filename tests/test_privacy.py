@@ -103,7 +103,7 @@ def test_the_store_file_is_private_and_its_free_text_masked(tmp_path, rules, rul
     from parkcrm.rules import load_rules
     from parkcrm.store import open_store
     from parkcrm.store import schema as s
-    from parkcrm.store.importer import import_month
+    from parkcrm.jobs.importing import import_month
     from parkcrm.core.periods import Month
 
     src = write_xlsx(tmp_path / "园区客户资料库-2026年10月.xlsx", {

@@ -24,7 +24,7 @@ from parkcrm.reports.sources import gather
 from parkcrm.reports.xlsx import write_report_xlsx
 from parkcrm.demo.samples import PLANTED
 from parkcrm.store import open_store
-from parkcrm.store.importer import import_month
+from parkcrm.jobs.importing import import_month
 from tests import report_truth as truth
 from tests.helpers import run_cli, run_json, write_xlsx
 from tests.history_fixtures import db_url  # noqa: F401  (fixture)

@@ -17,7 +17,7 @@ from parkcrm.io.reader import read_workbooks
 from parkcrm.core.periods import Month, month_of_books
 from parkcrm.store import StoreError, migrate, open_store, resolve_target
 from parkcrm.store import schema as s
-from parkcrm.store.importer import import_month
+from parkcrm.jobs.importing import import_month
 from tests.stall import parkcrm_command
 from tests.helpers import run_cli, run_json, write_xlsx
 from tests.history_fixtures import customer, db_url, month_book  # noqa: F401  (fixture)

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from parkcrm.core.columns import REGISTER_COLUMNS
 from parkcrm.rules import RulePack
 
 UPGRADE, KEEP, DISCRETION, OVER_QUOTA, NOT_APPLICABLE = "升级", "维持", "酌情", "超额未升级", "不适用"
 OUT_COLUMNS = ["客户编号", "客户名称", "客户等级", "姓名", "角色", "现有会员等级", "建议会员等级", "处理", "备注"]
-# The card register (会员卡台账): one row per card a person got or was found holding.
-REGISTER_COLUMNS = ["客户编号", "姓名", "角色", "会员卡", "起始月份", "依据", "来源"]
 GRANTED, HELD, MARKED = "parkcrm升级", "原有", "以前已升级（关键人表标记）"
 EARLIER_FLAG = "已按关键人升级"
 

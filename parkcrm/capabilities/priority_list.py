@@ -17,12 +17,12 @@ import pandas as pd
 
 from parkcrm.capabilities.classify import PENDING
 from parkcrm.capabilities.contacts import DISCRETION, KEEP, OVER_QUOTA, UPGRADE
+from parkcrm.core.columns import LIST_COLUMNS
 from parkcrm.core.problems import Problem
 from parkcrm.core.text import nfkc
 from parkcrm.io.reader import Table
 from parkcrm.rules import RulePack
 
-LIST_COLUMNS = ["客户编号", "客户名称", "客户等级", "号码", "优先级", "号码来源", "姓名", "角色"]
 EXCLUDED_COLUMNS = ["客户编号", "客户名称", "客户等级", "号码", "号码来源", "姓名", "角色", "原因"]
 CHANGE_COLUMNS = ["变化", "号码", "客户编号", "客户名称", "原优先级", "现优先级", "说明"]
 ADDED, REMOVED, CHANGED = "新增", "删除", "级别变化"

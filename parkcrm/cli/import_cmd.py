@@ -9,7 +9,7 @@ import typer
 
 from parkcrm.cli import EXIT_FINDINGS, EXIT_OK, app
 from parkcrm.cli.history_opts import DbOpt, MonthOpt, open_store_for, read_inputs, say, to_json_text
-from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, QuietOpt, RulesOpt, workspace
+from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, QuietOpt, RulesOpt, csv_table, workspace
 
 EPILOG = (
     "示例：\n\n"
@@ -17,6 +17,7 @@ EPILOG = (
     "  parkcrm import 园区客户资料库-2026年11月.xlsx 工单-2026年11月.xlsx --month 2026-11\n\n"
     "  parkcrm import 数据/2026-11/ --db postgresql://parkcrm@192.168.1.10/parkcrm\n\n"
     "同一个月再次导入时，替换该月已有的同类数据（一次完成，不会重复）；只导入工单时，该月的客户资料保持不变。\n\n"
+    + csv_table("保存行数") + "\n\n"
     "退出码：0 全部保存；1 已保存，但有未保存的行（客户编号为空或重复）；2 未保存任何数据。"
 )
 
@@ -38,9 +39,10 @@ def import_command(
     """
     from parkcrm.cli.console import Console
     from parkcrm.core.periods import Month, month_of_books
-    from parkcrm.store.importer import check_month, import_month
+    from parkcrm.jobs.importing import import_month
+    from parkcrm.store.importer import check_month
 
-    con = Console(quiet=quiet or fmt == Fmt.json)
+    con = Console(quiet=quiet or fmt != Fmt.table)
     ws = workspace(con, config=config, rules=rules, db=db, near=workbooks)
     pack = ws.rules()
     given = Month.parse(month) if month else None
@@ -54,6 +56,12 @@ def import_command(
             shown = store.shown
     if fmt == Fmt.json:
         con.data(to_json_text({"历史库": shown, **result.as_dict(), "跳过的文件": skipped, "工作区": ws.as_dict()}))
+    elif fmt == Fmt.csv:
+        import pandas as pd
+
+        from parkcrm.cli.csvout import frame_csv
+
+        con.data(frame_csv(pd.DataFrame(list(result.counts.items()), columns=["数据", "保存行数"])))
     else:
         _print(con, result, shown)
     raise typer.Exit(EXIT_FINDINGS if result.skipped else EXIT_OK)

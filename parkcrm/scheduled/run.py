@@ -157,7 +157,7 @@ def stored_files(store, month: Month) -> dict[str, str]:
 def process_month(ctx: Context, month: Month, files: list[Path], fingerprint: str, summary: RunSummary) -> bool:
     """Import and file one month when something changed. Returns True when the month was (re)done."""
     from parkcrm.scheduled.outputs import month_outputs
-    from parkcrm.store.importer import import_month
+    from parkcrm.jobs.importing import import_month
 
     folder = ctx.archive.folder(month.year, month.month)
     shas = {f.name: sha256_of(f) for f in files}

@@ -12,7 +12,7 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import delete, insert, select
 
-from parkcrm.capabilities.contacts import REGISTER_COLUMNS
+from parkcrm.core.columns import REGISTER_COLUMNS
 from parkcrm.store import Store
 from parkcrm.store import schema as s
 

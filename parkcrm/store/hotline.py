@@ -11,7 +11,7 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import delete, insert, select
 
-from parkcrm.capabilities.priority_list import LIST_COLUMNS
+from parkcrm.core.columns import LIST_COLUMNS
 from parkcrm.core.privacy import mask_series
 from parkcrm.store import Store
 from parkcrm.store import schema as s

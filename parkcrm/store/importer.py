@@ -14,7 +14,6 @@ from typing import Callable
 import pandas as pd
 from sqlalchemy import Date, DateTime, and_, delete, insert, select
 
-from parkcrm.capabilities.classify import PENDING, classify
 from parkcrm.io.reader import Table, Workbook
 from parkcrm.core.periods import Month
 from parkcrm.core.privacy import mask_text
@@ -78,9 +77,13 @@ def check_month(books: list[Workbook], month: Month, force: bool = False) -> Non
             f"因此未导入任何数据；请核对 --month，确需按 {month} 导入时加 --force")
 
 
-def import_month(store: Store, month: Month, books: list[Workbook], tables: dict[str, Table], rules: RulePack,
-                 progress: Progress | None = None) -> ImportResult:
-    """Store the month's snapshot from already-read workbooks; one transaction."""
+def save_month(store: Store, month: Month, books: list[Workbook], tables: dict[str, Table], rules: RulePack,
+               computed: pd.DataFrame | None, progress: Progress | None = None) -> ImportResult:
+    """Store the month's snapshot from already-read workbooks; one transaction.
+
+    computed: what classify made of the customer sheet, one row per row of tables["客户资料"] in its order
+    (tier, with 待核实 as missing; tier_note; computed_tier; spend_fen): parkcrm.jobs.importing.import_month
+    computes it; the store does not classify."""
     step = progress or (lambda _text: None)
     result = ImportResult(month)
     result.ignored_kinds = sorted(k for k in tables if k not in s.KIND_TABLES)
@@ -89,7 +92,7 @@ def import_month(store: Store, month: Month, books: list[Workbook], tables: dict
         if kind not in s.KIND_TABLES:
             continue
         step(f"准备 {kind}（{len(table.df)} 行）…")
-        rows[kind] = _rows(kind, table, rules, str(month), result.skipped)
+        rows[kind] = _rows(kind, table, rules, str(month), result.skipped, computed)
     if not rows:
         names = "、".join(b.path.name for b in books) or "（无）"
         raise StoreError(f"{names} 中没有可以保存到历史库的表（客户资料、关键人、走访记录、ICT商机、竞争信息、投诉故障、工单）")
@@ -133,7 +136,8 @@ def _file_row(book: Workbook, month: str, now: dt.datetime) -> dict:
             "kinds": "、".join(sorted(book.tables)), "size": size, "imported_at": now}
 
 
-def _rows(kind: str, table: Table, rules: RulePack, month: str, skipped: list[Skipped]) -> list[dict]:
+def _rows(kind: str, table: Table, rules: RulePack, month: str, skipped: list[Skipped],
+          computed: pd.DataFrame | None) -> list[dict]:
     db_table, mapping = s.KIND_TABLES[kind]
     df = table.df
     columns: dict[str, list] = {}
@@ -141,7 +145,7 @@ def _rows(kind: str, table: Table, rules: RulePack, month: str, skipped: list[Sk
         sql_type = db_table.c[col].type
         columns[col] = _values(df[canonical], sql_type) if canonical in df.columns else [None] * len(df)
     if kind == CUSTOMER:
-        keep = _customer_columns(table, rules, columns, skipped)
+        keep = _customer_columns(table, computed, columns, skipped)
     else:
         keep = [True] * len(df)
     if _masks_free_text(rules):
@@ -179,15 +183,14 @@ def _mask_text_columns(columns: dict[str, list]) -> None:
             columns[col] = [mask_text(v) if isinstance(v, str) else v for v in values]
 
 
-def _customer_columns(table: Table, rules: RulePack, columns: dict[str, list], skipped: list[Skipped]) -> list[bool]:
+def _customer_columns(table: Table, computed: pd.DataFrame | None, columns: dict[str, list],
+                      skipped: list[Skipped]) -> list[bool]:
     """Add the computed columns; rows without an ID or with a repeated ID are not stored."""
     df = table.df
-    result = classify(table, rules)
-    tier = result["客户等级"]
-    columns["tier"] = _values(tier.mask(tier == PENDING), None)
-    columns["tier_note"] = _values(result["分级备注"].mask(result["分级备注"] == ""), None)
-    columns["computed_tier"] = _values(result["_computed_tier"], None)
-    columns["spend_fen"] = _values(result["_fen"], None)
+    if computed is None or len(computed) != len(df):
+        raise ValueError("save_month needs the computed tiers of every customer row (parkcrm.jobs.importing)")
+    for col in ("tier", "tier_note", "computed_tier", "spend_fen"):
+        columns[col] = _values(computed[col], None)
     ids = df["客户编号"]
     missing = ids.isna().to_numpy()
     repeated = (ids.duplicated(keep="first") & ids.notna()).to_numpy()
