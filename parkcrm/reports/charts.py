@@ -31,6 +31,11 @@ def fmt_value(v: float | None, fmt: str = "int") -> str:
     return f"{v:,.2f}"
 
 
+def with_unit(v: float | None, fmt: str, unit: str) -> str:
+    """A value and its unit for a tooltip; a percentage already carries its %."""
+    return fmt_value(v, fmt) + ("" if fmt == "pct" else unit)
+
+
 def _t(x: float, y: float, text: str, size: int = 12, anchor: str = "start", weight: str = "normal",
        fill: str = "#333", baseline: str = "central") -> str:
     return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" font-weight="{weight}" '
@@ -79,7 +84,7 @@ def bar(categories: list[str], values: list[float], title: str, unit: str = "", 
         h = ph * (v or 0) / vmax
         x = left + step * i + (step - bw) / 2
         body.append(f'<rect x="{x:.1f}" y="{top + ph - h:.1f}" width="{bw:.1f}" height="{max(h, 0):.1f}" fill="{color}" rx="2">'
-                    f'<title>{escape(f"{c}：{fmt_value(v, fmt)}{unit}")}</title></rect>')
+                    f'<title>{escape(f"{c}：{with_unit(v, fmt, unit)}")}</title></rect>')
         body.append(_t(x + bw / 2, top + ph - h - 9, fmt_value(v, fmt), 11, "middle"))
         body.append(_t(x + bw / 2, top + ph + 16, c, 12, "middle"))
     body.append(f'<line x1="{left}" y1="{top + ph}" x2="{left + pw}" y2="{top + ph}" stroke="#999"/>')
@@ -102,7 +107,7 @@ def hbar(categories: list[str], values: list[float], title: str, unit: str = "",
         w = pw * max(v or 0, 0) / vmax
         body.append(_t(left - 8, y + row / 2, _short(c, 10), 12, "end"))
         body.append(f'<rect x="{left}" y="{y + 5:.1f}" width="{w:.1f}" height="{row - 10}" fill="{color}" rx="2">'
-                    f'<title>{escape(f"{c}：{fmt_value(v, fmt)}{unit}")}</title></rect>')
+                    f'<title>{escape(f"{c}：{with_unit(v, fmt, unit)}")}</title></rect>')
         body.append(_t(left + w + 6, y + row / 2, fmt_value(v, fmt) + ("" if fmt == "pct" else f" {unit}"), 11))
     body.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - 16}" stroke="#999"/>')
     return _svg(WIDTH, height, title, body, "hbar")
@@ -132,7 +137,7 @@ def grouped(categories: list[str], series: list[tuple[str, list[float]]], title:
             w = pw * max(v or 0, 0) / vmax
             y = y0 + bar_h * j
             body.append(f'<rect x="{left}" y="{y:.1f}" width="{w:.1f}" height="{bar_h - 1}" fill="{PALETTE[j % len(PALETTE)]}">'
-                        f'<title>{escape(f"{c} {name}：{fmt_value(v, fmt)}{unit}")}</title></rect>')
+                        f'<title>{escape(f"{c} {name}：{with_unit(v, fmt, unit)}")}</title></rect>')
             body.append(_t(left + w + 4, y + bar_h / 2, fmt_value(v, fmt), 10, fill="#555"))
     body.append(f'<line x1="{left}" y1="{top - 4}" x2="{left}" y2="{height - 8}" stroke="#999"/>')
     return _svg(WIDTH, height, title, body, "grouped")
