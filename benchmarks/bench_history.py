@@ -100,11 +100,12 @@ def main() -> None:
         from parkcrm.core.periods import Month
         from parkcrm.rules import load_rules
         from parkcrm.store import open_store
+        from parkcrm.store.history import churn_history
 
         rules = load_rules()
         with open_store(db) as store:
             t = time.perf_counter()
-            found = churn.from_store(store, rules, Month(2026, 12))
+            found = churn.from_history(**churn_history(store, rules, Month(2026, 12)), rules=rules)
             result["churn_scan_s"] = round(time.perf_counter() - t, 2)
         result["churn_warnings"] = len(found.warnings)
         result["churn_spend_warnings"] = int(found.warnings["预警类型"].str.contains("费用下降").sum())
