@@ -484,3 +484,9 @@ def test_default_month_and_parsing():
         parse_week("2025-W53")
     with pytest.raises(PeriodError):
         parse_date("2026-02-30")
+
+
+def test_weekly_and_monthly_name_the_tier_that_moved_month_to_month(weekly, monthly):
+    # the year's official tier (客户等级) does not move month to month; the computed one does, and is named so
+    assert weekly.section("dynamics").block("tier_changes").title.startswith("测算等级变化")
+    assert monthly.section("changes").block("tier_changes").title.startswith("测算等级变化")

@@ -111,7 +111,8 @@ def dynamics(inputs: ReportInputs, cur: Customers | None, prev: Customers | None
     if prev is not None:
         ch = tier_changes(cur, prev, rules)
         s.figures += [Figure("等级升级", int((ch["变化"] == "升级").sum())), Figure("等级降级", int((ch["变化"] == "降级").sum()))]
-        s.blocks.append(block("tier_changes", f"客户等级变化（{basis}）", change_cols, ch, "无等级变化", period_bound=False))
+        s.blocks.append(block("tier_changes", f"测算等级变化（{basis}）", change_cols, ch,
+                              "无测算等级变化", period_bound=False))
     else:
         s.missing.append(missing("没有上月数据，无法比较等级变化（缺少上月的客户资料）"))
     lost = lost_customers(cur, prev, None if prev is not None else period)
