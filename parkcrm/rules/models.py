@@ -114,12 +114,26 @@ class SamplingRules(Strict):
     minimum: int = Field(1, alias="最少人数", ge=1)
 
 
+class PlanningRules(Strict):
+    """service.yaml 工作量: a manager's capacity and how `parkcrm plan` rebalances (issue 14)."""
+
+    visits_per_day: float = Field(3, alias="每日驻场", gt=0)
+    calls_per_day: float = Field(15, alias="每日电话", gt=0)
+    limit: float = Field(1.0, alias="负荷上限", gt=0)  # 1.0 = 100%
+    # 取大: visits and calls have separate capacities, the load is the larger share;
+    # 合计: they share the same working time, the load is the sum of the two shares.
+    load_rule: Literal["取大", "合计"] = Field("取大", alias="负荷算法")
+    same_zone: bool = Field(True, alias="调整限于片区")
+    max_moves: int = Field(500, alias="最多调整户数", ge=0)
+
+
 class ServiceRules(Strict):
     standards: dict[str, TierStandard] = Field(alias="服务标准")
     a_tier_reference: Optional[str] = Field(None, alias="A类参照等级")
     counting: VisitCounting = Field(alias="走访计数")
     care: CareRules = Field(alias="关怀")
     sampling: SamplingRules = Field(alias="抽查")
+    planning: PlanningRules = Field(default_factory=lambda: PlanningRules(), alias="工作量")
 
 
 # ---- cards.yaml -------------------------------------------------------------------------
