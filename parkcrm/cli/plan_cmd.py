@@ -1,0 +1,150 @@
+"""parkcrm plan: can each customer manager carry the visits and calls the tiers require? (issue 14)"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from parkcrm.cli import EXIT_FINDINGS, EXIT_OK, app
+from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, NoMaskOpt, QuietOpt, RulesOpt, workspace
+
+EPILOG = (
+    "示例：\n\n"
+    "  parkcrm plan 数据/2026-11/ --month 2026-11\n\n"
+    "  parkcrm plan 客户资料.xlsx 人员.xlsx 走访记录.xlsx --week 2026-W47\n\n"
+    "  parkcrm plan 数据/2026-11/ --out 工作量测算-2026-11.html   （也可 .xlsx、.md、.json）\n\n"
+    "  parkcrm plan 数据/2026-11/ --format json > 工作量.json\n\n"
+    "能力 = 在岗工作日（节假日日历，含调休上班日）× service.yaml「工作量」的每日驻场、每日电话次数；"
+    "可选的「人员」表写客户经理的在岗起、在岗止和请假天数。\n\n"
+    "退出码：0 没有客户经理超负荷；1 已写出结果，但有客户经理超负荷或数据问题；2 未写出任何文件（参数、输入或规则有误）。"
+)
+
+
+@app.command("plan", epilog=EPILOG)
+def plan_command(
+    workbooks: Annotated[list[Path], typer.Argument(help="客户资料工作簿（可同时给出人员表、走访记录；可给文件夹）", show_default=False)],
+    month: Annotated[Optional[str], typer.Option("--month", "-m", help="测算一个月，例如 2026-11（默认为工作簿所属月份）", show_default=False)] = None,
+    week: Annotated[Optional[str], typer.Option("--week", "-w", help="测算一周，ISO 周，例如 2026-W47", show_default=False)] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="输出文件，按扩展名写 .xlsx、.html、.md 或 .json；在项目中默认为输出目录的「<月份>/工作量测算-<期间>.xlsx」，否则为第一个输入旁的「工作量测算-<期间>.xlsx」", show_default=False)] = None,
+    rules: RulesOpt = None,
+    config: ConfigOpt = None,
+    fmt: FormatOpt = Fmt.table,
+    no_mask: NoMaskOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """测算客户经理工作量：各客户等级要求的驻场、电话次数，按工作日和每日能力算出负荷，列出超负荷的客户经理，
+    给出移交客户最少的调整建议（每项附原因），并比较上期走访记录的实际完成与计划。
+
+    客户等级按当年核定等级执行（与 parkcrm classify 的「客户等级」相同）。输入文件不会被修改。
+    """
+    from parkcrm.cli.console import Console
+    from parkcrm.core.errors import ParkcrmError
+    from parkcrm.core.periods import month_of_books, parse_month, parse_week
+
+    if week is not None and month is not None:
+        raise ParkcrmError("--week 和 --month 只能给出一个")
+    if out is not None and out.suffix.lower() not in (".xlsx", ".html", ".htm", ".md", ".json"):
+        raise ParkcrmError(f"--out {out.name}：请用 .xlsx、.html、.md 或 .json 作扩展名")
+    con = Console(quiet=quiet or fmt != Fmt.table, mask=not no_mask)
+    ws = workspace(con, config=config, rules=rules, near=workbooks)
+    pack = ws.rules()
+    from parkcrm.cli.report_inputs import check_not_input, file_lists, read_data, require_kind, warn_truncated
+
+    with con.progress("正在读取工作簿…") as step:
+        inputs = read_data(con, workbooks, pack, step)
+        books, tables, problems, failures = inputs.as_tuple()
+        require_kind(tables, problems, workbooks, "客户资料", "表头包含「客户编号」「客户名称」的工作表（表名如 客户资料、客户资料库）")
+        if week is not None:
+            period = parse_week(week).period
+        else:
+            period = month_of_books(books, parse_month(month) if month else None).period
+        step("正在测算工作量…")
+        from parkcrm.cli.official import official_tiers_for
+        from parkcrm.outputs.planning import NAME, build, sheet_specs, to_json
+
+        report = build(tables, problems, pack, period, mask=not no_mask,
+                       official=official_tiers_for(ws, period.data_month.year))
+        report.about["工作区"] = ws.about()
+        target = None
+        if fmt == Fmt.table or out is not None:
+            from parkcrm.io.discover import input_path
+            from parkcrm.jobs import default_target
+
+            beside = input_path(workbooks[0])
+            beside = (beside if beside.is_dir() else beside.parent) / f"{NAME}-{period.label}.xlsx"
+            target = out or default_target(ws.archive_dir, NAME, period.label, "xlsx", beside)
+            check_not_input(target, list(workbooks))
+        if fmt == Fmt.json:
+            con.data(json.dumps({**to_json(report), **file_lists(inputs.skipped, inputs.failures), "工作区": ws.as_dict()},
+                                ensure_ascii=False, default=str, indent=1))
+        if target is not None:
+            step(f"正在写入 {target.name}…")
+            _write(con, report, target, not no_mask)
+    if fmt == Fmt.table:
+        _print_summary(con, report, target)
+    raise typer.Exit(EXIT_FINDINGS if report.has_findings or failures else EXIT_OK)
+
+
+def _write(con, report, target: Path, mask: bool) -> None:
+    from parkcrm.cli.report_inputs import warn_truncated
+    from parkcrm.outputs.planning import as_report, sheet_specs, to_json
+
+    suffix = target.suffix.lower()
+    if suffix == ".json":
+        target.write_text(json.dumps(to_json(report), ensure_ascii=False, default=str, indent=1), encoding="utf-8")
+    elif suffix in (".html", ".htm", ".md"):
+        from parkcrm.reports.render import render
+
+        target.write_text(render(as_report(report), "html" if suffix != ".md" else "md"), encoding="utf-8")
+    else:
+        from parkcrm.io.writer import write_xlsx
+
+        warn_truncated(con, write_xlsx(target, sheet_specs(report), mask=mask))
+
+
+def _pct(v) -> str:
+    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else ("∞" if math.isinf(v) else f"{v:.0%}")
+
+
+def _print_summary(con, report, target: Path | None) -> None:
+    from rich.table import Table
+
+    if con.quiet:
+        return
+    pl = report.plan
+    st = pl.stats
+    con.print(f"工作量测算 {pl.period.title}：工作日 {pl.workdays} 天，客户经理 {st['客户经理数']} 人，"
+              f"每期应驻场 {st['驻场应访合计']:g} 次、应电话联系 {st['电话应联合计']:g} 次")
+    t = Table(title="客户经理负荷")
+    for col in ("客户经理", "片区", "客户数", "驻场应访", "驻场能力", "电话应联", "电话能力", "负荷", "调整后负荷"):
+        t.add_column(col, justify="left" if col in ("客户经理", "片区") else "right")
+    for _, r in pl.managers.iterrows():
+        load = _pct(r["负荷"])
+        t.add_row(str(r["客户经理"]), str(r["片区"]), str(r["客户数"]), f"{r['驻场应访']:g}", f"{r['驻场能力']:g}",
+                  f"{r['电话应联']:g}", f"{r['电话能力']:g}", f"[red]{load}[/red]" if r["超负荷"] == "是" else load,
+                  _pct(r["调整后负荷"]))
+    con.print(t)
+    if pl.overloaded:
+        con.print(f"超负荷：{'、'.join(pl.overloaded)}；建议移交 {len(pl.moves)} 户客户（见「调整建议」）")
+        for _, m in pl.moves.head(10).iterrows():
+            con.print(f"  {m['客户编号']} {m['客户名称']}（{m['客户等级']}）：{m['原客户经理']} → {m['新客户经理']}")
+        if len(pl.moves) > 10:
+            con.print(f"  ……其余 {len(pl.moves) - 10} 户见输出")
+        if pl.unresolved:
+            con.print(f"调整后仍超负荷（同片区内无人可接）：{'、'.join(pl.unresolved)}")
+    else:
+        con.print("没有客户经理超负荷")
+    if pl.actual is not None and len(pl.actual):
+        a = pl.actual
+        con.print(f"上期（{a['期间'].iloc[0]}）实际/计划：" + "；".join(
+            f"{r['客户经理']} 驻场 {r['驻场实访']}/{r['驻场应访']:g}、电话 {r['电话实联']}/{r['电话应联']:g}"
+            for _, r in a.iterrows()))
+    for p in report.problems:
+        if p.code.startswith("plan-"):
+            con.print(f"提醒：{p.message}")
+    if target is not None:
+        con.print(f"已写入：{target}")
