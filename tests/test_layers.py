@@ -23,6 +23,12 @@ ALLOWED = {
     "store": {"core", "rules", "io"},  # it writes what callers computed: classify runs in jobs/importing.py
     "capabilities": {"core", "rules", "io"},
     "validate": {"core", "rules", "io", "capabilities"},
+    # above them: reports, then the builders (jobs) both the commands and `parkcrm run` use, then run itself.
+    # outputs is not listed yet: outputs/care.py still reaches into cli.report_inputs, outputs/planning.py
+    # renders through reports.model.
+    "reports": {"core", "rules", "io", "store", "capabilities", "validate", "workspace"},
+    "jobs": {"core", "rules", "io", "store", "capabilities", "validate", "workspace", "outputs", "reports"},
+    "scheduled": {"core", "rules", "io", "store", "capabilities", "validate", "workspace", "outputs", "reports", "jobs"},
 }
 
 
