@@ -52,7 +52,8 @@ def test_weekly_every_format(tmp_path, fmt):
                  and before[k]["stage"] != "签约")
     if fmt == "xlsx":
         wb = openpyxl.load_workbook(out)
-        assert [ws.title for ws in wb.worksheets][1:] == ["1.竞争信息", "2.新办业务", "3.新进园企业", "4.园区客户动态",
+        assert [ws.title for ws in wb.worksheets][-1] == "图表数据"  # the charts' source tables, after the sections
+        assert [ws.title for ws in wb.worksheets][1:-1] == ["1.竞争信息", "2.新办业务", "3.新进园企业", "4.园区客户动态",
                                                           "5.客户资料更新", "6.ICT商机", "7.管线绿色通道", "8.流失预警",
                                                           "9.报送事项"]
         ws = wb["2.新办业务"]
@@ -60,7 +61,7 @@ def test_weekly_every_format(tmp_path, fmt):
         assert row[1] == len(won)
         found = [r[0] for r in ws.iter_rows(values_only=True) if isinstance(r[0], str) and r[0].startswith("SJ")]
         assert sorted(found) == won
-        assert sum(len(w._charts) for w in wb.worksheets) >= 2
+        assert len(wb.chartsheets) >= 2 and all(len(c._charts) == 1 for c in wb.chartsheets)  # a page each
         assert wb["2.新办业务"].page_setup.paperSize == 9
     else:
         text = out.read_text(encoding="utf-8")
@@ -87,7 +88,7 @@ def test_monthly_every_format(tmp_path, fmt):
         wb = openpyxl.load_workbook(out)
         ws = next(w for w in wb.worksheets if w.title.startswith("1."))
         assert next(r for r in ws.iter_rows(values_only=True) if r[0] == "客户数")[1] == len(custs)
-        assert len(wb.worksheets) == 11  # cover + 10 sections
+        assert len(wb.worksheets) == 12 and wb.worksheets[-1].title == "图表数据"  # cover + 10 sections + chart data
     elif fmt == "json":
         data = json.loads(out.read_text(encoding="utf-8"))
         assert data["章节"][0]["指标"][0] == {"名称": "客户数", "值": len(custs), "格式": "int"}

@@ -143,3 +143,34 @@ def test_signoff_without_verdict_vocabulary_has_no_verdict_column(tmp_path):
 
 def test_verdicts_come_from_the_rules(rules):
     assert list(rules.columns.vocabularies["抽查结论"]) == ["合格", "不合格"]
+
+
+def test_report_charts_print_a_page_each_with_their_data_on_a_sheet_of_its_own(rules, tmp_path):
+    import datetime as dt
+    from pathlib import Path
+
+    from parkcrm.reports import build_monthly
+    from parkcrm.reports.sources import gather
+    from parkcrm.reports.xlsx import DATA_SHEET, write_report_xlsx
+    month = parse_period("2026-11")
+    nov = Path(__file__).resolve().parents[1] / "samples" / "2026-11"
+    report = build_monthly(gather(month, [nov], rules), rules, month, now=dt.datetime(2026, 12, 1, 9))
+    n_charts = sum(len(s.charts) for s in report.sections)
+    assert n_charts >= 2
+    path = tmp_path / "月报.xlsx"
+    write_report_xlsx(report, path)
+    wb = openpyxl.load_workbook(path)
+    assert len(wb.chartsheets) == n_charts
+    for cs in wb.chartsheets:  # a chart sheet prints as one page
+        assert len(cs._charts) == 1
+        assert cs.pageSetup.orientation == "landscape" and cs.pageSetup.paperSize in (9, "9")
+    assert all(not ws._charts for ws in wb.worksheets)  # no chart split over a section's pages
+    data = wb[DATA_SHEET]
+    assert wb.worksheets[-1].title == DATA_SHEET
+    titles = [r[0] for r in data.iter_rows(values_only=True) if isinstance(r[0], str)]
+    for s in report.sections:
+        for c in s.charts:
+            assert any(t.startswith(c.title) for t in titles), c.title
+    # each chart's series reads from the data sheet
+    ref = wb.chartsheets[0]._charts[0].series[0].val.numRef.f
+    assert ref.startswith(f"'{DATA_SHEET}'!") or ref.startswith(f"{DATA_SHEET}!")

@@ -1,6 +1,7 @@
-"""The report as a workbook: a cover sheet, then one sheet per section with its key figures,
-its tables (every row) and native Excel charts (xlsxwriter) of the same figures; A4 print
-settings on every sheet. Written atomically; text is always written as text (no formulas).
+"""The report as a workbook: a cover sheet, then one sheet per section with its key figures and
+its tables (every row), then each native Excel chart (xlsxwriter) on a chart sheet of its own
+(one printed page each) and their source tables on the sheet 图表数据; A4 print settings on
+every sheet. Written atomically; text is always written as text (no formulas).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from parkcrm.reports.model import Chart, Report, Section
 
 NUM_FORMATS = {"int": "#,##0", "wan": "#,##0.00", "pct": "0.0%", "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
 _BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
+DATA_SHEET = "图表数据"
 
 
 def sheet_name(section: Section, used: set[str]) -> str:
@@ -122,7 +124,7 @@ def _cover(book: _Book, report: Report, names: list[str]) -> None:
     _print_setup(ws, report, False)
 
 
-def _section(book: _Book, report: Report, s: Section, name: str) -> None:
+def _section(book: _Book, report: Report, s: Section, name: str, chart_sheets: list[str]) -> None:
     ws = book.wb.add_worksheet(name)
     width = max([len(b.columns) for b in s.blocks] + [2])
     widths = [12.0] * (width + 1)
@@ -142,7 +144,6 @@ def _section(book: _Book, report: Report, s: Section, name: str) -> None:
             widths[0] = max(widths[0], min(len(f.label) * 2 + 2, 30))
             r += 1
         r += 1
-    chart_rows: list[int] = []
     for b in s.blocks:
         ws.write_string(r, 0, b.title, book.h2)
         for c in range(1, max(len(b.columns), 1)):
@@ -174,27 +175,56 @@ def _section(book: _Book, report: Report, s: Section, name: str) -> None:
     for n in s.notes:
         ws.write_string(r, 0, "说明：" + n, book.grey)
         r += 1
+    if chart_sheets:
+        ws.write_string(r, 0, "图表（各占一页）：" + "、".join(f"「{n}」" for n in chart_sheets), book.grey)
+        r += 1
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
-    # chart data goes to the right of the tables, charts below everything
-    data_col = width + 2
-    r += 1
-    data_row = 0
-    for chart in s.charts:
-        r, data_row = _chart(book, ws, chart, r, data_col, data_row)
-        chart_rows.append(r)
     _print_setup(ws, report, width > 6)
 
 
-def _chart(book: _Book, ws, chart: Chart, row: int, data_col: int, data_row: int) -> tuple[int, int]:
-    """Write the chart's data at (data_row, data_col), insert a native chart at (row, 0);
-    return the next free row for charts and for chart data."""
-    from xlsxwriter.utility import xl_rowcol_to_cell
+def chart_sheet_name(section: Section, k: int, chart: Chart, used: set[str]) -> str:
+    base = _BAD_SHEET.sub("_", f"图{section.number}.{k} {chart.title}")[:31]
+    name, n = base, 2
+    while name in used:
+        suffix = f"({n})"
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+    used.add(name)
+    return name
 
+
+def _chart_sheets(book: _Book, report: Report, charts: list[tuple[Chart, str]]) -> None:
+    """Each chart on a chart sheet of its own (A4 landscape: one printed page each), its source
+    table on the data sheet after them."""
+    sheets = []
+    for chart, name in charts:
+        cs = book.wb.add_chartsheet(name)
+        cs.set_paper(9)
+        cs.set_landscape()
+        head = f"{report.park}{report.title} {report.period.title}".replace("&", "&&")
+        cs.set_header(f"&L{head}&R生成于 {report.generated:%Y-%m-%d %H:%M}")
+        cs.set_footer("&C第 &P 页，共 &N 页")
+        sheets.append(cs)
+    ws = book.wb.add_worksheet(DATA_SHEET)
+    ws.write_string(0, 0, "图表数据（各图表的数据来源）", book.title)
+    row, cols = 2, 2
+    for (chart, name), cs in zip(charts, sheets):
+        xc, row = _chart(book, ws, chart, row, name)
+        cs.set_chart(xc)
+        cols = max(cols, 1 + max(len(chart.categories) if chart.kind == "flow" else len(chart.series), 1))
+    ws.set_column(0, 0, 22)
+    ws.set_column(1, cols, 12)
+    _print_setup(ws, report, cols > 6)
+
+
+def _chart(book: _Book, ws, chart: Chart, data_row: int, sheet: str) -> tuple[object, int]:
+    """Write the chart's data at data_row of the data sheet ws; return the native chart over it
+    and the next free row."""
     name = ws.get_name()
     r0 = data_row
+    data_col = 0
     cats = chart.categories
-    ws.write_string(r0, data_col, chart.title, book.grey)
+    ws.write_string(r0, data_col, f"{chart.title}（图表「{sheet}」）", book.h2)
     if chart.kind == "flow":
         ws.write_string(r0 + 1, data_col, "上月＼本月", book.head)
         for j, t in enumerate(cats):
@@ -235,21 +265,21 @@ def _chart(book: _Book, ws, chart: Chart, row: int, data_col: int, data_row: int
         if len(series) == 1:
             xc.set_legend({"none": True})
     xc.set_title({"name": chart.title, "name_font": {"size": 12}})
-    height = max(300, 24 * len(cats) + 120) if chart.kind in ("hbar", "grouped") else 320
-    xc.set_size({"width": 640, "height": height})
-    ws.insert_chart(xl_rowcol_to_cell(row, 0), xc)
-    ws.set_column(data_col, data_col + 1 + max(len(cats), len(chart.series)), 10)
-    return row + int(height / 20) + 2, r0 + len(cats) + 4
+    return xc, r0 + len(cats) + 4
 
 
 def write_report_xlsx(report: Report, path: Path | str) -> list[str]:
     """Write the report workbook atomically; return cells truncated to 32,767 characters."""
     with atomic_path(path) as tmp:
         book = _Book(tmp)
-        used = {"封面"}
+        used = {"封面", DATA_SHEET}
         names = [sheet_name(s, used) for s in report.sections]
+        charts = [[(c, chart_sheet_name(s, k, c, used)) for k, c in enumerate(s.charts, start=1)] for s in report.sections]
         _cover(book, report, names)
-        for s, n in zip(report.sections, names):
-            _section(book, report, s, n)
+        for s, n, cs in zip(report.sections, names, charts):
+            _section(book, report, s, n, [name for _c, name in cs])
+        every = [pair for cs in charts for pair in cs]
+        if every:
+            _chart_sheets(book, report, every)
         book.wb.close()
     return book.truncated
