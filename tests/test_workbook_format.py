@@ -44,6 +44,12 @@ def test_money_percent_and_dates_are_formatted(tmp_path):
     assert ws["E2"].is_date and ws["E2"].number_format == "yyyy-mm-dd"
 
 
+def test_money_in_wan_keeps_up_to_four_decimals(tmp_path):
+    df = pd.DataFrame({"年度通信费用（万元）": [0.0546, 1234.5]})
+    ws = _write(tmp_path, SheetSpec("数据", df))["数据"]
+    assert ws["A2"].number_format == "#,##0.00##"  # 0.0546 万元 shows as 0.0546, 1234.5 as 1,234.50
+
+
 def test_percent_by_name_only_when_values_are_fractions(tmp_path):
     df = pd.DataFrame({"完成率": [93.5, 80.0]})  # already in percent points: left as is
     ws = _write(tmp_path, SheetSpec("数据", df))["数据"]

@@ -451,6 +451,7 @@ _WIDE = re.compile(_WIDE_RX)
 MIN_WIDTH, MAX_WIDTH = 6, 60
 WIDTH_SAMPLE = 5_000  # rows looked at for a column's width
 MONEY_FORMAT, PERCENT_FORMAT = "#,##0.00", "0.0%"
+WAN_FORMAT = "#,##0.00##"  # 万元: two decimals, up to four so 0.0546 万元 (546 元) is not shown as 0.05
 # a numeric column whose header says it is money (any unit) or a month's fee
 _MONEY_NAME = re.compile(r"费用|金额|万元|[（(]元[)）]|通信费|话费|消费|收入|营收|欠费|预计金额")
 _MONTH_NAME = re.compile(r"^(?:\d{1,2}|[一二三四五六七八九十]{1,3})月$|^\d{4}-\d{2}$")
@@ -495,7 +496,7 @@ def _content_width(series: pd.Series, numfmt: str | None) -> int:
             return 12
         if numfmt and "%" in numfmt:
             return len(f"{big:.1%}") + 1
-        decimals = 2 if (numfmt and ".00" in numfmt) or not (values % 1 == 0).all() else 0
+        decimals = (4 if numfmt and ".00#" in numfmt else 2) if (numfmt and ".00" in numfmt) or not (values % 1 == 0).all() else 0
         return len(f"{big:,.{decimals}f}") + (1 if (values < 0).any() else 0)
     text = s.astype("string")
     lines = text.str.split("\n").str[0]  # a wrapped cell: its first line
@@ -510,6 +511,8 @@ def default_number_format(name: str, series: pd.Series) -> str | None:
     if _PERCENT_NAME.search(name):
         values = series.astype("float64").abs()
         return PERCENT_FORMAT if values.dropna().empty or float(values.max()) <= 1.5 else None
+    if "万元" in name:
+        return WAN_FORMAT
     if _MONEY_NAME.search(name) or (_MONTH_NAME.match(name.strip()) and pd.api.types.is_float_dtype(series)):
         return MONEY_FORMAT
     return None
