@@ -110,6 +110,13 @@ def test_week_sample_writes_the_signoff_book_and_history(tmp_path):
     assert {r["客户经理"] for r in rows} == set(s["managers"])
     assert all(r["内容"] == "联系人 138****5678" for r in rows)  # masked by default
     assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$1"
+    # a paper form: 抽查结论 from a dropdown (columns.yaml), one manager per page, bordered blanks to write in
+    assert header[-4] == "抽查结论"
+    assert ws.data_validations.dataValidation[0].formula1 == '"合格,不合格"'
+    managers = [r["客户经理"] for r in rows]
+    starts = [i + 2 for i in range(1, len(managers)) if managers[i] != managers[i - 1]]
+    assert len(starts) == 1 and [b.id for b in ws.row_breaks.brk] == [r - 1 for r in starts]
+    assert ws.cell(2, header.index("抽查意见") + 1).border.left.style == "thin"
     history = json.loads((tmp_path / ".parkcrm-sampling.json").read_text(encoding="utf-8"))
     assert history["抽查"]["2026-W47"]["客户经理"] == s["managers"]
     # the same week again: the same choice
