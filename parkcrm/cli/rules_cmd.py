@@ -100,3 +100,6 @@ def _show_calendar(con, pack) -> None:
     plan = j.care_plan_day if isinstance(j.care_plan_day, str) else f"{j.care_plan_day}日"
     con.print(f"定时任务：走访抽查表每周{days[j.sampling_weekday - 1]}；上周抽查核对每周{days[j.audit_weekday - 1]}起；"
               f"上月走访达标每月{j.visits_day}日起；关怀计划每月{plan}；上月关怀核对每月{j.care_check_day}日起")
+
+
+from parkcrm.cli import rules_diff_cmd  # noqa: E402,F401  (registers `rules diff`)

@@ -1,0 +1,118 @@
+"""parkcrm rules diff: what a month's data would look like under another rule pack (issue 14 part 1).
+
+Registered on the `rules` command group of parkcrm.cli.rules_cmd."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from parkcrm.cli import EXIT_FINDINGS, EXIT_OK
+from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, QuietOpt, RulesOpt, workspace
+from parkcrm.cli.rules_cmd import rules_app
+
+EPILOG = (
+    "示例：\n\n"
+    "  parkcrm rules diff 数据/2026-11/ --against ./新规则\n\n"
+    "  parkcrm rules diff 客户资料.xlsx 关键人.xlsx --against ./新规则 --out 规则变更影响.html   （也可 .xlsx、.md、.json）\n\n"
+    "  parkcrm rules diff 数据/2026-11/ --against ./新规则 --format json > 影响.json\n\n"
+    "原规则是当前生效的规则（--rules、环境变量 PARKCRM_RULES、项目的 rules/ 或内置规则包）；新规则是 --against 给出的规则目录"
+    "（也可给出其所在的项目文件夹）。\n\n"
+    "退出码：0 完成；1 已写出结果，但读取时有数据错误或无法读取的文件；2 未写出任何文件（参数、输入或规则有误）。"
+)
+
+
+@rules_app.command("diff", epilog=EPILOG)
+def diff_command(
+    workbooks: Annotated[list[Path], typer.Argument(help="一个月的客户资料工作簿（可同时给出关键人表；可给文件夹）", show_default=False)],
+    against: Annotated[Path, typer.Option("--against", "-a", help="要比较的规则目录（新规则）", show_default=False)],
+    month: Annotated[Optional[str], typer.Option("--month", "-m", help="数据月份，例如 2026-11（默认为工作簿所属月份）", show_default=False)] = None,
+    basis: Annotated[str, typer.Option("--basis", help="比较哪种等级：测算（按费用测算，即按该规则核定的结果，默认）或 执行（当年执行的客户等级，有核定等级的客户不受区间变化影响）")] = "测算",
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="输出文件，按扩展名写 .xlsx、.html、.md 或 .json；默认为第一个输入旁的「规则变更影响-<月份>.xlsx」（在项目中为输出目录）", show_default=False)] = None,
+    rules: RulesOpt = None,
+    config: ConfigOpt = None,
+    fmt: FormatOpt = Fmt.table,
+    quiet: QuietOpt = False,
+) -> None:
+    """比较两套规则对同一个月数据的影响：客户等级变动（矩阵和名单）、服务等级、关键人会员卡和升级人数、
+    关怀名单人数、各客户经理每月应驻场和应电话联系次数、10000 优先接入名单人数。输入文件不会被修改。"""
+    from parkcrm.cli.console import Console
+    from parkcrm.core.errors import ParkcrmError
+    from parkcrm.core.periods import month_of_books, parse_month
+    from parkcrm.rules import load_rules
+
+    from parkcrm.capabilities.rules_diff import BASES
+
+    if basis not in BASES:
+        raise ParkcrmError(f"--basis 只能是 {' 或 '.join(BASES)}")
+    if out is not None and out.suffix.lower() not in (".xlsx", ".html", ".htm", ".md", ".json"):
+        raise ParkcrmError(f"--out {out.name}：请用 .xlsx、.html、.md 或 .json 作扩展名")
+    if not against.is_dir():
+        raise ParkcrmError(f"--against {against}：找不到这个规则目录")
+    folder = against if (against / "tiers.yaml").is_file() or not (against / "rules" / "tiers.yaml").is_file() \
+        else against / "rules"
+    con = Console(quiet=quiet or fmt != Fmt.table)
+    ws = workspace(con, config=config, rules=rules, near=workbooks)
+    current = ws.rules()
+    other = load_rules(folder)
+    from parkcrm.cli.report_inputs import check_not_input, file_lists, read_data, require_kind
+
+    with con.progress("正在读取工作簿…") as step:
+        inputs = read_data(con, workbooks, current, step)
+        books, tables, problems, failures = inputs.as_tuple()
+        require_kind(tables, problems, workbooks, "客户资料", "表头包含「客户编号」「客户名称」的工作表（表名如 客户资料、客户资料库）")
+        period = month_of_books(books, parse_month(month) if month else None).period
+        step("正在按两套规则计算…")
+        from parkcrm.cli.official import official_tiers_for
+        from parkcrm.outputs.rules_diff import NAME, build, to_json
+
+        report = build(tables, problems, current, other, period, basis=basis,
+                       official=official_tiers_for(ws, period.data_month.year))
+        report.about["工作区"] = ws.about()
+        target = None
+        if fmt == Fmt.table or out is not None:
+            from parkcrm.io.discover import input_path
+            from parkcrm.jobs import default_target
+
+            beside = input_path(workbooks[0])
+            beside = (beside if beside.is_dir() else beside.parent) / f"{NAME}-{period.label}.xlsx"
+            target = out or default_target(ws.archive_dir, NAME, period.label, "xlsx", beside)
+            check_not_input(target, list(workbooks))
+        if fmt == Fmt.json:
+            con.data(json.dumps({**to_json(report), **file_lists(inputs.skipped, inputs.failures), "工作区": ws.as_dict()},
+                                ensure_ascii=False, default=str, indent=1))
+        if target is not None:
+            step(f"正在写入 {target.name}…")
+            _write(con, report, target)
+    if fmt == Fmt.table and not con.quiet:
+        d = report.diff
+        con.print(f"规则比较 {d.period.title}：原规则 {current.folder} → 新规则 {other.folder}（比较{d.basis}等级）")
+        for line in d.summary:
+            con.print(line)
+        if len(d.rule_changes) > 3:
+            con.print("全部规则变化：\n  " + "\n  ".join(d.rule_changes[:30])
+                      + (f"\n  ……共 {len(d.rule_changes)} 项" if len(d.rule_changes) > 30 else ""))
+        if target is not None:
+            con.print(f"已写入：{target}")
+    errors = any(p.severity == "error" for p in report.problems)
+    raise typer.Exit(EXIT_FINDINGS if errors or failures else EXIT_OK)
+
+
+def _write(con, report, target: Path) -> None:
+    from parkcrm.cli.report_inputs import warn_truncated
+    from parkcrm.outputs.rules_diff import as_report, sheet_specs, to_json
+
+    suffix = target.suffix.lower()
+    if suffix == ".json":
+        target.write_text(json.dumps(to_json(report), ensure_ascii=False, default=str, indent=1), encoding="utf-8")
+    elif suffix in (".html", ".htm", ".md"):
+        from parkcrm.reports.render import render
+
+        target.write_text(render(as_report(report), "html" if suffix != ".md" else "md"), encoding="utf-8")
+    else:
+        from parkcrm.io.writer import write_xlsx
+
+        warn_truncated(con, write_xlsx(target, sheet_specs(report)))
