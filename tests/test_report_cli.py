@@ -103,11 +103,22 @@ def test_json_to_stdout(tmp_path):
     assert code == 1 and data["周期"]["标签"] == "2026-W46" and len(data["章节"]) == 9
 
 
-def test_markdown_to_stdout_and_xlsx_refused():
+def test_markdown_to_stdout_and_xlsx_bytes_unless_a_terminal(monkeypatch):
+    import io
+
+    import openpyxl
+
+    import parkcrm.cli.outfile as outfile
+    from tests.test_cli_habits import run
+
     code, out, _e = run_cli(["report", "weekly", "--week", "2026-W46", str(NOV), "-f", "md", "--out", "-"])
     assert code == 1 and out.startswith("# XX产业转移工业园周报：2026年第46周")
-    code, _o, err = run_cli(["report", "weekly", "--week", "2026-W46", str(NOV), "-f", "xlsx", "--out", "-"])
-    assert code == 2 and "xlsx" in err
+    code, data, err = run(["report", "weekly", "--week", "2026-W46", str(NOV), "-f", "xlsx", "--out", "-"])
+    assert code == 1, err
+    assert openpyxl.load_workbook(io.BytesIO(data)).sheetnames  # the workbook's bytes, piped
+    monkeypatch.setattr(outfile, "_stdout_is_terminal", lambda: True)
+    code, data, err = run(["report", "weekly", "--week", "2026-W46", str(NOV), "-f", "xlsx", "--out", "-"])
+    assert code == 2 and "xlsx" in err and "终端" in err and data == b""
 
 
 def test_clean_data_exits_zero_and_default_output(tmp_path, monkeypatch):

@@ -8,13 +8,14 @@ import typer
 
 from parkcrm.cli import EXIT_OK, app
 from parkcrm.cli.history_opts import DbOpt, OutOpt, open_store_for, records, say, show_frame, to_json_text, write_book
-from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, QuietOpt, RulesOpt, workspace
+from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, QuietOpt, RulesOpt, csv_table, workspace
 
 EPILOG = (
     "示例：\n\n"
     "  parkcrm changes --from 2026-10 --to 2026-11\n\n"
     "  parkcrm changes --from 2026-01 --to 2026-11 --out 月度变化.xlsx\n\n"
     "两个月份都要先用 parkcrm import 导入历史库。\n\n"
+    + csv_table("等级变化") + "\n\n"
     "退出码：0 完成；2 参数有误或历史库中没有这两个月。"
 )
 
@@ -37,7 +38,11 @@ def changes_command(
     from parkcrm.core.periods import Month
     from parkcrm.store.history import spend_history, tier_snapshots
 
-    con = Console(quiet=quiet or fmt == Fmt.json)
+    from parkcrm.cli import outfile
+
+    outfile.refuse_with_data(out, fmt.value)
+    outfile.check_stdout(out)
+    con = Console(quiet=quiet or fmt != Fmt.table or outfile.is_stdout(out))
     a, b = Month.parse(start, "--from"), Month.parse(end, "--to")
     if b < a:
         raise ParkcrmError(f"--to {b} 早于 --from {a}")
@@ -50,6 +55,10 @@ def changes_command(
         con.data(to_json_text({"起始月份": str(a), "结束月份": str(b), "统计": changes.counts,
                                "等级未知的客户": changes.unknown, "等级变化": records(changes.rows),
                                "片区费用走势": records(trend.zones), "客户费用走势": records(trend.customers), "工作区": ws.as_dict()}))
+    elif fmt == Fmt.csv:
+        from parkcrm.cli.csvout import frame_csv
+
+        con.data(frame_csv(changes.rows))
     else:
         say(con, f"{a} → {b}：" + "，".join(f"{k} {n} 户" for k, n in changes.counts.items()))
         if changes.unknown:

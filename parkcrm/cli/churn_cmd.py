@@ -9,7 +9,7 @@ import typer
 
 from parkcrm.cli import EXIT_FINDINGS, EXIT_OK, app
 from parkcrm.cli.history_opts import DbOpt, MonthOpt, OutOpt, open_store_for, read_inputs, say, to_json_text, write_book
-from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, QuietOpt, RulesOpt, workspace
+from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, QuietOpt, RulesOpt, csv_table, workspace
 
 EPILOG = (
     "示例：\n\n"
@@ -17,6 +17,7 @@ EPILOG = (
     "  parkcrm churn --month 2026-11 --out 流失预警-2026-11.xlsx\n\n"
     "  parkcrm churn 数据/2026-10/ 数据/2026-11/   （不用历史库，直接读工作簿）\n\n"
     "规则（history.yaml 流失预警）：月度费用连续 3 个月环比下降超过 20%；或近 3 个月投诉 2 次及以上、故障申告 3 次及以上。\n\n"
+    + csv_table("流失预警") + "\n\n"
     "退出码：0 没有预警；1 有预警客户；2 参数、输入或规则有误。"
 )
 
@@ -41,7 +42,11 @@ def churn_command(
     from parkcrm.core.periods import Month
     from parkcrm.store.history import churn_history
 
-    con = Console(quiet=quiet or fmt == Fmt.json)
+    from parkcrm.cli import outfile
+
+    outfile.refuse_with_data(out, fmt.value)
+    outfile.check_stdout(out)
+    con = Console(quiet=quiet or fmt != Fmt.table or outfile.is_stdout(out))
     ws = workspace(con, config=config, rules=rules, db=db, near=workbooks or ())
     pack = ws.rules()
     ref = Month.parse(month) if month else None
@@ -55,6 +60,10 @@ def churn_command(
                 result = churn.from_history(**churn_history(store, pack, ref), rules=pack)
     if fmt == Fmt.json:
         con.data(to_json_text({**result.as_dict(), "跳过的文件": skipped, "工作区": ws.as_dict()}))
+    elif fmt == Fmt.csv:
+        from parkcrm.cli.csvout import frame_csv
+
+        con.data(frame_csv(result.warnings))
     else:
         say(con, f"流失预警 {result.month}（{result.source}）：预警 {len(result.warnings)} 户；"
                   f"按费用判断 {result.evaluated} 户，费用数据不足 {result.not_evaluated} 户")

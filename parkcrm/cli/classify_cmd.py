@@ -10,13 +10,15 @@ import typer
 
 from parkcrm.cli import EXIT_FINDINGS, EXIT_OK, app
 from parkcrm.cli.history_opts import MonthOpt, UseDbOpt
-from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, NoMaskOpt, QuietOpt, RulesOpt, workspace
+from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, NoMaskOpt, QuietOpt, RulesOpt, csv_table, workspace
 
 EPILOG = (
     "示例：\n\n"
     "  parkcrm classify 园区客户资料库-2026年10月.xlsx\n\n"
     "  parkcrm classify 客户资料.xlsx --out 分级结果.xlsx --rules ./我的规则\n\n"
     "  parkcrm classify 客户资料.xlsx --format json > 分级.json\n\n"
+    "  parkcrm classify - --out - < 客户资料.csv > 分级.xlsx   （- 表示标准输入或标准输出）\n\n"
+    + csv_table("客户分级") + "\n\n"
     "  parkcrm classify 客户资料.xlsx --db parkcrm.db --month 2026-11   （核定等级和会员卡台账取自历史库）\n\n"
     "退出码：0 全部完成；1 已写出结果，但有待核实的客户或数据问题；2 未写出任何文件（参数、输入或规则有误）。"
 )
@@ -44,9 +46,14 @@ def classify_command(
     from parkcrm.outputs.classify import build, default_output, sheet_specs, to_json
     from parkcrm.cli.console import Console
     from parkcrm.cli.report_inputs import check_not_input, file_lists, read_data, require_kind, warn_truncated
+    from parkcrm.io.discover import input_path
     from parkcrm.io.writer import write_xlsx
 
-    con = Console(quiet=quiet or fmt == Fmt.json, mask=not no_mask)
+    from parkcrm.cli import outfile
+
+    outfile.refuse_with_data(out, fmt.value)
+    outfile.check_stdout(out)
+    con = Console(quiet=quiet or fmt != Fmt.table or outfile.is_stdout(out), mask=not no_mask)
     ws = workspace(con, config=config, rules=rules, db=db, near=workbooks)
     pack = ws.rules()
     with con.progress("正在读取工作簿…") as step:
@@ -63,15 +70,21 @@ def classify_command(
         from parkcrm.jobs import default_target
 
         # in a project: the archive (输出/<月份>/客户分级-<月份>.xlsx), where parkcrm run files it
-        target = out or default_target(ws.archive_dir, "客户分级", data_month, "xlsx", default_output(Path(workbooks[0])))
+        target = out or default_target(ws.archive_dir, "客户分级", data_month, "xlsx", default_output(input_path(workbooks[0])))
         check_not_input(target, list(workbooks))
         if fmt == Fmt.json:
             con.data(json.dumps({**to_json(result), **file_lists(inputs.skipped, inputs.failures), "工作区": ws.as_dict()}, ensure_ascii=False, default=str, indent=1))
+        elif fmt == Fmt.csv:
+            from parkcrm.cli.csvout import frame_csv
+
+            con.data(frame_csv(sheet_specs(result)[0].frame))
+        if fmt != Fmt.table:
             if out is None:
                 _record_cards(con, store, data_month, result)
                 raise typer.Exit(EXIT_FINDINGS if result.has_findings or failures else EXIT_OK)
         step(f"正在写入 {target.name}…")
-        truncated = write_xlsx(target, sheet_specs(result), mask=not no_mask)
+        with outfile.target(target) as path:
+            truncated = write_xlsx(path, sheet_specs(result), mask=not no_mask)
         _record_cards(con, store, data_month, result)  # only once the output is written: exit 2 changes nothing
     warn_truncated(con, truncated)
     if fmt == Fmt.table:

@@ -22,7 +22,7 @@ UseDbOpt = Annotated[Optional[str], typer.Option(
 MonthOpt = Annotated[Optional[str], typer.Option(
     "--month", "-m", help="数据月份，例如 2026-11（默认按工作簿标题行或文件名判断）", show_default=False)]
 OutOpt = Annotated[Optional[Path], typer.Option(
-    "--out", "-o", help="另存为 Excel 工作簿（默认只在终端显示）", show_default=False)]
+    "--out", "-o", help="另存为 Excel 工作簿（默认只在终端显示；- 表示把工作簿写到标准输出）", show_default=False)]
 
 
 def open_store_for(ws, must_exist: bool = False):
@@ -129,12 +129,14 @@ def records(df: "pd.DataFrame") -> list[dict]:
 
 def write_book(con, path: Path, sheets: dict[str, "pd.DataFrame"], ws=None) -> None:
     """Write the sheets; ws (the workspace) adds a 说明 sheet saying which rules and store were used."""
+    from parkcrm.cli import outfile
     from parkcrm.io.writer import SheetSpec, write_xlsx
 
     if ws is not None and "说明" not in sheets:
         import pandas as pd
 
         sheets = {**sheets, "说明": pd.DataFrame(ws.rows(), columns=["项目", "内容", "来源"])}
-    for cell in write_xlsx(path, [SheetSpec(name, df) for name, df in sheets.items()], constant_memory=False):
-        con.warn(f"单元格 {cell} 超过 32767 个字符，已截断")
-    con.info(f"已写入：{path}")
+    with outfile.target(path) as written:
+        for cell in write_xlsx(written, [SheetSpec(name, df) for name, df in sheets.items()], constant_memory=False):
+            con.warn(f"单元格 {cell} 超过 32767 个字符，已截断")
+    con.info(f"已写入：{outfile.shown(path)}")

@@ -8,13 +8,13 @@ import typer
 
 from parkcrm.cli import EXIT_OK, app
 from parkcrm.cli.history_opts import DbOpt
-from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, RulesOpt, TemplatesOpt
+from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, RulesOpt, TemplatesOpt, csv_table
 
 ORDER = ("每一项按以下顺序决定，先有先用：命令行选项（--config、--rules、--templates、--db）> 环境变量（PARKCRM_CONFIG、"
          "PARKCRM_RULES、PARKCRM_TEMPLATES、PARKCRM_DB）> 从当前文件夹向上找到的最近的 parkcrm.yaml（及其旁边的 rules/、"
          "templates/、parkcrm.db）> 内置规则包和模板。")
 EPILOG = ("示例：\n\n  parkcrm info\n\n  parkcrm info --config D:\\园区数据\\parkcrm.yaml --format json\n\n"
-          + ORDER + "\n\n退出码：0；2 项目文件有误。")
+          + ORDER + "\n\n" + csv_table("parkcrm 工作区") + "\n\n退出码：0；2 项目文件有误。")
 
 
 @app.command("info", epilog=EPILOG)
@@ -31,10 +31,17 @@ def info_command(
     from parkcrm.cli.console import Console
     from parkcrm.workspace import resolve
 
-    con = Console(quiet=fmt == Fmt.json)
+    con = Console(quiet=fmt != Fmt.table)
     ws = resolve(config=config, rules=rules, templates=templates, db=db)
     if fmt == Fmt.json:
         con.data(json.dumps({"工作区": ws.as_dict(), "摘要": ws.line(), "决定顺序": ORDER}, ensure_ascii=False, indent=1))
+        raise typer.Exit(EXIT_OK)
+    if fmt == Fmt.csv:
+        import pandas as pd
+
+        from parkcrm.cli.csvout import frame_csv
+
+        con.data(frame_csv(pd.DataFrame(ws.rows(), columns=["项目", "值", "来由"])))
         raise typer.Exit(EXIT_OK)
     con.print(ws.line(), markup=False)
     t = Table(title="parkcrm 工作区")

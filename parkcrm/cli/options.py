@@ -30,9 +30,17 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="只输出错误")
 class Fmt(str, Enum):
     table = "table"
     json = "json"
+    csv = "csv"
 
 
-FormatOpt = Annotated[Fmt, typer.Option("--format", "-f", help="输出格式：table（终端表格）或 json（供脚本使用，UTF-8）")]
+FormatOpt = Annotated[Fmt, typer.Option(
+    "--format", "-f", help="输出格式：table（终端表格）、json（供脚本使用，UTF-8，约定见 docs/json.md）或 csv"
+                           "（命令的主表，UTF-8，输出到标准输出；哪张表见命令说明）")]
+
+
+def csv_table(name: str) -> str:
+    """The line a command's help gives for what --format csv prints."""
+    return f"--format csv 输出「{name}」表（UTF-8，每行一条，以 = + - @ 开头的文字前加单引号）。"
 
 
 def workspace(con: "Console | None", *, config: Path | None = None, rules: Path | None = None,

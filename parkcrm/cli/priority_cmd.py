@@ -9,7 +9,7 @@ import typer
 
 from parkcrm.cli import EXIT_FINDINGS, EXIT_OK, app
 from parkcrm.cli.history_opts import MonthOpt, UseDbOpt
-from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, QuietOpt, RulesOpt, workspace
+from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, QuietOpt, RulesOpt, csv_table, workspace
 
 EPILOG = (
     "示例：\n\n"
@@ -17,6 +17,7 @@ EPILOG = (
     "  parkcrm hotline-list 2026-11/ --prev 10000优先接入名单-2026-10.xlsx --out 给10000/\n\n"
     "名单含完整电话号码（10000 按完整号码匹配来电），文件第一行注明用途；只在运行本命令时生成，"
     "parkcrm run 不会把它放进共享归档。\n\n"
+    + csv_table("10000优先接入名单") + "\n\n"
     "退出码：0 完成；1 已写出名单，但有号码因为空、格式不对或重复而未列入；2 未写出任何文件。"
 )
 
@@ -45,7 +46,11 @@ def hotline_list_command(
     from parkcrm.io.writer import write_xlsx
     from parkcrm.outputs import priority_list as hotline
 
-    con = Console(quiet=quiet or fmt == Fmt.json, mask=False)
+    from parkcrm.cli import outfile
+
+    outfile.refuse_with_data(out, fmt.value)
+    outfile.check_stdout(out)
+    con = Console(quiet=quiet or fmt != Fmt.table or outfile.is_stdout(out), mask=False)
     ws = workspace(con, config=config, rules=rules, db=db, near=workbooks)
     pack = ws.rules()
     with con.progress("正在读取工作簿…") as step:
@@ -57,7 +62,8 @@ def hotline_list_command(
             data_month = str(month_of_books(books, parse_month(month) if month else None))
         except PeriodError as exc:
             raise PeriodError(f"{exc}（名单按月生成，需要知道月份）") from None
-        target = _target(out, Path(workbooks[0]), data_month)
+        # in a project that names a folder for the lists (10000名单目录), that folder, as parkcrm run files it
+        target = _target(out if out is not None or ws.project is None else ws.project.hotline_dir, Path(workbooks[0]), data_month)
         check_not_input(target, list(workbooks))
         store = ws.find_store()
         try:
@@ -68,9 +74,14 @@ def hotline_list_command(
                                    previous_source=source, previous_masked=masked, **context)
             if fmt == Fmt.json:
                 con.data(dumps(hotline.to_json(result)))
+            elif fmt == Fmt.csv:
+                from parkcrm.cli.csvout import frame_csv
+
+                con.data(frame_csv(result.listing.entries))
             if fmt == Fmt.table or out is not None:
                 step(f"正在写入 {target.name}…")
-                write_xlsx(target, hotline.sheet_specs(result), mask=False, kind=hotline.LIST_SHEET)
+                with outfile.target(out if outfile.is_stdout(out) else target) as path:
+                    write_xlsx(path, hotline.sheet_specs(result), mask=False, kind=hotline.LIST_SHEET)
             hotline.record(store, data_month, result)
         finally:
             if store is not None:
@@ -83,7 +94,11 @@ def hotline_list_command(
 def _target(out: Path | None, first_input: Path, month: str) -> Path:
     from parkcrm.outputs.priority_list import default_output
 
-    if out is None:
+    from parkcrm.cli.outfile import is_stdout
+    from parkcrm.io.discover import input_path
+
+    first_input = input_path(first_input)
+    if out is None or is_stdout(out):  # "-": stdout; last month's list is looked for beside the input
         folder = first_input if first_input.is_dir() else first_input.parent
         return default_output(folder, month)
     if out.is_dir() or not out.suffix:

@@ -97,9 +97,9 @@ def _run(kind: str, data, week, date, month, fmt: ReportFmt, out, templates, rul
     if templates is not None and fmt in (ReportFmt.html, ReportFmt.md):
         environment(templates)  # a missing folder fails before any reading
     if fmt == ReportFmt.xlsx and to_stdout:
-        from parkcrm.core.errors import ParkcrmError
+        from parkcrm.cli.outfile import check_stdout
 
-        raise ParkcrmError("xlsx 格式不能输出到屏幕，请用 --out 指定文件")
+        check_stdout("-", ".xlsx")  # a workbook's bytes to a pipe or file, never to a terminal
     store = find_store_for(ws)  # a --db that is not there fails before any reading
     try:
         report, target = _build_and_write(kind, con, data, period, fmt, out, templates, pack, project, prev, no_mask,
@@ -145,7 +145,13 @@ def _build_and_write(kind, con, data, period, fmt: ReportFmt, out, templates, pa
         made = build_report(kind, inputs, pack, period, dt.date.today(), duty=duty, store=store, mask=not no_mask,
                             notes_file=notes, sampling_history=sampling, templates=templates)
         target = None
-        if to_stdout:
+        if to_stdout and fmt == ReportFmt.xlsx:
+            from parkcrm.cli import outfile
+
+            with outfile.target(Path(outfile.STDOUT), ".xlsx") as path:
+                for cell in made.write(fmt.value, path):
+                    con.warn(f"单元格 {cell} 超过 32767 个字符，已截断")
+        elif to_stdout:
             con.data(render_text(made, fmt.value, pack, templates))
         else:
             target = out or _default_output(made, fmt.value, ws.archive_dir if project is not None else None)
@@ -213,14 +219,16 @@ def monthly_command(
 class DueFmt(str, Enum):
     table = "table"
     json = "json"
+    csv = "csv"
 
 
 @report_app.command("due", epilog="示例：\n\n  parkcrm report due\n\n  parkcrm report due --date 2026-12-03 --format json\n\n"
                                   "在项目文件夹中（或给出 --config）时，按输出目录中的归档判断哪些已报送、哪些逾期；"
-                                  "parkcrm run 每天按同样的日历生成到期和逾期的报表。退出码：0 没有逾期；1 有逾期未归档的报表。")
+                                  "parkcrm run 每天按同样的日历生成到期和逾期的报表。--format csv 输出报表日历（每个报表一行）。"
+                                  "退出码：0 没有逾期；1 有逾期未归档的报表。")
 def due_command(
     date: Annotated[Optional[str], typer.Option("--date", "-d", help="查看哪一天（默认今天），例如 2026-11-20", show_default=False)] = None,
-    fmt: Annotated[DueFmt, typer.Option("--format", "-f", help="输出格式：table 或 json")] = DueFmt.table,
+    fmt: Annotated[DueFmt, typer.Option("--format", "-f", help="输出格式：table、json 或 csv（报表日历，每个报表一行）")] = DueFmt.table,
     rules: RulesOpt = None,
     config: ConfigOpt = None,
 ) -> None:
@@ -229,7 +237,7 @@ def due_command(
     from parkcrm.core.periods import parse_date
     from parkcrm.reports.calendar import DUE, OVERDUE, due_on
 
-    con = Console(quiet=fmt == DueFmt.json)
+    con = Console(quiet=fmt != DueFmt.table)
     ws = workspace(con, config=config, rules=rules)
     pack = ws.rules()
     day = parse_date(date) if date else dt.date.today()
@@ -243,6 +251,13 @@ def due_command(
                              "今天应报送": [d.name for d in items if d.state == DUE],
                              "逾期": [f"{d.name} {d.period.label}" for d in overdue], "工作区": ws.as_dict()},
                             ensure_ascii=False, indent=1))
+        raise typer.Exit(code)
+    if fmt == DueFmt.csv:
+        import pandas as pd
+
+        from parkcrm.cli.csvout import frame_csv
+
+        con.data(frame_csv(pd.DataFrame([d.as_dict() for d in items])))
         raise typer.Exit(code)
     con.print(f"{day.isoformat()}（星期{'一二三四五六日'[day.weekday()]}）的报表"
               + (f"（按归档 {archive} 核对）：" if archive else "（不在项目中，无法核对归档和逾期）："))

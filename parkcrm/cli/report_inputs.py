@@ -19,7 +19,9 @@ def read_data(con, paths: list[Path], rules, step):
 
 
 def require_existing(paths: list[Path]) -> None:
-    missing = [str(p) for p in paths if not Path(p).exists()]
+    from parkcrm.io.discover import is_stdin
+
+    missing = [str(p) for p in paths if not is_stdin(p) and not Path(p).exists()]
     if missing:
         raise ParkcrmError("找不到输入：" + "、".join(missing))
 
@@ -52,7 +54,11 @@ def require_kind(tables, problems, paths, kind: str, hint: str) -> None:
 
 
 def check_not_input(target: Path, inputs: list[Path]) -> None:
-    """Inputs are never written: refuse an output path that is one of them."""
+    """Inputs are never written: refuse an output path that is one of them ("-" is stdout, not a file)."""
+    from parkcrm.cli.outfile import is_stdout
+
+    if is_stdout(target):
+        return
     try:
         t = target.resolve()
     except OSError:

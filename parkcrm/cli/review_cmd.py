@@ -8,12 +8,13 @@ import typer
 
 from parkcrm.cli import EXIT_FINDINGS, EXIT_OK, app
 from parkcrm.cli.history_opts import DbOpt, OutOpt, open_store_for, records, say, show_frame, to_json_text, write_book
-from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, QuietOpt, RulesOpt, workspace
+from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, QuietOpt, RulesOpt, csv_table, workspace
 
 EPILOG = (
     "示例：\n\n"
     "  parkcrm review --year 2027                 （按 2026 年 1–12 月费用核定 2027 年等级，并记入历史库）\n\n"
     "  parkcrm review --year 2027 --dry-run --out 年度核定.xlsx   （只看结果，不记入）\n\n"
+    + csv_table("全部客户") + "\n\n"
     "退出码：0 完成；1 完成，但上年有月份没有费用数据或有客户无法核定；2 参数有误或历史库中没有上年数据。"
 )
 
@@ -40,7 +41,11 @@ def review_command(
 
     if not 2000 <= year <= 2100:
         raise ParkcrmError(f"--year「{year}」无效，应为四位年份，例如 2027")
-    con = Console(quiet=quiet or fmt == Fmt.json)
+    from parkcrm.cli import outfile
+
+    outfile.refuse_with_data(out, fmt.value)
+    outfile.check_stdout(out)
+    con = Console(quiet=quiet or fmt != Fmt.table or outfile.is_stdout(out))
     ws = workspace(con, config=config, rules=rules, db=db)
     pack = ws.rules()
     with open_store_for(ws, must_exist=True) as store:
@@ -54,6 +59,10 @@ def review_command(
                                "缺少费用的月份": [str(m) for m in result.missing_months], "已记入": result.recorded,
                                "变化": records(result.changes), "全部": records(result.rows),
                                "工作区": ws.as_dict()}))
+    elif fmt == Fmt.csv:
+        from parkcrm.cli.csvout import frame_csv
+
+        con.data(frame_csv(result.rows))
     else:
         say(con, f"{year} 年等级核定（依据 {year - 1} 年费用，客户名单取自 {result.basis_month}）："
                   + "，".join(f"{k} {n} 户" for k, n in result.counts.items()))

@@ -9,7 +9,7 @@ import typer
 
 from parkcrm.cli import app
 from parkcrm.cli.history_opts import DbOpt, to_json_text
-from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, QuietOpt, RulesOpt, TemplatesOpt, workspace
+from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, QuietOpt, RulesOpt, TemplatesOpt, csv_table, workspace
 
 EPILOG = (
     "示例：\n\n"
@@ -17,6 +17,7 @@ EPILOG = (
     "  parkcrm run --config D:\\园区数据\\parkcrm.yaml --dry-run\n\n"
     "  parkcrm run --config /srv/园区数据/parkcrm.yaml --date 2026-12-04\n\n"
     "计划任务（crontab、Windows 任务计划程序）的写法见 docs/scheduling.md。\n\n"
+    + csv_table("本次输出") + "\n\n"
     "退出码：0 全部完成；1 有工作簿无法读取或某项输出失败（其余照常完成，见运行摘要）；"
     "2 项目文件或规则有误，未运行；75 另一个 parkcrm run 正在运行。"
 )
@@ -47,7 +48,7 @@ def run_command(
     from parkcrm.core.errors import ParkcrmError
     from parkcrm.scheduled.run import run_project
 
-    con = Console(quiet=quiet or fmt == Fmt.json)
+    con = Console(quiet=quiet or fmt != Fmt.table)
     try:
         day = dt.date.fromisoformat(date.strip().replace("/", "-")) if date else None
     except ValueError:
@@ -56,9 +57,26 @@ def run_command(
     summary = run_project(config, day, dry_run, db, wait, workspace=ws)
     if fmt == Fmt.json:
         con.data(to_json_text(summary.as_dict()))
+    elif fmt == Fmt.csv:
+        from parkcrm.cli.csvout import frame_csv
+
+        con.data(frame_csv(_outputs(summary)))
     elif not con.quiet:
         con.print(summary.text(), markup=False)
     else:
         for failure in summary.failures:
             con.error(failure)
     raise typer.Exit(summary.exit_code)
+
+
+def _outputs(summary):
+    """Every output of the run as one table: month outputs, reports, scheduled deliverables."""
+    import pandas as pd
+
+    rows = [{"类别": "月度输出", "名称": o.get("输出", ""), "周期": m.get("月份", ""), "状态": o.get("状态", ""),
+             "文件": o.get("文件", ""), "说明": o.get("说明", "")} for m in summary.months for o in m.get("输出", [])]
+    rows += [{"类别": "报表", "名称": r.get("名称", ""), "周期": r.get("周期", ""), "状态": r.get("状态", ""),
+              "文件": r.get("文件", ""), "说明": r.get("说明", "")} for r in summary.reports]
+    rows += [{"类别": "定时输出", "名称": d.get("输出", ""), "周期": d.get("周期", ""), "状态": d.get("状态", ""),
+              "文件": d.get("文件", ""), "说明": d.get("说明", "")} for d in summary.deliverables]
+    return pd.DataFrame(rows, columns=["类别", "名称", "周期", "状态", "文件", "说明"])

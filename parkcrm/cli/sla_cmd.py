@@ -9,7 +9,7 @@ import typer
 
 from parkcrm.cli import EXIT_FINDINGS, EXIT_OK, app
 from parkcrm.cli.history_opts import DbOpt, OutOpt, read_inputs, records, say, show_frame, to_json_text, write_book
-from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, QuietOpt, RulesOpt, workspace
+from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, QuietOpt, RulesOpt, csv_table, workspace
 
 EPILOG = (
     "示例：\n\n"
@@ -17,6 +17,7 @@ EPILOG = (
     "  parkcrm sla 数据/2026-11/ --at \"2026-12-01 08:00\" --out 服务时限-2026-11.xlsx\n\n"
     "时限（history.yaml 服务时限）：故障 6 小时内修复，新装 24 小时内完成，支撑需求 2 小时内响应；正好等于时限算按时。"
     "管线需求（绿色通道）：确认时间当天之后 2 个工作日内答复（节假日和调休按 calendar.yaml）。\n\n"
+    + csv_table("超时工单") + "\n\n"
     "退出码：0 全部按时；1 有超时工单或无法考核的工单；2 参数、输入或规则有误。"
 )
 
@@ -43,7 +44,11 @@ def sla_command(
     from parkcrm.core.errors import ParkcrmError
     from parkcrm.store import StoreError
 
-    con = Console(quiet=quiet or fmt == Fmt.json)
+    from parkcrm.cli import outfile
+
+    outfile.refuse_with_data(out, fmt.value)
+    outfile.check_stdout(out)
+    con = Console(quiet=quiet or fmt != Fmt.table or outfile.is_stdout(out))
     ws = workspace(con, config=config, rules=rules, db=db, near=workbooks)
     pack = ws.rules()
     try:
@@ -72,6 +77,10 @@ def sla_command(
                                "按类型": records(result.by_type), "按等级": records(result.by_tier),
                                "按月份": records(result.by_month), "超时工单": records(result.overdue),
                                "跳过的文件": skipped, "工作区": ws.as_dict()}))
+    elif fmt == Fmt.csv:
+        from parkcrm.cli.csvout import frame_csv
+
+        con.data(frame_csv(result.overdue))
     else:
         say(con, f"服务时限考核（{result.source}；未完成工单按 {as_of:%Y-%m-%d %H:%M} 判断）：超时 {len(result.overdue)} 单")
         show_frame(con, result.by_type, "按工单类型")

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from parkcrm.cli import EXIT_FINDINGS, EXIT_OK, app
-from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, NoMaskOpt, QuietOpt, RulesOpt, workspace
+from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, NoMaskOpt, QuietOpt, RulesOpt, csv_table, workspace
 
 EPILOG = (
     "示例：\n\n"
@@ -18,6 +18,7 @@ EPILOG = (
     "  parkcrm check-visits 数据/2026-11/ --week 2026-W47 --sample --db 历史/parkcrm.db\n\n"
     "  parkcrm check-visits 客户资料.xlsx 走访记录.xlsx --month 2026-11 --audit 走访抽查表-2026-W45.xlsx --audit 走访抽查表-2026-W46.xlsx\n\n"
     "  parkcrm check-visits ./2026-10/ --month 2026-10 --format json > 走访达标.json\n\n"
+    + csv_table("走访达标") + "\n\n"
     "抽查记录（哪一周抽查了谁，用于轮换）：有历史库时（--db、环境变量 PARKCRM_DB 或项目文件 parkcrm.yaml 旁的 parkcrm.db）"
     "记在历史库中；没有历史库时记在第一个输入旁的 .parkcrm-sampling.json（或 --history 指定的文件）。\n\n"
     "退出码：0 全部达标；1 已写出结果，但有客户未达标、抽查不足或数据问题；2 未写出任何文件（参数、输入或规则有误）。"
@@ -63,13 +64,18 @@ def check_visits_command(
     if history is not None and db is not None:
         raise ParkcrmError("--history（抽查记录文件）和 --db（历史库）只能给出一个")
     period = parse_week(week).period if week else parse_month(month).period
-    con = Console(quiet=quiet or fmt == Fmt.json, mask=not no_mask)
+    from parkcrm.cli import outfile
+    from parkcrm.io.discover import input_path
+
+    outfile.refuse_with_data(out, fmt.value)
+    outfile.check_stdout(out)
+    con = Console(quiet=quiet or fmt != Fmt.table or outfile.is_stdout(out), mask=not no_mask)
     ws = workspace(con, config=config, rules=rules, db=db, near=workbooks)
     files = discover(workbooks).files  # the inputs, to refuse an output path that is one of them
     from parkcrm.jobs import default_target
 
     # in a project: the archive, where parkcrm run files the same deliverable
-    target = out or default_target(ws.archive_dir, "走访达标", period.label, "xlsx", default_output(Path(workbooks[0]), period))
+    target = out or default_target(ws.archive_dir, "走访达标", period.label, "xlsx", default_output(input_path(workbooks[0]), period))
     check_not_input(target, files + list(audit or []))
     if sample_out is not None:
         check_not_input(sample_out, files + list(audit or []))
@@ -125,7 +131,10 @@ def _check(con, workbooks, files, ws, period, target, sample, sample_out, audit,
             signoff_target = sample_out or default_target(ws.archive_dir, SIGNOFF, period.label, "xlsx",
                                                           default_signoff_output(target, period))
             # exit 2 must mean nothing was written: every target and the sample record first
-            check_writable([signoff_target, *([target] if fmt == Fmt.table or out is not None else []),
+            from parkcrm.cli.outfile import is_stdout
+
+            writes_target = (fmt == Fmt.table or out is not None) and not is_stdout(target)
+            check_writable([signoff_target, *([target] if writes_target else []),
                             *_record_files(kept)])
             step(f"正在写入 {signoff_target.name}…")
             warn_truncated(con, write_xlsx(signoff_target, signoff_specs(report), mask=not no_mask))
@@ -136,9 +145,16 @@ def _check(con, workbooks, files, ws, period, target, sample, sample_out, audit,
             if kept is not None and "sampling" in data:
                 data["sampling"]["history"] = kept.shown
             con.data(json.dumps(data, ensure_ascii=False, default=str, indent=1))
+        elif fmt == Fmt.csv:
+            from parkcrm.cli.csvout import frame_csv
+
+            con.data(frame_csv(sheet_specs(report)[0].frame))
         if fmt == Fmt.table or out is not None:
+            from parkcrm.cli import outfile
+
             step(f"正在写入 {target.name}…")
-            warn_truncated(con, write_xlsx(target, sheet_specs(report), mask=not no_mask))
+            with outfile.target(target) as path:
+                warn_truncated(con, write_xlsx(path, sheet_specs(report), mask=not no_mask))
             written.insert(0, target)
     return report, written, kept.shown if kept is not None else "", bool(failures)
 
