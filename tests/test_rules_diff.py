@@ -110,3 +110,21 @@ def test_same_rules_no_change_and_official_basis(month_book, rules_copy, tmp_pat
 def test_bad_against_is_exit_2(month_book, tmp_path):
     code, _o, err = run_cli(["rules", "diff", str(month_book), "--against", str(tmp_path / "无此目录")])
     assert code == 2 and "找不到" in err
+
+
+def test_csv_and_out_dash(month_book, rules_copy, tmp_path, monkeypatch):
+    import csv as csvlib
+    import io
+
+    import openpyxl
+
+    from tests.test_cli_habits import run
+
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(["rules", "diff", str(month_book), "--against", str(rules_copy), "--format", "csv"])
+    assert code in (0, 1), err
+    header = next(csvlib.reader(io.StringIO(out.decode("utf-8"))))
+    assert "客户编号" in header
+    code, out, err = run(["rules", "diff", str(month_book), "--against", str(rules_copy), "--out", "-"])
+    assert code in (0, 1), err
+    assert "影响汇总" in openpyxl.load_workbook(io.BytesIO(out)).sheetnames and not (tmp_path / "-").exists()

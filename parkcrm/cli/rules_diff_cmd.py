@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from parkcrm.cli import EXIT_FINDINGS, EXIT_OK
-from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, QuietOpt, RulesOpt, workspace
+from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, QuietOpt, RulesOpt, csv_table, workspace
 from parkcrm.cli.rules_cmd import rules_app
 
 EPILOG = (
@@ -19,6 +19,7 @@ EPILOG = (
     "  parkcrm rules diff 数据/2026-11/ --against ./新规则\n\n"
     "  parkcrm rules diff 客户资料.xlsx 关键人.xlsx --against ./新规则 --out 规则变更影响.html   （也可 .xlsx、.md、.json）\n\n"
     "  parkcrm rules diff 数据/2026-11/ --against ./新规则 --format json > 影响.json\n\n"
+    + csv_table("等级变动客户") + "--out - 把 .xlsx 写到标准输出。\n\n"
     "原规则是当前生效的规则（--rules、环境变量 PARKCRM_RULES、项目的 rules/ 或内置规则包）；新规则是 --against 给出的规则目录"
     "（也可给出其所在的项目文件夹）。\n\n"
     "退出码：0 完成；1 已写出结果，但读取时有数据错误或无法读取的文件；2 未写出任何文件（参数、输入或规则有误）。"
@@ -48,13 +49,17 @@ def diff_command(
 
     if basis not in BASES:
         raise ParkcrmError(f"--basis 只能是 {' 或 '.join(BASES)}")
-    if out is not None and out.suffix.lower() not in (".xlsx", ".html", ".htm", ".md", ".json"):
+    from parkcrm.cli import outfile
+
+    outfile.refuse_with_data(out, fmt.value)
+    outfile.check_stdout(out)
+    if out is not None and not outfile.is_stdout(out) and out.suffix.lower() not in (".xlsx", ".html", ".htm", ".md", ".json"):
         raise ParkcrmError(f"--out {out.name}：请用 .xlsx、.html、.md 或 .json 作扩展名")
     if not against.is_dir():
         raise ParkcrmError(f"--against {against}：找不到这个规则目录")
     folder = against if (against / "tiers.yaml").is_file() or not (against / "rules" / "tiers.yaml").is_file() \
         else against / "rules"
-    con = Console(quiet=quiet or fmt != Fmt.table)
+    con = Console(quiet=quiet or fmt != Fmt.table or outfile.is_stdout(out))
     ws = workspace(con, config=config, rules=rules, near=workbooks)
     current = ws.rules()
     other = load_rules(folder)
@@ -84,6 +89,10 @@ def diff_command(
         if fmt == Fmt.json:
             con.data(json.dumps({**to_json(report), **file_lists(inputs.skipped, inputs.failures), "工作区": ws.as_dict()},
                                 ensure_ascii=False, default=str, indent=1))
+        elif fmt == Fmt.csv:
+            from parkcrm.cli.csvout import frame_csv
+
+            con.data(frame_csv(report.diff.moves))
         if target is not None:
             step(f"正在写入 {target.name}…")
             _write(con, report, target)
@@ -105,6 +114,14 @@ def _write(con, report, target: Path) -> None:
     from parkcrm.cli.report_inputs import warn_truncated
     from parkcrm.outputs.rules_diff import as_report, sheet_specs, to_json
 
+    from parkcrm.cli import outfile
+
+    if outfile.is_stdout(target):  # --out -: the workbook to stdout
+        from parkcrm.io.writer import write_xlsx
+
+        with outfile.target(target) as path:
+            warn_truncated(con, write_xlsx(path, sheet_specs(report)))
+        return
     suffix = target.suffix.lower()
     if suffix == ".json":
         target.write_text(json.dumps(to_json(report), ensure_ascii=False, default=str, indent=1), encoding="utf-8")
