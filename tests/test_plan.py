@@ -158,3 +158,20 @@ def test_cli_no_overload_exit_0(tmp_path):
     assert code == 0, data
     assert data["超负荷"] == [] and data["调整建议"] == [] and data["上期实际"] is None
     json.dumps(data)
+
+
+def test_cli_csv_is_the_manager_load_and_out_dash_is_stdout(tmp_path, one_visit_rules, monkeypatch):
+    import csv as csvlib
+    import io
+
+    import openpyxl
+
+    from tests.test_cli_habits import run
+
+    monkeypatch.chdir(tmp_path)
+    book = write_xlsx(tmp_path / "园区数据-2026年11月.xlsx", {"客户资料": customer_rows(), "人员": staff_rows()})
+    code, out, err = run(["plan", str(book), "--month", "2026-11", "--rules", str(one_visit_rules), "--format", "csv"])
+    rows = list(csvlib.DictReader(io.StringIO(out.decode("utf-8"))))
+    assert code == 1 and "王晓明" in [r["客户经理"] for r in rows], err
+    code, out, err = run(["plan", str(book), "--month", "2026-11", "--rules", str(one_visit_rules), "--out", "-"])
+    assert openpyxl.load_workbook(io.BytesIO(out)).sheetnames and not (tmp_path / "-").exists(), err

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from parkcrm.cli import EXIT_FINDINGS, EXIT_OK, app
-from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, NoMaskOpt, QuietOpt, RulesOpt, workspace
+from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, NoMaskOpt, QuietOpt, RulesOpt, csv_table, workspace
 
 EPILOG = (
     "示例：\n\n"
@@ -18,6 +18,7 @@ EPILOG = (
     "  parkcrm plan 客户资料.xlsx 人员.xlsx 走访记录.xlsx --week 2026-W47\n\n"
     "  parkcrm plan 数据/2026-11/ --out 工作量测算-2026-11.html   （也可 .xlsx、.md、.json）\n\n"
     "  parkcrm plan 数据/2026-11/ --format json > 工作量.json\n\n"
+    + csv_table("客户经理负荷") + "--out - 把 .xlsx 写到标准输出。\n\n"
     "能力 = 在岗工作日（节假日日历，含调休上班日）× service.yaml「工作量」的每日驻场、每日电话次数；"
     "可选的「人员」表写客户经理的在岗起、在岗止和请假天数。\n\n"
     "退出码：0 没有客户经理超负荷；1 已写出结果，但有客户经理超负荷或数据问题；2 未写出任何文件（参数、输入或规则有误）。"
@@ -47,9 +48,13 @@ def plan_command(
 
     if week is not None and month is not None:
         raise ParkcrmError("--week 和 --month 只能给出一个")
-    if out is not None and out.suffix.lower() not in (".xlsx", ".html", ".htm", ".md", ".json"):
+    from parkcrm.cli import outfile
+
+    outfile.refuse_with_data(out, fmt.value)
+    outfile.check_stdout(out)
+    if out is not None and not outfile.is_stdout(out) and out.suffix.lower() not in (".xlsx", ".html", ".htm", ".md", ".json"):
         raise ParkcrmError(f"--out {out.name}：请用 .xlsx、.html、.md 或 .json 作扩展名")
-    con = Console(quiet=quiet or fmt != Fmt.table, mask=not no_mask)
+    con = Console(quiet=quiet or fmt != Fmt.table or outfile.is_stdout(out), mask=not no_mask)
     ws = workspace(con, config=config, rules=rules, near=workbooks)
     pack = ws.rules()
     from parkcrm.cli.report_inputs import check_not_input, file_lists, read_data, require_kind, warn_truncated
@@ -81,6 +86,10 @@ def plan_command(
         if fmt == Fmt.json:
             con.data(json.dumps({**to_json(report), **file_lists(inputs.skipped, inputs.failures), "工作区": ws.as_dict()},
                                 ensure_ascii=False, default=str, indent=1))
+        elif fmt == Fmt.csv:
+            from parkcrm.cli.csvout import frame_csv
+
+            con.data(frame_csv(report.plan.managers))
         if target is not None:
             step(f"正在写入 {target.name}…")
             _write(con, report, target, not no_mask)
@@ -93,6 +102,14 @@ def _write(con, report, target: Path, mask: bool) -> None:
     from parkcrm.cli.report_inputs import warn_truncated
     from parkcrm.outputs.planning import as_report, sheet_specs, to_json
 
+    from parkcrm.cli import outfile
+
+    if outfile.is_stdout(target):  # --out -: the workbook to stdout
+        from parkcrm.io.writer import write_xlsx
+
+        with outfile.target(target) as path:
+            warn_truncated(con, write_xlsx(path, sheet_specs(report), mask=mask))
+        return
     suffix = target.suffix.lower()
     if suffix == ".json":
         target.write_text(json.dumps(to_json(report), ensure_ascii=False, default=str, indent=1), encoding="utf-8")
