@@ -47,7 +47,7 @@ def _import(db: str, *paths, rules, month: Month | None = None):
 def test_import_stores_every_kind_and_hashes(db_url, rules, samples_dir):
     result = _import(db_url, samples_dir / "2026-10", rules=rules)
     assert result.month == Month(2026, 10)
-    assert result.counts == {"ICT商机": 115, "竞争信息": 14, "客户资料": 400, "关键人": 660, "工单": 60,
+    assert result.counts == {"ICT商机": 115, "竞争信息": 14, "客户资料": 400, "关键人": 660, "工单": 62,
                              "投诉故障": 13, "走访记录": 999}
     assert result.ignored_kinds == ["关怀记录"]
     with open_store(db_url) as store:
@@ -139,8 +139,8 @@ def test_cli_import_reports_skipped_rows_and_asks_for_month(tmp_path):
     db = str(tmp_path / "x.db")
     code, data = run_json(["import", str(book), "--db", db, "--format", "json"])
     assert code == 1
-    assert data["月份"] == "2026-10" and data["保存行数"] == {"客户资料": 2}
-    reasons = [r["原因"] for r in data["未保存的行"]]
+    assert data["command"] == "import" and data["month"] == "2026-10" and data["saved_rows"] == {"客户资料": 2}
+    reasons = [r["reason"] for r in data["unsaved_rows"]]
     assert any("重复" in r for r in reasons) and any("为空" in r for r in reasons)
     plain = write_xlsx(tmp_path / "工单.xlsx", {"工单": [["工单编号", "类型", "受理时间"], ["G", "故障", "2026-11-02"]]})
     code, out, err = run_cli(["import", str(plain), "--db", db])
