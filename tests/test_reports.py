@@ -490,3 +490,9 @@ def test_weekly_and_monthly_name_the_tier_that_moved_month_to_month(weekly, mont
     # the year's official tier (客户等级) does not move month to month; the computed one does, and is named so
     assert weekly.section("dynamics").block("tier_changes").title.startswith("测算等级变化")
     assert monthly.section("changes").block("tier_changes").title.startswith("测算等级变化")
+
+
+def test_the_reports_list_data_problems_in_chinese_without_check_codes(monthly):
+    rows = monthly.section("quality").block("problems").records()
+    assert rows and all("代码" not in r for r in rows)
+    assert not [v for r in rows for v in r.values() if isinstance(v, str) and re.fullmatch(r"[a-z]+(-[a-z]+)+", v)]

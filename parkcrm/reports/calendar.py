@@ -208,6 +208,6 @@ def todo_section(rules: RulePack, period: Period, duty: ReportDuty | None):
     s = Section("todo", "报送事项", empty_text="本周无")
     s.blocks.append(Block("due", f"近期应报送的报表和反馈（以 {day:%Y-%m-%d} 计）", cols, rows, "近期没有应报送的事项",
                           period_bound=False))
-    s.notes.append("依据 calendar.yaml 的报表日历：截止日期、报送人、报送对象和抄送；宣传方案反馈由销售部宣传主管报送，"
-                   "parkcrm 只提醒，放入归档文件夹即视为已报送（parkcrm report due 可查看是否逾期）")
+    s.notes.append("依据报表日历：截止日期、报送人、报送对象和抄送；宣传方案反馈由销售部宣传主管报送，"
+                   "本工具只提醒，放入归档文件夹即视为已报送")
     return s

@@ -54,11 +54,12 @@ def add_quality(s: Section, inputs: ReportInputs, rules: RulePack, period: Perio
         where = ""
         if ex is not None:
             where = "／".join(x for x in (ex.file, ex.sheet, f"{ex.cell or ''}" if ex.cell else (f"第{ex.row}行" if ex.row else "")) if x)
-        rows.append({"问题": for_supervisor(c.get("title") or c["code"]), "代码": c["code"], "条数": c["count"],
+        # the supervisor reads the problem's Chinese title; the code (e.g. visit-unsigned) is for validate and scripts
+        rows.append({"问题": for_supervisor(c.get("title") or c["code"]), "条数": c["count"],
                      "错误": c["errors"], "警告": c["warnings"], "示例位置": where,
                      "示例": for_supervisor(ex.message) if ex is not None else ""})
     s.blocks.append(block("problems", f"主要数据问题（前 {n} 类，全部见附件）",
-                          ["问题", "代码", ("条数", "int"), ("错误", "int"), ("警告", "int"), "示例位置", "示例"],
+                          ["问题", ("条数", "int"), ("错误", "int"), ("警告", "int"), "示例位置", "示例"],
                           pd.DataFrame(rows), "未发现数据问题", period_bound=False))
 
 
