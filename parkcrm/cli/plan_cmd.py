@@ -69,11 +69,13 @@ def plan_command(
             period = month_of_books(books, parse_month(month) if month else None).period
         step("正在测算工作量…")
         from parkcrm.cli.official import official_tiers_for
-        from parkcrm.outputs.planning import NAME, build, sheet_specs, to_json
+        from parkcrm.jobs.planning import workload_plan
+        from parkcrm.outputs.planning import NAME, to_json
 
-        report = build(tables, problems, pack, period, mask=not no_mask,
-                       official=official_tiers_for(ws, period.data_month.year))
-        report.about["工作区"] = ws.about()
+        deliverable = workload_plan(tables, problems, pack, period, mask=not no_mask,
+                                    official=official_tiers_for(ws, period.data_month.year),
+                                    about={"工作区": ws.about()})
+        report = deliverable.result
         target = None
         if fmt == Fmt.table or out is not None:
             from parkcrm.io.discover import input_path
@@ -92,35 +94,16 @@ def plan_command(
             con.data(frame_csv(report.plan.managers))
         if target is not None:
             step(f"正在写入 {target.name}…")
-            _write(con, report, target, not no_mask)
+            from parkcrm.cli import outfile
+
+            # --out -: the workbook to stdout (cli/outfile.py); otherwise the format the extension names
+            ext = "xlsx" if outfile.is_stdout(target) else \
+                {".htm": "html"}.get(target.suffix.lower(), target.suffix.lower().lstrip(".") or "xlsx")
+            with outfile.target(target) as path:
+                warn_truncated(con, deliverable.write(ext, path))
     if fmt == Fmt.table:
         _print_summary(con, report, target)
     raise typer.Exit(EXIT_FINDINGS if report.has_findings or failures else EXIT_OK)
-
-
-def _write(con, report, target: Path, mask: bool) -> None:
-    from parkcrm.cli.report_inputs import warn_truncated
-    from parkcrm.outputs.planning import as_report, sheet_specs, to_json
-
-    from parkcrm.cli import outfile
-
-    if outfile.is_stdout(target):  # --out -: the workbook to stdout
-        from parkcrm.io.writer import write_xlsx
-
-        with outfile.target(target) as path:
-            warn_truncated(con, write_xlsx(path, sheet_specs(report), mask=mask))
-        return
-    suffix = target.suffix.lower()
-    if suffix == ".json":
-        target.write_text(json.dumps(to_json(report), ensure_ascii=False, default=str, indent=1), encoding="utf-8")
-    elif suffix in (".html", ".htm", ".md"):
-        from parkcrm.reports.render import render
-
-        target.write_text(render(as_report(report), "html" if suffix != ".md" else "md"), encoding="utf-8")
-    else:
-        from parkcrm.io.writer import write_xlsx
-
-        warn_truncated(con, write_xlsx(target, sheet_specs(report), mask=mask))
 
 
 def _pct(v) -> str:
