@@ -229,7 +229,7 @@ def plan_care(customers: pd.DataFrame, tiers: pd.Series, rules: RulePack, year: 
                     f"{'节假日可外呼' if ch[CALL].allowed_on_holidays else '节假日不外呼'}，"
                     f"每日上限 {rules.service.care.daily_call_capacity}，安排方式 {ch[CALL].schedule}"
                     + (f"，安排在{period_name(ch[CALL].period)}第 {'、'.join(map(str, ch[CALL].months))} 个月" if ch[CALL].months else ""),
-        "日历": "法定节假日与调休上班日来自 chinesecalendar，另加 calendar.yaml 节假日补充；计划只排在工作日",
+        "日历": "法定节假日与调休上班日按国家公布的放假安排（内置日历），另加 calendar.yaml 节假日补充；计划只排在工作日",
     }
     return CarePlan(f"{year}-{month:02d}", sms, calls, unplanned, summary)
 

@@ -212,7 +212,7 @@ def check_compliance(customers: pd.DataFrame, tiers: pd.Series, visits: pd.DataF
         flagged = has_onsite & (unsigned > 0)
         notes.add(flagged, np.array([f"驻场{c}次无客户签名，未计入" for c in unsigned[flagged].tolist()], dtype=object))
     pending = tier.missing | tier.isin(["待核实"])
-    notes.add(care, "1B/2B 客户按短信/外呼关怀服务（见 parkcrm care-plan），不考核走访")
+    notes.add(care, "1B/2B 客户按短信/外呼关怀服务（见关怀计划），不考核走访")
     notes.add(pending & ~care, "客户等级待核实，无法判断服务标准")
     notes.add(left & ~care, "已离网，不考核走访")
     notes.add(~care & ~judged_any & ~pending & ~left, "本期没有可判定的走访要求")
