@@ -113,11 +113,11 @@ def test_cli_churn(tmp_path, rules_copy):
     rows = [customer("A", "甲", 5, [1000] * 7 + [750, 560, 420]), customer("B", "乙", 5, [1000] * 7 + [800, 640, 512])]
     book = month_book(tmp_path, "2026-10", rows, complaints=[["2026-10-01", "B", "投诉", "x"]])
     code, data = run_json(["churn", str(book), "--format", "json"])
-    assert code == 1 and data["月份"] == "2026-10" and [w["客户编号"] for w in data["预警"]] == ["A"]
+    assert code == 1 and data["month"] == "2026-10" and [w["客户编号"] for w in data["warnings"]] == ["A"]
     (rules_copy / "history.yaml").write_text(
         "流失预警:\n  投诉故障:\n    投诉次数: 1\n  费用下降:\n    判定: 大于等于\n", encoding="utf-8")
     code, data = run_json(["churn", str(book), "--format", "json", "--rules", str(rules_copy)])
-    assert [(w["客户编号"], w["预警类型"]) for w in data["预警"]] == [("A", "费用下降"), ("B", "费用下降、投诉")]
+    assert [(w["客户编号"], w["预警类型"]) for w in data["warnings"]] == [("A", "费用下降"), ("B", "费用下降、投诉")]
     out = tmp_path / "预警.xlsx"
     code, text, err = run_cli(["churn", str(book), "--month", "2026-09", "--out", str(out)])
     assert code == 0 and out.exists()  # in September nothing had fallen three times yet

@@ -289,9 +289,10 @@ def test_history_commands_skip_outputs_with_a_note_and_refuse_an_empty_folder(tm
     assert code in (0, 1), err
     assert "跳过 客户资料-分级.xlsx：parkcrm 生成的输出（客户分级）" in err
     code, data = run_json(["import", str(folder), "--month", "2026-10", "--db", str(db), "--force", "-f", "json"])
-    assert data["跳过的文件"] == [{"文件": "客户资料-分级.xlsx", "原因": "parkcrm 生成的输出（客户分级）"}]
+    skipped = [{"file": "客户资料-分级.xlsx", "path": str(folder / "客户资料-分级.xlsx"), "reason": "parkcrm 生成的输出（客户分级）"}]
+    assert data["skipped"] == skipped
     code, data = run_json(["churn", str(folder), "--month", "2026-10", "-f", "json"])
-    assert data["跳过的文件"] == [{"文件": "客户资料-分级.xlsx", "原因": "parkcrm 生成的输出（客户分级）"}]
+    assert data["skipped"] == skipped
     empty = tmp_path / "空"
     empty.mkdir()
     (empty / "客户资料.et").write_bytes(b"\xd0\xcf\x11\xe0")

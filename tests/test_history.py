@@ -111,9 +111,9 @@ def test_changes_need_both_months(store3, rules):
 def test_cli_changes_json(store3, db_url):
     code, data = run_json(["changes", "--from", "2026-09", "--to", "2026-10", "--db", db_url, "--format", "json"])
     assert code == 0
-    assert data["统计"] == {"升级": 1, "降级": 2, "新增": 2, "流失": 0}
-    assert [r["客户编号"] for r in data["等级变化"]] == ["A", "B", "G", "H", "D"]
-    assert data["等级未知的客户"] == ["F"]
+    assert data["counts"] == {"升级": 1, "降级": 2, "新增": 2, "流失": 0}
+    assert [r["客户编号"] for r in data["changes"]] == ["A", "B", "G", "H", "D"]
+    assert data["unknown_tier"] == ["F"]
 
 
 # ---- annual review -----------------------------------------------------------------------
@@ -160,8 +160,8 @@ def test_review_dry_run_and_missing_months(db_url, rules, tmp_path):
     _review_store(db_url, rules, tmp_path, december=False)
     code, data = run_json(["review", "--year", "2027", "--db", db_url, "--dry-run", "--format", "json"])
     assert code == 1  # months without any fee data are a finding
-    assert data["缺少费用的月份"] == [f"2026-{m:02d}" for m in range(7, 13)]
-    assert data["已记入"] is False
+    assert data["missing_months"] == [f"2026-{m:02d}" for m in range(7, 13)]
+    assert data["recorded"] is False
     with open_store(db_url) as store:
         assert official_tiers(store, 2027).empty
     code, out, err = run_cli(["review", "--year", "2026", "--db", db_url])

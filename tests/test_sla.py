@@ -105,8 +105,8 @@ def test_planted_overdue_orders_of_the_samples(samples_dir, rules):
 def test_cli_sla_json_and_exit_codes(tmp_path):
     path = orders_book(tmp_path)
     code, data = run_json(["sla", str(path), "--at", "2026-12-01 01:00", "--format", "json"])
-    assert code == 1 and data["超时工单数"] == 3
-    assert {r["工单编号"] for r in data["超时工单"]} == {"F2", "N2", "S2"}
+    assert code == 1 and data["overdue_count"] == 3
+    assert {r["工单编号"] for r in data["overdue"]} == {"F2", "N2", "S2"}
     good = write_xlsx(tmp_path / "工单-好.xlsx", {"工单": [ORDER_HEADER, ["G", "A", "故障", T(2026, 10, 1, 8), T(2026, 10, 1, 9), None]]})
     code, out, err = run_cli(["sla", str(good), "--db", str(tmp_path / "无.db"), "--out", str(tmp_path / "时限.xlsx")])
     assert code == 0 and (tmp_path / "时限.xlsx").exists() and "客户等级未知" in out
@@ -124,5 +124,5 @@ def test_tiers_come_from_the_history_store_when_no_customer_sheet_is_given(tmp_p
     orders = write_xlsx(tmp_path / "工单.xlsx", {"工单": [ORDER_HEADER, ["F1", "A", "故障", T(2026, 11, 2, 8),
                                                                           T(2026, 11, 2, 9), None]]})
     code, data = run_json(["sla", str(orders), "--db", str(db), "--at", "2026-12-01 08:00", "--format", "json"])
-    assert code == 0 and "历史库 2026-10" in data["说明"]
-    assert [r["客户等级"] for r in data["按等级"]] == ["5B"]
+    assert code == 0 and "历史库 2026-10" in data["source"]
+    assert [r["客户等级"] for r in data["by_tier"]] == ["5B"]

@@ -52,9 +52,11 @@ def changes_command(
         changes = history.compare(**tier_snapshots(store, a, b), rules=pack)
         trend = history.spend_trend(**spend_history(store, a, b))
     if fmt == Fmt.json:
-        con.data(to_json_text({"起始月份": str(a), "结束月份": str(b), "统计": changes.counts,
-                               "等级未知的客户": changes.unknown, "等级变化": records(changes.rows),
-                               "片区费用走势": records(trend.zones), "客户费用走势": records(trend.customers), "工作区": ws.as_dict()}))
+        from parkcrm.cli.jsonout import envelope
+
+        con.data(to_json_text(envelope(
+            "changes", ws, from_month=str(a), to_month=str(b), counts=changes.counts, unknown_tier=changes.unknown,
+            changes=records(changes.rows), zone_trend=records(trend.zones), customer_trend=records(trend.customers))))
     elif fmt == Fmt.csv:
         from parkcrm.cli.csvout import frame_csv
 

@@ -59,7 +59,13 @@ def churn_command(
             with open_store_for(ws, must_exist=True) as store:
                 result = churn.from_history(**churn_history(store, pack, ref), rules=pack)
     if fmt == Fmt.json:
-        con.data(to_json_text({**result.as_dict(), "跳过的文件": skipped, "工作区": ws.as_dict()}))
+        from parkcrm.cli.history_opts import records
+        from parkcrm.cli.jsonout import envelope
+
+        con.data(to_json_text(envelope(
+            "churn", ws, skipped=skipped, month=str(result.month), source=result.source,
+            warning_count=len(result.warnings), evaluated=result.evaluated, not_evaluated=result.not_evaluated,
+            notes=result.notes, warnings=records(result.warnings))))
     elif fmt == Fmt.csv:
         from parkcrm.cli.csvout import frame_csv
 

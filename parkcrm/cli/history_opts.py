@@ -59,7 +59,9 @@ def read_inputs(paths: list[Path], rules, step, con=None, skipped: list | None =
 
 
 def skipped_json(skipped) -> list[dict]:
-    return [{"文件": p.name, "原因": reason} for p, reason in skipped]
+    from parkcrm.cli.jsonout import file_entries
+
+    return file_entries(skipped)
 
 
 def say(con, text: str) -> None:

@@ -55,7 +55,13 @@ def import_command(
             result = import_month(store, target, books, tables, pack, step)
             shown = store.shown
     if fmt == Fmt.json:
-        con.data(to_json_text({"历史库": shown, **result.as_dict(), "跳过的文件": skipped, "工作区": ws.as_dict()}))
+        from parkcrm.cli.jsonout import envelope
+
+        con.data(to_json_text(envelope(
+            "import", ws, skipped=skipped, store=shown, month=str(result.month), saved_rows=result.counts,
+            replaced=result.replaced, kept=result.kept, files=[{"file": n, "sha256": h} for n, h in result.files],
+            unchanged=result.unchanged, ignored_kinds=result.ignored_kinds,
+            unsaved_rows=[{"file": k.file, "sheet": k.sheet, "row": k.row, "reason": k.reason} for k in result.skipped])))
     elif fmt == Fmt.csv:
         import pandas as pd
 

@@ -25,3 +25,34 @@ def dumps(data: Any) -> str:
         else:
             parts.append(f" {_enc(key)}: {_enc(value)}")
     return "{\n" + ",\n".join(parts) + "\n}"
+
+
+# ---- one convention for every command's JSON (docs/json.md, docs/json-schema.json) ----------
+# Structural keys are English snake_case; rows of a table are objects keyed by the table's
+# column headers as in the workbook (Chinese: they are data). Every command's object opens
+# with the same envelope: command, workspace, skipped, unreadable (where they apply).
+
+ENVELOPE = ("command", "workspace", "skipped", "unreadable")
+
+
+def workspace_json(ws) -> dict:
+    """What was used and why: {item (Chinese label, data): {"value": …, "origin": …}}."""
+    return {label: {"value": value, "origin": origin} for label, value, origin in ws.rows()}
+
+
+def file_entries(files) -> list[dict]:
+    """(path, reason) pairs as [{file, path, reason}]."""
+    return [{"file": p.name, "path": str(p), "reason": r} for p, r in files]
+
+
+def envelope(command: str, ws=None, *, skipped=None, unreadable=None, **body) -> dict:
+    """A command's JSON object: the envelope keys first, then the command's own keys."""
+    out: dict = {"command": command}
+    if ws is not None:
+        out["workspace"] = workspace_json(ws)
+    if skipped is not None:
+        out["skipped"] = skipped if all(isinstance(x, dict) for x in skipped) else file_entries(skipped)
+    if unreadable is not None:
+        out["unreadable"] = unreadable if all(isinstance(x, dict) for x in unreadable) else file_entries(unreadable)
+    out.update(body)
+    return out

@@ -55,10 +55,12 @@ def review_command(
             result.recorded = True
     findings = bool(result.missing_months) or bool((result.rows["变化"] == "待核实").any())
     if fmt == Fmt.json:
-        con.data(to_json_text({"年度": year, "客户资料月份": str(result.basis_month), "统计": result.counts,
-                               "缺少费用的月份": [str(m) for m in result.missing_months], "已记入": result.recorded,
-                               "变化": records(result.changes), "全部": records(result.rows),
-                               "工作区": ws.as_dict()}))
+        from parkcrm.cli.jsonout import envelope
+
+        con.data(to_json_text(envelope(
+            "review", ws, year=year, basis_month=str(result.basis_month), counts=result.counts,
+            missing_months=[str(m) for m in result.missing_months], recorded=result.recorded,
+            changes=records(result.changes), rows=records(result.rows))))
     elif fmt == Fmt.csv:
         from parkcrm.cli.csvout import frame_csv
 

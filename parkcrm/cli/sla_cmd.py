@@ -72,11 +72,12 @@ def sla_command(
             if store is not None:
                 store.close()
     if fmt == Fmt.json:
-        con.data(to_json_text({"判断时间": as_of.isoformat(timespec="minutes"), "说明": result.source,
-                               "超时工单数": len(result.overdue), "问题": result.problems,
-                               "按类型": records(result.by_type), "按等级": records(result.by_tier),
-                               "按月份": records(result.by_month), "超时工单": records(result.overdue),
-                               "跳过的文件": skipped, "工作区": ws.as_dict()}))
+        from parkcrm.cli.jsonout import envelope
+
+        con.data(to_json_text(envelope(
+            "sla", ws, skipped=skipped, as_of=as_of.isoformat(timespec="minutes"), source=result.source,
+            overdue_count=len(result.overdue), notes=result.problems, by_type=records(result.by_type),
+            by_tier=records(result.by_tier), by_month=records(result.by_month), overdue=records(result.overdue))))
     elif fmt == Fmt.csv:
         from parkcrm.cli.csvout import frame_csv
 
