@@ -128,3 +128,28 @@ def test_csv_and_out_dash(month_book, rules_copy, tmp_path, monkeypatch):
     code, out, err = run(["rules", "diff", str(month_book), "--against", str(rules_copy), "--out", "-"])
     assert code in (0, 1), err
     assert "影响汇总" in openpyxl.load_workbook(io.BytesIO(out)).sheetnames and not (tmp_path / "-").exists()
+
+
+def test_against_an_earlier_git_revision(month_book, rules_copy):
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git not installed")
+
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=rules_copy,
+                       check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-q", "-m", "rules as they were")
+    _new_rules(rules_copy)  # the working copy now has the new thresholds
+    code, data = run_json(["rules", "diff", str(month_book), "--rules", str(rules_copy), "--against", "git:HEAD",
+                           "--format", "json"])
+    assert code == 0, data
+    m = data["等级变动矩阵"]
+    assert m["5B"]["4B"] == 3 and m["2B"]["3B"] == 1  # back to the committed thresholds
+    assert "git 版本 HEAD" in data["说明"]["新规则"]
+    code, _o, err = run_cli(["rules", "diff", str(month_book), "--rules", str(rules_copy), "--against", "git:没有这个版本"])
+    assert code == 2 and "git:没有这个版本" in err

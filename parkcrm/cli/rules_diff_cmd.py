@@ -21,15 +21,43 @@ EPILOG = (
     "  parkcrm rules diff 数据/2026-11/ --against ./新规则 --format json > 影响.json\n\n"
     + csv_table("等级变动客户") + "--out - 把 .xlsx 写到标准输出。\n\n"
     "原规则是当前生效的规则（--rules、环境变量 PARKCRM_RULES、项目的 rules/ 或内置规则包）；新规则是 --against 给出的规则目录"
-    "（也可给出其所在的项目文件夹）。\n\n"
+    "（也可给出其所在的项目文件夹），或 git:<版本>（原规则目录在 git 中较早的版本，例如 git:HEAD~1、git:2026-01-review）。\n\n"
     "退出码：0 完成；1 已写出结果，但读取时有数据错误或无法读取的文件；2 未写出任何文件（参数、输入或规则有误）。"
 )
+
+
+GIT_PREFIX = "git:"
+
+
+def rules_at_revision(rev: str, rules_dir: Path, dest: Path) -> Path:
+    """The YAML files of rules_dir as git revision `rev` holds them, copied into dest."""
+    import subprocess
+
+    from parkcrm.core.errors import ParkcrmError
+
+    def git(*args: str) -> str:
+        try:
+            proc = subprocess.run(["git", "-C", str(rules_dir), *args], capture_output=True, text=True, encoding="utf-8")
+        except OSError:
+            raise ParkcrmError("--against git:…：找不到 git 程序") from None
+        if proc.returncode != 0:
+            raise ParkcrmError(f"--against git:{rev}：{proc.stderr.strip() or 'git 执行失败'}")
+        return proc.stdout
+
+    # run inside rules_dir: ls-tree lists it relative to there, and rev:./name is relative to it
+    names = [n for n in git("ls-tree", "--name-only", rev, "--", ".").splitlines()
+             if n.endswith((".yaml", ".yml")) and "/" not in n]
+    if not names:
+        raise ParkcrmError(f"--against git:{rev}：该版本中 {rules_dir} 没有规则文件")
+    for name in names:
+        (dest / name).write_text(git("show", f"{rev}:./{name}"), encoding="utf-8")
+    return dest
 
 
 @rules_app.command("diff", epilog=EPILOG)
 def diff_command(
     workbooks: Annotated[list[Path], typer.Argument(help="一个月的客户资料工作簿（可同时给出关键人表；可给文件夹）", show_default=False)],
-    against: Annotated[Path, typer.Option("--against", "-a", help="要比较的规则目录（新规则）", show_default=False)],
+    against: Annotated[Path, typer.Option("--against", "-a", help="要比较的规则目录（新规则），或 git:<版本> 表示当前规则目录在 git 中的某个版本", show_default=False)],
     month: Annotated[Optional[str], typer.Option("--month", "-m", help="数据月份，例如 2026-11（默认为工作簿所属月份）", show_default=False)] = None,
     basis: Annotated[str, typer.Option("--basis", help="比较哪种等级：测算（按费用测算，即按该规则核定的结果，默认）或 执行（当年执行的客户等级，有核定等级的客户不受区间变化影响）")] = "测算",
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="输出文件，按扩展名写 .xlsx、.html、.md 或 .json；默认为第一个输入旁的「规则变更影响-<月份>.xlsx」（在项目中为输出目录）", show_default=False)] = None,
@@ -55,14 +83,21 @@ def diff_command(
     outfile.check_stdout(out)
     if out is not None and not outfile.is_stdout(out) and out.suffix.lower() not in (".xlsx", ".html", ".htm", ".md", ".json"):
         raise ParkcrmError(f"--out {out.name}：请用 .xlsx、.html、.md 或 .json 作扩展名")
-    if not against.is_dir():
-        raise ParkcrmError(f"--against {against}：找不到这个规则目录")
-    folder = against if (against / "tiers.yaml").is_file() or not (against / "rules" / "tiers.yaml").is_file() \
-        else against / "rules"
+    revision = str(against).startswith(GIT_PREFIX)
+    if not revision and not against.is_dir():
+        raise ParkcrmError(f"--against {against}：找不到这个规则目录（git 中较早的版本写作 git:<版本>，例如 git:HEAD~1）")
     con = Console(quiet=quiet or fmt != Fmt.table or outfile.is_stdout(out))
     ws = workspace(con, config=config, rules=rules, near=workbooks)
     current = ws.rules()
-    other = load_rules(folder)
+    if revision:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="parkcrm-rules-") as tmp:
+            other = load_rules(rules_at_revision(str(against)[len(GIT_PREFIX):] or "HEAD", Path(current.folder), Path(tmp)))
+    else:
+        folder = against if (against / "tiers.yaml").is_file() or not (against / "rules" / "tiers.yaml").is_file() \
+            else against / "rules"
+        other = load_rules(folder)
     from parkcrm.cli.report_inputs import check_not_input, file_lists, read_data, require_kind
 
     with con.progress("正在读取工作簿…") as step:
@@ -77,6 +112,8 @@ def diff_command(
         report = build(tables, problems, current, other, period, basis=basis,
                        official=official_tiers_for(ws, period.data_month.year))
         report.about["工作区"] = ws.about()
+        if revision:
+            report.about["新规则"] = f"{current.folder} 在 git 版本 {str(against)[len(GIT_PREFIX):] or 'HEAD'} 的内容"
         target = None
         if fmt == Fmt.table or out is not None:
             from parkcrm.io.discover import input_path
