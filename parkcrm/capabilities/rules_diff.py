@@ -197,7 +197,8 @@ def compare(old: Outcome, new: Outcome, old_rules: RulePack, new_rules: RulePack
     for c in ("原驻场", "新驻场", "原电话", "新电话"):
         moves[c] = moves[c].astype(float).round(1)
 
-    tiers = [t for t in order if t in set(both["原等级"].astype(str)) | set(both["新等级"].astype(str))]
+    present = set(both["原等级"].astype(str).unique()) | set(both["新等级"].astype(str).unique())
+    tiers = [t for t in order if t in present] + sorted(present - set(order))
     matrix = pd.crosstab(both["原等级"].astype(str), both["新等级"].astype(str)).reindex(index=tiers, columns=tiers,
                                                                                        fill_value=0)
     matrix.index.name, matrix.columns.name = "原等级", "新等级"
