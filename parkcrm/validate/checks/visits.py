@@ -51,10 +51,15 @@ def visit_out_of_month(tables, ctx):
     if table is None or _dates(table) is None:
         return []
     date = _dates(table)
-    start, end = pd.Timestamp(ctx.month.start), pd.Timestamp(ctx.month.end)
+    # the month's visits include its ISO weeks (those whose Thursday falls in it), as check-visits counts them:
+    # 2026-09-28 (week 40, Thursday 10-01) belongs to October's records
+    weeks = ctx.month.weeks
+    first = min(ctx.month.start, weeks[0].start) if weeks else ctx.month.start
+    last = max(ctx.month.end, weeks[-1].end) if weeks else ctx.month.end
+    start, end = pd.Timestamp(first), pd.Timestamp(last)
     outside = ((date < start) | ((date > end) & (date <= pd.Timestamp(ctx.today)))).fillna(False)
     return ctx.at(table, outside, "日期", lambda ix: "「日期」" + _day(date, ix)
-                  + f" 不在数据月份 {ctx.month.title}（{ctx.month.start:%Y-%m-%d} 至 {ctx.month.end:%Y-%m-%d}）内；"
+                  + f" 不在数据月份 {ctx.month.title}（{first:%Y-%m-%d} 至 {last:%Y-%m-%d}，含星期四在本月的各周）内；"
                   "请核对日期，或把该记录放到对应月份的走访记录中（用 --month 指定月份）", lambda ix: _day(date, ix))
 
 
