@@ -180,3 +180,14 @@ def test_report_charts_print_a_page_each_with_their_data_on_a_sheet_of_its_own(r
     # each chart's series reads from the data sheet
     ref = wb.chartsheets[0]._charts[0].series[0].val.numRef.f
     assert ref.startswith(f"'{DATA_SHEET}'!") or ref.startswith(f"{DATA_SHEET}!")
+
+
+def test_dates_in_a_mixed_column_stay_dates_and_missing_ones_blank(tmp_path):
+    import datetime as dt
+
+    df = pd.DataFrame({"时间": pd.Series([pd.Timestamp("2026-10-08"), pd.NaT, pd.Timestamp("2026-10-09 14:30"), "待定"],
+                                        dtype=object)})
+    ws = _write(tmp_path, SheetSpec("数据", df))["数据"]
+    assert ws["A2"].value == dt.datetime(2026, 10, 8) and ws["A2"].number_format == "yyyy-mm-dd"
+    assert ws["A3"].value is None
+    assert ws["A4"].number_format == "yyyy-mm-dd hh:mm" and ws["A5"].value == "待定"

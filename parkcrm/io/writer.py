@@ -251,10 +251,11 @@ def with_full_numbers_notice(text: str, suffix: str) -> str:
     """An unmasked text output says so where a reader looks first (HTML: first thing in the page)."""
     if suffix == ".json" or text.lstrip().startswith("{"):
         body = text.lstrip()
-        if body[1:].lstrip().startswith(json.dumps("个人信息提示", ensure_ascii=False)):
+        key = json.dumps("privacy_notice")  # docs/json.md: structural keys are English
+        if f"\n {key}:" in body[:4000] or body[1:].lstrip().startswith(key):
             return text  # the output already says why it holds full numbers (e.g. the 10000 list)
         if body.startswith("{") and not body[1:].lstrip().startswith("}"):
-            return "{" + json.dumps("个人信息提示", ensure_ascii=False) + ": " + json.dumps(FULL_NUMBERS_NOTE, ensure_ascii=False) + "," + body[1:]
+            return "{" + key + ": " + json.dumps(FULL_NUMBERS_NOTE, ensure_ascii=False) + "," + body[1:]
         return text
     if suffix in (".html", ".htm"):
         m = re.search(r"<body[^>]*>", text, re.IGNORECASE)
@@ -401,17 +402,18 @@ class XlsxWriter:
         fill_fmts = {k: self.fmt(bg_color=v) for k, v in fills.items()} if fills else None
         truncated = self.truncated
         sheet = spec.name
-        date_fmt = self.date_fmt
+        date_fmt, datetime_fmt = self.date_fmt, self.datetime_fmt
 
         def write(r, c, v, ws=ws, fill_fmts=fill_fmts):
-            if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+            if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
                 return
             if not isinstance(v, str):
                 if isinstance(v, (int, float)) and not isinstance(v, bool):
                     ws.write_number(r, c, v)
                     return
-                if isinstance(v, (dt.datetime, dt.date)):
-                    ws.write_datetime(r, c, v, date_fmt)
+                if isinstance(v, (dt.datetime, dt.date)):  # a date as a date, with its time of day if it has one
+                    timed = isinstance(v, dt.datetime) and v.time() != dt.time(0)
+                    ws.write_datetime(r, c, v, datetime_fmt if timed else date_fmt)
                     return
             text = v if isinstance(v, str) else _to_text(v)
             if not text:
@@ -431,7 +433,7 @@ class XlsxWriter:
         fmt = self.fmt(border=1, text_wrap=True, valign="top")
 
         def write(r, c, v, ws=ws, fmt=fmt):
-            if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) or v == "":
+            if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)) or v == "":
                 ws.write_blank(r, c, None, fmt)
             elif isinstance(v, (dt.datetime, dt.date)):
                 ws.write_datetime(r, c, v, self.fmt(border=1, valign="top", num_format="yyyy-mm-dd"))
