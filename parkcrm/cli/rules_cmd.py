@@ -78,6 +78,9 @@ def show(
     con.print(f"10000 优先接入：{'、'.join(hot.by_number_tiers)} 按登记号码和服务等级；{pack.cards.min_tier} 及以上按关键人约定号码和"
               f"会员卡（{'、'.join(hot.cards)}）；关键人号码{'可为' if hot.landline_for_contacts else '须为手机，不可为'}固话")
     con.print(f"主管抽查：每周至少 {pack.service.sampling.ratio:.0%} 的客户经理（向上取整，至少 {pack.service.sampling.minimum} 人）")
+    pl = pack.service.planning
+    con.print(f"工作量（parkcrm plan）：每人每个工作日驻场 {pl.visits_per_day:g} 次、电话 {pl.calls_per_day:g} 次；"
+              f"负荷上限 {pl.limit:.0%}（{pl.load_rule}）；调整建议{'只在同片区内' if pl.same_zone else '不限片区'}移交客户")
     _show_calendar(con, pack)
 
 
