@@ -130,6 +130,9 @@ def test_signoff_sheet_is_a_form_one_manager_per_page(tmp_path, rules):
         cell = ws.cell(2, header.index(name) + 1)
         assert cell.value in (None, "") and cell.border.left.style == "thin" and cell.border.bottom.style == "thin"
     assert ws.row_dimensions[2].height >= 30
+    text = [ws.cell(r, header.index("内容") + 1) for r in range(2, rows + 1)]
+    assert all(c.alignment.wrap_text for c in text if c.value)  # long text wraps in its row
+    assert any(c.value for c in text)
     assert ws.column_dimensions[openpyxl.utils.get_column_letter(header.index("抽查意见") + 1)].width >= 30
     dv = ws.data_validations.dataValidation[0]
     col = openpyxl.utils.get_column_letter(header.index("抽查结论") + 1)

@@ -289,6 +289,7 @@ class SheetSpec:
     fill_in: tuple[str, ...] = ()  # columns filled in by hand on paper: bordered, wrapped, tall rows
     row_height: float | None = None  # data rows' height in points (room to write by hand)
     break_by: str | None = None  # a printed page per value of this column (e.g. one manager per page)
+    wrap: tuple[str, ...] = ()  # text columns wrapped within their width (long text on a printed form)
 
 
 class WriteResult(list):
@@ -400,6 +401,7 @@ class XlsxWriter:
             return write, values
         values = series.astype("object").tolist()
         fill_fmts = {k: self.fmt(bg_color=v) for k, v in fills.items()} if fills else None
+        plain_fmt = self.fmt(text_wrap=True, valign="top") if name in spec.wrap else None
         truncated = self.truncated
         sheet = spec.name
         date_fmt, datetime_fmt = self.date_fmt, self.datetime_fmt
@@ -424,7 +426,7 @@ class XlsxWriter:
             if fill_fmts is not None and text in fill_fmts:
                 ws.write_string(r, c, text, fill_fmts[text])
             else:
-                ws.write_string(r, c, text)
+                ws.write_string(r, c, text, plain_fmt)
         return write, values
 
     def _fill_in_writer(self, ws, series: pd.Series):

@@ -138,7 +138,7 @@ def signoff_specs(report: VisitReport) -> list[SheetSpec]:
     fill_in = tuple(c for c in HAND_FILLED if c in sheet.columns)
     dropdowns = {VERDICT: report.verdicts} if report.verdicts else {}
     return [SheetSpec(SIGNOFF, sheet, widths=widths, landscape=True, fill_in=fill_in, dropdowns=dropdowns,
-                      row_height=SIGNOFF_ROW_HEIGHT, break_by="客户经理"),
+                      row_height=SIGNOFF_ROW_HEIGHT, break_by="客户经理", wrap=("客户名称", "内容", "来源")),
             SheetSpec("抽查说明", about, autofilter=False, widths={"项目": 12, "内容": 100}),
             SheetSpec("抽查顺序", choice.order, autofilter=False)]
 
