@@ -253,8 +253,10 @@ def _due_report(ctx: Context, due, row: dict, summary: RunSummary) -> None:
     from parkcrm.reports.sources import gather
 
     data = ctx.project.month_dir(*due.period.data_month)
-    # a week sent before its Thursday's month has data (国庆: W40 on 09-30) is read from the month it has
-    given = [] if data is not None else [d for m in due.period.months for d in [ctx.project.month_dir(*m)] if d]
+    # a week sent before its Thursday's month has begun (国庆: W40 on 09-30) is read from the month it has;
+    # otherwise the run waits for the month's data rather than file a report from part of the week
+    early = due.deadline < due.period.data_month.start
+    given = [] if data is not None or not early else [d for m in due.period.months for d in [ctx.project.month_dir(*m)] if d]
     if data is None and not given:
         row["状态"] = f"未生成：数据目录中还没有 {due.period.data_month} 的文件夹"
         if due.state == "逾期":
