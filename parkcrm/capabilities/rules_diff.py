@@ -170,8 +170,10 @@ def rule_changes(old: RulePack, new: RulePack) -> list[str]:
 
 # ---- comparison ----------------------------------------------------------------------------
 
-def _num(x: float) -> float:
-    return round(float(x), 1)
+def _num(x: float) -> float | int:
+    """Rounded to one decimal; a whole number as an int (shown and dumped without decimals)."""
+    x = round(float(x), 1)
+    return int(x) if x.is_integer() else x
 
 
 def _signed(x: float) -> str:
@@ -231,7 +233,7 @@ def compare(old: Outcome, new: Outcome, old_rules: RulePack, new_rules: RulePack
     managers = per[MANAGER_COLUMNS].reset_index(drop=True)
 
     def row(label, x, y):
-        return {"项目": label, "原规则": x, "新规则": y, "增减": round(y - x, 1) if isinstance(x, (int, float)) else None}
+        return {"项目": label, "原规则": x, "新规则": y, "增减": _num(y - x) if isinstance(x, (int, float)) else None}
 
     counts = [row(f"{t} 户数", int((both["原等级"] == t).sum()), int((both["新等级"] == t).sum())) for t in tiers]
     counts.append(row("等级变动户数", 0, int(len(moves))))

@@ -115,7 +115,7 @@ def as_report(report: PlanReport, park: str = ""):
     m = pl.managers
 
     def block(key, title, df, fmts, empty):
-        cols = [Column(c, fmts.get(c, "text")) for c in df.columns]
+        cols = [Column(c, fmts.get(c, _int_or_text(df[c]))) for c in df.columns]
         rows = _pct_cols(df).astype(object).where(df.notna(), None).values.tolist()
         return Block(key, title, cols, rows, empty, period_bound=False)
 
@@ -128,7 +128,7 @@ def as_report(report: PlanReport, park: str = ""):
                       [Series("负荷", [0.0 if math.isinf(v) else float(v) for v in m["负荷"]])], fmt="pct")],
         blocks=[block("managers", "负荷明细", m, pct, "没有客户经理")],
         notes=[f"{k}：{v}" for k, v in report.about.items() if k in ("能力", "负荷", "人员表")])
-    moves = Section("moves", "调整建议", number=2, blocks=[block("moves", "建议移交的客户", pl.moves, pct, "无需调整：没有客户经理超过负荷上限")],
+    moves = Section("moves", "调整建议", number=2, empty_text="无需调整", blocks=[block("moves", "建议移交的客户", pl.moves, pct, "无需调整：没有客户经理超过负荷上限")],
                     notes=[str(report.about["调整建议"])] + ([f"调整后仍超负荷：{'、'.join(pl.unresolved)}"] if pl.unresolved else []))
     sections = [load, moves]
     if pl.actual is not None:
@@ -138,5 +138,14 @@ def as_report(report: PlanReport, park: str = ""):
                                               [Series("驻场应访", [float(x) for x in a["驻场应访"]]),
                                                Series("驻场实访", [float(x) for x in a["驻场实访"]])], unit="次")],
                                 blocks=[block("actual", "上期完成情况", a, pct, "上期没有走访记录")]))
-    return Report("monthly", "客户经理工作量测算", park, pl.period, "政企客户服务中心", "", dt.datetime.now().replace(microsecond=0),
-                  sections, warnings=[p.message for p in report.problems if p.severity == "warning"][:20])
+    return Report("monthly", "客户经理工作量测算", park, pl.period, "政企客户服务中心", "—", dt.datetime.now().replace(microsecond=0),
+                  sections, warnings=[p.message for p in report.problems if p.severity == "warning"][:20],
+                  comparison=f"上期实际：{report.about.get('上期实际', '')}")
+
+
+def _int_or_text(col: pd.Series) -> str:
+    """int for a numeric column of whole numbers (shown without decimals), else text."""
+    if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+        return "text"
+    values = col.dropna()
+    return "int" if len(values) == 0 or bool(((values % 1) == 0).all()) else "text"

@@ -93,7 +93,9 @@ def as_report(report: DiffReport, park: str = ""):
 
     def block(key, title, df, empty, fmts=None):
         fmts = fmts or {}
-        cols = [Column(str(c), fmts.get(c, "text")) for c in df.columns]
+        from parkcrm.outputs.planning import _int_or_text
+
+        cols = [Column(str(c), fmts.get(c, _int_or_text(df[c]))) for c in df.columns]
         rows = df.astype(object).where(df.notna(), None).values.tolist()
         return Block(key, title, cols, rows, empty, period_bound=False)
 
@@ -115,5 +117,5 @@ def as_report(report: DiffReport, park: str = ""):
         Section("work", "客户经理工作量", number=3, blocks=[block("managers", "每期应驻场、应电话联系次数", d.managers, "无")]),
         Section("cards", "关键人会员卡", number=4, blocks=[block("cards", "建议卡级或处理有变化的关键人", d.cards, "没有变化")]),
     ]
-    return Report("monthly", "规则变更影响", park, d.period, "政企客户服务中心", "", dt.datetime.now().replace(microsecond=0),
+    return Report("monthly", "规则变更影响", park, d.period, "政企客户服务中心", "—", dt.datetime.now().replace(microsecond=0),
                   sections, comparison=f"原规则 {report.about.get('原规则')} → 新规则 {report.about.get('新规则')}")
