@@ -87,8 +87,8 @@ def test_the_fifth_and_sixth_upgrade_across_two_months(tmp_path):
     src = month_book(tmp_path / "10", "2026-10", october)
     code, data = run_json(["classify", str(src), "--db", str(db), "--format", "json"])
     assert code == 0, data
-    assert [r["处理"] for r in data["关键人会员卡"]] == ["升级"] * 4
-    assert [r["来源"] for r in data["会员卡台账"]] == [GRANTED] * 4
+    assert [r["处理"] for r in data["cards"]] == ["升级"] * 4
+    assert [r["来源"] for r in data["register"]] == [GRANTED] * 4
 
     # November: the sheet still shows no cards (not yet updated); two new contacts
     november = october + [["B", "经办2", "经办人", None], ["B", "经办3", "经办人", None]]
@@ -120,7 +120,7 @@ def test_official_tiers_of_the_store_review_apply_where_the_sheet_is_blank(tmp_p
     src = write_xlsx(tmp_path / "园区客户资料库-2026年11月.xlsx", {"客户资料": [
         ["客户编号", "客户名称", "年度通信费用（万元）", "核定等级"], ["N", "甲", 2, None], ["M", "乙", 2, None]]})
     code, data = run_json(["classify", str(src), "--db", str(db), "--format", "json"])
-    rows = {r["客户编号"]: r for r in data["客户分级"]}
+    rows = {r["客户编号"]: r for r in data["customers"]}
     assert rows["N"]["客户等级"] == "4B" and rows["N"]["等级来源"] == "2026年度核定（历史库）"
     assert rows["N"]["等级变动预警"].startswith("降2级") and rows["N"]["驻场频次"] == "每月3次"
     assert rows["M"]["客户等级"] == "2B" and rows["M"]["等级来源"] == "暂按测算等级"

@@ -66,10 +66,11 @@ def test_no_mask_shows_full_values(tmp_path):
 def test_json_has_the_same_content(tmp_path):
     code, data = run_json(["classify", str(book(tmp_path)), "--format", "json"])
     assert code == 1
-    assert set(data) >= {"说明", "客户分级", "关键人会员卡", "分级汇总"}
-    assert [r["客户等级"] for r in data["客户分级"]] == ["5B", "待核实", "2B"]
-    assert data["客户分级"][0]["联系电话"] == "138****1234"
-    assert {r["客户等级"]: r["客户数"] for r in data["分级汇总"]["按等级"]} == {"5B": 1, "2B": 1, "待核实": 1}
+    assert list(data)[:4] == ["command", "workspace", "skipped", "unreadable"] and data["command"] == "classify"
+    assert set(data) >= {"about", "customers", "cards", "summary", "problems"}
+    assert [r["客户等级"] for r in data["customers"]] == ["5B", "待核实", "2B"]
+    assert data["customers"][0]["联系电话"] == "138****1234"
+    assert {r["客户等级"]: r["客户数"] for r in data["summary"]["by_tier"]} == {"5B": 1, "2B": 1, "待核实": 1}
 
 
 def test_clean_input_exits_zero(tmp_path):
@@ -146,7 +147,7 @@ def test_init_copies_rules_and_the_copy_is_used(tmp_path):
     (rules_dir / "tiers.yaml").write_text(text, encoding="utf-8")
     src = write_xlsx(tmp_path / "c.xlsx", {"客户资料": [["客户编号", "客户名称", "年度通信费用"], ["C1", "甲", 55]]})
     _, data = run_json(["classify", str(src), "--format", "json", "--rules", str(rules_dir)])
-    assert data["客户分级"][0]["客户等级"] == "5B"
+    assert data["customers"][0]["客户等级"] == "5B"
     code, _, err = run_cli(["init", str(tmp_path / "项目")])
     assert code == 2 and "--force" in err
 

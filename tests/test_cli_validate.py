@@ -38,7 +38,8 @@ def sha(path: Path) -> str:
 def test_json_contract_and_exit_code(tmp_path):
     code, data = run_json(["validate", str(dirty(tmp_path)), "--format", "json"])
     assert code == 1
-    assert set(data) - {"工作区"} == {"problems", "summary", "skipped", "unreadable"}
+    assert set(data) == {"command", "workspace", "problems", "summary", "skipped", "unreadable"}
+    assert data["command"] == "validate"
     assert data["skipped"] == [] and data["unreadable"] == []
     for p in data["problems"]:
         assert set(p) == {"file", "sheet", "row", "column", "cell", "code", "severity", "message"}

@@ -62,14 +62,14 @@ def test_an_input_note_column_survives_and_headers_stay_as_written(tmp_path):
         ["客户编号", "客户名称", "年度通信费用（万元）", "核定等级", "备注"],
         ["C1", "甲", 20, "4B", "法人电话 另见附件"], ["C2", "乙", None, None, None]]})
     code, data = run_json(["classify", str(src), "--format", "json"])
-    rows = data["客户分级"]
+    rows = data["customers"]
     header = list(rows[0])
     assert [h for h in header if h in HEADER + ["备注"]] == HEADER + ["备注"]  # as the user wrote them
     assert rows[0]["备注"] == "法人电话 另见附件" and rows[1]["备注"] is None  # the user's column, untouched
     assert "为空" in rows[1]["分级备注"]
     assert list(rows[0]).count("核定等级") == 1  # the input column is not duplicated
     assert rows[0]["客户等级"] == "4B" and rows[0]["测算等级"] == "4B"
-    assert "核定等级" in data["说明"]["同名列"]
+    assert "核定等级" in data["about"]["同名列"]
 
 
 def test_check_visits_and_care_plan_follow_the_official_tier(tmp_path):
@@ -132,7 +132,7 @@ def test_commands_read_the_official_tiers_of_the_project_store(tmp_path):
     code, data = run_json(["care-plan", str(src), "--month", "2026-11", "--format", "json"])
     assert [r["客户编号"] for r in data["sms"]] == ["U"]
     code, data = run_json(["classify", str(src), "--format", "json"])
-    assert {r["客户编号"]: r["等级来源"] for r in data["客户分级"]} == {"D": "2026年度核定（历史库）", "U": "2026年度核定（历史库）"}
+    assert {r["客户编号"]: r["等级来源"] for r in data["customers"]} == {"D": "2026年度核定（历史库）", "U": "2026年度核定（历史库）"}
 
 
 def test_the_monthly_report_counts_the_official_tiers_of_the_store(tmp_path):

@@ -249,7 +249,7 @@ def test_no_mask_outputs_say_so_in_their_first_line(tmp_path):
     assert "完整" in first and "--no-mask" in first
     assert _clear_values(workbook_text(tmp_path / "全.xlsx"), values)  # the user asked for them
     code, stdout, _ = run_cli(["classify", str(src), "--no-mask", "--format", "json"])
-    assert "完整" in json.loads(stdout)["个人信息提示"]
+    assert "完整" in json.loads(stdout)["privacy_notice"]
     run_cli(["report", "monthly", str(data), "--month", "2026-10", "--no-mask", "-f", "md", "--out", str(tmp_path / "月报.md")])
     assert "--no-mask" in (tmp_path / "月报.md").read_text(encoding="utf-8").splitlines()[0]
 

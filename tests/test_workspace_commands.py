@@ -48,7 +48,7 @@ def project(tmp_path_factory) -> Path:
 
 
 def _rules_used(data: dict) -> str:
-    return data["工作区"]["规则目录"]["值"]
+    return data["workspace"]["规则目录"]["value"]
 
 
 def _facts(home: Path, extra: list[str]) -> dict[str, object]:
@@ -59,7 +59,7 @@ def _facts(home: Path, extra: list[str]) -> dict[str, object]:
     used: dict[str, str] = {}
 
     code, data = run_json(["classify", str(book), "-f", "json", *extra])
-    facts["classify"] = {r["客户等级"]: r["客户数"] for r in data["分级汇总"]["按等级"] if r["客户数"]}
+    facts["classify"] = {r["客户等级"]: r["客户数"] for r in data["summary"]["by_tier"] if r["客户数"]}
     used["classify"] = _rules_used(data)
     code, data = run_json(["check-visits", str(oct_), "--month", "2026-10", "-f", "json", *extra])
     facts["check-visits"] = dict(Counter(r["客户等级"] for r in data["customers"]))
@@ -85,7 +85,7 @@ def _facts(home: Path, extra: list[str]) -> dict[str, object]:
     used["import"] = _rules_used(data)
     run_json(["import", str(home / "数据" / "2026-09"), "-f", "json", *extra])
     code, data = run_json(["changes", "--from", "2026-09", "--to", "2026-10", "-f", "json", *extra])
-    facts["changes"] = dict(Counter(r["等级"] if "等级" in r else r.get("结束等级") for r in data["等级变化"]))
+    facts["changes"] = dict(Counter(r["等级"] if "等级" in r else r.get("结束等级") for r in data["changes"]))
     used["changes"] = _rules_used(data)
     code, data = run_json(["churn", "-f", "json", *extra])
     used["churn"] = _rules_used(data)
@@ -153,7 +153,7 @@ def test_option_and_environment_override_and_outside_the_built_in_pack(project, 
 
     def tiers(*extra):
         _c, data = run_json(["classify", str(book), "-f", "json", *extra])
-        return {r["客户等级"]: r["客户数"] for r in data["分级汇总"]["按等级"] if r["客户数"]}, data["工作区"]
+        return {r["客户等级"]: r["客户数"] for r in data["summary"]["by_tier"] if r["客户数"]}, data["工作区"]
 
     monkeypatch.chdir(project)
     counts, ws = tiers("--rules", str(default_rules_dir()))

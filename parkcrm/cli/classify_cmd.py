@@ -73,7 +73,10 @@ def classify_command(
         target = out or default_target(ws.archive_dir, "客户分级", data_month, "xlsx", default_output(input_path(workbooks[0])))
         check_not_input(target, list(workbooks))
         if fmt == Fmt.json:
-            con.data(json.dumps({**to_json(result), **file_lists(inputs.skipped, inputs.failures), "工作区": ws.as_dict()}, ensure_ascii=False, default=str, indent=1))
+            from parkcrm.cli.jsonout import envelope
+
+            con.data(json.dumps(envelope("classify", ws, skipped=inputs.skipped, unreadable=inputs.failures,
+                                         **to_json(result)), ensure_ascii=False, default=str, indent=1))
         elif fmt == Fmt.csv:
             from parkcrm.cli.csvout import frame_csv
 

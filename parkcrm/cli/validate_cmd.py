@@ -93,8 +93,10 @@ def validate_command(
 
         from parkcrm.cli.jsonout import dumps
 
-        con.data(dumps({**to_json(report, max_problems), **file_lists(report.skipped, report.unreadable),
-                        "工作区": ws.as_dict()}))
+        from parkcrm.cli.jsonout import envelope
+
+        con.data(dumps(envelope("validate", ws, skipped=report.skipped, unreadable=report.unreadable,
+                                **to_json(report, max_problems))))
     elif fmt == Fmt.csv:
         from parkcrm.cli.csvout import frame_csv
         from parkcrm.validate.report import problem_frame

@@ -141,7 +141,9 @@ def _check(con, workbooks, files, ws, period, target, sample, sample_out, audit,
             kept.record_sample(period.label, report.sampling.managers)
             written.append(signoff_target)
         if fmt == Fmt.json:
-            data = {**to_json(report), **file_lists(inputs.skipped, inputs.failures), "工作区": ws.as_dict()}
+            from parkcrm.cli.jsonout import envelope
+
+            data = envelope("check-visits", ws, skipped=inputs.skipped, unreadable=inputs.failures, **to_json(report))
             if kept is not None and "sampling" in data:
                 data["sampling"]["history"] = kept.shown
             con.data(json.dumps(data, ensure_ascii=False, default=str, indent=1))

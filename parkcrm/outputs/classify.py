@@ -222,13 +222,14 @@ def to_json(result: ClassifyResult) -> dict:
         clean = df.astype("object").where(df.notna(), None)
         return [{k: _jsonable(v) for k, v in r.items()} for r in clean.to_dict("records")]
 
-    return {
-        "说明": result.about,
-        "客户分级": records(result.customers),
-        "关键人会员卡": records(result.cards),
-        **({"会员卡台账": records(result.register)} if result.register is not None else {}),
-        "分级汇总": {k: records(v) for k, v in result.summary.items()},
-        "问题": [p.as_dict() for p in result.problems],
+    summary_keys = {"按等级": "by_tier", "按片区": "by_zone", "按客户经理": "by_manager"}
+    return {  # docs/json.md: English structural keys, rows keyed by the sheet's headers
+        "about": result.about,
+        "customers": records(result.customers),
+        "cards": records(result.cards),
+        **({"register": records(result.register)} if result.register is not None else {}),
+        "summary": {summary_keys.get(k, k): records(v) for k, v in result.summary.items()},
+        "problems": [p.as_dict() for p in result.problems],
     }
 
 
