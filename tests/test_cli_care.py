@@ -72,3 +72,48 @@ def test_no_mask_and_out(tmp_path):
     assert code == 0, err
     values = [c for r in openpyxl.load_workbook(target)["短信关怀计划"].iter_rows(values_only=True) for c in r]
     assert "13800000001" in values
+
+
+def _with_landline(tmp_path: Path) -> Path:
+    rows = [HEADER] + [[f"K{i:03d}", f"企业{i}", "王晓明", f"1380000{i:04d}", 0.5, "在网"] for i in range(3)]
+    rows.append(["L001", "固话公司", "王晓明", "0751-2345678", 0.5, "在网"])
+    return write_xlsx(tmp_path / "客户资料.xlsx", {"客户资料": rows})
+
+
+def test_sms_file_is_written_only_when_asked_with_full_mobiles_and_a_first_line_saying_so(tmp_path):
+    src = _with_landline(tmp_path)
+    code, out, err = run_cli(["care-plan", str(src), "--month", "2025-11", "-q"])
+    assert code == 0, err + out
+    wb = openpyxl.load_workbook(tmp_path / "关怀计划-2025-11.xlsx")
+    sms = [c for r in wb["短信关怀计划"].iter_rows(values_only=True) for c in r]
+    assert "L001" not in sms and "13800000001" not in sms  # masked plan, no landline
+    calls = wb["外呼关怀计划"]
+    head = [c.value for c in calls[1]]
+    landline = [dict(zip(head, r)) for r in calls.iter_rows(min_row=2, values_only=True) if r[head.index("客户编号")] == "L001"]
+    assert len(landline) == 1 and "改为外呼" in landline[0]["备注"]
+    assert not list(tmp_path.glob("*发送*"))
+
+    send = tmp_path / "10001发送名单.csv"
+    code, out, err = run_cli(["care-plan", str(src), "--month", "2025-11", "--sms-file", str(send), "-q"])
+    assert code == 0, err + out
+    lines = send.read_text(encoding="utf-8-sig").splitlines()
+    assert "完整手机号码" in lines[0] and "10001" in lines[0]
+    assert lines[1].split(",")[:2] == ["序号", "手机号码"]
+    numbers = {line.split(",")[1] for line in lines[2:]}
+    assert numbers == {"13800000000", "13800000001", "13800000002"}  # full, mobiles only
+
+    book_path = tmp_path / "10001发送名单.xlsx"
+    code, out, err = run_cli(["care-plan", str(src), "--month", "2025-11", "--sms-file", str(book_path)])
+    assert code == 0, err + out
+    assert "10001" in out and str(book_path.name) in out
+    ws = openpyxl.load_workbook(book_path).active
+    assert "完整手机号码" in ws["A1"].value
+    assert [c.value for c in ws[2]][:2] == ["序号", "手机号码"]
+    assert {ws.cell(r, 2).value for r in range(3, ws.max_row + 1)} == {"13800000000", "13800000001", "13800000002"}
+
+
+def test_sms_file_of_another_kind_is_refused_before_anything_is_written(tmp_path):
+    src = _with_landline(tmp_path)
+    code, out, err = run_cli(["care-plan", str(src), "--month", "2025-11", "--sms-file", str(tmp_path / "x.txt")])
+    assert code == 2 and ".csv" in err
+    assert not list(tmp_path.glob("关怀计划*"))

@@ -27,6 +27,7 @@ def care_plan_command(
     month: Annotated[str, typer.Option("--month", "-m", help="计划月份，例如 2026-10", show_default=False)],
     log: Annotated[Optional[list[Path]], typer.Option("--log", help="关怀记录（时间、客户编号、方式 短信/外呼、结果 成功/失败），可多次给出", show_default=False)] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="输出工作簿；在项目中默认为输出目录的「<月份>/关怀计划-<月份>.xlsx」（给出 --log 时为 关怀核对，与 parkcrm run 相同），否则为第一个输入旁的「关怀计划-<月份>.xlsx」", show_default=False)] = None,
+    sms_file: Annotated[Optional[Path], typer.Option("--sms-file", help="另写一份交给 10001 短信平台的发送名单（.xlsx 或 .csv），只含手机号码且为完整号码，首行注明；只在给出本选项时写出", show_default=False)] = None,
     rules: RulesOpt = None,
     config: ConfigOpt = None,
     fmt: FormatOpt = Fmt.table,
@@ -38,7 +39,7 @@ def care_plan_command(
     只排在法定工作日（含调休上班的周末），不排节假日，时段在规则允许的范围内；给出 --log 时核对执行情况、成功率和时段外或节假日的违规记录。
     输入文件不会被修改。
     """
-    from parkcrm.outputs.care import CARE_LOG, CUSTOMERS, build, default_output, sheet_specs, to_json
+    from parkcrm.outputs.care import CARE_LOG, CUSTOMERS, build, check_sms_file, default_output, sheet_specs, to_json, write_sms_file
     from parkcrm.cli.console import Console
     from parkcrm.cli.report_inputs import check_not_input, file_lists, read_data, require_kind, warn_truncated
     from parkcrm.io.discover import discover
@@ -60,6 +61,8 @@ def care_plan_command(
     target = out or default_target(ws.archive_dir, CHECK if log else PLAN, care_month.label, "xlsx",
                                    default_output(Path(workbooks[0]), care_month.label))
     check_not_input(target, files + list(log or []))
+    if sms_file is not None:
+        check_sms_file(sms_file, target, files + list(log or []))
     with con.progress("正在读取工作簿…") as step:
         inputs = read_data(con, workbooks, pack, step)
         books, tables, problems, failures = inputs.as_tuple()
@@ -84,8 +87,13 @@ def care_plan_command(
         if fmt == Fmt.table or out is not None:
             step(f"正在写入 {target.name}…")
             warn_truncated(con, write_xlsx(target, sheet_specs(report), mask=not no_mask))
+        if sms_file is not None:
+            step(f"正在写入 {sms_file.name}…")
+            write_sms_file(sms_file, report)
     if fmt == Fmt.table:
         _print_summary(con, report, target)
+        if sms_file is not None and not con.quiet:
+            con.print(f"已写入短信发送名单（含完整手机号码，仅供 10001 短信平台使用）：{sms_file}")
     raise typer.Exit(EXIT_FINDINGS if report.has_findings or failures else EXIT_OK)
 
 
@@ -99,6 +107,8 @@ def _print_summary(con, report, target: Path) -> None:
               f"短信 {s['短信计划数']} 条，外呼 {s['外呼计划数']} 通")
     con.print(f"短信：{s['短信规则']}")
     con.print(f"外呼：{s['外呼规则']}")
+    if s.get("固话改外呼"):
+        con.print(f"{s['固话改外呼']} 户只有固定电话，不能收短信，本月改为外呼（见外呼关怀计划的备注）")
     if s["未能安排"]:
         con.print(f"有 {s['未能安排']} 条无法安排（见「未能安排」表）：{report.plan.unplanned['原因'].iloc[0]}")
     if report.log is not None:
