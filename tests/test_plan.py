@@ -129,9 +129,9 @@ def test_cli_month_json_xlsx_html_and_last_months_actuals(tmp_path, one_visit_ru
                       {"客户资料": customer_rows(), "人员": staff_rows(), "走访记录": visits})
     code, data = run_json(["plan", str(book), "--month", "2026-11", "--rules", str(one_visit_rules), "--format", "json"])
     assert code == 1  # a manager is over the limit
-    assert data["超负荷"] == ["王晓明"] and data["工作日"] == 21
-    assert len(data["调整建议"]) == 2
-    actual = {r["客户经理"]: r for r in data["上期实际"]}
+    assert data["overloaded"] == ["王晓明"] and data["workdays"] == 21
+    assert len(data["moves"]) == 2
+    actual = {r["客户经理"]: r for r in data["actual"]}
     assert actual["陈志强"]["期间"] == "2026-10"
     assert actual["陈志强"]["驻场实访"] == 3 and actual["陈志强"]["电话实联"] == 1
     assert actual["陈志强"]["驻场应访"] == 4 * 5  # four 5B customers, five judged weeks in October
@@ -156,7 +156,7 @@ def test_cli_no_overload_exit_0(tmp_path):
     book = write_xlsx(tmp_path / "客户.xlsx", {"客户资料": customer_rows()})
     code, data = run_json(["plan", str(book), "--month", "2026-11", "--format", "json"])
     assert code == 0, data
-    assert data["超负荷"] == [] and data["调整建议"] == [] and data["上期实际"] is None
+    assert data["overloaded"] == [] and data["moves"] == [] and data["actual"] is None
     json.dumps(data)
 
 

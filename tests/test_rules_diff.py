@@ -48,24 +48,24 @@ def test_threshold_change_counts_exact(month_book, rules_copy):
     new = _new_rules(rules_copy)
     code, data = run_json(["rules", "diff", str(month_book), "--against", str(new), "--format", "json"])
     assert code == 0, data
-    assert data["期间"] == "2026-11"
-    assert "5B 下限从 60 万元改为 50 万元" in data["规则变化"]
-    m = data["等级变动矩阵"]
+    assert data["period"] == "2026-11"
+    assert "5B 下限从 60 万元改为 50 万元" in data["rule_changes"]
+    m = data["matrix"]
     assert m["4B"]["5B"] == 3 and m["3B"]["2B"] == 1
     assert m["5B"]["5B"] == 1 and m["4B"]["4B"] == 1 and m["2B"]["2B"] == 1
     assert sum(n for row in m.values() for n in row.values()) == 7
-    moved = {r["客户编号"]: (r["原等级"], r["新等级"]) for r in data["等级变动客户"]}
+    moved = {r["客户编号"]: (r["原等级"], r["新等级"]) for r in data["moved_customers"]}
     assert moved == {"A1": ("4B", "5B"), "A2": ("4B", "5B"), "B1": ("4B", "5B"), "C1": ("3B", "2B")}
-    assert {(r["原服务等级"], r["新服务等级"]): r["客户数"] for r in data["服务等级变化"]} == {("金卡级", "银卡级"): 1}
+    assert {(r["原服务等级"], r["新服务等级"]): r["客户数"] for r in data["service_levels"]} == {("金卡级", "银卡级"): 1}
 
     # 2026-11 has four judged weeks: 5B = 4 visits and 8 calls, 4B = 3 and 4, 3B = 2 and 4, 2B none
-    per = {r["客户经理"]: r for r in data["客户经理"]}
+    per = {r["客户经理"]: r for r in data["managers"]}
     assert (per["王晓明"]["驻场增减"], per["王晓明"]["电话增减"]) == (2, 8)
     assert (per["李文静"]["驻场增减"], per["李文静"]["电话增减"]) == (1, 4)
     assert (per["陈志强"]["驻场增减"], per["陈志强"]["电话增减"]) == (-2, -4)
     assert per["王晓明"]["原驻场"] == 4 + 3 + 3 + 3 and per["王晓明"]["新驻场"] == 4 * 3 + 3
 
-    counts = {r["项目"]: r for r in data["汇总"]}
+    counts = {r["项目"]: r for r in data["counts"]}
     assert counts["等级变动户数"]["新规则"] == 4
     assert (counts["驻场应访合计（次/期）"]["原规则"], counts["驻场应访合计（次/期）"]["新规则"]) == (18, 19)  # 13 + 3 + 2 -> 15 + 4 + 0
     assert counts["关怀客户数"]["原规则"] == 1 and counts["关怀客户数"]["新规则"] == 2
@@ -73,10 +73,10 @@ def test_threshold_change_counts_exact(month_book, rules_copy):
     assert counts["关键人升级人数"]["原规则"] == 2 and counts["关键人升级人数"]["新规则"] == 1
     # the 10000 list: C1's key contact leaves it, C1's registered number joins it
     assert counts["10000 优先接入号码数"]["增减"] == 0
-    cards = data["关键人会员卡变化"]
+    cards = data["cards"]
     assert [(c["客户编号"], c["原处理"], c["新处理"]) for c in cards] == [("C1", "升级", "不适用")]
-    assert data["摘要"][0].startswith("5B 下限从 60 万元改为 50 万元；4B 上限从 60 万元改为 50 万元；3B 下限从 4 万元改为 10 万元等：")
-    assert "3 户 4B→5B" in data["摘要"][0] and "王晓明 每月驻场 +2 次、电话 +8 次" in data["摘要"][0]
+    assert data["summary"][0].startswith("5B 下限从 60 万元改为 50 万元；4B 上限从 60 万元改为 50 万元；3B 下限从 4 万元改为 10 万元等：")
+    assert "3 户 4B→5B" in data["summary"][0] and "王晓明 每月驻场 +2 次、电话 +8 次" in data["summary"][0]
 
 
 def test_terminal_xlsx_and_html(month_book, rules_copy, tmp_path):
@@ -96,15 +96,15 @@ def test_terminal_xlsx_and_html(month_book, rules_copy, tmp_path):
 def test_same_rules_no_change_and_official_basis(month_book, rules_copy, tmp_path):
     code, data = run_json(["rules", "diff", str(month_book), "--against", str(rules_copy), "--format", "json"])
     assert code == 0
-    assert data["等级变动客户"] == [] and data["规则变化"] == [] and data["关键人会员卡变化"] == []
+    assert data["moved_customers"] == [] and data["rule_changes"] == [] and data["cards"] == []
     # with 核定等级 filled in, the tier in force does not follow the thresholds: 执行 sees no move
     rows = [CUSTOMERS[0] + ["核定等级"]] + [r + [t] for r, t in zip(CUSTOMERS[1:], ["4B", "4B", "5B", "4B", "4B", "2B", "3B"])]
     book = write_xlsx(tmp_path / "核定-2026年11月.xlsx", {"客户资料": rows})
     new = _new_rules(rules_copy)
     code, data = run_json(["rules", "diff", str(book), "--against", str(new), "--basis", "执行", "--format", "json"])
-    assert data["等级变动客户"] == []
+    assert data["moved_customers"] == []
     code, data = run_json(["rules", "diff", str(book), "--against", str(new), "--format", "json"])
-    assert len(data["等级变动客户"]) == 4
+    assert len(data["moved_customers"]) == 4
 
 
 def test_bad_against_is_exit_2(month_book, tmp_path):
@@ -148,8 +148,8 @@ def test_against_an_earlier_git_revision(month_book, rules_copy):
     code, data = run_json(["rules", "diff", str(month_book), "--rules", str(rules_copy), "--against", "git:HEAD",
                            "--format", "json"])
     assert code == 0, data
-    m = data["等级变动矩阵"]
+    m = data["matrix"]
     assert m["5B"]["4B"] == 3 and m["2B"]["3B"] == 1  # back to the committed thresholds
-    assert "git 版本 HEAD" in data["说明"]["新规则"]
+    assert "git 版本 HEAD" in data["about"]["新规则"]
     code, _o, err = run_cli(["rules", "diff", str(month_book), "--rules", str(rules_copy), "--against", "git:没有这个版本"])
     assert code == 2 and "git:没有这个版本" in err

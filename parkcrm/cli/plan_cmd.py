@@ -57,7 +57,7 @@ def plan_command(
     con = Console(quiet=quiet or fmt != Fmt.table or outfile.is_stdout(out), mask=not no_mask)
     ws = workspace(con, config=config, rules=rules, near=workbooks)
     pack = ws.rules()
-    from parkcrm.cli.report_inputs import check_not_input, file_lists, read_data, require_kind, warn_truncated
+    from parkcrm.cli.report_inputs import check_not_input, read_data, require_kind, warn_truncated
 
     with con.progress("正在读取工作簿…") as step:
         inputs = read_data(con, workbooks, pack, step)
@@ -86,8 +86,9 @@ def plan_command(
             target = out or default_target(ws.archive_dir, NAME, period.label, "xlsx", beside)
             check_not_input(target, list(workbooks))
         if fmt == Fmt.json:
-            con.data(json.dumps({**to_json(report), **file_lists(inputs.skipped, inputs.failures), "工作区": ws.as_dict()},
-                                ensure_ascii=False, default=str, indent=1))
+            from parkcrm.cli.jsonout import dumps, envelope
+
+            con.data(dumps(envelope("plan", ws, skipped=inputs.skipped, unreadable=inputs.failures, **to_json(report))))
         elif fmt == Fmt.csv:
             from parkcrm.cli.csvout import frame_csv
 

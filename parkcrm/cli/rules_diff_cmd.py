@@ -98,7 +98,7 @@ def diff_command(
         folder = against if (against / "tiers.yaml").is_file() or not (against / "rules" / "tiers.yaml").is_file() \
             else against / "rules"
         other = load_rules(folder)
-    from parkcrm.cli.report_inputs import check_not_input, file_lists, read_data, require_kind
+    from parkcrm.cli.report_inputs import check_not_input, read_data, require_kind
 
     with con.progress("正在读取工作簿…") as step:
         inputs = read_data(con, workbooks, current, step)
@@ -124,8 +124,9 @@ def diff_command(
             target = out or default_target(ws.archive_dir, NAME, period.label, "xlsx", beside)
             check_not_input(target, list(workbooks))
         if fmt == Fmt.json:
-            con.data(json.dumps({**to_json(report), **file_lists(inputs.skipped, inputs.failures), "工作区": ws.as_dict()},
-                                ensure_ascii=False, default=str, indent=1))
+            from parkcrm.cli.jsonout import dumps, envelope
+
+            con.data(dumps(envelope("rules diff", ws, skipped=inputs.skipped, unreadable=inputs.failures, **to_json(report))))
         elif fmt == Fmt.csv:
             from parkcrm.cli.csvout import frame_csv
 

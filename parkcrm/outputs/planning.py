@@ -93,17 +93,18 @@ def _json_frame(df: pd.DataFrame) -> list[dict]:
 
 
 def to_json(report: PlanReport, customers: bool = True) -> dict:
+    """The plan for scripts (docs/json.md: English structural keys, rows keyed by the sheets' headers)."""
     pl = report.plan
     out = {
-        "期间": pl.period.label, "工作日": pl.workdays, "汇总": pl.stats, "超负荷": pl.overloaded,
-        "调整后仍超负荷": pl.unresolved,
-        "客户经理": _json_frame(pl.managers), "调整建议": _json_frame(pl.moves),
-        "上期实际": _json_frame(pl.actual) if pl.actual is not None else None,
-        "问题": [{"代码": p.code, "级别": p.severity, "说明": p.message} for p in report.problems],
-        "说明": {k: str(v) for k, v in report.about.items()},
+        "period": pl.period.label, "workdays": pl.workdays, "summary": pl.stats, "overloaded": pl.overloaded,
+        "still_overloaded": pl.unresolved,
+        "managers": _json_frame(pl.managers), "moves": _json_frame(pl.moves),
+        "actual": _json_frame(pl.actual) if pl.actual is not None else None,
+        "problems": [{"code": p.code, "severity": p.severity, "message": p.message} for p in report.problems],
+        "about": {k: str(v) for k, v in report.about.items()},
     }
     if customers:
-        out["客户"] = _json_frame(pl.customers)
+        out["customers"] = _json_frame(pl.customers)
     return out
 
 

@@ -74,14 +74,15 @@ def sheet_specs(report: DiffReport) -> list[SheetSpec]:
 
 
 def to_json(report: DiffReport) -> dict:
+    """The comparison for scripts (docs/json.md: English structural keys, rows keyed by the sheets' headers)."""
     d = report.diff
     return {
-        "期间": d.period.label, "比较的等级": d.basis, "规则变化": d.rule_changes, "摘要": d.summary,
-        "汇总": records(d.counts),
-        "等级变动矩阵": {str(a): {str(b): int(n) for b, n in row.items()} for a, row in d.matrix.iterrows()},
-        "等级变动客户": records(d.moves), "服务等级变化": records(d.levels),
-        "关键人会员卡变化": records(d.cards), "客户经理": records(d.managers),
-        "说明": {k: str(v) for k, v in report.about.items()},
+        "period": d.period.label, "basis": d.basis, "rule_changes": d.rule_changes, "summary": d.summary,
+        "counts": records(d.counts),
+        "matrix": {str(a): {str(b): int(n) for b, n in row.items()} for a, row in d.matrix.iterrows()},
+        "moved_customers": records(d.moves), "service_levels": records(d.levels),
+        "cards": records(d.cards), "managers": records(d.managers),
+        "about": {k: str(v) for k, v in report.about.items()},
     }
 
 
