@@ -28,7 +28,6 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from parkcrm.core.calendar_cn import WorkCalendar
