@@ -117,3 +117,19 @@ def test_sms_file_of_another_kind_is_refused_before_anything_is_written(tmp_path
     code, out, err = run_cli(["care-plan", str(src), "--month", "2025-11", "--sms-file", str(tmp_path / "x.txt")])
     assert code == 2 and ".csv" in err
     assert not list(tmp_path.glob("关怀计划*"))
+
+
+def test_a_log_in_the_folder_given_and_also_as_log_is_read_once(tmp_path):
+    folder = tmp_path / "2025-10"
+    folder.mkdir()
+    book(folder)
+    log = write_xlsx(folder / "关怀记录.xlsx", {"关怀记录": [
+        ["时间", "客户编号", "方式", "结果"],
+        ["2025-10-09 20:30", "K003", "短信", "成功"],
+        ["2025/10/10 09:15", "K004", "短信", "成功"],
+    ]})
+    code, data = run_json(["care-plan", str(folder), "--month", "2025-10", "--log", str(log), "--format", "json"])
+    assert code == 1
+    months = {(m["月份"], m["方式"]): m for m in data["log"]["months"]}
+    assert months[("2025-10", "短信")]["执行次数"] == 2  # not 4: the same file counted once
+    assert len(data["log"]["violations"]) == 1

@@ -161,3 +161,13 @@ def test_last_month_from_the_store_holds_no_full_number_and_compares_by_person(t
     assert set(changes) == {("级别变化", "13900000011"), ("级别变化", "13900000002")}
     assert "号码变更（原 139****0001）" in changes[("级别变化", "13900000011")]["说明"]
     assert changes[("级别变化", "13900000002")]["原优先级"] == "钻石卡"
+
+
+def test_in_a_project_naming_a_folder_for_the_lists_the_command_writes_there_as_run_does(tmp_path):
+    home = tmp_path / "项目"
+    month_book(home / "数据" / "2026-11", 11, OCTOBER, OCT_CONTACTS)
+    (home / "parkcrm.yaml").write_text("数据目录: 数据\n输出目录: 输出\n10000名单目录: 给10000\n", encoding="utf-8")
+    code, out, err = run_cli(["hotline-list", str(home / "数据" / "2026-11"), "--config", str(home / "parkcrm.yaml")])
+    assert code in (0, 1), err
+    assert (home / "给10000" / "10000优先接入名单-2026-11.xlsx").exists()
+    assert not [p for p in (home / "数据").rglob("*") if "10000" in p.name]  # not beside the data

@@ -68,14 +68,19 @@ def care_plan_command(
         books, tables, problems, failures = inputs.as_tuple()
         require_kind(tables, problems, workbooks, CUSTOMERS, "表头包含「客户编号」「客户名称」的工作表（表名如 客户资料、客户资料库）")
         logs = [tables[CARE_LOG]] if CARE_LOG in tables else []
-        if log:
+        # a --log file that is also an input (e.g. in the data folder given) was read already: once only
+        read_already = {p.resolve() for p in files}
+        extra_logs = [p for p in (log or []) if Path(p).resolve() not in read_already]
+        if extra_logs:
             step("正在读取关怀记录…")
-            log_books, log_tables, log_problems, log_failures = read_workbooks(log, pack, step)
+            log_books, log_tables, log_problems, log_failures = read_workbooks(extra_logs, pack, step)
             if log_failures:
                 raise WorkbookError("\n".join(msg for _p, msg in log_failures))
-            require_kind(log_tables, log_problems, log, CARE_LOG, "表头包含「时间」「客户编号」「方式」「结果」的工作表（表名如 关怀记录）")
+            require_kind(log_tables, log_problems, extra_logs, CARE_LOG, "表头包含「时间」「客户编号」「方式」「结果」的工作表（表名如 关怀记录）")
             logs.append(log_tables[CARE_LOG])
             books, problems = books + log_books, problems + log_problems
+        elif log:
+            require_kind(tables, problems, log, CARE_LOG, "表头包含「时间」「客户编号」「方式」「结果」的工作表（表名如 关怀记录）")
         step("正在安排关怀计划…")
         from parkcrm.cli.official import official_tiers_for
 
