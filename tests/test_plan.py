@@ -175,3 +175,17 @@ def test_cli_csv_is_the_manager_load_and_out_dash_is_stdout(tmp_path, one_visit_
     assert code == 1 and "王晓明" in [r["客户经理"] for r in rows], err
     code, out, err = run(["plan", str(book), "--month", "2026-11", "--rules", str(one_visit_rules), "--out", "-"])
     assert openpyxl.load_workbook(io.BytesIO(out)).sheetnames and not (tmp_path / "-").exists(), err
+
+
+def test_a_new_manager_from_the_staff_sheet_takes_customers_of_their_zone(one_visit_rules):
+    rules = load_rules(one_visit_rules)
+    df, tiers = _frame()
+    df = df[df["客户经理"] == "王晓明"]  # only the overloaded manager has customers in 东区
+    tiers = tiers[df.index]
+    staff = pd.DataFrame({"客户经理": ["王晓明", "孙新", "钱西"], "片区": ["东区", "东区", "西区"],
+                          "在岗起": [None, pd.Timestamp("2026-11-09"), None], "请假天数": [1, 0, 0]})
+    p = plan(df, tiers, rules, parse_month("2026-11").period, WorkCalendar.from_rules(rules), staff=staff)
+    m = p.managers.set_index("客户经理")
+    assert m.at["孙新", "客户数"] == 0 and m.at["孙新", "在岗工作日"] == 16  # from 9 November
+    assert set(p.moves["新客户经理"]) == {"孙新"}  # 钱西 is in 西区
+    assert len(p.moves) == 2 and (p.managers["调整后负荷"] <= 1.0 + 1e-9).all()
