@@ -213,8 +213,18 @@ def from_workbooks(tables: dict, rules: RulePack, as_of: dt.datetime,
     return evaluate(orders_from_table(tables["工单"]), tiers, rules, as_of, note)
 
 
+def shown(orders: pd.DataFrame) -> pd.DataFrame:
+    """Orders as the reader means 期限: a working-day limit is due by the end of its day, shown as that day
+    (as the weekly report's 答复期限), not as the midnight after it that the judging uses."""
+    out = orders.copy()
+    days = out["时限(工作日)"].notna()
+    if days.any():
+        out["期限"] = pd.to_datetime(out["期限"]).where(~days, pd.to_datetime(out["期限"]) - pd.Timedelta(days=1))
+    return out
+
+
 def sheets(result: SlaResult) -> dict[str, pd.DataFrame]:
     about = [("判断时间", result.as_of.strftime("%Y-%m-%d %H:%M")), ("说明", result.source),
              ("超时工单数", len(result.overdue))] + [("问题", p) for p in result.problems]
-    return {"超时工单": result.overdue, "按类型": result.by_type, "按等级": result.by_tier, "按月份": result.by_month,
-            "全部工单": result.orders, "说明": pd.DataFrame(about, columns=["项目", "内容"])}
+    return {"超时工单": shown(result.overdue), "按类型": result.by_type, "按等级": result.by_tier, "按月份": result.by_month,
+            "全部工单": shown(result.orders), "说明": pd.DataFrame(about, columns=["项目", "内容"])}

@@ -77,17 +77,17 @@ def sla_command(
         con.data(to_json_text(envelope(
             "sla", ws, skipped=skipped, as_of=as_of.isoformat(timespec="minutes"), source=result.source,
             overdue_count=len(result.overdue), notes=result.problems, by_type=records(result.by_type),
-            by_tier=records(result.by_tier), by_month=records(result.by_month), overdue=records(result.overdue))))
+            by_tier=records(result.by_tier), by_month=records(result.by_month), overdue=records(sla.shown(result.overdue)))))
     elif fmt == Fmt.csv:
         from parkcrm.cli.csvout import frame_csv
 
-        con.data(frame_csv(result.overdue))
+        con.data(frame_csv(sla.shown(result.overdue)))
     else:
         say(con, f"服务时限考核（{result.source}；未完成工单按 {as_of:%Y-%m-%d %H:%M} 判断）：超时 {len(result.overdue)} 单")
         show_frame(con, result.by_type, "按工单类型")
         show_frame(con, result.by_tier, "按客户等级")
         show_frame(con, result.by_month, "按月份")
-        show_frame(con, result.overdue.drop(columns=["来源"]), "超时工单")
+        show_frame(con, sla.shown(result.overdue).drop(columns=["来源"]), "超时工单")
         for p in result.problems[:20]:
             con.warn(p)
     if out:
