@@ -212,10 +212,12 @@ class Workspace:
 
     def sampling_history(self, data_folder: Path | str | None, store: "Store | None" = None, file: Path | None = None):
         """Where the supervisor's sampling history lives (parkcrm.store.sampling.choose_history): an
-        explicit file; else the store in use (with the file beside the data for earlier weeks); else that file."""
+        explicit file; else the store in use (with the JSON file for earlier weeks); else the JSON file. In a
+        project that file sits beside parkcrm.yaml, so every month's folder shares one rotation; outside a
+        project, beside the data."""
         from parkcrm.store.sampling import choose_history
 
-        return choose_history(data_folder, store, file)
+        return choose_history(self.root if self.root is not None else data_folder, store, file)
 
     # ---- telling the user ----
 

@@ -128,7 +128,7 @@ def test_cli_project_store_and_env(tmp_path, monkeypatch):
     home = tmp_path / "项目"
     book = _book(home / "数据" / "2026-11")
     (home / "parkcrm.yaml").write_text("数据目录: 数据\n", encoding="utf-8")
-    JsonSamplingHistory(book.parent / FILE_NAME).record_sample("2026-W45", NAMES[:3])  # from before the store
+    JsonSamplingHistory(home / FILE_NAME).record_sample("2026-W45", NAMES[:3])  # the project's file, from before the store
     open_store(str(home / "parkcrm.db")).close()
     # the project's parkcrm.db is found from the data given, even from another folder
     code, data = run_json(["check-visits", str(book), "--week", "2026-W46", "--sample", "-f", "json"])

@@ -112,7 +112,7 @@ def test_as_dict_says_value_and_origin(tmp_path):
 
 # ---- the sampling history: one choice --------------------------------------------------------
 
-def test_sampling_history_lives_in_the_store_else_beside_the_data(tmp_path):
+def test_sampling_history_lives_in_the_store_else_in_the_project_folder(tmp_path):
     from parkcrm.io.sampling_history import FILE_NAME, JsonSamplingHistory
     from parkcrm.store.sampling import StoreSamplingHistory
 
@@ -121,12 +121,16 @@ def test_sampling_history_lives_in_the_store_else_beside_the_data(tmp_path):
     folder = home / "数据" / "2026-10"
     folder.mkdir()
     kept = ws.sampling_history(folder)
-    assert isinstance(kept, JsonSamplingHistory) and kept.path == folder / FILE_NAME
+    # one file for the project, so November's sample rotates on from October's
+    assert isinstance(kept, JsonSamplingHistory) and kept.path == home / FILE_NAME
+    assert ws.sampling_history(home / "数据" / "2026-11").path == home / FILE_NAME
+    outside = resolve(cwd=tmp_path, environ=NO_ENV)
+    assert outside.sampling_history(folder).path == folder / FILE_NAME
     assert ws.find_store() is None  # the project's parkcrm.db does not exist yet: no store
     ws.open_store().close()
     with ws.find_store() as store:
         kept = ws.sampling_history(folder, store)
-        assert isinstance(kept, StoreSamplingHistory) and kept.earlier.path == folder / FILE_NAME
+        assert isinstance(kept, StoreSamplingHistory) and kept.earlier.path == home / FILE_NAME
         explicit = ws.sampling_history(folder, store, tmp_path / "h.json")
         assert isinstance(explicit, JsonSamplingHistory) and explicit.path == tmp_path / "h.json"
 
@@ -139,14 +143,14 @@ def test_info_prints_each_item_and_why(tmp_path, monkeypatch):
     code, out, _err = run_cli(["info"])
     assert code == 0 and f"项目 {home}（parkcrm.yaml）" in out and "从当前文件夹向上找到" in out and "先有先用" in out
     code, data = run_json(["info", "--format", "json"])
-    assert data["工作区"]["规则目录"]["值"] == str(home / "rules")
+    assert data["workspace"]["规则目录"]["value"] == str(home / "rules")
     monkeypatch.setenv("PARKCRM_RULES", str(default_rules_dir()))
     code, data = run_json(["info", "-f", "json"])
-    assert data["工作区"]["规则目录"]["来源"] == "环境变量 PARKCRM_RULES"
+    assert data["workspace"]["规则目录"]["origin"] == "环境变量 PARKCRM_RULES"
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("PARKCRM_RULES")
     code, data = run_json(["info", "-f", "json"])
-    assert data["工作区"]["项目文件"]["值"] == "无" and data["摘要"].startswith("不在项目中")
+    assert data["workspace"]["项目文件"]["value"] == "无" and data["line"].startswith("不在项目中")
 
 
 def test_init_says_the_folder_just_works(tmp_path):

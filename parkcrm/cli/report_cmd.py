@@ -124,7 +124,6 @@ def _build_and_write(kind, con, data, period, fmt: ReportFmt, out, templates, pa
                      notes, store, to_stdout, duty_name=None, ws=None):
     from parkcrm.core.errors import WorkbookError
     from parkcrm.jobs.reports import build_report, render_text
-    from parkcrm.store.sampling import choose_history
     from parkcrm.reports.calendar import duty_named
     from parkcrm.reports.sources import gather
 
@@ -141,7 +140,8 @@ def _build_and_write(kind, con, data, period, fmt: ReportFmt, out, templates, pa
             con.info(f"跳过 {p.name}：{reason}")
         step("正在汇总…")
         # an explicit --history file is the sampling history; else the store's, else the file beside the data
-        sampling = choose_history(inputs.files[0] if inputs.files else None, store, history) if kind == "weekly" else None
+        sampling = (ws.sampling_history(inputs.files[0] if inputs.files else None, store, history)
+                    if kind == "weekly" else None)
         made = build_report(kind, inputs, pack, period, dt.date.today(), duty=duty, store=store, mask=not no_mask,
                             notes_file=notes, sampling_history=sampling, templates=templates)
         target = None
@@ -246,10 +246,12 @@ def due_command(
     overdue = [d for d in items if d.state == OVERDUE]
     code = EXIT_FINDINGS if overdue else EXIT_OK
     if fmt == DueFmt.json:
-        con.data(json.dumps({"日期": day.isoformat(), "归档目录": str(archive) if archive else None,
-                             "报表": [d.as_dict() for d in items],
-                             "今天应报送": [d.name for d in items if d.state == DUE],
-                             "逾期": [f"{d.name} {d.period.label}" for d in overdue], "工作区": ws.as_dict()},
+        from parkcrm.cli.jsonout import envelope
+
+        con.data(json.dumps(envelope("report due", ws, date=day.isoformat(), archive_dir=str(archive) if archive else None,
+                                     reports=[d.as_dict() for d in items],
+                                     due_today=[d.name for d in items if d.state == DUE],
+                                     overdue=[f"{d.name} {d.period.label}" for d in overdue]),
                             ensure_ascii=False, indent=1))
         raise typer.Exit(code)
     if fmt == DueFmt.csv:
