@@ -114,8 +114,8 @@ def test_due_command_lists_due_overdue_senders_and_copies(tmp_path, monkeypatch)
     monkeypatch.chdir(home)
     code, data = run_json(["report", "due", "--date", "2026-12-06", "-f", "json"])
     assert code == 1  # something is overdue
-    assert set(data["逾期"]) == {"园区客户经理月报 2026-11", "宣传方案反馈 2026-11", "园区周报 2026-W49"}
-    b = next(d for d in data["报表"] if d["名称"] == "园区客户经理月报" and d["周期"] == "2026-11")
+    assert data["command"] == "report due" and set(data["overdue"]) == {"园区客户经理月报 2026-11", "宣传方案反馈 2026-11", "园区周报 2026-W49"}
+    b = next(d for d in data["reports"] if d["名称"] == "园区客户经理月报" and d["周期"] == "2026-11")
     assert b["状态"] == OVERDUE and b["报送人"] == "园区客户经理" and b["报送对象"] == "政企客户服务中心、销售部"
     code, out, _e = run_cli(["report", "due", "--date", "2026-12-01"])
     assert code == 1 and "今天应报送：园区客户经理月报、宣传方案反馈" in out  # A is filed already
@@ -159,11 +159,11 @@ def test_run_reminds_of_the_tracked_feedback_on_its_last_day_and_after(tmp_path)
     (home / "parkcrm.yaml").write_text("数据目录: 数据\n", encoding="utf-8")
     args = ["run", "--config", str(home / "parkcrm.yaml"), "--format", "json", "--date"]
     _code, data = run_json(args + ["2026-12-05"])
-    assert any(t.startswith("宣传方案反馈（2026-11）今天截止：由销售部宣传主管报送给营销服务中心经理") for t in data["待处理"])
+    assert any(t.startswith("宣传方案反馈（2026-11）今天截止：由销售部宣传主管报送给营销服务中心经理") for t in data["todo"])
     (home / "输出" / "2026-11").mkdir(parents=True)
     (home / "输出" / "2026-11" / "宣传方案反馈-2026-11.pdf").write_bytes(b"%PDF")
     _code, data = run_json(args + ["2026-12-07"])
-    assert not any("宣传方案反馈（2026-11）" in t for t in data["待处理"])  # filed: no longer on the list
+    assert not any("宣传方案反馈（2026-11）" in t for t in data["todo"])  # filed: no longer on the list
 
 
 def test_rules_show_prints_the_report_calendar(rules_copy):

@@ -46,7 +46,7 @@ def project(tmp_path) -> Path:
 def _run(home: Path, day: str) -> dict:
     code, data = run_json(["run", "--config", str(home / "parkcrm.yaml"), "--date", day, "--format", "json"])
     assert code in (0, 1), data
-    assert data["失败"] == [], data["失败"]
+    assert data["failures"] == [], data["failures"]
     return data
 
 
@@ -75,7 +75,7 @@ def test_archive_layout_is_by_the_period_covered(tmp_path):
 
 def test_run_and_manual_reports_are_the_same_files(project, monkeypatch):
     data = _run(project, "2026-11-20")  # Friday: week 47's report; October's monthly reports caught up
-    made = {(r["名称"], r["周期"]): r for r in data["报表"]}
+    made = {(r["名称"], r["周期"]): r for r in data["reports"]}
     assert made[("园区周报", "2026-W47")]["状态"] == "已生成"
     assert made[("营销服务中心月报", "2026-10")]["状态"].startswith("已生成")
     weekly = project / "输出" / "2026-11" / "园区周报-2026-W47.html"
@@ -98,7 +98,7 @@ def test_monthly_a_on_the_first_with_its_sections_and_header(project):
     _run(project, "2026-10-31")  # October is not over: its monthly reports are not built from part of it
     assert not a.exists() and not list((project / "输出" / "2026-10").glob("园区客户经理月报-*"))
     data = _run(project, "2026-11-01")
-    assert a.is_file() and ("营销服务中心月报", "2026-10") in {(r["名称"], r["周期"]) for r in data["报表"]}
+    assert a.is_file() and ("营销服务中心月报", "2026-10") in {(r["名称"], r["周期"]) for r in data["reports"]}
     html = a.read_text(encoding="utf-8")
     assert "营销服务中心经理" in html and "销售部、政企客户服务中心" in html and "<dt>抄送</dt><dd>园区客户经理</dd>" in html
     assert "工作总结" in html and "宣传情况" in html and "走访考核" not in html  # 章节 of calendar.yaml
@@ -106,7 +106,7 @@ def test_monthly_a_on_the_first_with_its_sections_and_header(project):
 
 def test_run_files_the_supervisors_deliverables_like_the_commands(project):
     data = _run(project, "2026-11-20")
-    rows = {(d["输出"], d["周期"]): d for d in data["定时输出"]}
+    rows = {(d["输出"], d["周期"]): d for d in data["deliverables"]}
     sheet = project / "输出" / "2026-11" / "走访抽查表-2026-W47.xlsx"
     compliance = project / "输出" / "2026-10" / "走访达标-2026-10.xlsx"
     plan = project / "输出" / "2026-11" / "关怀计划-2026-11.xlsx"
@@ -114,7 +114,7 @@ def test_run_files_the_supervisors_deliverables_like_the_commands(project):
     for path in (sheet, compliance, plan, check):
         assert path.is_file(), (path, rows)
     # last week's sampling sheet was never written: the supervisor's to-do says so, first thing
-    assert any("2026-W46" in t and "抽查" in t for t in data["待处理"])
+    assert any("2026-W46" in t and "抽查" in t for t in data["todo"])
     text = (project / "输出" / "2026-11" / "运行摘要-2026-11-20.txt").read_text(encoding="utf-8")
     assert text.splitlines()[1].startswith("今天需要处理：")
     by_run = _content(compliance)
@@ -124,7 +124,7 @@ def test_run_files_the_supervisors_deliverables_like_the_commands(project):
     assert code in (0, 1), err
     assert _content(compliance) == by_run
     again = _run(project, "2026-11-20")  # the same day again: nothing built twice
-    assert again["定时输出"] == [] and all(r["状态"] == "已生成过" for r in again["报表"] if r["周期"] == "2026-W47")
+    assert again["deliverables"] == [] and all(r["状态"] == "已生成过" for r in again["reports"] if r["周期"] == "2026-W47")
 
 
 def test_returned_sampling_sheet_is_audited_next_week(project):
@@ -133,7 +133,7 @@ def test_returned_sampling_sheet_is_audited_next_week(project):
     _run(project, "2026-11-20")
     sheet = project / "输出" / "2026-11" / "走访抽查表-2026-W47.xlsx"
     data = _run(project, "2026-11-23")  # Monday: week 47's sheet is not signed yet
-    assert any("2026-W47" in t and "签" in t for t in data["待处理"])
+    assert any("2026-W47" in t and "签" in t for t in data["todo"])
     book = openpyxl.load_workbook(sheet)
     ws = book["走访抽查表"]
     head = [c.value for c in ws[1]]
@@ -145,13 +145,13 @@ def test_returned_sampling_sheet_is_audited_next_week(project):
             ws.cell(r, head.index("抽查人签名") + 1, "赵主管")
     book.save(sheet)
     data = _run(project, "2026-11-24")
-    assert not any("2026-W47" in t for t in data["待处理"])
+    assert not any("2026-W47" in t for t in data["todo"])
     assert (project / "输出" / "2026-11" / "抽查核对-2026-W47.xlsx").is_file()
 
 
 def test_manual_commands_in_a_project_file_where_run_files(project):
     data = _run(project, "2026-11-20")
-    assert not data["失败"]
+    assert not data["failures"]
     classified = project / "输出" / "2026-10" / "客户分级-2026-10.xlsx"
     by_run = _content(classified)
     config = ["--config", str(project / "parkcrm.yaml")]
@@ -185,7 +185,7 @@ def test_todo_lists_tier_warnings_and_unanswered_green_channel_needs(tmp_path):
         ["G1", "K001", "管线需求", None, None, dt.datetime(2026, 11, 16, 9, 0), None],  # no answer after 2 workdays
         ["G2", "K002", "管线需求", None, None, dt.datetime(2026, 11, 16, 9, 0), dt.datetime(2026, 11, 17, 9, 0)]]})
     data = _run(home, "2026-11-24")
-    todo = data["待处理"]
+    todo = data["todo"]
     assert any("1 户等级变动预警" in t and "客户分级-2026-11.xlsx" in t for t in todo), todo
     assert any("1 条管线需求答复" in t and "未答复" in t for t in todo), todo
     text = (home / "输出" / "2026-11" / "运行摘要-2026-11-24.txt").read_text(encoding="utf-8").splitlines()
@@ -198,9 +198,9 @@ def test_national_day_week_is_sent_on_wednesday_from_septembers_data(tmp_path):
     (home / "parkcrm.yaml").write_text("数据目录: 数据\n输出目录: 输出\n", encoding="utf-8")
     _month(home / "数据" / "2026-09", "2026-09", [21, 22, 28, 29])
     data = _run(home, "2026-09-29")
-    assert ("园区周报", "2026-W40") not in {(r["名称"], r["周期"]) for r in data["报表"]}  # not due yet
+    assert ("园区周报", "2026-W40") not in {(r["名称"], r["周期"]) for r in data["reports"]}  # not due yet
     data = _run(home, "2026-09-30")  # Friday 10-02 is 国庆: the report is due on Wednesday
-    row = next(r for r in data["报表"] if r["周期"] == "2026-W40")
+    row = next(r for r in data["reports"] if r["周期"] == "2026-W40")
     assert row["状态"] == "已生成", row
     # week 40's Thursday is 10-01: filed under October, like its data would be
     assert (home / "输出" / "2026-10" / "园区周报-2026-W40.html").is_file()

@@ -61,19 +61,19 @@ def _run(home: Path, *extra: str) -> tuple[int, dict]:
 
 def test_run_files_outputs_and_is_idempotent(project):
     code, first = _run(project)
-    assert code == 0, first["失败"]
-    assert [m["状态"] for m in first["月份"]] == ["已导入并生成输出"] * 2
+    assert code == 0, first["failures"]
+    assert [m["状态"] for m in first["months"]] == ["已导入并生成输出"] * 2
     expected = {f"2026-{m}/{name}-2026-{m}.xlsx" for m in ("10", "11") for name in ("客户分级", "流失预警", "服务时限")}
     files = _outputs(project)
     assert expected <= set(files)
     assert not any(name.endswith(".tmp") or ".parkcrm-tmp" in name for name in files)
     summary = project / "输出" / "2026-12" / f"运行摘要-{QUIET_DAY}.json"
-    assert json.loads(summary.read_text(encoding="utf-8"))["退出码"] == 0
+    assert json.loads(summary.read_text(encoding="utf-8"))["exit_code"] == 0
     assert (project / "输出" / "2026-12" / f"运行摘要-{QUIET_DAY}.txt").read_text(encoding="utf-8").startswith("parkcrm run")
     counts = _counts(project)
     assert counts == {"months": 2, "customers": 4, "complaints": 2, "work_orders": 4, "source_files": 2}
     code, second = _run(project)
-    assert code == 0 and [m["状态"] for m in second["月份"]] == ["已是最新"] * 2
+    assert code == 0 and [m["状态"] for m in second["months"]] == ["已是最新"] * 2
     assert _outputs(project) == files  # byte for byte: nothing rewritten
     assert _counts(project) == counts  # no duplicate history
     log = (project / "parkcrm.log").read_text(encoding="utf-8")
@@ -85,7 +85,7 @@ def test_changed_workbook_is_imported_again(project):
     month_book(project / "数据" / "2026-11", "2026-11", [customer("C1", "甲公司", 5, [3000] * 11)], complaints=[],
                orders=_orders("2026-11"))
     code, data = _run(project)
-    assert code == 0 and [m["状态"] for m in data["月份"]] == ["已是最新", "已导入并生成输出"]
+    assert code == 0 and [m["状态"] for m in data["months"]] == ["已是最新", "已导入并生成输出"]
     assert _counts(project)["customers"] == 3
 
 
@@ -94,15 +94,15 @@ def test_broken_workbook_among_good_ones(project):
     bad.write_bytes(b"PK\x03\x04 this is not really a zip file")
     code, data = _run(project)
     assert code == 1
-    assert any("损坏" in f for f in data["失败"])
-    assert [m["状态"] for m in data["月份"]] == ["已导入并生成输出"] * 2  # the good files went on
+    assert any("损坏" in f for f in data["failures"])
+    assert [m["状态"] for m in data["months"]] == ["已导入并生成输出"] * 2  # the good files went on
     assert (project / "输出" / "2026-11" / "客户分级-2026-11.xlsx").exists()
     code, again = _run(project)  # still broken: still reported, nothing redone
-    assert code == 1 and [m["状态"] for m in again["月份"]] == ["已是最新"] * 2
-    assert any("损坏" in f and "仍跳过" in f for f in again["失败"])
+    assert code == 1 and [m["状态"] for m in again["months"]] == ["已是最新"] * 2
+    assert any("损坏" in f and "仍跳过" in f for f in again["failures"])
     bad.unlink()
     code, fixed = _run(project)
-    assert code == 0 and fixed["失败"] == []
+    assert code == 0 and fixed["failures"] == []
 
 
 def test_dry_run_lists_and_writes_nothing(project):
@@ -132,8 +132,8 @@ def test_due_reports_are_written_once(tmp_path, samples_dir):
     (home / "parkcrm.yaml").write_text("数据目录: 数据\n输出目录: 输出\n", encoding="utf-8")
     args = ["run", "--config", str(home / "parkcrm.yaml"), "--date", "2026-12-04", "--format", "json"]
     code, data = run_json(args)  # Friday 4 December: the November monthly report is due
-    assert code == 0, data["失败"]
-    reports = {(r["名称"], r["周期"]): r for r in data["报表"]}
+    assert code == 0, data["failures"]
+    reports = {(r["名称"], r["周期"]): r for r in data["reports"]}
     assert reports[("园区客户经理月报", "2026-11")]["状态"] == "已生成"
     assert reports[("营销服务中心月报", "2026-11")]["状态"].startswith("已生成")  # due on 12-01: caught up
     assert reports[("园区周报", "2026-W49")]["状态"].startswith("未生成")  # week 49 belongs to December: no data yet
@@ -150,7 +150,7 @@ def test_due_reports_are_written_once(tmp_path, samples_dir):
     assert any("数据来源：历史库" in str(r[0]) for r in cells)
     before = monthly.stat().st_mtime_ns
     code, data = run_json(args)
-    assert {(r["名称"], r["周期"]): r["状态"] for r in data["报表"]}[("园区客户经理月报", "2026-11")] == "已生成过"
+    assert {(r["名称"], r["周期"]): r["状态"] for r in data["reports"]}[("园区客户经理月报", "2026-11")] == "已生成过"
     assert monthly.stat().st_mtime_ns == before
 
 
@@ -215,7 +215,7 @@ def test_run_killed_mid_write_leaves_no_partial_output_and_a_consistent_store(pr
     started = time.monotonic()
     code, data = _run(project, "--wait", "5")  # the killed run's lock does not block
     assert code == 0 and time.monotonic() - started < 60
-    assert any("临时文件" in n for n in data["说明"]) == (point == "output")
+    assert any("临时文件" in n for n in data["notes"]) == (point == "output")
     _assert_complete_outputs(project)
     assert not (project / "输出" / ".parkcrm-tmp").exists()
     assert _counts(project)["customers"] == 4

@@ -137,8 +137,8 @@ def test_run_uses_the_project_rules_and_records_them(project, monkeypatch):
 
     monkeypatch.chdir(project / "数据")
     code, data = run_json(["run", "--date", "2026-11-03", "-f", "json"])
-    assert data["工作区"]["规则目录"]["值"] == str(project / "rules")
-    classified = next(Path(o["文件"]) for m in data["月份"] if m["月份"] == "2026-10" for o in m["输出"]
+    assert data["command"] == "run" and data["workspace"]["规则目录"]["value"] == str(project / "rules")
+    classified = next(Path(o["文件"]) for m in data["months"] if m["月份"] == "2026-10" for o in m["输出"]
                       if o.get("文件") and "分级" in Path(o["文件"]).name)
     tiers = pd.read_excel(classified, sheet_name="客户分级", engine="openpyxl")["客户等级"].value_counts().to_dict()
     assert tiers == PROJECT_TIERS
@@ -153,14 +153,14 @@ def test_option_and_environment_override_and_outside_the_built_in_pack(project, 
 
     def tiers(*extra):
         _c, data = run_json(["classify", str(book), "-f", "json", *extra])
-        return {r["客户等级"]: r["客户数"] for r in data["summary"]["by_tier"] if r["客户数"]}, data["工作区"]
+        return {r["客户等级"]: r["客户数"] for r in data["summary"]["by_tier"] if r["客户数"]}, data["workspace"]
 
     monkeypatch.chdir(project)
     counts, ws = tiers("--rules", str(default_rules_dir()))
-    assert counts == BUILTIN_TIERS and ws["规则目录"]["来源"] == "命令行 --rules"
+    assert counts == BUILTIN_TIERS and ws["规则目录"]["origin"] == "命令行 --rules"
     monkeypatch.setenv("PARKCRM_RULES", str(default_rules_dir()))
     counts, ws = tiers()
-    assert counts == BUILTIN_TIERS and ws["规则目录"]["来源"] == "环境变量 PARKCRM_RULES"
+    assert counts == BUILTIN_TIERS and ws["规则目录"]["origin"] == "环境变量 PARKCRM_RULES"
     counts, ws = tiers("--rules", str(project / "rules"))  # the option beats the environment
     assert counts == PROJECT_TIERS
     monkeypatch.delenv("PARKCRM_RULES")
@@ -171,7 +171,7 @@ def test_option_and_environment_override_and_outside_the_built_in_pack(project, 
     copy.write_bytes(book.read_bytes())
     monkeypatch.chdir(outside)
     _c, data = run_json(["classify", str(copy), "-f", "json"])
-    assert data["工作区"]["规则目录"]["来源"] == "内置规则包" and data["工作区"]["项目文件"]["值"] == "无"
+    assert data["workspace"]["规则目录"]["origin"] == "内置规则包" and data["workspace"]["项目文件"]["value"] == "无"
     code, _out, err = run_cli(["classify", str(copy)])
     about = __import__("pandas").read_excel(outside / f"{copy.stem}-分级.xlsx", sheet_name="说明", dtype=str, engine="openpyxl")
     assert about["内容"].str.contains("规则目录：内置规则包").any()

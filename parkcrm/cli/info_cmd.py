@@ -34,7 +34,9 @@ def info_command(
     con = Console(quiet=fmt != Fmt.table)
     ws = resolve(config=config, rules=rules, templates=templates, db=db)
     if fmt == Fmt.json:
-        con.data(json.dumps({"工作区": ws.as_dict(), "摘要": ws.line(), "决定顺序": ORDER}, ensure_ascii=False, indent=1))
+        from parkcrm.cli.jsonout import envelope
+
+        con.data(json.dumps(envelope("info", ws, line=ws.line(), order=ORDER), ensure_ascii=False, indent=1))
         raise typer.Exit(EXIT_OK)
     if fmt == Fmt.csv:
         import pandas as pd

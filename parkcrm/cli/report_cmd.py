@@ -117,6 +117,8 @@ def _run(kind: str, data, week, date, month, fmt: ReportFmt, out, templates, rul
             con.info(f"读取时发现 {report.data_errors} 个数据错误（可用 parkcrm validate 查看全部）")
         if target is not None:
             con.print(f"已写入：{target}")
+            if fmt == ReportFmt.html:
+                con.print(f"已写入：{target.with_suffix('.xlsx')}（附件：完整明细和原生图表）")
     raise typer.Exit(EXIT_FINDINGS if report.has_findings else EXIT_OK)
 
 
@@ -155,9 +157,13 @@ def _build_and_write(kind, con, data, period, fmt: ReportFmt, out, templates, pa
             con.data(render_text(made, fmt.value, pack, templates))
         else:
             target = out or _default_output(made, fmt.value, ws.archive_dir if project is not None else None)
-            step(f"正在写入 {target.name}…")
-            for cell in made.write(fmt.value, target):
-                con.warn(f"单元格 {cell} 超过 32767 个字符，已截断")
+            # an HTML report comes with its attachment: the xlsx of the same name holds the lists the
+            # page cuts short (「其余 N 条见附件」), as `parkcrm run` files them together
+            targets = [(fmt.value, target)] + ([("xlsx", target.with_suffix(".xlsx"))] if fmt == ReportFmt.html else [])
+            for kind_of_file, path in targets:
+                step(f"正在写入 {path.name}…")
+                for cell in made.write(kind_of_file, path):
+                    con.warn(f"单元格 {cell} 超过 32767 个字符，已截断")
     return made.result, target
 
 

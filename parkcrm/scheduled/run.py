@@ -59,10 +59,14 @@ class RunSummary:
         return 1 if self.failures else 0
 
     def as_dict(self) -> dict:
-        return {"运行日期": self.day.isoformat(), "待处理": self.attention, "开始时间": self.started.isoformat(sep=" "),
-                "项目文件": str(self.project), "历史库": self.store, "只列出不执行": self.dry_run, "月份": self.months,
-                "报表": self.reports, "定时输出": self.deliverables,
-                "失败": self.failures, "说明": self.notes, "退出码": self.exit_code, "工作区": self.workspace}
+        """The summary as JSON (docs/json.md): English structural keys; months, reports and deliverables
+        are rows keyed by the columns of the summary's tables (Chinese, as in the text summary)."""
+        workspace = {k: {"value": v.get("值"), "origin": v.get("来源")} for k, v in self.workspace.items()}
+        return {"command": "run", "workspace": workspace, "day": self.day.isoformat(), "todo": self.attention,
+                "started": self.started.isoformat(sep=" "), "project": str(self.project), "store": self.store,
+                "dry_run": self.dry_run, "months": self.months, "reports": self.reports,
+                "deliverables": self.deliverables, "failures": self.failures, "notes": self.notes,
+                "exit_code": self.exit_code}
 
     @property
     def attention(self) -> list[str]:
