@@ -66,17 +66,17 @@ def test_numbers_kept_off_are_findings(tmp_path):
     src = month_book(tmp_path, 11, customers, contacts)
     code, data = run_json(["hotline-list", str(src), "--format", "json"])
     assert code == 1
-    assert list(data)[0] == "个人信息提示" and "专供 10000" in data["个人信息提示"]
-    assert data["名单"] == []
-    reasons = {(r["客户编号"], r["姓名"]): r["原因"] for r in data["未列入"]}
+    assert data["command"] == "hotline-list" and "专供 10000" in data["privacy_notice"]
+    assert data["list"] == []
+    reasons = {(r["客户编号"], r["姓名"]): r["原因"] for r in data["excluded"]}
     assert reasons[("S1", None)] == "号码为空"
     assert "多个客户" in reasons[("S2", None)] and "多个客户" in reasons[("S3", None)]
     assert "固定电话" in reasons[("K1", "王")] and reasons[("K1", "赵")] == "号码为空"
     assert "无会员卡" in reasons[("K1", "钱")]  # 酌情 without a card: off the list, not a number problem
-    codes = sorted(p["code"] for p in data["问题"])
+    codes = sorted(p["code"] for p in data["problems"])
     assert codes == ["hotline-number-blank", "hotline-number-blank", "hotline-number-duplicate",
                      "hotline-number-duplicate", "hotline-number-landline"]
-    assert any(p["cell"] == "D2" for p in data["问题"] if p["sheet"] == "关键人")
+    assert any(p["cell"] == "D2" for p in data["problems"] if p["sheet"] == "关键人")
 
 
 def test_changes_since_last_month_added_removed_and_level_changed(tmp_path):
@@ -94,7 +94,7 @@ def test_changes_since_last_month_added_removed_and_level_changed(tmp_path):
     code, data = run_json(["hotline-list", str(src), "--prev", str(tmp_path / "给10000"), "--format", "json",
                            "--out", str(tmp_path / "给10000")])
     assert code == 0, data
-    changes = {(c["变化"], c["号码"]): c for c in data["本月变化"]}
+    changes = {(c["变化"], c["号码"]): c for c in data["changes"]}
     assert set(changes) == {("新增", "13900000004"), ("级别变化", "13900000002")}
     assert changes[("级别变化", "13900000002")]["原优先级"] == "钻石卡"
     assert changes[("级别变化", "13900000002")]["现优先级"] == "金卡"
@@ -103,7 +103,7 @@ def test_changes_since_last_month_added_removed_and_level_changed(tmp_path):
     # December: K2 left the sheet
     src = month_book(tmp_path / "12", 12, november[:3], contacts[:2])
     code, data = run_json(["hotline-list", str(src), "--prev", str(tmp_path / "给10000"), "--format", "json"])
-    assert [(c["变化"], c["号码"]) for c in data["本月变化"]] == [("删除", "13900000004")]
+    assert [(c["变化"], c["号码"]) for c in data["changes"]] == [("删除", "13900000004")]
 
 
 def test_the_official_tier_decides_who_is_listed_by_number(tmp_path):
@@ -111,7 +111,7 @@ def test_the_official_tier_decides_who_is_listed_by_number(tmp_path):
     src = month_book(tmp_path, 11, [["U", "升公司", "13800000007", 20, "2B"]],
                      [["U", "马", "领导人", "13900000007", None]])
     code, data = run_json(["hotline-list", str(src), "--format", "json"])
-    assert [(r["号码"], r["优先级"]) for r in data["名单"]] == [("13800000007", "银卡级")]
+    assert [(r["号码"], r["优先级"]) for r in data["list"]] == [("13800000007", "银卡级")]
 
 
 def test_a_missing_previous_list_in_the_folder_given_is_exit_2(tmp_path):
@@ -128,7 +128,7 @@ def test_run_writes_the_list_only_where_the_project_file_says(tmp_path, named):
     config = "数据目录: 数据\n输出目录: 输出\n" + ("10000名单目录: 给10000\n" if named else "")
     (home / "parkcrm.yaml").write_text(config, encoding="utf-8")
     code, data = run_json(["run", "--config", str(home / "parkcrm.yaml"), "--date", "2026-12-08", "--format", "json"])
-    assert not data["失败"], data["失败"]
+    assert not data["failures"], data["failures"]
     assert not [p for p in (home / "输出").rglob("*") if "10000" in p.name]  # never in the shared archive
     written = home / "给10000" / "10000优先接入名单-2026-11.xlsx"
     assert written.exists() == named
@@ -156,8 +156,8 @@ def test_last_month_from_the_store_holds_no_full_number_and_compares_by_person(t
                 ["K1", "李经理", "联系人", "13900000002", "金卡"]]  # 钻石卡 -> 金卡
     src = month_book(tmp_path / "11", 11, OCTOBER[:2] + [OCTOBER[2]], contacts)
     code, data = run_json(["hotline-list", str(src), "--db", str(db), "--format", "json"])
-    assert "历史库" in data["说明"]["上月名单"]
-    changes = {(c["变化"], c["号码"]): c for c in data["本月变化"]}
+    assert "历史库" in data["about"]["上月名单"]
+    changes = {(c["变化"], c["号码"]): c for c in data["changes"]}
     assert set(changes) == {("级别变化", "13900000011"), ("级别变化", "13900000002")}
     assert "号码变更（原 139****0001）" in changes[("级别变化", "13900000011")]["说明"]
     assert changes[("级别变化", "13900000002")]["原优先级"] == "钻石卡"

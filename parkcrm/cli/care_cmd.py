@@ -9,13 +9,14 @@ from typing import Annotated, Optional
 import typer
 
 from parkcrm.cli import EXIT_FINDINGS, EXIT_OK, app
-from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, NoMaskOpt, QuietOpt, RulesOpt, workspace
+from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, NoMaskOpt, QuietOpt, RulesOpt, csv_table, workspace
 
 EPILOG = (
     "示例：\n\n"
     "  parkcrm care-plan 园区客户资料库-2026年10月.xlsx --month 2026-10\n\n"
     "  parkcrm care-plan 客户资料.xlsx --month 2026-10 --log 关怀记录-2026年10月.xlsx\n\n"
     "  parkcrm care-plan 客户资料.xlsx --month 2026-11 --format json > 关怀计划.json\n\n"
+    + csv_table("短信关怀计划」和「外呼关怀计划") + "\n\n"
     "退出码：0 全部完成；1 已写出结果，但有超出每日上限未能安排的客户、违规的关怀记录或数据问题；"
     "2 未写出任何文件（参数、输入、规则有误，或月份超出节假日日历）。"
 )
@@ -41,7 +42,7 @@ def care_plan_command(
     """
     from parkcrm.outputs.care import CARE_LOG, CUSTOMERS, build, check_sms_file, default_output, sheet_specs, to_json, write_sms_file
     from parkcrm.cli.console import Console
-    from parkcrm.cli.report_inputs import check_not_input, file_lists, read_data, require_kind, warn_truncated
+    from parkcrm.cli.report_inputs import check_not_input, read_data, require_kind, warn_truncated
     from parkcrm.io.discover import discover
     from parkcrm.core.errors import WorkbookError
     from parkcrm.io.reader import merge_tables, read_workbooks
@@ -50,7 +51,12 @@ def care_plan_command(
 
     care_month = parse_month(month)
     year, mon = care_month
-    con = Console(quiet=quiet or fmt == Fmt.json, mask=not no_mask)
+    from parkcrm.cli import outfile
+    from parkcrm.io.discover import input_path
+
+    outfile.refuse_with_data(out, fmt.value)
+    outfile.check_stdout(out)
+    con = Console(quiet=quiet or fmt != Fmt.table or outfile.is_stdout(out), mask=not no_mask)
     ws = workspace(con, config=config, rules=rules, near=workbooks)
     pack = ws.rules()
     files = discover(workbooks).files  # the inputs, to refuse an output path that is one of them
@@ -59,7 +65,7 @@ def care_plan_command(
 
     # in a project: the archive, where parkcrm run files it (关怀核对 when a care log is checked)
     target = out or default_target(ws.archive_dir, CHECK if log else PLAN, care_month.label, "xlsx",
-                                   default_output(Path(workbooks[0]), care_month.label))
+                                   default_output(input_path(workbooks[0]), care_month.label))
     check_not_input(target, files + list(log or []))
     if sms_file is not None:
         check_sms_file(sms_file, target, files + list(log or []))
@@ -88,10 +94,21 @@ def care_plan_command(
                        mask=not no_mask, official=official_tiers_for(ws, year))
         report.about["工作区"] = ws.about()
         if fmt == Fmt.json:
-            con.data(json.dumps({**to_json(report), **file_lists(inputs.skipped, inputs.failures), "工作区": ws.as_dict()}, ensure_ascii=False, default=str, indent=1))
+            from parkcrm.cli.jsonout import envelope
+
+            con.data(json.dumps(envelope("care-plan", ws, skipped=inputs.skipped, unreadable=inputs.failures,
+                                         **to_json(report)), ensure_ascii=False, default=str, indent=1))
+        elif fmt == Fmt.csv:
+            import pandas as pd
+
+            from parkcrm.cli.csvout import frame_csv
+
+            plans = [s.frame.assign(关怀方式=s.name.removesuffix("关怀计划")) for s in sheet_specs(report)[:2]]
+            con.data(frame_csv(pd.concat(plans, ignore_index=True)))
         if fmt == Fmt.table or out is not None:
             step(f"正在写入 {target.name}…")
-            warn_truncated(con, write_xlsx(target, sheet_specs(report), mask=not no_mask))
+            with outfile.target(target) as path:
+                warn_truncated(con, write_xlsx(path, sheet_specs(report), mask=not no_mask))
         if sms_file is not None:
             step(f"正在写入 {sms_file.name}…")
             write_sms_file(sms_file, report)

@@ -73,7 +73,10 @@ def hotline_list_command(
             result = hotline.build(books, tables, problems, pack, data_month, previous=previous,
                                    previous_source=source, previous_masked=masked, **context)
             if fmt == Fmt.json:
-                con.data(dumps(hotline.to_json(result)))
+                from parkcrm.cli.jsonout import envelope
+
+                con.data(dumps(envelope("hotline-list", ws, skipped=inputs.skipped, unreadable=inputs.failures,
+                                        **hotline.to_json(result))))
             elif fmt == Fmt.csv:
                 from parkcrm.cli.csvout import frame_csv
 

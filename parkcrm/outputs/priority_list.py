@@ -92,9 +92,9 @@ def about_frame(about: dict[str, object]) -> pd.DataFrame:
 def to_json(result: HotlineResult) -> dict:
     from parkcrm.outputs.common import records
 
-    return {"个人信息提示": NOTE, "月份": result.month, "名单": records(result.listing.entries),
-            "本月变化": records(result.changes), "未列入": records(result.listing.excluded),
-            "问题": [p.as_dict() for p in result.problems], "说明": result.about}
+    return {"privacy_notice": NOTE, "month": result.month, "list": records(result.listing.entries),
+            "changes": records(result.changes), "excluded": records(result.listing.excluded),
+            "problems": [p.as_dict() for p in result.problems], "about": result.about}
 
 
 def default_output(folder: Path, month: str) -> Path:
