@@ -90,6 +90,7 @@ def book(tmp_path) -> Path:
     ["care-plan", "{book}", "--month", "2026-10"],
     ["hotline-list", "{book}"],
     ["report", "due", "--date", "2026-11-03"],
+    ["plan", "{book}", "--month", "2026-10"],
     ["info"],
 ], ids=lambda a: " ".join(x for x in a if not x.startswith("{")))
 def test_command_json_follows_the_schema(book, tmp_path, monkeypatch, args):
