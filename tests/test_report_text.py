@@ -30,3 +30,6 @@ def test_report_text_has_no_configuration_keys_or_command_hints(tmp_path, kind, 
     lines = [line.strip() for line in visible_text(out.read_text(encoding="utf-8")).splitlines() if line.strip()]
     technical = [line for line in lines if TECHNICAL.search(line)]
     assert not technical, technical[:10]
+    # the page says the rest of a long list is in the attachment: the xlsx of the same name is there
+    assert "见附件" in out.read_text(encoding="utf-8")
+    assert out.with_suffix(".xlsx").is_file()
