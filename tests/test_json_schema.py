@@ -109,3 +109,8 @@ def test_run_summary_on_stdout_and_on_disk_follows_the_schema(tmp_path):
     assert validate(data) == []
     on_disk = next((home / "输出").rglob("运行摘要-2026-11-03.json"))
     assert validate(json.loads(on_disk.read_text(encoding="utf-8"))) == []
+
+
+def test_validate_summary_has_no_second_workspace(book):
+    _code, data = run_json(["validate", str(book), "--format", "json"])
+    assert "工作区" not in data["summary"] and "规则目录" in data["workspace"]

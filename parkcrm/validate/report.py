@@ -23,6 +23,7 @@ def listed(report: ValidationReport, max_problems: int | None) -> list:
 def to_json(report: ValidationReport, max_problems: int | None = None) -> dict:
     problems = listed(report, max_problems)
     summary = dict(report.summary)
+    summary.pop("工作区", None)  # the JSON envelope's workspace says it (docs/json.md)
     summary["listed"] = len(problems)
     summary["truncated"] = len(problems) < len(report.problems)
     return {"problems": [p.as_dict() for p in problems], "summary": summary}
