@@ -65,7 +65,8 @@ def _facts(home: Path, extra: list[str]) -> dict[str, object]:
     facts["check-visits"] = dict(Counter(r["客户等级"] for r in data["customers"]))
     used["check-visits"] = _rules_used(data)
     code, data = run_json(["care-plan", str(book), "--month", "2026-10", "-f", "json", *extra])
-    facts["care-plan"] = dict(Counter(r["客户等级"] for r in data["sms"]))
+    # the care customers by tier: the SMS list holds mobiles only, these customers have no phone column
+    facts["care-plan"] = dict(Counter(r["客户等级"] for r in data["sms"] + [u for u in data["unplanned"] if u["方式"] == "短信"]))
     used["care-plan"] = _rules_used(data)
     code, data = run_json(["validate", str(oct_), "-f", "json", *extra])
     used["validate"] = _rules_used(data)
