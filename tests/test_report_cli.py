@@ -221,8 +221,8 @@ def test_unreadable_file_is_reported_and_others_go_on(tmp_path):
 def test_due_command(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # outside a project: no archive to check
     code, data = run_json(["report", "due", "--date", "2026-12-03", "-f", "json"])
-    assert code == 0 and data["今天应报送"] == ["园区客户经理月报", "宣传方案反馈"]
-    item = next(d for d in data["报表"] if d["名称"] == "园区客户经理月报" and d["周期"] == "2026-11")
+    assert code == 0 and data["due_today"] == ["园区客户经理月报", "宣传方案反馈"]
+    item = next(d for d in data["reports"] if d["名称"] == "园区客户经理月报" and d["周期"] == "2026-11")
     assert item["截止日期"] == "2026-12-05"
     assert item["命令"] == "parkcrm report monthly --month 2026-11 --report 园区客户经理月报"
     code, out, _e = run_cli(["report", "due", "--date", "2026-11-20"])
