@@ -187,3 +187,12 @@ def test_input_headers_stay_as_the_user_wrote_them(tmp_path):
     header = [c.value for c in openpyxl.load_workbook(tmp_path / "o.xlsx")["客户分级"][1]]
     assert header[:2] == ["客户ID", "单位名称"] and "年度费用（万元）" in header and "1月" in header
     assert "年度通信费用(万元)" in header and "客户编号" not in header
+
+
+def test_no_customer_sheet_names_the_headers_found_and_the_alias_to_add(tmp_path):
+    english = write_xlsx(tmp_path / "英文.xlsx", {"Customers": [["Customer ID", "Customer Name", "Industry"], ["C1", "Acme", "IT"]]})
+    code, _, err = run_cli(["classify", str(english)])
+    assert code == 2 and "找不到客户资料表" in err
+    assert "工作表「Customers」第 1 行的表头是：「Customer ID」、「Customer Name」、「Industry」" in err
+    assert '在 rules/columns.yaml 的 客户资料 → 客户编号 → 别名 中加上 "Customer ID"' in err
+    assert '客户资料 → 客户名称 → 别名 中加上 "Customer Name"' in err

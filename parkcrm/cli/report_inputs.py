@@ -44,13 +44,54 @@ def file_lists(skipped, unreadable) -> dict:
             "unreadable": [{"file": p.name, "path": str(p), "reason": r} for p, r in unreadable]}
 
 
+# English words in a header that suggest the column it stands for, for the alias hint
+_ENGLISH = {"客户编号": ("id", "code", "no", "number", "num"), "客户名称": ("name", "company"),
+            "日期": ("date", "day"), "时间": ("time", "date", "datetime"), "客户经理": ("manager", "am", "staff"),
+            "方式": ("method", "way", "type", "mode", "channel"), "结果": ("result", "outcome"),
+            "抽查意见": ("comment", "comments", "opinion", "remark", "remarks"),
+            "抽查人签名": ("signature", "sign", "signed", "auditor")}
+
+
 def require_kind(tables, problems, paths, kind: str, hint: str) -> None:
-    """A WorkbookError naming the files when no sheet of the kind was found."""
+    """A WorkbookError naming the files when no sheet of the kind was found: each sheet not recognised
+    with the header cells found in it, and how to add an alias in rules/columns.yaml."""
     if kind in tables:
         return
     names = "、".join(Path(p).name for p in paths)
     found = [f"{p.sheet}：{p.message}" for p in problems if p.code in ("column-missing", "header-duplicate")]
-    raise WorkbookError(f"{names}: 找不到{kind}表。应有一张{hint}" + ("\n" + "\n".join(found) if found else ""))
+    unknown = [p for p in problems if p.code == "sheet-unknown"]
+    found += [f"工作表「{p.sheet}」" + (f"第 {p.row} 行的表头是：" + "、".join(f"「{h}」" for h in p.value.split("\t"))
+                                      if p.value else "中没有找到像表头的行")
+              for p in unknown]
+    headers = [h for p in problems if p.code in ("column-missing", "sheet-unknown") and p.value
+               for h in p.value.split("\t")]
+    message = f"{names}: 找不到{kind}表。应有一张{hint}" + ("\n" + "\n".join(found) if found else "")
+    if headers:
+        message += "\n" + _alias_hint(kind, hint, headers)
+    raise WorkbookError(message)
+
+
+def _alias_hint(kind: str, hint: str, headers: list[str]) -> str:
+    """How to have the headers found recognised: an alias per required column in rules/columns.yaml."""
+    import re
+
+    wanted = re.findall(r"「(.+?)」", hint.split("的工作表")[0])
+    used: set[str] = set()
+    pairs = []
+    for column in wanted:
+        words = _ENGLISH.get(column, ())
+        for word in words:  # the likeliest word first
+            match = next((h for h in headers if h not in used and word in re.split(r"[^0-9a-z]+", h.lower())), None)
+            if match:
+                used.add(match)
+                pairs.append((column, match))
+                break
+    lines = [f"在 rules/columns.yaml 的 {kind} → {column} → 别名 中加上 \"{header}\"" for column, header in pairs]
+    if not lines:
+        column = wanted[0] if wanted else "客户编号"
+        lines = [f"在 rules/columns.yaml 的 {kind} → {column} → 别名 中加上表中对应的表头（如 \"{headers[0]}\"）"]
+    return ("如果这张表就是" + kind + "表，只是表头的写法不同，请为表头加上别名：\n  "
+            + "\n  ".join(lines) + "\n  （每个必需列都要能识别；改完后可用 parkcrm rules check 检查）")
 
 
 def check_not_input(target: Path, inputs: list[Path]) -> None:

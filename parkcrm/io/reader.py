@@ -261,6 +261,17 @@ def _head_rows(grid: Grid, n: int = 30) -> list[list[object]]:
     return [list(r) for r in zip(*cols)] if cols else []
 
 
+def header_like(head: list[list[object]]) -> tuple[int, list[str]] | None:
+    """The first row that looks like a header (two or more filled cells, most of them text, not
+    numbers or dates): its index in head and its cells as written. None when no row does."""
+    for r, row in enumerate(head):
+        cells = [v for v in row if v not in (None, "") and str(v).strip()]
+        texts = [clean_header(v) for v in cells if isinstance(v, str)]
+        if len(cells) >= 2 and len(texts) * 2 > len(cells):
+            return r, [t for t in texts if t]
+    return None
+
+
 def _read_sheet(fname: str, grid: Grid, matchers: list[KindMatcher], rules: RulePack, problems: list[Problem]):
     info = SheetInfo(file=fname, name=grid.name, kind=None, visible=grid.visible)
     if grid.stray is not None:  # cells far outside the data, left out before the reader sized its grid
@@ -275,18 +286,23 @@ def _read_sheet(fname: str, grid: Grid, matchers: list[KindMatcher], rules: Rule
     guess = find_header(head, matchers, grid.name)
     if guess is None:
         named = next((m for m in matchers if m.matches_sheet_name(grid.name)), None)
+        found = header_like(head)
         if named:
             problems.append(Problem(
                 "column-missing", "error",
                 f"工作表「{grid.name}」看起来是{named.kind}表，但在前 30 行找不到表头：应包含 "
                 + "、".join(f"「{s}」（或 {'、'.join(named.spec.columns[s].aliases) or '无别名'}）" for s in named.spec.signature)
-                + " 等列（别名可在 columns.yaml 中增加）",
-                fname, grid.name))
+                + " 等列（别名可在 columns.yaml 中增加）"
+                + (f"；第 {grid.first_row + found[0]} 行的表头是：" + "、".join(f"「{h}」" for h in found[1])
+                   if found else ""),
+                fname, grid.name, grid.first_row + found[0] if found else None, value="\t".join(found[1]) if found else ""))
         else:
             problems.append(Problem(
                 "sheet-unknown", "warning",
-                f"工作表「{grid.name}」不是可识别的表（客户资料、关键人、走访记录、ICT商机等），已跳过",
-                fname, grid.name))
+                f"工作表「{grid.name}」不是可识别的表（客户资料、关键人、走访记录、ICT商机等），已跳过"
+                + (f"；第 {grid.first_row + found[0]} 行的表头是：" + "、".join(f"「{h}」" for h in found[1])
+                   if found else ""),
+                fname, grid.name, grid.first_row + found[0] if found else None, value="\t".join(found[1]) if found else ""))
         return info, None
     matcher = next(m for m in matchers if m.kind == guess.kind)
     spec = matcher.spec
