@@ -66,6 +66,18 @@ def test_broken_yaml_names_file_line_column_and_the_likely_cause(rules_copy, bro
     assert any(re.search(rf"cards\.yaml:\d+:\d+ YAML 格式错误：{hint}", p) for p in found), found
 
 
+def test_a_full_width_colon_is_named_at_its_own_line(rules_copy):
+    """tiers.yaml line 11 「下限：60」: the parser stumbles on line 12 and says only that a colon is missing."""
+    tiers = rules_copy / "tiers.yaml"
+    lines = tiers.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert lines[10].strip() == "下限: 60"
+    lines[10] = lines[10].replace("下限: 60", "下限：60")
+    tiers.write_text("".join(lines), encoding="utf-8")
+    found = problems_of(rules_copy)
+    assert any(p.startswith("tiers.yaml:11:") and "全角冒号「：」" in p and '半角冒号 ":" 并在后面加一个空格' in p
+               and "下限: 60" in p for p in found), found
+
+
 def test_python_tags_are_refused(rules_copy):
     edit(rules_copy / "cards.yaml", "每户升级上限: 5", "每户升级上限: !!python/object/apply:os.system ['echo hi']")
     found = problems_of(rules_copy)

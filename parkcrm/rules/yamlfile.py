@@ -171,4 +171,39 @@ def _yaml_error(fname: str, exc: yaml.YAMLError, source: str = "") -> str:
     lines = source.splitlines()
     if mark and mark.line < len(lines) and "\t" in lines[mark.line][: len(lines[mark.line]) - len(lines[mark.line].lstrip())]:
         hint = TAB_HINT  # libyaml only says "found character that cannot start any token"
+    elif mark:
+        # full-width punctuation typed as syntax: the parser stumbles on the line after it
+        found = _full_width(lines, mark.line)
+        if found:
+            line, column, hint = found
+            where = f"{fname}:{line}:{column}"
     return f"{where} YAML 格式错误：{hint}（解析器原文：{what}）"
+
+
+_BRACKETS = {"【": "[", "】": "]", "［": "[", "］": "]", "｛": "{", "｝": "}"}
+
+
+def _full_width(lines: list[str], at: int) -> tuple[int, int, str] | None:
+    """(line, column, hint) for full-width punctuation used as YAML syntax on the line of the
+    error or the line before: a key written 「键：值」, a list item 「－ 」, a full-width bracket."""
+    for i in (at, at - 1):
+        if not 0 <= i < len(lines):
+            continue
+        raw = lines[i]
+        body = raw.lstrip(" ")
+        if not body or body.startswith("#"):
+            continue
+        indent = len(raw) - len(body)
+        if body[0] in "－—":
+            return i + 1, indent + 1, (f"第 {i + 1} 行的列表项用了全角的「{body[0]}」，应改为半角的 \"-\" 并在后面加一个空格")
+        item = body[2:] if body.startswith("- ") else body
+        key, colon, _ = item.partition("：")
+        if colon and key and ": " not in key and not key.endswith(":") and key[0] not in "\"'[{#":
+            column = indent + (len(body) - len(item)) + len(key) + 1
+            fixed = (key.rstrip() + ": " + item[len(key) + 1:].lstrip()).rstrip()
+            return i + 1, column, (f"第 {i + 1} 行用了全角冒号「：」，应改为半角冒号 \":\" 并在后面加一个空格"
+                                   f"（写作 {fixed}）")
+        for c, ch in enumerate(raw):
+            if ch in _BRACKETS:
+                return i + 1, c + 1, (f"第 {i + 1} 行用了全角括号「{ch}」，应改为半角的 \"{_BRACKETS[ch]}\"")
+    return None
