@@ -8,7 +8,10 @@ calendar.yaml 定时任务 (sampling sheet, sampling audit, visit compliance, ca
 and leaves a run summary (JSON and text) that opens with what a supervisor must act on today. Running it again the same day does no
 work twice: a month is imported when a file's SHA-256 is not yet in the store, and its
 outputs are rewritten when the manifest beside them names other inputs. A broken workbook
-is reported and skipped (and reported again by later runs until it changes).
+is reported and skipped (and reported again by later runs until it changes). Before a workbook
+is read in this process it is read once in a child process (parkcrm.scheduled.probe): a file
+that makes the reader die or hang is skipped like a broken one, and whatever else fails (a
+month, a deliverable, a report) is recorded and the run goes on to the next.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ class Context:
     store: object = None
     dry_run: bool = False
     workspace: object = None  # parkcrm.workspace.Workspace: templates, store location
+    prober: object = None  # parkcrm.scheduled.probe.Prober: files probed in a child process in this run
+    unsafe: dict = field(default_factory=dict)  # Path -> Month: files never to be read in this process
 
 
 @dataclass
@@ -167,6 +172,7 @@ def process_month(ctx: Context, month: Month, files: list[Path], fingerprint: st
     shas = {f.name: sha256_of(f) for f in files}
     manifest = read_manifest(folder)
     known_broken = {n: b for n, b in manifest.get("broken", {}).items() if shas.get(n) == b.get("sha256")}
+    ctx.unsafe.update({f: month for f in files if known_broken.get(f.name, {}).get("fatal")})
     good = [f for f in files if f.name not in known_broken]
     stored = stored_files(ctx.store, month)
     same_rules = manifest.get("rules") == fingerprint
@@ -186,8 +192,13 @@ def process_month(ctx: Context, month: Month, files: list[Path], fingerprint: st
         entry["说明"] = ("新的或有变化的文件：" + "、".join(new)) if new else ""
         return True
     ctx.log.info("%s：处理 %d 个文件", month, len(good))
-    books, tables, problems, failures = read_workbooks(good, ctx.rules)
-    broken = {p.name: {"sha256": shas[p.name], "error": msg} for p, msg in failures}
+    verdicts = {f: ctx.prober.check(f, shas[f.name]) for f in good} if ctx.prober is not None else {}
+    fatal = {f: v for f, v in verdicts.items() if not v.ok}  # the reader died or hung on them: never read here
+    ctx.unsafe.update({f: month for f in fatal})
+    books, tables, problems, failures = read_workbooks([f for f in good if f not in fatal], ctx.rules)
+    broken = {p.name: {"sha256": shas[p.name], "error": v.error, "fatal": True} for p, v in fatal.items() if v.lasting}
+    broken.update({p.name: {"sha256": shas[p.name], "error": v.error} for p, v in fatal.items() if not v.lasting})
+    broken.update({p.name: {"sha256": shas[p.name], "error": msg} for p, msg in failures})
     for name, b in broken.items():
         summary.failures.append(f"{month} {name}：{b['error']}（已跳过，其他文件照常处理）")
         ctx.log.error("%s %s 无法读取：%s", month, name, b["error"])
@@ -220,7 +231,8 @@ def process_month(ctx: Context, month: Month, files: list[Path], fingerprint: st
     summary.failures += [f"{month} {s.name}：{s.note}" for s in failed]
     entry["状态"] = ("已导入并生成输出" if need_import else "已重新生成输出") + ("（部分失败）" if failed else "")
     if not failed:  # a failed step is retried by the next run
-        all_broken = {**{n: b for n, b in known_broken.items()}, **broken}
+        again = {f.name for f, v in fatal.items() if not v.lasting}  # a time-out is probed again by the next run
+        all_broken = {**{n: b for n, b in known_broken.items()}, **{n: b for n, b in broken.items() if n not in again}}
         write_json(ctx.archive, folder / MANIFEST, {
             "inputs": shas, "broken": all_broken, "rules": fingerprint,
             "outputs": [str(s.path) for s in steps if s.path], "done": dt.datetime.now().isoformat(timespec="seconds")})
@@ -257,6 +269,13 @@ def _due_report(ctx: Context, due, row: dict, summary: RunSummary) -> None:
     from parkcrm.reports.sources import gather
 
     data = ctx.project.month_dir(*due.period.data_month)
+    near = set(due.period.months) | {due.period.data_month, due.period.data_month.shift(-1)}
+    unsafe = sorted(f.name for f, m in ctx.unsafe.items() if m in near)
+    if unsafe and not ctx.dry_run:  # the report reads the months' folders whole: not with a file that kills the reader
+        row["状态"] = "失败"
+        summary.failures.append(f"报表 {due.name} {due.period.label}：数据中的 {'、'.join(unsafe)} 无法安全读取"
+                                "（读取程序异常退出或超时），本次未生成；修好或移走该文件后下次运行补做")
+        return
     # a week sent before its Thursday's month has begun (国庆: W40 on 09-30) is read from the month it has;
     # otherwise the run waits for the month's data rather than file a report from part of the week
     early = due.deadline < due.period.data_month.start
@@ -318,7 +337,9 @@ def run_project(config: Path | None = None, day: dt.date | None = None, dry_run:
     try:
         with run_lock(home, wait_seconds):
             log.info("开始运行：日期 %s，项目 %s", day, project.path)
-            ctx = Context(project, rules, archive, day, log, workspace=ws)
+            from parkcrm.scheduled.probe import Prober
+
+            ctx = Context(project, rules, archive, day, log, workspace=ws, prober=Prober(log))
             left = archive.clean_staging()
             if left:
                 summary.notes.append(f"清理了上次中断的运行留下的临时文件 {len(left)} 个")
@@ -359,8 +380,26 @@ def _work(ctx: Context, summary: RunSummary, db: str | None, home: Path) -> None
     if not months:
         summary.notes.append(f"数据目录 {ctx.project.data_dir} 中没有找到月度工作簿")
     fingerprint = rules_fingerprint(ctx.rules)
-    redone = {m for m, files in months.items() if process_month(ctx, m, files, fingerprint, summary)}
+    redone = set()
+    for m, files in months.items():
+        try:
+            if process_month(ctx, m, files, fingerprint, summary):
+                redone.add(m)
+        except Exception as exc:  # noqa: BLE001  the unforeseen in one month does not stop the others
+            _unforeseen(ctx, summary, f"{m}", exc)
     from parkcrm.scheduled.supervisor import run_tasks
 
-    run_tasks(ctx, months, redone, summary)  # first: the week's sample is recorded before the weekly report reads it
-    due_reports(ctx, redone, summary)
+    try:  # first: the week's sample is recorded before the weekly report reads it
+        run_tasks(ctx, months, redone, summary)
+    except Exception as exc:  # noqa: BLE001
+        _unforeseen(ctx, summary, "定时任务", exc)
+    try:
+        due_reports(ctx, redone, summary)
+    except Exception as exc:  # noqa: BLE001
+        _unforeseen(ctx, summary, "到期报表", exc)
+
+
+def _unforeseen(ctx: Context, summary: RunSummary, what: str, exc: Exception) -> None:
+    """An error nothing below caught: recorded as a failure (exit 1); the run goes on."""
+    summary.failures.append(f"{what}：内部错误 {type(exc).__name__}: {exc}（已跳过，其余照常处理）")
+    ctx.log.exception("%s：内部错误", what)

@@ -160,8 +160,8 @@ def run_tasks(ctx, months: dict[Month, list[Path]], redone: set[Month], summary)
         if fallback and month not in months:
             earlier = [m for m in months if m < month]
             month = max(earlier) if earlier else month
-        if month not in cache:
-            files = months.get(month)
+        if month not in cache:  # never a file the reader died on in its probe (parkcrm.scheduled.probe)
+            files = [f for f in months.get(month, []) if f not in getattr(ctx, "unsafe", {})]
             if not files:
                 cache[month] = None
             else:
@@ -172,29 +172,45 @@ def run_tasks(ctx, months: dict[Month, list[Path]], redone: set[Month], summary)
                                          _official_tiers(ctx.store, month.year))
         return cache[month]
 
-    root = ctx.archive.root
     about = {"工作区": ctx.workspace.about()} if ctx.workspace is not None else {}
     for task in tasks_on(ctx.day, ctx.rules, about=about):
         row = {"输出": task.name, "周期": task.label}
-        done = filed(root, task.name, task.label)
-        if done and not (task.name in REBUILT_ON_NEW_DATA and task.data_month in redone):
-            continue
-        summary.deliverables.append(row)
-        d = data(task.data_month, fallback=task.name == "关怀计划")
-        if d is None:
-            row["状态"] = f"未生成：数据目录中没有 {task.data_month} 的数据"
-            continue
-        if ctx.dry_run:
-            row["状态"] = "将生成"
-            continue
-        step = publish_step(ctx.archive, task.name, lambda t=task, d=d: t.build(d), ctx.log, task.label)
-        row.update(状态=step.status, 文件=str(step.path) if step.path else None,
-                   说明=step.note + (f"（客户名单取自 {d.month}）" if d.month != task.data_month else ""))
-        if step.status == "失败":
-            summary.failures.append(f"{task.name} {task.label}：{step.note}")
-        elif step.status == "已生成" and task.name == SIGNOFF and d.history is not None:
-            d.history.record_sample(task.label, step.result.sampling.managers)
-    _audit(ctx, data, summary, read_workbooks)
+        try:
+            _one_task(ctx, task, row, data, redone, summary, publish_step)
+        except Exception as exc:  # noqa: BLE001  reading its data or recording the sample: the next task still runs
+            row.update(状态="失败", 说明=f"内部错误 {type(exc).__name__}: {exc}")
+            if row not in summary.deliverables:
+                summary.deliverables.append(row)
+            summary.failures.append(f"{task.name} {task.label}：内部错误 {type(exc).__name__}: {exc}")
+            ctx.log.exception("%s %s：内部错误", task.name, task.label)
+    try:
+        _audit(ctx, data, summary, read_workbooks)
+    except Exception as exc:  # noqa: BLE001
+        summary.failures.append(f"抽查核对：内部错误 {type(exc).__name__}: {exc}")
+        ctx.log.exception("抽查核对：内部错误")
+
+
+def _one_task(ctx, task: Task, row: dict, data, redone: set[Month], summary, publish_step) -> None:
+    done = filed(ctx.archive.root, task.name, task.label)
+    if done and not (task.name in REBUILT_ON_NEW_DATA and task.data_month in redone):
+        return
+    summary.deliverables.append(row)
+    d = data(task.data_month, fallback=task.name == "关怀计划")
+    if d is None:
+        unsafe = [f.name for f, m in getattr(ctx, "unsafe", {}).items() if m == task.data_month]
+        row["状态"] = (f"未生成：{task.data_month} 的文件无法安全读取（{'、'.join(unsafe)}）" if unsafe
+                     else f"未生成：数据目录中没有 {task.data_month} 的数据")
+        return
+    if ctx.dry_run:
+        row["状态"] = "将生成"
+        return
+    step = publish_step(ctx.archive, task.name, lambda t=task, d=d: t.build(d), ctx.log, task.label)
+    row.update(状态=step.status, 文件=str(step.path) if step.path else None,
+               说明=step.note + (f"（客户名单取自 {d.month}）" if d.month != task.data_month else ""))
+    if step.status == "失败":
+        summary.failures.append(f"{task.name} {task.label}：{step.note}")
+    elif step.status == "已生成" and task.name == SIGNOFF and d.history is not None:
+        d.history.record_sample(task.label, step.result.sampling.managers)
 
 
 def _audit(ctx, data, summary, read) -> None:
