@@ -209,3 +209,16 @@ def test_national_day_week_is_sent_on_wednesday_from_septembers_data(tmp_path):
     code, out, err = run_cli(["report", "weekly", "--week", "2026-W40", "--config", str(home / "parkcrm.yaml")])
     assert code in (0, 1), err
     assert _content(home / "输出" / "2026-10" / "园区周报-2026-W40.html") == by_run
+
+
+def test_run_files_the_months_workload_plan_as_plan_does(project):
+    """Issue 14: the plan is one of the month's deliverables; `parkcrm plan` in the project writes the same file."""
+    data = _run(project, "2026-11-20")
+    plan = project / "输出" / "2026-11" / "工作量测算-2026-11.xlsx"
+    assert plan.is_file(), data["deliverables"]
+    assert (project / "输出" / "2026-10" / "工作量测算-2026-10.xlsx").is_file()
+    by_run = _content(plan)
+    code, out, err = run_cli(["plan", str(project / "数据" / "2026-11"), "--config", str(project / "parkcrm.yaml")])
+    assert code in (0, 1), err
+    assert f"已写入：{plan}" in out
+    assert _content(plan) == by_run

@@ -138,7 +138,8 @@ def capacity(managers: list[str], staff: pd.DataFrame | None, rules: RulePack, p
             leave *= leave_share
             zone = "、".join(sorted({str(z) for z in g["片区"].dropna().astype(str) if str(z).strip()})) if "片区" in g else ""
             rows[str(name)] = {"在岗工作日": max(0.0, len(on_post) - leave), "请假天数": round(leave, 2), "人员片区": zone}
-    out = pd.DataFrame.from_dict(rows, orient="index")
+    # columns named: a month whose customers have no manager at all has no rows
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=["在岗工作日", "请假天数", "人员片区"])
     out.index.name = "客户经理"
     p = rules.service.planning
     out["驻场能力"] = out["在岗工作日"] * p.visits_per_day

@@ -1,4 +1,5 @@
-"""The outputs `parkcrm run` files for one data month: classification, validation, churn, SLA.
+"""The outputs `parkcrm run` files for one data month: classification, validation, churn, SLA,
+workload plan.
 
 Each output is one step: a deliverable (parkcrm.jobs) published into the archive under the
 name and folder of the period it covers; a step that fails is recorded and the others go on.
@@ -50,6 +51,7 @@ def month_outputs(archive: Archive, month: Month, books, tables, problems, files
         ("资料校验", lambda: validation(files, rules, month, day, month_source="parkcrm run 的数据月份", about=about)),
         ("流失预警", lambda: _churn(store, rules, month)),
         ("服务时限", lambda: _sla(tables, rules, store, day, month)),
+        ("工作量测算", lambda: _plan(tables, problems, rules, month, store, about)),
     ]
     return [publish_step(archive, name, make, log, str(month)) for name, make in steps]
 
@@ -87,6 +89,14 @@ def _classified(books, tables, problems, rules, month: Month, store, about: dict
     if made is not None:
         record_cards(store, made)
     return made
+
+
+def _plan(tables, problems, rules, month: Month, store, about: dict | None) -> Deliverable | None:
+    """As `parkcrm plan <month folder>` does (issue 14): the official tiers of the year from the store."""
+    from parkcrm.jobs.planning import workload_plan
+    from parkcrm.scheduled.supervisor import _official_tiers
+
+    return workload_plan(tables, problems, rules, month.period, official=_official_tiers(store, month.year), about=about)
 
 
 def _churn(store, rules, month: Month) -> Deliverable:
