@@ -131,17 +131,17 @@ def test_weekly_report_lists_the_due_items_of_its_week(tmp_path):
     write_xlsx(data / "客户资料.xlsx", {"客户资料": [["客户编号", "客户名称", "客户经理", "年度通信费用（万元）"],
                                               ["K001", "宏达机械有限公司", "张三", 15.0]]})
     code, report = run_json(["report", "weekly", "--week", "2026-W49", str(data), "-f", "json"])
-    assert report["报送人"] == "营销服务中心经理、园区客户经理" and report["抄送"] == "园区客户经理"
-    todo = next(s for s in report["章节"] if s["标题"] == "报送事项")
-    rows = {r["事项"]: r for r in todo["表格"][0]["行"]}
+    assert report["author"] == "营销服务中心经理、园区客户经理" and report["copies"] == "园区客户经理"
+    todo = next(s for s in report["sections"] if s["title"] == "报送事项")
+    rows = {r["事项"]: r for r in todo["tables"][0]["rows"]}
     assert set(rows) == {"营销服务中心月报", "园区客户经理月报", "宣传方案反馈"}  # due 12-01 and before 12-06
     assert rows["宣传方案反馈"]["说明"] == "parkcrm 不生成，需跟踪" and rows["宣传方案反馈"]["报送人"] == "销售部宣传主管"
     assert rows["园区客户经理月报"]["截止日期"] == "2026-12-05" and rows["营销服务中心月报"]["距 12月4日"] == "已过截止日"
     # the week of 国庆: the report is sent on Wednesday 09-30, and the to-do list counts from that day
     code, report = run_json(["report", "weekly", "--week", "2026-W40", str(data), "-f", "json"])
-    todo = next(s for s in report["章节"] if s["标题"] == "报送事项")
-    assert todo["表格"][0]["列"][6] == "距 9月30日"
-    rows = {r["事项"]: r for r in todo["表格"][0]["行"]}
+    todo = next(s for s in report["sections"] if s["title"] == "报送事项")
+    assert todo["tables"][0]["columns"][6] == "距 9月30日"
+    rows = {r["事项"]: r for r in todo["tables"][0]["rows"]}
     assert rows["营销服务中心月报"]["截止日期"] == "2026-10-01" and rows["园区客户经理月报"]["截止日期"] == "2026-10-05"
 
 

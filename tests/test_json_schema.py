@@ -91,6 +91,8 @@ def book(tmp_path) -> Path:
     ["hotline-list", "{book}"],
     ["report", "due", "--date", "2026-11-03"],
     ["plan", "{book}", "--month", "2026-10"],
+    ["report", "weekly", "--week", "2026-W41", "{book}"],
+    ["report", "monthly", "--month", "2026-10", "{book}"],
     ["info"],
 ], ids=lambda a: " ".join(x for x in a if not x.startswith("{")))
 def test_command_json_follows_the_schema(book, tmp_path, monkeypatch, args):
@@ -114,3 +116,18 @@ def test_run_summary_on_stdout_and_on_disk_follows_the_schema(tmp_path):
 def test_validate_summary_has_no_second_workspace(book):
     _code, data = run_json(["validate", str(book), "--format", "json"])
     assert "工作区" not in data["summary"] and "规则目录" in data["workspace"]
+
+
+@pytest.mark.parametrize("kind, period", [("weekly", ["--week", "2026-W41"]), ("monthly", ["--month", "2026-10"])])
+def test_report_json_has_english_structure_and_chinese_rows(book, kind, period):
+    _code, data = run_json(["report", kind, *period, str(book), "--format", "json"])
+    assert list(data)[:4] == ["command", "workspace", "skipped", "unreadable"] and data["command"] == f"report {kind}"
+    ascii_ = lambda keys: all(k.isascii() for k in keys)  # noqa: E731
+    assert ascii_(data) and ascii_(data["period"]) and all(ascii_(s) for s in data["sources"])
+    for section in data["sections"]:
+        assert ascii_(section) and all(ascii_(f) for f in section["figures"])
+        for table in section["tables"]:
+            assert ascii_(table) and all(list(row) == table["columns"] for row in table["rows"])
+        for chart in section["charts"]:
+            assert ascii_(chart) and all(ascii_(x) for x in chart["series"])
+    assert any(row and not ascii_(row) for s in data["sections"] for t in s["tables"] for row in t["rows"])

@@ -69,8 +69,8 @@ def test_weekly_every_format(tmp_path, fmt):
             assert k in text
         if fmt == "json":
             data = json.loads(text)
-            nb = data["章节"][1]
-            assert nb["标题"] == "新办业务" and next(f["值"] for f in nb["指标"] if f["名称"] == "签约商机") == len(won)
+            nb = data["sections"][1]
+            assert nb["title"] == "新办业务" and next(f["value"] for f in nb["figures"] if f["label"] == "签约商机") == len(won)
         if fmt == "md":
             assert f"- 签约商机：**{len(won)}**" in text
         if fmt == "html":
@@ -91,8 +91,8 @@ def test_monthly_every_format(tmp_path, fmt):
         assert len(wb.worksheets) == 12 and wb.worksheets[-1].title == "图表数据"  # cover + 10 sections + chart data
     elif fmt == "json":
         data = json.loads(out.read_text(encoding="utf-8"))
-        assert data["章节"][0]["指标"][0] == {"名称": "客户数", "值": len(custs), "格式": "int"}
-        assert [c["标题"] for c in data["章节"]][-3:] == ["工作总结", "工作计划", "宣传情况"]
+        assert data["sections"][0]["figures"][0] == {"label": "客户数", "value": len(custs), "format": "int"}
+        assert [c["title"] for c in data["sections"]][-3:] == ["工作总结", "工作计划", "宣传情况"]
     else:
         text = out.read_text(encoding="utf-8")
         assert str(len(custs)) in text and "待填写" in text
@@ -100,7 +100,7 @@ def test_monthly_every_format(tmp_path, fmt):
 
 def test_json_to_stdout(tmp_path):
     code, data = run_json(["report", "weekly", "--week", "2026-W46", str(NOV), "-f", "json"])
-    assert code == 1 and data["周期"]["标签"] == "2026-W46" and len(data["章节"]) == 9
+    assert code == 1 and data["period"]["label"] == "2026-W46" and len(data["sections"]) == 9
 
 
 def test_markdown_to_stdout_and_xlsx_bytes_unless_a_terminal(monkeypatch):
@@ -169,7 +169,7 @@ def test_project_file(samples_copy, tmp_path, monkeypatch):
     # 关怀记录 is not among the project's file patterns: the care section says so
     assert "没有读到关怀记录表" in html
     code, data = run_json(["report", "weekly", "--week", "2026-W46", "--config", str(project), "-f", "json"])
-    assert data["园区"] == "东江产业转移工业园"
+    assert data["park"] == "东江产业转移工业园"
 
 
 def test_week_across_month_end_reads_both_folders(samples_copy):
@@ -178,17 +178,17 @@ def test_week_across_month_end_reads_both_folders(samples_copy):
     visits = [r for m in ("2026-10", "2026-11")
               for r in truth.rows(truth.month_file(samples_copy / m, "走访记录"), "走访记录", "日期")
               if truth.in_range(truth.to_date(r["日期"]), dt.date(2026, 10, 26), dt.date(2026, 11, 1))]
-    dyn = data["章节"][3]
-    assert next(f["值"] for f in dyn["指标"] if f["名称"] == "本周走访记录") == len(visits)
-    assert data["比较"] == "上月数据：2026-09" or data["比较"] == "没有上月数据可比"
+    dyn = data["sections"][3]
+    assert next(f["value"] for f in dyn["figures"] if f["label"] == "本周走访记录") == len(visits)
+    assert data["comparison"] == "上月数据：2026-09" or data["comparison"] == "没有上月数据可比"
 
 
 def test_prev_option(tmp_path):
     code, data = run_json(["report", "monthly", "--month", "2026-11", str(NOV / "园区客户资料库-2026年11月.xlsx"),
                            "--prev", str(ROOT / "samples" / "2026-10"), "-f", "json"])
-    changes = data["章节"][1]
-    assert data["比较"] == "上月数据：" or data["比较"].startswith("上月数据")
-    assert any(t["键"] == "flow" for t in changes["表格"])
+    changes = data["sections"][1]
+    assert data["comparison"] == "上月数据：" or data["comparison"].startswith("上月数据")
+    assert any(t["key"] == "flow" for t in changes["tables"])
 
 
 @pytest.mark.parametrize("args,message", [

@@ -150,9 +150,9 @@ def test_churn_section_in_every_format(monthly, expected, tmp_path):
     for r in rows:
         assert md_escape(r["预警原因"]) in part
     data = json.loads(render(monthly, "json"))
-    js = next(c for c in data["章节"] if c["键"] == "churn")
-    assert js["标题"] == "流失预警" and js["表格"][0]["行"] == rows
-    assert next(f["值"] for f in js["指标"] if f["名称"] == "预警客户") == len(expected)
+    js = next(c for c in data["sections"] if c["key"] == "churn")
+    assert js["title"] == "流失预警" and js["tables"][0]["rows"] == rows
+    assert next(f["value"] for f in js["figures"] if f["label"] == "预警客户") == len(expected)
     book = tmp_path / "月报.xlsx"
     write_report_xlsx(monthly, book)
     ws = openpyxl.load_workbook(book)[f"{s.number}.流失预警"]
@@ -171,8 +171,8 @@ def test_churn_section_empty_is_marked(rules, tmp_path):
     assert s.empty and s.empty_text == "本月无" and s.block("warnings").empty
     assert f"流失预警<span class=\"badge\">本月无</span>" in render(r, "html")
     assert f"## {s.number}. 流失预警（本月无）" in render(r, "md") and "本月无流失预警客户" in render(r, "md")
-    js = next(c for c in to_json(r)["章节"] if c["键"] == "churn")
-    assert js["为空"] and js["为空说明"] == "本月无"
+    js = next(c for c in to_json(r)["sections"] if c["key"] == "churn")
+    assert js["empty"] and js["empty_text"] == "本月无"
 
 
 # ---- churn from the store ------------------------------------------------------------------------
@@ -208,8 +208,8 @@ def test_cli_db_option_env_and_project_store(tmp_path, rules, monkeypatch, expec
     only = only_november(tmp_path)
 
     def churn_of(data):
-        js = next(c for c in data["章节"] if c["键"] == "churn")
-        return [r["客户编号"] for r in js["表格"][0]["行"]], js["说明"]
+        js = next(c for c in data["sections"] if c["key"] == "churn")
+        return [r["客户编号"] for r in js["tables"][0]["rows"]], js["notes"]
 
     args = ["report", "monthly", "--month", "2026-11", str(only), "-f", "json"]
     code, data = run_json(args)
@@ -305,8 +305,8 @@ def test_cli_monthly_with_only_this_month_and_db(tmp_path, rules):
     assert code == code2 == 1
 
     def changes(data):
-        c = next(x for x in data["章节"] if x["键"] == "changes")
-        return c["指标"], c["表格"], c["图表"], c["数据暂缺"]
+        c = next(x for x in data["sections"] if x["key"] == "changes")
+        return c["figures"], c["tables"], c["charts"], c["missing"]
 
     assert changes(alone) == changes(both)
-    assert alone["比较"].startswith("上月数据：2026-10（客户资料、ICT商机取自历史库")
+    assert alone["comparison"].startswith("上月数据：2026-10（客户资料、ICT商机取自历史库")

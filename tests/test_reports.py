@@ -75,14 +75,14 @@ def assert_all_formats(report, tmp_path: Path) -> None:
     data = json.loads(render(report, "json"))
     book = tmp_path / "r.xlsx"
     write_report_xlsx(report, book)
-    assert len(data["章节"]) == len(report.sections)
+    assert len(data["sections"]) == len(report.sections)
     for s in report.sections:
-        h, m, js = section_html(html, s.key), section_md(md, s.number), data["章节"][s.number - 1]
+        h, m, js = section_html(html, s.key), section_md(md, s.number), data["sections"][s.number - 1]
         xrows = sheet_rows(book, s.number)
-        assert js["标题"] == s.title and js["为空"] == s.empty
-        for f, jf in zip(s.figures, js["指标"]):
+        assert js["title"] == s.title and js["empty"] == s.empty
+        for f, jf in zip(s.figures, js["figures"]):
             shown = cell(f.value, f.fmt) if f.value is not None else "—"
-            assert jf["名称"] == f.label and jf["值"] == f.value
+            assert jf["label"] == f.label and jf["value"] == f.value
             assert f'<div class="value">{escape(shown)}</div>' in h and f'<div class="label">{escape(f.label)}</div>' in h, (s.title, f.label)
             assert f"- {md_escape(f.label)}：**{md_escape(shown)}**" in m, (s.title, f.label)
             xl = next(r for r in xrows if isinstance(r[0], str) and r[0].startswith(f.label))
@@ -90,8 +90,8 @@ def assert_all_formats(report, tmp_path: Path) -> None:
                 assert xl[1] == pytest.approx(f.value)
             else:
                 assert xl[1] == f.value, (s.title, f.label)
-        for b, jb in zip(s.blocks, js["表格"]):
-            assert jb["标题"] == b.title and len(jb["行"]) == len(b.rows)
+        for b, jb in zip(s.blocks, js["tables"]):
+            assert jb["title"] == b.title and len(jb["rows"]) == len(b.rows)
             assert escape(b.title) in h and md_escape(b.title) in m
             if b.empty:
                 assert escape(b.empty_text) in h and md_escape(b.empty_text) in m
@@ -363,7 +363,7 @@ def test_empty_week_every_section_marked(rules, tmp_path):
         assert f'{s.title}<span class="badge">本周无</span>' in html
         assert f"## {s.number}. {s.title}（本周无）" in md
     data_json = to_json(r)
-    assert all(c["为空"] and c["为空说明"] == "本周无" for c in data_json["章节"])
+    assert all(c["empty"] and c["empty_text"] == "本周无" for c in data_json["sections"])
     for b in ("本周无竞争信息", "本周无签约商机", "本周无新装业务", "本周无新进园企业", "本周无走访记录", "本周无客户资料更新",
               "本周无新增商机", "本周无丢单商机"):
         assert b in html and b in md

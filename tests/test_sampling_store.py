@@ -172,8 +172,8 @@ def test_weekly_report_shows_the_sample_recorded_in_the_store(db_url, rules, tmp
     assert row["本周抽查客户经理"] == "、".join(chosen) and "已生成的走访抽查表" in row["说明"]
     # the same through the command line
     code, data = run_json(["report", "weekly", "--week", "2026-W46", str(nov), "--db", db_url, "-f", "json"])
-    dyn = next(c for c in data["章节"] if c["键"] == "dynamics")
-    sample = next(b for b in dyn["表格"] if b["键"] == "sample")["行"][0]
+    dyn = next(c for c in data["sections"] if c["key"] == "dynamics")
+    sample = next(b for b in dyn["tables"] if b["key"] == "sample")["rows"][0]
     assert sample["本周抽查客户经理"] == "、".join(chosen)
 
 
@@ -187,6 +187,6 @@ def test_weekly_report_history_option_beats_the_store(db_url, rules, tmp_path):
     args = ["report", "weekly", "--week", "2026-W46", str(nov), "--db", db_url, "-f", "json"]
     for extra, expected in (([], names[:2]), (["--history", str(path)], names[-2:])):
         code, data = run_json([*args, *extra])
-        dyn = next(c for c in data["章节"] if c["键"] == "dynamics")
-        sample = next(b for b in dyn["表格"] if b["键"] == "sample")["行"][0]
+        dyn = next(c for c in data["sections"] if c["key"] == "dynamics")
+        sample = next(b for b in dyn["tables"] if b["key"] == "sample")["rows"][0]
         assert sample["本周抽查客户经理"] == "、".join(expected)

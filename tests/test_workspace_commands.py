@@ -73,8 +73,8 @@ def _facts(home: Path, extra: list[str]) -> dict[str, object]:
     for kind, period in (("monthly", ["--month", "2026-10"]), ("weekly", ["--week", "2026-W42"])):
         code, data = run_json(["report", kind, *period, str(oct_), "-f", "json", *extra])
         assert code in (0, 1)
-        facts[f"report {kind}"] = [(s["键"], s["指标"]) for s in data["章节"]]
-        used[f"report {kind}"] = next(s["文件"] for s in data["数据来源"] if s["文件"].startswith("规则"))
+        facts[f"report {kind}"] = [(s["key"], s["figures"]) for s in data["sections"]]
+        used[f"report {kind}"] = next(s["file"] for s in data["sources"] if s["file"].startswith("规则"))
     code, data = run_json(["report", "due", "--date", "2026-11-03", "-f", "json", *extra])
     used["report due"] = _rules_used(data)
     code, out, err = run_cli(["rules", "show", *extra])

@@ -146,6 +146,10 @@ def _build_and_write(kind, con, data, period, fmt: ReportFmt, out, templates, pa
                     if kind == "weekly" else None)
         made = build_report(kind, inputs, pack, period, dt.date.today(), duty=duty, store=store, mask=not no_mask,
                             notes_file=notes, sampling_history=sampling, templates=templates)
+        if ws is not None:
+            from parkcrm.cli.jsonout import workspace_json
+
+            made.result.workspace = workspace_json(ws)  # the JSON envelope (docs/json.md)
         target = None
         if to_stdout and fmt == ReportFmt.xlsx:
             from parkcrm.cli import outfile

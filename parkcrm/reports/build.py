@@ -44,7 +44,8 @@ def _finish(report: Report, inputs: ReportInputs, mask: bool) -> Report:
     for i, s in enumerate(report.sections, 1):
         s.number = i
     report.sources = [{"文件": b.path.name, "SHA-256": b.sha256} for b in inputs.books]
-    report.skipped = [{"文件": p.name, "原因": reason} for p, reason in inputs.skipped]
+    report.skipped = [{"file": p.name, "path": str(p), "reason": reason} for p, reason in inputs.skipped]
+    report.unreadable = [{"file": p.name, "path": str(p), "reason": msg} for p, msg in inputs.failures]
     report.sources += [{"文件": p.name, "用途": f"上月数据（{inputs.previous_month}）"} for p in inputs.previous_files]
     report.warnings = [f"无法读取 {p.name}：{msg}" for p, msg in inputs.failures] + report.warnings
     report.data_errors = inputs.data_errors

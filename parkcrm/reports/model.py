@@ -123,7 +123,9 @@ class Report:
     generated: dt.datetime
     sections: list[Section]
     sources: list[dict[str, Any]] = field(default_factory=list)  # files read
-    skipped: list[dict[str, Any]] = field(default_factory=list)  # files in the data folders that are not inputs, with why
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # files in the data folders that are not inputs: {file, path, reason}
+    unreadable: list[dict[str, Any]] = field(default_factory=list)  # inputs that could not be read: {file, path, reason}
+    workspace: dict[str, Any] | None = None  # the JSON envelope's workspace, when a command ran in one (docs/json.md)
     warnings: list[str] = field(default_factory=list)
     masked: bool = True
     data_errors: int = 0  # error-severity data problems met while reading

@@ -201,25 +201,37 @@ def _default(v: Any):
     return str(v)
 
 
+# the report's own Chinese keys for its sources (the xlsx writes them) as JSON structural keys
+_SOURCE_KEYS = {"文件": "file", "SHA-256": "sha256", "用途": "purpose", "历史库": "store"}
+
+
 def to_json(report: Report) -> dict:
+    """The report as JSON (docs/json.md): the envelope, then English structural keys; the rows of
+    each table are keyed by the table's column headers (Chinese, as printed)."""
     p = report.period
-    return {
-        "报表": report.title, "类型": report.kind, "园区": report.park,
-        "周期": {"标签": p.label, "说明": p.title, "开始": p.start.isoformat(), "结束": p.end.isoformat()},
-        "报送人": report.author, "报送对象": report.recipients, "抄送": report.copies,
-        "生成时间": report.generated.isoformat(sep=" "), "比较": report.comparison,
-        "个人信息": "已脱敏" if report.masked else "未脱敏（按要求显示完整号码）",
-        "数据错误数": report.data_errors, "提示": report.warnings, "数据来源": report.sources,
-        "跳过的文件": report.skipped,
-        "章节": [{
-            "编号": s.number, "键": s.key, "标题": s.title, "为空": s.empty, "为空说明": s.empty_text if s.empty else "",
-            "指标": [{"名称": f.label, "值": f.value, "格式": f.fmt, **({"说明": f.note} if f.note else {})} for f in s.figures],
-            "表格": [{"键": b.key, "标题": b.title, "列": [c.name for c in b.columns], "行": b.records(),
-                      "为空说明": b.empty_text if b.empty else "", "本期": b.period_bound} for b in s.blocks],
-            "图表": [{"键": c.key, "类型": c.kind, "标题": c.title, "分类": c.categories,
-                      "系列": [{"名称": x.name, "值": x.values} for x in c.series],
-                      **({"矩阵": c.matrix} if c.matrix else {}), "单位": c.unit} for c in s.charts],
-            "数据暂缺": s.missing, "说明": s.notes,
-            **({"内容": s.text} if s.text else {}), **({"待填写": s.fill_in} if s.fill_in and not s.text else {}),
+    out: dict = {"command": f"report {report.kind}"}
+    if report.workspace is not None:
+        out["workspace"] = report.workspace
+    out.update({
+        "skipped": report.skipped, "unreadable": report.unreadable,
+        "title": report.title, "kind": report.kind, "park": report.park,
+        "period": {"label": p.label, "title": p.title, "start": p.start.isoformat(), "end": p.end.isoformat()},
+        "author": report.author, "recipients": report.recipients, "copies": report.copies,
+        "generated": report.generated.isoformat(sep=" "), "comparison": report.comparison,
+        "masked": report.masked, "data_errors": report.data_errors, "warnings": report.warnings,
+        "sources": [{_SOURCE_KEYS.get(k, k): v for k, v in src.items()} for src in report.sources],
+        "sections": [{
+            "number": s.number, "key": s.key, "title": s.title, "empty": s.empty,
+            "empty_text": s.empty_text if s.empty else "",
+            "figures": [{"label": f.label, "value": f.value, "format": f.fmt, **({"note": f.note} if f.note else {})}
+                        for f in s.figures],
+            "tables": [{"key": b.key, "title": b.title, "columns": [c.name for c in b.columns], "rows": b.records(),
+                        "empty_text": b.empty_text if b.empty else "", "period_bound": b.period_bound} for b in s.blocks],
+            "charts": [{"key": c.key, "kind": c.kind, "title": c.title, "categories": c.categories,
+                        "series": [{"name": x.name, "values": x.values} for x in c.series],
+                        **({"matrix": c.matrix} if c.matrix else {}), "unit": c.unit} for c in s.charts],
+            "missing": s.missing, "notes": s.notes,
+            **({"text": s.text} if s.text else {}), **({"fill_in": s.fill_in} if s.fill_in and not s.text else {}),
         } for s in report.sections],
-    }
+    })
+    return out
