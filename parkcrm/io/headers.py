@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from parkcrm.rules.models import SheetKind
 from parkcrm.core.text import norm_key, split_header
@@ -36,6 +37,19 @@ def _month_regex(pattern: str) -> re.Pattern:
     return re.compile(out)
 
 
+@lru_cache(maxsize=65536)
+def _cached_split(cell: object) -> tuple[str, str | None, str]:
+    return split_header(cell)
+
+
+def _split(cell: object) -> tuple[str, str | None, str]:
+    """split_header, once per distinct cell text: every sheet kind's matcher looks at the same cells."""
+    try:
+        return _cached_split(cell)
+    except TypeError:  # an unhashable cell value
+        return split_header(cell)
+
+
 @dataclass(frozen=True)
 class HeaderMatch:
     canonical: str
@@ -58,7 +72,7 @@ class KindMatcher:
     def match(self, cell: object) -> HeaderMatch | None:
         if cell is None:
             return None
-        key, unit, bare = split_header(cell)
+        key, unit, bare = _split(cell)
         if not key:
             return None
         for candidate in (key, bare):
