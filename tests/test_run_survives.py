@@ -11,27 +11,8 @@ import pytest
 import parkcrm.io.reader as reader
 import parkcrm.scheduled.probe as probe
 from tests.helpers import run_json
-from tests.history_fixtures import customer, month_book
-
-QUIET_DAY = "2026-12-08"  # a Tuesday: no report is due
-
-
-def _orders(month: str) -> list[list]:
-    return [[f"G{month}1", "C1", "故障", f"{month}-03 08:00", f"{month}-03 10:00", None],
-            [f"G{month}2", "C2", "新装", f"{month}-04 08:00", f"{month}-06 10:00", None]]
-
-
-@pytest.fixture
-def project(tmp_path) -> Path:
-    home = tmp_path / "园区项目"
-    (home / "数据").mkdir(parents=True)
-    (home / "parkcrm.yaml").write_text("数据目录: 数据\n输出目录: 输出\n园区名称: 测试园区\n", encoding="utf-8")
-    for month, fees in (("2026-10", [3000] * 10), ("2026-11", [3000] * 11)):
-        rows = [customer("C1", "甲公司", 5, fees), customer("C2", "乙公司", 0.5, [400] * 11, manager="李文静")]
-        month_book(home / "数据" / month, month, rows, complaints=[[f"{month}-05", "C1", "投诉", "慢"]],
-                   orders=_orders(month))
-    return home
-
+from tests.history_fixtures import customer, month_book  # noqa: F401
+from tests.test_run import QUIET_DAY, _orders, project  # noqa: F401  (the same two-month project fixture)
 
 def _run(home: Path) -> tuple[int, dict]:
     return run_json(["run", "--config", str(home / "parkcrm.yaml"), "--date", QUIET_DAY, "--format", "json"])

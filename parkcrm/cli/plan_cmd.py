@@ -56,7 +56,7 @@ def plan_command(
     con = Console(quiet=quiet or fmt != Fmt.table or outfile.is_stdout(out), mask=not no_mask)
     ws = workspace(con, config=config, rules=rules, near=workbooks)
     pack = ws.rules()
-    from parkcrm.cli.report_inputs import check_not_input, read_data, require_kind, warn_truncated
+    from parkcrm.cli.report_inputs import read_data, require_kind, workbook_target, warn_truncated
 
     with con.progress("正在读取工作簿…") as step:
         inputs = read_data(con, workbooks, pack, step)
@@ -77,13 +77,7 @@ def plan_command(
         report = deliverable.result
         target = None
         if fmt == Fmt.table or out is not None:
-            from parkcrm.io.discover import input_path
-            from parkcrm.jobs import default_target
-
-            beside = input_path(workbooks[0])
-            beside = (beside if beside.is_dir() else beside.parent) / f"{NAME}-{period.label}.xlsx"
-            target = out or default_target(ws.archive_dir, NAME, period.label, "xlsx", beside)
-            check_not_input(target, list(workbooks))
+            target = workbook_target(ws, workbooks, NAME, period.label, out)
         if fmt == Fmt.json:
             from parkcrm.cli.jsonout import dumps, envelope
 

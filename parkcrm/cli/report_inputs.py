@@ -112,6 +112,19 @@ def check_not_input(target: Path, inputs: list[Path]) -> None:
             continue
 
 
+def workbook_target(ws, workbooks: list[Path], name: str, label: str, out: Path | None) -> Path:
+    """Where a command's workbook goes: --out; else in a project the archive (输出/YYYY-MM/<name>-<label>.xlsx,
+    where `parkcrm run` files it too); else beside the data. Never onto an input."""
+    from parkcrm.io.discover import input_path
+    from parkcrm.jobs import default_target
+
+    first = input_path(workbooks[0])
+    beside = (first if first.is_dir() else first.parent) / f"{name}-{label}.xlsx"
+    target = out or default_target(ws.archive_dir, name, label, "xlsx", beside)
+    check_not_input(target, list(workbooks))
+    return target
+
+
 def warn_truncated(con, cells: list[str]) -> None:
     for cell in cells:
         con.warn(f"单元格 {cell} 超过 32767 个字符，已截断")

@@ -98,7 +98,7 @@ def diff_command(
         folder = against if (against / "tiers.yaml").is_file() or not (against / "rules" / "tiers.yaml").is_file() \
             else against / "rules"
         other = load_rules(folder)
-    from parkcrm.cli.report_inputs import check_not_input, read_data, require_kind
+    from parkcrm.cli.report_inputs import read_data, require_kind, workbook_target
 
     with con.progress("正在读取工作簿…") as step:
         inputs = read_data(con, workbooks, current, step)
@@ -116,13 +116,7 @@ def diff_command(
             report.about["新规则"] = f"{current.folder} 在 git 版本 {str(against)[len(GIT_PREFIX):] or 'HEAD'} 的内容"
         target = None
         if fmt == Fmt.table or out is not None:
-            from parkcrm.io.discover import input_path
-            from parkcrm.jobs import default_target
-
-            beside = input_path(workbooks[0])
-            beside = (beside if beside.is_dir() else beside.parent) / f"{NAME}-{period.label}.xlsx"
-            target = out or default_target(ws.archive_dir, NAME, period.label, "xlsx", beside)
-            check_not_input(target, list(workbooks))
+            target = workbook_target(ws, workbooks, NAME, period.label, out)
         if fmt == Fmt.json:
             from parkcrm.cli.jsonout import dumps, envelope
 
