@@ -316,8 +316,8 @@ def test_report_json_lists_the_skipped_files(tmp_path, samples_dir):
     write_xlsx(folder / "客户分级.xlsx", [SheetSpec("客户分级", pd.DataFrame({"客户编号": ["YQ0001"]}))])
     code, data = run_json(["report", "weekly", "--week", "2026-W43", str(folder), "-f", "json"])
     assert code in (0, 1)
-    assert data["跳过的文件"] == [{"文件": "客户分级.xlsx", "原因": "parkcrm 生成的输出（客户分级）"}]
-    assert "客户分级.xlsx" not in [s.get("文件") for s in data["数据来源"]]
+    assert [(s["file"], s["reason"]) for s in data["skipped"]] == [("客户分级.xlsx", "parkcrm 生成的输出（客户分级）")]
+    assert "客户分级.xlsx" not in [s.get("file") for s in data["sources"]]
 
 
 def test_care_plan_processes_the_good_files_and_lists_the_bad_one(tmp_path):

@@ -199,7 +199,7 @@ def test_a_duplicate_customer_id_is_a_finding_in_every_command(tmp_path):
         assert code == 1 and "客户编号「k1」重复" in out, (args, err)
         assert "园区客户资料库-2026年10月.xlsx「客户资料」第 2 行" in out, args
     code, out, err = run_cli(["report", "monthly", folder, "--month", "2026-10", "-f", "json", "--out", "-"])
-    assert code == 1 and json.loads(out)["数据错误数"] == 1  # the report counts it among the data errors
+    assert code == 1 and json.loads(out)["data_errors"] == 1  # the report counts it among the data errors
 
 
 def test_marked_copies_onto_a_full_disk_are_a_clear_error_and_write_nothing(tmp_path, monkeypatch):
