@@ -245,6 +245,22 @@ def _limited_memory():  # the child may not take the machine with it if the read
     resource.setrlimit(resource.RLIMIT_AS, (4 * 1024**3, 4 * 1024**3))
 
 
+READ_IN_CHILD = ("import sys\nfrom parkcrm.io.reader import read_workbook\nfrom parkcrm.rules import load_rules\n"
+                 "from parkcrm.core.errors import WorkbookError\n"
+                 "try:\n    read_workbook(sys.argv[1], load_rules())\nexcept WorkbookError as exc:\n    print(exc)\n")
+
+
+def _read_in_child(path):
+    """Read the workbook in a child process under a memory limit; a refusal is printed, an abort fails the test."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", READ_IN_CHILD, str(path)], capture_output=True, text=True,
+                          encoding="utf-8", timeout=300, preexec_fn=_limited_memory if sys.platform != "win32" else None)
+    assert proc.returncode == 0, proc.stderr[-2000:]  # no abort
+    return proc
+
+
 def test_a_stray_cell_at_the_last_cell_of_the_sheet_is_a_finding_not_an_abort(tmp_path):
     """Run in a child process: a native abort there cannot take pytest with it."""
     import subprocess
@@ -483,22 +499,13 @@ def test_two_sheets_of_one_name_cannot_slip_a_stray_cell_past_the_check(tmp_path
     with zipfile.ZipFile(hostile, "w", zipfile.ZIP_DEFLATED) as zf:
         for n, data in parts.items():
             zf.writestr(n, data)
-    import subprocess
-    import sys
 
-    script = ("import sys\nfrom parkcrm.io.reader import read_workbook\nfrom parkcrm.rules import load_rules\n"
-              "from parkcrm.core.errors import WorkbookError\n"
-              "try:\n    read_workbook(sys.argv[1], load_rules())\nexcept WorkbookError as exc:\n    print(exc)\n")
-    proc = subprocess.run([sys.executable, "-c", script, str(hostile)], capture_output=True, text=True, encoding="utf-8",
-                          timeout=300, preexec_fn=_limited_memory if sys.platform != "win32" else None)
-    assert proc.returncode == 0, proc.stderr[-2000:]  # no abort
+    proc = _read_in_child(hostile)
     assert "twice.xlsx" in proc.stdout and "远离数据区域" in proc.stdout  # refused: which sheet is which is unknown
 
 
 def test_two_relationships_of_one_id_cannot_slip_a_stray_cell_past_the_check(tmp_path):
     """The sheet's relationship id appears twice, first for the sheet with the stray cell."""
-    import subprocess
-    import sys
     import zipfile
 
     src = stray_cell_book(tmp_path / "a.xlsx", "XFD1048576")
@@ -513,12 +520,7 @@ def test_two_relationships_of_one_id_cannot_slip_a_stray_cell_past_the_check(tmp
     with zipfile.ZipFile(hostile, "w", zipfile.ZIP_DEFLATED) as zf:
         for n, data in parts.items():
             zf.writestr(n, data)
-    script = ("import sys\nfrom parkcrm.io.reader import read_workbook\nfrom parkcrm.rules import load_rules\n"
-              "from parkcrm.core.errors import WorkbookError\n"
-              "try:\n    read_workbook(sys.argv[1], load_rules())\nexcept WorkbookError as exc:\n    print(exc)\n")
-    proc = subprocess.run([sys.executable, "-c", script, str(hostile)], capture_output=True, text=True, encoding="utf-8",
-                          timeout=300, preexec_fn=_limited_memory if sys.platform != "win32" else None)
-    assert proc.returncode == 0, proc.stderr[-2000:]  # no abort
+    proc = _read_in_child(hostile)
     # which of the two the reader follows differs between readers: every sheet XML is checked
     assert "ids.xlsx" in proc.stdout and "远离数据区域" in proc.stdout
 
@@ -526,8 +528,6 @@ def test_two_relationships_of_one_id_cannot_slip_a_stray_cell_past_the_check(tmp
 def test_a_sheet_target_with_dot_dot_sends_the_check_over_every_sheet_xml(tmp_path):
     """Target "../x.xml" may mean the entry "x.xml" or the entry literally named "xl/../x.xml":
     readers differ, so both are checked."""
-    import subprocess
-    import sys
     import zipfile
 
     src = stray_cell_book(tmp_path / "a.xlsx", "XFD1048576")
@@ -542,12 +542,7 @@ def test_a_sheet_target_with_dot_dot_sends_the_check_over_every_sheet_xml(tmp_pa
     with zipfile.ZipFile(hostile, "w", zipfile.ZIP_DEFLATED) as zf:
         for n, data in parts.items():
             zf.writestr(n, data)
-    script = ("import sys\nfrom parkcrm.io.reader import read_workbook\nfrom parkcrm.rules import load_rules\n"
-              "from parkcrm.core.errors import WorkbookError\n"
-              "try:\n    read_workbook(sys.argv[1], load_rules())\nexcept WorkbookError as exc:\n    print(exc)\n")
-    proc = subprocess.run([sys.executable, "-c", script, str(hostile)], capture_output=True, text=True, encoding="utf-8",
-                          timeout=300, preexec_fn=_limited_memory if sys.platform != "win32" else None)
-    assert proc.returncode == 0, proc.stderr[-2000:]  # no abort
+    proc = _read_in_child(hostile)
     assert "dots.xlsx" in proc.stdout and "远离数据区域" in proc.stdout
 
 
@@ -610,8 +605,6 @@ def test_sheet_xml_only_our_parse_finds_is_checked_too(tmp_path):
     """A second <sheet> hidden where the Rust reader does not list sheets claims sheet2.xml,
     while the crosswise ids make the reader load sheet2.xml (the one with the stray cell) for
     the sheet it does list."""
-    import subprocess
-    import sys
     import zipfile
 
     wb = openpyxl.Workbook()
@@ -635,9 +628,4 @@ def test_sheet_xml_only_our_parse_finds_is_checked_too(tmp_path):
     with zipfile.ZipFile(hostile, "w", zipfile.ZIP_DEFLATED) as zf:
         for n, data in parts.items():
             zf.writestr(n, data)
-    script = ("import sys\nfrom parkcrm.io.reader import read_workbook\nfrom parkcrm.rules import load_rules\n"
-              "from parkcrm.core.errors import WorkbookError\n"
-              "try:\n    read_workbook(sys.argv[1], load_rules())\nexcept WorkbookError as exc:\n    print(exc)\n")
-    proc = subprocess.run([sys.executable, "-c", script, str(hostile)], capture_output=True, text=True, encoding="utf-8",
-                          timeout=300, preexec_fn=_limited_memory if sys.platform != "win32" else None)
-    assert proc.returncode == 0, proc.stderr[-2000:]  # no abort
+    _read_in_child(hostile)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import openpyxl
 import pandas as pd
-import pytest
 
 from parkcrm.capabilities.sampling import choose, signoff_frame
 from parkcrm.capabilities.visits import Compliance

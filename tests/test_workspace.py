@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import run_cli, run_json, write_xlsx
+from helpers import run_cli, run_json
 from parkcrm.rules import default_rules_dir
 from parkcrm.workspace import BUILTIN_RULES, ProjectFileError, resolve
 

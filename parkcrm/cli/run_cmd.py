@@ -9,7 +9,7 @@ import typer
 
 from parkcrm.cli import app
 from parkcrm.cli.history_opts import DbOpt, to_json_text
-from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, QuietOpt, RulesOpt, TemplatesOpt, csv_table, workspace
+from parkcrm.cli.options import Fmt, FormatOpt, QuietOpt, RulesOpt, TemplatesOpt, csv_table, workspace
 
 EPILOG = (
     "示例：\n\n"

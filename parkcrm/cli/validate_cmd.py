@@ -51,7 +51,7 @@ def validate_command(
     可写出问题报告和标出问题单元格的副本。输入文件不会被修改。
     """
     from parkcrm.cli.console import Console
-    from parkcrm.cli.report_inputs import announce, file_lists, require_existing
+    from parkcrm.cli.report_inputs import announce, require_existing
     from parkcrm.jobs.validation import validation
     from parkcrm.core.periods import parse_month
 

@@ -96,7 +96,7 @@ def check_visits_command(
 def _check(con, workbooks, files, ws, period, target, sample, sample_out, audit, kept, db_store, fmt, out,
            no_mask):
     pack = ws.rules()
-    from parkcrm.cli.report_inputs import file_lists, read_data, require_kind, warn_truncated
+    from parkcrm.cli.report_inputs import read_data, require_kind, warn_truncated
     from parkcrm.core.errors import WorkbookError
     from parkcrm.io.reader import read_workbooks
     from parkcrm.io.writer import check_writable, write_xlsx

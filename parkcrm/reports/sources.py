@@ -26,7 +26,7 @@ from parkcrm.io.reader import Table, Workbook, expand_paths, merge_tables, read_
 from parkcrm.core.problems import Problem
 from parkcrm.core.periods import Month, Period, PeriodError, parse_month
 from parkcrm.rules import RulePack
-from parkcrm.workspace import PROJECT_FILE, Project, ProjectFileError, load_project, month_folder  # noqa: F401  (the project file is the workspace's)
+from parkcrm.workspace import Project, ProjectFileError, month_folder  # noqa: F401  (the project file is the workspace's)
 
 SNAPSHOT_KINDS = ("客户资料", "关键人", "ICT商机")
 Progress = Callable[[str], None]
