@@ -87,8 +87,8 @@ def write_csv(path: Path, rows: list[list], encoding: str = "utf-8") -> Path:
     return path
 
 
-def run_cli(args: list[str]) -> tuple[int, str, str]:
-    """Run the real entry point in-process; returns (exit code, stdout, stderr)."""
+def run_cli_bytes(args: list[str], stdin: bytes | None = None) -> tuple[int, bytes, str]:
+    """Run the real entry point in-process with stdin fed; returns (exit code, stdout bytes, stderr)."""
     import io
     import sys
 
@@ -97,7 +97,9 @@ def run_cli(args: list[str]) -> tuple[int, str, str]:
     stderr = io.TextIOWrapper(err_bytes, encoding="utf-8", write_through=True)
     from parkcrm.cli import main
 
-    old = sys.stdout, sys.stderr
+    old = sys.stdin, sys.stdout, sys.stderr
+    if stdin is not None:
+        sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
     sys.stdout, sys.stderr = stdout, stderr
     try:
         try:
@@ -108,8 +110,14 @@ def run_cli(args: list[str]) -> tuple[int, str, str]:
     finally:
         stdout.flush()
         stderr.flush()
-        sys.stdout, sys.stderr = old
-    return code, out_bytes.getvalue().decode("utf-8"), err_bytes.getvalue().decode("utf-8")
+        sys.stdin, sys.stdout, sys.stderr = old
+    return code, out_bytes.getvalue(), err_bytes.getvalue().decode("utf-8")
+
+
+def run_cli(args: list[str]) -> tuple[int, str, str]:
+    """Run the real entry point in-process; returns (exit code, stdout, stderr)."""
+    code, out, err = run_cli_bytes(args)
+    return code, out.decode("utf-8"), err
 
 
 def run_json(args: list[str]) -> tuple[int, dict]:

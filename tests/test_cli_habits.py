@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.helpers import write_xlsx
+from tests.helpers import run_cli_bytes, write_xlsx
 
 HEADER = ["客户编号", "客户名称", "片区", "联系电话", "客户经理", "年度通信费用", "备注"]
 ROWS = [["C1", "甲公司", "东部产业片区", "13800001234", "王晓明", 70, "=HYPERLINK(\"x\")"],
@@ -27,26 +27,7 @@ def csv_bytes(encoding: str = "utf-8", bom: bool = False) -> bytes:
 
 def run(args: list[str], stdin: bytes | None = None, monkeypatch=None) -> tuple[int, bytes, str]:
     """The real entry point with stdin fed and stdout kept as bytes (a workbook may be written there)."""
-    from parkcrm.cli import main
-
-    out_bytes, err_bytes = io.BytesIO(), io.BytesIO()
-    stdout = io.TextIOWrapper(out_bytes, encoding="utf-8", write_through=True)
-    stderr = io.TextIOWrapper(err_bytes, encoding="utf-8", write_through=True)
-    if stdin is not None:
-        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
-    old = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = stdout, stderr
-    try:
-        try:
-            main(args)
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 0
-    finally:
-        stdout.flush()
-        stderr.flush()
-        sys.stdout, sys.stderr = old
-    return code, out_bytes.getvalue(), err_bytes.getvalue().decode("utf-8")
+    return run_cli_bytes(args, stdin)
 
 
 def parse_csv(data: bytes) -> list[dict]:

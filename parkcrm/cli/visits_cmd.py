@@ -20,7 +20,7 @@ EPILOG = (
     "  parkcrm check-visits ./2026-10/ --month 2026-10 --format json > 走访达标.json\n\n"
     + csv_table("走访达标") + "\n\n"
     "抽查记录（哪一周抽查了谁，用于轮换）：有历史库时（--db、环境变量 PARKCRM_DB 或项目文件 parkcrm.yaml 旁的 parkcrm.db）"
-    "记在历史库中；没有历史库时记在第一个输入旁的 .parkcrm-sampling.json（或 --history 指定的文件）。\n\n"
+    "记在历史库中；没有历史库时记在项目文件 parkcrm.yaml 旁（不在项目中时为第一个输入旁）的 .parkcrm-sampling.json（或 --history 指定的文件）。\n\n"
     "退出码：0 全部达标；1 已写出结果，但有客户未达标、抽查不足或数据问题；2 未写出任何文件（参数、输入或规则有误）。"
 )
 
