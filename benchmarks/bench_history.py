@@ -46,7 +46,7 @@ def fill_twelve_months(db: str, customers: int, year: int = 2026, seed: int = 11
     ids = [f"YQ{i:07d}" for i in range(1, customers + 1)]
     zones = ["东部产业片区", "西部产业片区", "江北生活配套片区", "江南生活配套片区", "产业研发片区"]
     tiers = ["5B", "4B", "3B", "2B", "1B"]
-    cols = ["month", "customer_id", "name", "zone", "manager", "status", "tier", "spend_fen", *s.FEES]
+    cols = ["park", "month", "customer_id", "name", "zone", "manager", "status", "tier", "spend_fen", *s.FEES]
     now = dt.datetime.now()
     with open_store(db) as store:
         style = store.engine.dialect.paramstyle
@@ -57,15 +57,15 @@ def fill_twelve_months(db: str, customers: int, year: int = 2026, seed: int = 11
             rows = []
             for i in range(customers):
                 row_fees = [int(fees[i, k]) if k < month else None for k in range(12)]
-                rows.append((key, ids[i], f"园区测试企业{i:06d}有限公司", zones[i % 5], "王晓明", "在网",
+                rows.append((store.park, key, ids[i], f"园区测试企业{i:06d}有限公司", zones[i % 5], "王晓明", "在网",
                              tiers[i % 5], int(fees[i].sum()), *row_fees))
             with store.write() as conn:
                 conn.exec_driver_sql(f"DELETE FROM customers WHERE month = {mark}", (key,))
                 conn.exec_driver_sql(sql, rows)
-                conn.execute(insert(s.months), [{"month": key, "imported_at": now}])
-                conn.execute(insert(s.month_parts), [{"month": key, "kind": "客户资料", "rows": customers,
+                conn.execute(insert(s.months), [{"park": store.park, "month": key, "imported_at": now}])
+                conn.execute(insert(s.month_parts), [{"park": store.park, "month": key, "kind": "客户资料", "rows": customers,
                                                       "imported_at": now}])
-                complaints = [{"month": key, "seq": j, "report_date": dt.date(year, month, 1 + j % 28),
+                complaints = [{"park": store.park, "month": key, "seq": j, "report_date": dt.date(year, month, 1 + j % 28),
                                "customer_id": ids[(j * 7919) % customers], "kind": "投诉" if j % 3 else "故障",
                                "content": "测试"} for j in range(2000)]
                 conn.execute(insert(s.complaints), complaints)

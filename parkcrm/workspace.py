@@ -32,10 +32,12 @@ PROJECT_FILE = "parkcrm.yaml"
 DB_FILE = "parkcrm.db"
 RULES_FOLDER, TEMPLATES_FOLDER = "rules", "templates"
 ENV_CONFIG, ENV_RULES, ENV_TEMPLATES, ENV_DB = "PARKCRM_CONFIG", "PARKCRM_RULES", "PARKCRM_TEMPLATES", "PARKCRM_DB"
+ENV_PARK = "PARKCRM_PARK"
+EXAMPLE_PARK_CODE = "XX县-XX园区"  # the example init writes: a shared store refuses it
 BUILTIN_RULES, BUILTIN_TEMPLATES = "内置规则包", "内置模板"
-PROJECT_KEYS = ("规则", "模板", "数据目录", "文件", "输出目录", "园区名称", "10000名单目录")
+PROJECT_KEYS = ("规则", "模板", "数据目录", "文件", "输出目录", "园区名称", "园区代码", "10000名单目录")
 # items of the resolution, in the order they are shown: key -> Chinese label
-ITEMS = {"project": "项目文件", "rules": "规则目录", "templates": "模板目录", "store": "历史库",
+ITEMS = {"project": "项目文件", "park": "园区", "rules": "规则目录", "templates": "模板目录", "store": "历史库",
          "data": "数据目录", "archive": "输出目录"}
 
 
@@ -58,6 +60,7 @@ class Project:
     templates_dir: Path | None = None
     # where `run` writes the 10000 priority list (full numbers): never the shared output folder
     hotline_dir: Path | None = None
+    park_code: str = ""  # 园区代码: the park's key in a store shared by many parks
 
     def month_dir(self, year: int, month: int) -> Path | None:
         return month_folder(self.data_dir, year, month) if self.data_dir is not None else None
@@ -130,8 +133,27 @@ def load_project(path: Path | str, *, require_data: bool = True) -> Project:
     patterns = [v if any(ch in v for ch in "*?[.") else f"*{v}*" for v in files.values()]
     patterns = [p if "." in p else p + ".*" for p in patterns]
     park = data.get("园区名称") or ""
+    code = data.get("园区代码")
+    if code not in (None, ""):
+        problem = park_code_problem(str(code))
+        if problem:
+            raise ProjectFileError(f"{doc.where(('园区代码',))}: {problem}")
     return Project(path, data_dir, patterns, folder("输出目录"), str(park), folder("规则"), folder("模板"),
-                   folder("10000名单目录"))
+                   folder("10000名单目录"), str(code or "").strip())
+
+
+def park_code_problem(code: str) -> str | None:
+    """Why a 园区代码 cannot be used, or None."""
+    from parkcrm.store.schema import PARK
+
+    code = code.strip()
+    if not code:
+        return "「园区代码」不能为空"
+    if len(code) > PARK:
+        return f"「园区代码」最多 {PARK} 个字符（现在 {len(code)} 个）"
+    if any(ch.isspace() or ord(ch) < 32 for ch in code):
+        return f"「园区代码」「{code}」不能含空格或控制字符（可用 - 连接，例如 东坡县-高新园）"
+    return None
 
 
 def find_project_file(start: Path | None = None) -> Path | None:
@@ -157,11 +179,12 @@ class Workspace:
     store_url: str | None  # None: no store unless a command creates one in the current folder
     data_dir: Path | None
     archive_dir: Path | None
-    park: str
+    park: str  # 园区名称, for titles
     patterns: list[str]
     origins: dict[str, str]
     project: Project | None = None
     cwd: Path = field(default_factory=Path.cwd)
+    park_code: str = ""  # the park's key in the store; "" = the default park of a one-park store
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -197,9 +220,23 @@ class Workspace:
 
     def open_store(self, *, must_exist: bool = False, busy_seconds: float = 60) -> "Store":
         """Open (create, upgrade) the store; a command that writes history uses this."""
-        from parkcrm.store import open_store
+        from parkcrm.store import DEFAULT_PARK, open_store
 
-        return open_store(self.store_url, self.root or self.cwd, must_exist=must_exist, busy_seconds=busy_seconds)
+        if not self.store_target().is_sqlite:
+            self.require_park_code()
+        return open_store(self.store_url, self.root or self.cwd, must_exist=must_exist, busy_seconds=busy_seconds,
+                          park=self.park_code or DEFAULT_PARK, park_name=self.park or None)
+
+    def require_park_code(self) -> str:
+        """The park code, which a shared (PostgreSQL) store needs: without one, two parks would write
+        over each other's months."""
+        if not self.park_code or self.park_code == EXAMPLE_PARK_CODE:
+            where = f"在 {self.project_file} 中" if self.project_file else "在项目文件 parkcrm.yaml 中"
+            now = "仍是示例值" if self.park_code else "没有写"
+            raise ProjectFileError(
+                f"PostgreSQL 历史库可由多个园区共用，需要知道本园区是哪一个：「园区代码」{now}。请{where}写"
+                f"「园区代码: 县名-园区名」（例如 东坡县-高新园，各园区不同、以后不要再改），或设置环境变量 {ENV_PARK}")
+        return self.park_code
 
     def find_store(self, busy_seconds: float = 60) -> "Store | None":
         """The store a reading command uses: one named by option or environment (it must exist),
@@ -223,6 +260,8 @@ class Workspace:
 
     def shown(self, item: str) -> str:
         """The value of one item as the user reads it."""
+        if item == "park":
+            return self.park_shown()
         value: Any = {"project": self.project_file, "rules": self.rules_dir, "templates": self.templates_dir,
                       "store": self.store_url, "data": self.data_dir, "archive": self.archive_dir}[item]
         if item == "rules" and self.builtin_rules:
@@ -232,6 +271,12 @@ class Workspace:
         if item == "store" and value is not None:
             return self._store_shown(short=False)
         return "无" if value is None else str(value)
+
+    def park_shown(self) -> str:
+        from parkcrm.store import DEFAULT_PARK
+
+        code = self.park_code or DEFAULT_PARK
+        return f"{self.park}（代码 {code}）" if self.park else code
 
     def _store_shown(self, short: bool) -> str:
         """The store as the user reads it (never its password); parkcrm.db alone when beside the project file."""
@@ -346,6 +391,17 @@ def resolve(*, config: Path | None = None, rules: Path | None = None, templates:
     else:
         store_url, origins["store"] = None, "无（不在项目中，只用给出的工作簿）"
 
+    if env_value(ENV_PARK):
+        park_code, origins["park"] = env_value(ENV_PARK), f"环境变量 {ENV_PARK}"
+        problem = park_code_problem(park_code)
+        if problem:
+            raise ProjectFileError(f"环境变量 {ENV_PARK}：{problem}")
+    elif project is not None and project.park_code:
+        park_code, origins["park"] = project.park_code, f"{in_project} 的「园区代码」"
+    else:
+        park_code = ""
+        origins["park"] = "默认（项目文件没有写「园区代码」，历史库只供一个园区用）"
+
     data_dir = project.data_dir if project else None
     origins["data"] = f"{in_project} 的「数据目录」" if project else "无（用命令行给出的文件）"
     if project is not None and project.output_dir is not None:
@@ -356,7 +412,7 @@ def resolve(*, config: Path | None = None, rules: Path | None = None, templates:
         archive_dir, origins["archive"] = None, "无（输出写在输入旁或当前文件夹）"
     return Workspace(project_file, root, rules_dir, templates_dir, store_url, data_dir, archive_dir,
                      project.park if project else "", list(project.patterns) if project else [], origins,
-                     project, here)
+                     project, here, park_code)
 
 
 def _absolute(path: Path, here: Path) -> Path:

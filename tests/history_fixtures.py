@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import pytest
 
+from parkcrm.store import DEFAULT_PARK
 from tests.helpers import write_xlsx
 
 PG_ENV = "PARKCRM_TEST_PG_URL"
@@ -34,8 +35,9 @@ def _pg_schema_url(base: str):
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path) -> str:
-    """A fresh, empty history store: a SQLite file, or a PostgreSQL schema of its own."""
+def db_url(request, tmp_path, monkeypatch) -> str:
+    """A fresh, empty history store: a SQLite file, or a PostgreSQL schema of its own. A shared
+    (PostgreSQL) store needs the park's code: the commands run in the test get it from PARKCRM_PARK."""
     if request.param == "sqlite":
         (tmp_path / "历史库").mkdir(exist_ok=True)
         yield str(tmp_path / "历史库" / "parkcrm.db")
@@ -43,6 +45,7 @@ def db_url(request, tmp_path) -> str:
     base = os.environ.get(PG_ENV)
     if not base:
         pytest.skip(f"PostgreSQL: set {PG_ENV} (see .ci/pg.sh)")
+    monkeypatch.setenv("PARKCRM_PARK", DEFAULT_PARK)  # the park open_store() uses when none is given
     url, engine, schema = _pg_schema_url(base)
     try:
         yield url

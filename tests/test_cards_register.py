@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 from sqlalchemy import insert, select
 
+from parkcrm.store import DEFAULT_PARK
 from parkcrm.capabilities.classify import classify
 from parkcrm.capabilities.contacts import GRANTED, HELD, MARKED, assign_cards, card_register
 from parkcrm.io.reader import read_workbook
@@ -115,7 +116,7 @@ def test_the_fifth_and_sixth_upgrade_across_two_months(tmp_path):
 def test_official_tiers_of_the_store_review_apply_where_the_sheet_is_blank(tmp_path):
     db = tmp_path / "parkcrm.db"
     with open_store(str(db)) as store, store.write() as conn:
-        conn.execute(insert(s.official_tiers), [{"year": 2026, "customer_id": "N", "tier": "4B",
+        conn.execute(insert(s.official_tiers), [{"park": DEFAULT_PARK, "year": 2026, "customer_id": "N", "tier": "4B",
                                                  "reviewed_at": dt.datetime.now()}])
     src = write_xlsx(tmp_path / "园区客户资料库-2026年11月.xlsx", {"客户资料": [
         ["客户编号", "客户名称", "年度通信费用（万元）", "核定等级"], ["N", "甲", 2, None], ["M", "乙", 2, None]]})
@@ -133,11 +134,11 @@ def test_a_version_3_store_gets_the_register_and_keeps_its_data(tmp_path):
 
     target = resolve_target(str(tmp_path / "v3.db"))
     engine = make_engine(target)
-    later = [t for v, tables in s.ADDED_IN.items() if v > 3 for t in tables]
+    from tests.old_schema import create_old_store
+
     with write_transaction(engine, target) as conn:
-        s.metadata.create_all(conn, tables=[t for t in s.metadata.sorted_tables if t not in later])
-        conn.execute(insert(s.schema_version), [{"version": v, "applied_at": dt.datetime.now()} for v in (1, 2, 3)])
-        conn.execute(insert(s.official_tiers), [{"year": 2026, "customer_id": "B", "tier": "4B",
+        meta = create_old_store(conn, 3)
+        conn.execute(insert(meta.tables["official_tiers"]), [{"year": 2026, "customer_id": "B", "tier": "4B",
                                                  "reviewed_at": dt.datetime.now()}])
     engine.dispose()
     with open_store(str(tmp_path / "v3.db")) as store:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from parkcrm.store import DEFAULT_PARK
 from parkcrm.capabilities.classify import classify
 from parkcrm.io.reader import read_workbook
 from parkcrm.rules import load_rules
@@ -121,7 +122,7 @@ def test_commands_read_the_official_tiers_of_the_project_store(tmp_path):
 
     (tmp_path / "parkcrm.yaml").write_text("数据目录: .\n", encoding="utf-8")
     with open_store(str(tmp_path / "parkcrm.db")) as store, store.write() as conn:
-        conn.execute(insert(s.official_tiers), [{"year": 2026, "customer_id": c, "tier": t, "reviewed_at": dt.datetime.now()}
+        conn.execute(insert(s.official_tiers), [{"park": DEFAULT_PARK, "year": 2026, "customer_id": c, "tier": t, "reviewed_at": dt.datetime.now()}
                                                 for c, t in (("D", "4B"), ("U", "2B"))])
     src = write_xlsx(tmp_path / "园区客户资料库-2026年11月.xlsx", {
         "客户资料": [["客户编号", "客户名称", "客户经理", "联系电话", "年度通信费用（万元）", "核定等级"],
@@ -145,7 +146,7 @@ def test_the_monthly_report_counts_the_official_tiers_of_the_store(tmp_path):
 
     db = tmp_path / "parkcrm.db"
     with open_store(str(db)) as store, store.write() as conn:
-        conn.execute(insert(s.official_tiers), [{"year": 2026, "customer_id": "D", "tier": "4B", "reviewed_at": dt.datetime.now()}])
+        conn.execute(insert(s.official_tiers), [{"park": DEFAULT_PARK, "year": 2026, "customer_id": "D", "tier": "4B", "reviewed_at": dt.datetime.now()}])
     folder = tmp_path / "2026-11"
     folder.mkdir()
     write_xlsx(folder / "园区客户资料库-2026年11月.xlsx", {"客户资料": [

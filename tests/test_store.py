@@ -174,35 +174,46 @@ def test_missing_store_is_a_clear_error(tmp_path):
     assert not (tmp_path / "没有.db").exists()
 
 
-@pytest.mark.parametrize("old", [1, 2])
+@pytest.mark.parametrize("old", [1, 2, 3, 4, 5])
 def test_old_schema_is_upgraded(db_url, rules, tmp_path, old):
+    """Every earlier version is brought to the latest; its rows become the upgrading project's park's."""
     import datetime as dt
 
     from parkcrm.store.engine import make_engine, resolve_target as target_of, write_transaction
+    from tests.old_schema import create_old_store
 
-    later = [t for v, tables in s.ADDED_IN.items() if v > old for t in tables]
     assert set(s.ADDED_IN) == set(range(2, migrate.LATEST + 1))
     target = target_of(db_url)
     engine = make_engine(target)
-    with write_transaction(engine, target) as conn:  # a store of version `old`: no tables added later
-        s.metadata.create_all(conn, tables=[t for t in s.metadata.sorted_tables if t not in later])
-        conn.execute(insert(s.schema_version), [{"version": v, "applied_at": dt.datetime.now()} for v in range(1, old + 1)])
-        conn.execute(insert(s.months), [{"month": "2026-01", "imported_at": dt.datetime.now()}])
+    with write_transaction(engine, target) as conn:  # a store of version `old`
+        meta = create_old_store(conn, old)
+        conn.execute(insert(meta.tables["months"]), [{"month": "2026-01", "imported_at": dt.datetime.now()}])
+        conn.execute(insert(meta.tables["customers"]), [{"month": "2026-01", "customer_id": "C001", "name": "甲公司",
+                                                         "tier": "3B"}])
         if old >= 2:
-            conn.execute(insert(s.official_tiers), [{"year": 2026, "customer_id": "C001", "tier": "3B",
-                                                     "reviewed_at": dt.datetime.now()}])
+            conn.execute(insert(meta.tables["official_tiers"]), [{"year": 2026, "customer_id": "C001", "tier": "3B",
+                                                                  "reviewed_at": dt.datetime.now()}])
+        if old >= 3:
+            conn.execute(insert(meta.tables["supervisor_samples"]), [
+                {"week": "2026-W46", "position": 0, "manager": "丙", "recorded_at": dt.datetime.now()}])
     engine.dispose()
-    with open_store(db_url) as store:
+    with open_store(db_url, park="东坡县-高新园", park_name="高新园") as store:
         with store.read() as conn:
             assert migrate.version(conn) == migrate.LATEST
             versions = list(conn.execute(select(s.schema_version.c.version).order_by(s.schema_version.c.version)).scalars())
+            parks = {tuple(r) for r in conn.execute(select(s.parks.c.park, s.parks.c.name))}
+            customer_parks = set(conn.execute(select(s.customers.c.park)).scalars())
         assert versions == list(range(1, migrate.LATEST + 1))
-        assert store.months() == ["2026-01"]  # data kept
+        assert parks == {("东坡县-高新园", "高新园")} and customer_parks == {"东坡县-高新园"}
+        assert store.months() == ["2026-01"]  # data kept, as the park's
         assert _count(store, s.official_tiers) == (1 if old >= 2 else 0)  # kept, or new and usable
         from parkcrm.store.sampling import StoreSamplingHistory
 
         StoreSamplingHistory(store).record_sample("2026-W47", ["甲", "乙"])  # the version-3 table is usable
-        assert StoreSamplingHistory(store).load_history() == {"2026-W47": ["甲", "乙"]}
+        expected = {"2026-W46": ["丙"]} if old >= 3 else {}
+        assert StoreSamplingHistory(store).load_history() == {**expected, "2026-W47": ["甲", "乙"]}
+    with open_store(db_url, park="西山县-化工园") as other:  # another park sees none of it
+        assert other.months() == [] and StoreSamplingHistory(other).load_history() == {}
 
 
 def test_newer_schema_is_refused(db_url):

@@ -105,7 +105,8 @@ def test_project_file_errors_name_the_key(tmp_path):
 def test_as_dict_says_value_and_origin(tmp_path):
     home = _init(tmp_path / "项目")
     d = resolve(cwd=home, environ=NO_ENV).as_dict()
-    assert list(d) == ["项目文件", "规则目录", "模板目录", "历史库", "数据目录", "输出目录"]
+    assert list(d) == ["项目文件", "园区", "规则目录", "模板目录", "历史库", "数据目录", "输出目录"]
+    assert d["园区"] == {"值": "XX产业转移工业园（代码 XX县-XX园区）", "来源": f"项目文件 {home / 'parkcrm.yaml'} 的「园区代码」"}
     assert d["规则目录"] == {"值": str(home / "rules"), "来源": f"项目文件 {home / 'parkcrm.yaml'} 的「规则」"}
     assert d["历史库"]["值"].endswith("parkcrm.db（尚未建立）")
 

@@ -153,14 +153,9 @@ def rules_fingerprint(rules) -> str:
 def stored_files(store, month: Month) -> dict[str, str]:
     if store is None:
         return {}
-    from sqlalchemy import select
+    from parkcrm.store.read import source_files
 
-    from parkcrm.store import schema as s
-
-    with store.read() as conn:
-        rows = conn.execute(select(s.source_files.c.file_name, s.source_files.c.sha256)
-                            .where(s.source_files.c.month == str(month))).all()
-    return {r.file_name: r.sha256 for r in rows}
+    return source_files(store, month)
 
 
 def process_month(ctx: Context, month: Month, files: list[Path], fingerprint: str, summary: RunSummary) -> bool:

@@ -1,27 +1,38 @@
-"""The history store: monthly snapshots in SQLite (default) or PostgreSQL, via SQLAlchemy Core."""
+"""The history store: monthly snapshots in SQLite (default) or PostgreSQL, via SQLAlchemy Core.
+
+A store holds one or many parks (schema version 6). An open Store belongs to one park, the
+project's: everything it reads and writes is that park's rows. Only parkcrm.store.city reads
+across parks (the city roll-up).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from parkcrm.store import migrate
 from parkcrm.store import schema as s
 from parkcrm.store.engine import (DB_FILE, ENV, StoreError, Target, make_engine, read_transaction, resolve_target,
                                   write_transaction)
 
-__all__ = ["Store", "StoreError", "open_store", "resolve_target"]
+__all__ = ["DEFAULT_PARK", "Store", "StoreError", "open_store", "resolve_target"]
+
+
+DEFAULT_PARK = "默认园区"  # the park of a project whose parkcrm.yaml names no 园区代码
 
 
 class Store:
-    """An open store. write() holds the write lock for one transaction; read() does not."""
+    """An open store, for one park. write() holds that park's write lock for one transaction; read() does not."""
 
-    def __init__(self, target: Target, engine: Engine):
+    def __init__(self, target: Target, engine: Engine, park: str = DEFAULT_PARK, park_name: str | None = None):
         self.target = target
         self.engine = engine
+        self.park = park
+        self.park_name = park_name
 
     @property
     def shown(self) -> str:
@@ -29,7 +40,8 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        with write_transaction(self.engine, self.target) as conn:
+        """A transaction writing this park's rows (other parks may write at the same time)."""
+        with write_transaction(self.engine, self.target, self.park) as conn:
             yield conn
 
     @contextmanager
@@ -42,12 +54,23 @@ class Store:
             current = migrate.version(conn)
         if not migrate.needs_upgrade(current):
             return []
-        with self.write() as conn:  # re-checked under the lock: another process may have done it
-            return migrate.upgrade(conn)
+        # the lock of the whole store, re-checked under it: another process may have done it
+        with write_transaction(self.engine, self.target) as conn:
+            return migrate.upgrade(conn, self.park, self.park_name)
 
     def months(self) -> list[str]:
         with self.read() as conn:
-            return list(conn.execute(select(s.months.c.month).order_by(s.months.c.month)).scalars())
+            return list(conn.execute(select(s.months.c.month).where(s.months.c.park == self.park)
+                                     .order_by(s.months.c.month)).scalars())
+
+    def register_park(self, conn: Connection) -> None:
+        """Name this park in the parks table (inside a write transaction), once, or anew when renamed."""
+        t = s.parks
+        row = conn.execute(select(t.c.name).where(t.c.park == self.park)).first()
+        if row is None:
+            conn.execute(insert(t), [{"park": self.park, "name": self.park_name, "registered_at": dt.datetime.now()}])
+        elif self.park_name and row.name != self.park_name:
+            conn.execute(update(t).where(t.c.park == self.park).values(name=self.park_name))
 
     def close(self) -> None:
         self.engine.dispose()
@@ -60,13 +83,13 @@ class Store:
 
 
 def open_store(db: str | None = None, home: Path | None = None, *, must_exist: bool = False,
-               busy_seconds: float = 60) -> Store:
+               busy_seconds: float = 60, park: str = DEFAULT_PARK, park_name: str | None = None) -> Store:
     """Open (and create or upgrade) the store at db, else parkcrm.db in home (see parkcrm.workspace for
-    which applies). must_exist: a missing SQLite file is an error."""
+    which applies), for one park. must_exist: a missing SQLite file is an error."""
     target = resolve_target(db, home)
     if must_exist and target.is_sqlite and target.path is not None and not target.path.is_file():
         raise StoreError(f"历史库 {target.shown} 不存在；请先用 parkcrm import 导入月度工作簿，或用 --db 指定历史库")
-    store = Store(target, make_engine(target, busy_seconds))
+    store = Store(target, make_engine(target, busy_seconds), park, park_name)
     try:
         store.ensure_schema()
     except BaseException:

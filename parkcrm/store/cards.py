@@ -36,7 +36,7 @@ def load_register(store: Store, before: str | None = None) -> pd.DataFrame:
     """The register (REGISTER_COLUMNS), oldest first; only rows from months before `before` ("2026-11")
     when given (rows of unknown month, since "", always count as earlier)."""
     t = s.card_register
-    query = select(*[t.c[c] for c in _COLUMNS.values()]).order_by(t.c.since, t.c.customer_id, t.c.recorded_at)
+    query = select(*[t.c[c] for c in _COLUMNS.values()]).where(t.c.park == store.park).order_by(t.c.since, t.c.customer_id, t.c.recorded_at)
     if before is not None:
         query = query.where(t.c.since < before)
     with store.read() as conn:
@@ -56,12 +56,14 @@ def save_register(store: Store, month: str, register: pd.DataFrame) -> int:
         if key in seen:
             continue
         seen.add(key)
-        records.append({**{db: _text(r[col]) for col, db in _COLUMNS.items()}, "recorded_at": now})
+        records.append({**{db: _text(r[col]) for col, db in _COLUMNS.items()}, "park": store.park, "recorded_at": now})
+    park = t.c.park == store.park
     with store.write() as conn:
-        conn.execute(delete(t).where(t.c.since == month))
+        store.register_park(conn)
+        conn.execute(delete(t).where(park & (t.c.since == month)))
         keys = [(r["customer_id"], r["person"], r["card"]) for r in records]
         for cid, person, card in keys:  # a card seen again (e.g. marked earlier) is kept once
-            conn.execute(delete(t).where((t.c.customer_id == cid) & (t.c.person == person) & (t.c.card == card)))
+            conn.execute(delete(t).where(park & (t.c.customer_id == cid) & (t.c.person == person) & (t.c.card == card)))
         if records:
             conn.execute(insert(t), records)
     return len(records)

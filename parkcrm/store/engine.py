@@ -4,7 +4,9 @@ SQLite (default, a file next to the project file): every write transaction start
 BEGIN IMMEDIATE, so a second writer waits (busy timeout) instead of failing half-way or
 deadlocking on a lock upgrade. The rollback journal (not WAL) is kept because WAL does not
 work on network shares. PostgreSQL: every write transaction first takes a transaction-level
-advisory lock, so imports into one server are serialised the same way.
+advisory lock on its park, so two imports of one park are serialised (the second waits, up to
+lock_timeout) while different parks write side by side; a schema upgrade takes the lock of
+the whole store.
 """
 
 from __future__ import annotations
@@ -14,15 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError, ProgrammingError
 
 from parkcrm.core.errors import BusyError, ParkcrmError
 
 DB_FILE = "parkcrm.db"
 ENV = "PARKCRM_DB"  # read by parkcrm.workspace
-ADVISORY_KEY = 0x5041524B43524D  # "PARKCRM"
+ADVISORY_KEY = 0x5041524B43524D  # "PARKCRM": the whole store (schema upgrades)
+PARK_LOCK_CLASS = 0x504B  # "PK": first half of a park's two-part advisory key; the second is hashtext(park)
 
 
 class StoreError(ParkcrmError):
@@ -129,16 +132,23 @@ def _create_private(path: Path) -> None:
 
 
 @contextmanager
-def write_transaction(engine: Engine, target: Target) -> Iterator[Connection]:
-    """One transaction holding the store's write lock; committed on success, rolled back otherwise."""
+def write_transaction(engine: Engine, target: Target, park: str | None = None) -> Iterator[Connection]:
+    """One transaction holding the write lock of a park (None: of the whole store); committed on
+    success, rolled back otherwise (also when the server goes away: nothing half-written stays)."""
     try:
         with engine.connect().execution_options(parkcrm_write=True) as conn:
             with conn.begin():
                 if not target.is_sqlite:
-                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ADVISORY_KEY})")
+                    if park is None:
+                        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ADVISORY_KEY})")
+                    else:
+                        conn.execute(text(f"SELECT pg_advisory_xact_lock({PARK_LOCK_CLASS}, hashtext(:park))"),
+                                     {"park": park})
                 yield conn
-    except OperationalError as exc:
+    except (OperationalError, InterfaceError) as exc:
         raise _translate(exc, target) from None
+    except ProgrammingError as exc:
+        raise _refused(exc, target, park) from None
 
 
 @contextmanager
@@ -147,16 +157,48 @@ def read_transaction(engine: Engine, target: Target) -> Iterator[Connection]:
         with engine.connect() as conn:
             with conn.begin():
                 yield conn
-    except OperationalError as exc:
+    except (OperationalError, InterfaceError) as exc:
         raise _translate(exc, target) from None
+    except ProgrammingError as exc:
+        raise _refused(exc, target, None) from None
 
 
-def _translate(exc: OperationalError, target: Target) -> ParkcrmError:
-    text = str(exc.orig or exc)
-    if "locked" in text or "busy" in text or "lock timeout" in text:
+class StoreRefusedError(StoreError):
+    """The server refused a read or write: the role lacks the privilege, or row-level security
+    keeps it to another park's rows."""
+
+
+def _translate(exc: Exception, target: Target) -> ParkcrmError:
+    message = _hide_password(str(getattr(exc, "orig", None) or exc), target).strip()
+    lower = message.lower()
+    if "locked" in lower or "busy" in lower or "lock timeout" in lower:
         return BusyError(f"历史库 {target.shown} 正被另一个 parkcrm 进程写入，等待超时；请稍后再试")
-    if "unable to open" in text:
-        return StoreError(f"无法打开历史库 {target.shown}：{text}（请检查路径和写权限）")
-    if "connection" in text.lower() or "could not" in text.lower():
-        return StoreError(f"无法连接数据库 {target.shown}：{text.strip()}")
-    return StoreError(f"历史库 {target.shown} 出错：{text.strip()}")
+    if "unable to open" in lower:
+        return StoreError(f"无法打开历史库 {target.shown}：{message}（请检查路径和写权限）")
+    if getattr(exc, "connection_invalidated", False) or any(
+            t in lower for t in ("terminat", "server closed", "connection is closed", "consuming input failed",
+                                 "connection already closed", "the connection is lost")):
+        return StoreError(f"与数据库 {target.shown} 的连接中断了；这次的写入已整体撤销，历史库保持原样。"
+                          f"请检查网络和数据库服务器后重新运行（{message.splitlines()[0] if message else '连接断开'}）")
+    if "connection" in lower or "could not" in lower:
+        return StoreError(f"无法连接数据库 {target.shown}：{message}")
+    return StoreError(f"历史库 {target.shown} 出错：{message}")
+
+
+def _refused(exc: Exception, target: Target, park: str | None) -> ParkcrmError:
+    """Privilege and row-level-security refusals in Chinese; other programming errors as they are."""
+    message = _hide_password(str(getattr(exc, "orig", None) or exc), target).strip()
+    lower = message.lower()
+    whose = f"园区「{park}」" if park else "这些数据"
+    if "row-level security" in lower:
+        return StoreRefusedError(f"数据库 {target.shown} 拒绝写入：当前数据库用户没有写{whose}的权限（行级安全策略）。"
+                                 "每个区县只能写本园区的数据；请核对 parkcrm.yaml 的「园区代码」和连接所用的数据库用户")
+    if "permission denied" in lower or "insufficient" in lower:
+        return StoreRefusedError(f"数据库 {target.shown} 拒绝了操作：当前数据库用户没有权限"
+                                 f"（{message.splitlines()[0]}）。请让数据库管理员用 parkcrm db roles 生成的脚本授权")
+    return StoreError(f"历史库 {target.shown} 出错：{message.splitlines()[0] if message else exc}")
+
+
+def _hide_password(message: str, target: Target) -> str:
+    password = target.url.password
+    return message.replace(str(password), "***") if password else message

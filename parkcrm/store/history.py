@@ -66,7 +66,7 @@ def official_tiers(store: Store, year: int) -> pd.Series:
     """customer_id -> official tier recorded by the review of `year` (empty when there was none)."""
     with store.read() as conn:
         rows = conn.execute(select(s.official_tiers.c.customer_id, s.official_tiers.c.tier)
-                            .where(s.official_tiers.c.year == year)).all()
+                            .where(s.official_tiers.c.park == store.park, s.official_tiers.c.year == year)).all()
     return pd.Series({r.customer_id: r.tier for r in rows}, dtype="string")
 
 
@@ -89,11 +89,13 @@ def review_history(store: Store, year: int) -> dict:
 def record_review(store: Store, year: int, records: list[dict], customers: int, changes: int) -> None:
     """Replace the official tiers of `year` with records (customer_id, tier, previous_tier, spend_fen, basis)."""
     now = dt.datetime.now().replace(microsecond=0)
-    rows = [{"year": year, "reviewed_at": now, **r} for r in records]
+    park = store.park
+    rows = [{"park": park, "year": year, "reviewed_at": now, **r} for r in records]
     with store.write() as conn:
-        conn.execute(delete(s.official_tiers).where(s.official_tiers.c.year == year))
+        store.register_park(conn)
+        conn.execute(delete(s.official_tiers).where(s.official_tiers.c.park == park, s.official_tiers.c.year == year))
         if rows:
             conn.execute(insert(s.official_tiers), rows)
-        conn.execute(delete(s.reviews).where(s.reviews.c.year == year))
-        conn.execute(insert(s.reviews), [{"year": year, "reviewed_at": now, "customers": customers,
+        conn.execute(delete(s.reviews).where(s.reviews.c.park == park, s.reviews.c.year == year))
+        conn.execute(insert(s.reviews), [{"park": park, "year": year, "reviewed_at": now, "customers": customers,
                                           "changes": changes}])

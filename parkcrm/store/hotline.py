@@ -26,11 +26,12 @@ def save_list(store: Store, month: str, entries: pd.DataFrame) -> int:
     t = s.hotline_entries
     frame = entries.assign(号码=mask_series(entries["号码"].astype("string")))
     now = dt.datetime.now().replace(microsecond=0)
-    records = [{"month": month, "seq": i, "recorded_at": now,
+    records = [{"park": store.park, "month": month, "seq": i, "recorded_at": now,
                 **{db: (None if pd.isna(r[col]) else str(r[col])) for col, db in _COLUMNS.items()}}
                for i, r in enumerate(frame.to_dict("records"))]
     with store.write() as conn:
-        conn.execute(delete(t).where(t.c.month == month))
+        store.register_park(conn)
+        conn.execute(delete(t).where(t.c.park == store.park, t.c.month == month))
         if records:
             conn.execute(insert(t), records)
     return len(records)
@@ -40,7 +41,7 @@ def load_list(store: Store, month: str) -> pd.DataFrame | None:
     """The stored list of a month (LIST_COLUMNS, masked numbers), or None when it was not kept."""
     t = s.hotline_entries
     with store.read() as conn:
-        rows = conn.execute(select(*[t.c[c] for c in _COLUMNS.values()]).where(t.c.month == month)
+        rows = conn.execute(select(*[t.c[c] for c in _COLUMNS.values()]).where(t.c.park == store.park, t.c.month == month)
                             .order_by(t.c.seq)).all()
     if not rows:
         return None

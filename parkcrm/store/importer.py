@@ -78,12 +78,15 @@ def check_month(books: list[Workbook], month: Month, force: bool = False) -> Non
 
 
 def save_month(store: Store, month: Month, books: list[Workbook], tables: dict[str, Table], rules: RulePack,
-               computed: pd.DataFrame | None, progress: Progress | None = None) -> ImportResult:
-    """Store the month's snapshot from already-read workbooks; one transaction.
+               computed: pd.DataFrame | None, progress: Progress | None = None,
+               indicators: dict[str, tuple[float | None, int | None]] | None = None) -> ImportResult:
+    """Store the park's snapshot of the month from already-read workbooks; one transaction. Only the
+    store's park is touched: another park's month of the same name stays as it is.
 
     computed: what classify made of the customer sheet, one row per row of tables["客户资料"] in its order
     (tier, with 待核实 as missing; tier_note; computed_tier; spend_fen): parkcrm.jobs.importing.import_month
-    computes it; the store does not classify."""
+    computes it; the store does not classify. indicators: {name: (value, base)} measured on the full
+    workbooks (parkcrm.jobs.indicators); replace the month's stored ones when given."""
     step = progress or (lambda _text: None)
     result = ImportResult(month)
     result.ignored_kinds = sorted(k for k in tables if k not in s.KIND_TABLES)
@@ -92,52 +95,65 @@ def save_month(store: Store, month: Month, books: list[Workbook], tables: dict[s
         if kind not in s.KIND_TABLES:
             continue
         step(f"准备 {kind}（{len(table.df)} 行）…")
-        rows[kind] = _rows(kind, table, rules, str(month), result.skipped, computed)
+        rows[kind] = _rows(kind, table, rules, str(month), result.skipped, computed, store.park)
     if not rows:
         names = "、".join(b.path.name for b in books) or "（无）"
         raise StoreError(f"{names} 中没有可以保存到历史库的表（客户资料、关键人、走访记录、ICT商机、竞争信息、投诉故障、工单）")
     now = dt.datetime.now().replace(microsecond=0)
-    files = [_file_row(b, str(month), now) for b in books]
+    files = [_file_row(b, str(month), now, store.park) for b in books]
     result.files = [(f["file_name"], f["sha256"]) for f in files]
     step(f"写入历史库 {store.shown}…")
+    park = store.park
     with store.write() as conn:
         key = str(month)
-        before = {r.kind for r in conn.execute(select(s.month_parts.c.kind).where(s.month_parts.c.month == key))}
+
+        def mine(table):  # this park's rows of the month
+            return and_(table.c.park == park, table.c.month == key)
+
+        store.register_park(conn)
+        before = {r.kind for r in conn.execute(select(s.month_parts.c.kind).where(mine(s.month_parts)))}
         old_files = {(r.file_name, r.sha256, r.kinds) for r in conn.execute(
             select(s.source_files.c.file_name, s.source_files.c.sha256, s.source_files.c.kinds)
-            .where(s.source_files.c.month == key))}
+            .where(mine(s.source_files)))}
         result.unchanged = {(n, h) for n, h, _k in old_files} == set(result.files) and before == set(rows)
         for kind, kind_rows in rows.items():
             table = s.KIND_TABLES[kind][0]
-            conn.execute(delete(table).where(table.c.month == key))
-            conn.execute(delete(s.month_parts).where(and_(s.month_parts.c.month == key, s.month_parts.c.kind == kind)))
+            conn.execute(delete(table).where(mine(table)))
+            conn.execute(delete(s.month_parts).where(and_(mine(s.month_parts), s.month_parts.c.kind == kind)))
             if kind_rows:
                 conn.execute(insert(table), kind_rows)
-            conn.execute(insert(s.month_parts), [{"month": key, "kind": kind, "rows": len(kind_rows), "imported_at": now}])
+            conn.execute(insert(s.month_parts), [{"park": park, "month": key, "kind": kind, "rows": len(kind_rows),
+                                                  "imported_at": now}])
             result.counts[kind] = len(kind_rows)
         # a file is superseded when imported again, or when every kind it brought has been replaced
         new_names = {f["file_name"] for f in files}
         stale = [n for n, _h, k in old_files if n in new_names or set(k.split("、")) <= set(rows)]
         if stale:
-            conn.execute(delete(s.source_files).where(and_(s.source_files.c.month == key,
+            conn.execute(delete(s.source_files).where(and_(mine(s.source_files),
                                                            s.source_files.c.file_name.in_(stale))))
         if files:
             conn.execute(insert(s.source_files), files)
-        conn.execute(delete(s.months).where(s.months.c.month == key))
-        conn.execute(insert(s.months), [{"month": key, "imported_at": now}])
+        if indicators is not None:
+            conn.execute(delete(s.month_indicators).where(mine(s.month_indicators)))
+            if indicators:
+                conn.execute(insert(s.month_indicators), [
+                    {"park": park, "month": key, "indicator": name, "value": value, "base": base, "recorded_at": now}
+                    for name, (value, base) in indicators.items()])
+        conn.execute(delete(s.months).where(mine(s.months)))
+        conn.execute(insert(s.months), [{"park": park, "month": key, "imported_at": now}])
     result.replaced = sorted(before & set(rows))
     result.kept = sorted(before - set(rows))
     return result
 
 
-def _file_row(book: Workbook, month: str, now: dt.datetime) -> dict:
+def _file_row(book: Workbook, month: str, now: dt.datetime, park: str) -> dict:
     size = book.path.stat().st_size if book.path.exists() else None
-    return {"month": month, "file_name": book.path.name, "sha256": book.sha256,
+    return {"park": park, "month": month, "file_name": book.path.name, "sha256": book.sha256,
             "kinds": "、".join(sorted(book.tables)), "size": size, "imported_at": now}
 
 
 def _rows(kind: str, table: Table, rules: RulePack, month: str, skipped: list[Skipped],
-          computed: pd.DataFrame | None) -> list[dict]:
+          computed: pd.DataFrame | None, park: str) -> list[dict]:
     db_table, mapping = s.KIND_TABLES[kind]
     df = table.df
     columns: dict[str, list] = {}
@@ -158,7 +174,7 @@ def _rows(kind: str, table: Table, rules: RulePack, month: str, skipped: list[Sk
     for values, ok in zip(zip(*columns.values()), keep):
         if ok:
             row = dict(zip(names, values))
-            row["month"] = month
+            row["park"], row["month"] = park, month
             out.append(row)
     if kind != CUSTOMER:
         for i, row in enumerate(out):

@@ -1,4 +1,6 @@
-"""Queries over the history store, returning DataFrames for the history, churn and SLA code."""
+"""Queries over the history store, returning DataFrames for the history, churn and SLA code.
+
+Every query reads the store's park only (Store.park)."""
 
 from __future__ import annotations
 
@@ -48,15 +50,25 @@ def frame(conn: Connection, query, columns: list[str]) -> pd.DataFrame:
 def stored_months(store: Store) -> list[Month]:
     """The months whose customers are stored (a month may hold only work orders, say)."""
     with store.read() as conn:
-        rows = conn.execute(select(s.month_parts.c.month).where(s.month_parts.c.kind == "客户资料")
-                            .order_by(s.month_parts.c.month)).scalars()
+        rows = conn.execute(select(s.month_parts.c.month).where(and_(
+            s.month_parts.c.park == store.park, s.month_parts.c.kind == "客户资料")).order_by(s.month_parts.c.month)).scalars()
         return [Month.parse(m) for m in rows]
 
 
 def stored_kinds(store: Store, month: Month) -> set[str]:
     """The sheet kinds stored for a month (客户资料, ICT商机, …)."""
     with store.read() as conn:
-        return set(conn.execute(select(s.month_parts.c.kind).where(s.month_parts.c.month == str(month))).scalars())
+        return set(conn.execute(select(s.month_parts.c.kind).where(and_(
+            s.month_parts.c.park == store.park, s.month_parts.c.month == str(month)))).scalars())
+
+
+def source_files(store: Store, month: Month) -> dict[str, str]:
+    """{file name: SHA-256} of the workbooks the park's month was imported from."""
+    t = s.source_files
+    with store.read() as conn:
+        rows = conn.execute(select(t.c.file_name, t.c.sha256).where(t.c.park == store.park,
+                                                                    t.c.month == str(month))).all()
+    return {r.file_name: r.sha256 for r in rows}
 
 
 def latest_month(store: Store, upto: Month | None = None) -> Month:
@@ -70,7 +82,8 @@ def latest_month(store: Store, upto: Month | None = None) -> Month:
 def require_month(store: Store, month: Month) -> None:
     with store.read() as conn:
         has = conn.execute(select(s.month_parts.c.kind).where(and_(
-            s.month_parts.c.month == str(month), s.month_parts.c.kind == "客户资料"))).first()
+            s.month_parts.c.park == store.park, s.month_parts.c.month == str(month),
+            s.month_parts.c.kind == "客户资料"))).first()
     if has is None:
         have = "、".join(str(m) for m in stored_months(store)) or "无"
         raise StoreError(f"历史库中没有 {month} 的客户资料（已有月份：{have}）；请先用 parkcrm import 导入该月工作簿")
@@ -80,7 +93,8 @@ def customers(store: Store, month: Month, columns: list[str] | None = None) -> p
     """One month's customers (info columns by default), indexed by customer_id."""
     cols = columns or INFO
     with store.read() as conn:
-        df = frame(conn, select(*[s.customers.c[c] for c in cols]).where(s.customers.c.month == str(month)), cols)
+        df = frame(conn, select(*[s.customers.c[c] for c in cols]).where(
+            and_(s.customers.c.park == store.park, s.customers.c.month == str(month))), cols)
     return df.set_index("customer_id", drop=False)
 
 
@@ -105,16 +119,16 @@ def fee_snapshots(store: Store, years: set[int], upto: Month, fees: list[str] | 
                 continue
             # a row without any of the fees asked for cannot contribute: leave it in the database
             q = select(*[s.customers.c[c] for c in cols]).where(
-                and_(s.customers.c.month >= str(Month(year, 1)), s.customers.c.month <= str(last),
+                and_(s.customers.c.park == store.park, s.customers.c.month >= str(Month(year, 1)), s.customers.c.month <= str(last),
                      or_(*[s.customers.c[f].is_not(None) for f in fees])))
             parts.append(frame(conn, q, cols))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
 
 
 def records(store: Store, table: Table, where=None) -> pd.DataFrame:
-    """Every row of a per-month record table (complaints, work orders …), optionally filtered."""
-    cols = [c.name for c in table.columns]
-    q = select(table)
+    """The park's rows of a per-month record table (complaints, work orders …), optionally filtered."""
+    cols = [c.name for c in table.columns if c.name != "park"]
+    q = select(*[table.c[c] for c in cols]).where(table.c.park == store.park)
     if where is not None:
         q = q.where(where)
     with store.read() as conn:

@@ -33,7 +33,8 @@ class StoreSamplingHistory:
         """{week label: managers sampled that week, in the order chosen}."""
         t = s.supervisor_samples
         with self.store.read() as conn:
-            rows = conn.execute(select(t.c.week, t.c.manager).order_by(t.c.week, t.c.position)).all()
+            rows = conn.execute(select(t.c.week, t.c.manager).where(t.c.park == self.store.park)
+                                .order_by(t.c.week, t.c.position)).all()
         out: dict[str, list[str]] = {}
         for week, manager in rows:
             out.setdefault(week, []).append(manager)
@@ -46,10 +47,12 @@ class StoreSamplingHistory:
         """Record (or replace) the sample of one week, in one transaction."""
         t = s.supervisor_samples
         now = (when or dt.datetime.now()).replace(microsecond=0)
+        park = self.store.park
         with self.store.write() as conn:
-            conn.execute(delete(t).where(t.c.week == week))
+            self.store.register_park(conn)
+            conn.execute(delete(t).where(t.c.park == park, t.c.week == week))
             if managers:
-                conn.execute(insert(t), [{"week": week, "position": i, "manager": m, "recorded_at": now}
+                conn.execute(insert(t), [{"park": park, "week": week, "position": i, "manager": m, "recorded_at": now}
                                          for i, m in enumerate(managers)])
 
 

@@ -1,20 +1,27 @@
 """The history store's tables (SQLAlchemy Core), latest version.
 
-Every snapshot table is keyed by the data month ("2026-10"). Money is integer fen
+Every table but schema_version is keyed by the park first (schema version 6): many parks can
+share one store (a city's PostgreSQL server), and each park's rows are its own. Snapshot
+tables are then keyed by the data month ("2026-10"). Money is integer fen
 (BigInteger), as in the reader, so sums are exact. Phone and ID numbers are not stored:
 history needs neither, and a database that does not hold them cannot leak them.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import (BigInteger, Boolean, Column, Date, DateTime, Index, Integer, MetaData, String, Table,
-                        Text)
+from sqlalchemy import (BigInteger, Boolean, Column, Date, DateTime, Float, Index, Integer, MetaData, String,
+                        Table, Text)
 
 from parkcrm.core.columns import FEES
 
 metadata = MetaData()
 
 MONTH = 7  # "YYYY-MM"
+PARK = 40  # the park's code from parkcrm.yaml 园区代码, e.g. "东坡县-高新园"
+
+
+def _park() -> Column:
+    return Column("park", String(PARK), primary_key=True, nullable=False)
 
 
 def _month(primary: bool = True) -> Column:
@@ -33,6 +40,7 @@ schema_version = Table(
 
 months = Table(
     "months", metadata,
+    _park(),
     _month(),
     Column("imported_at", DateTime, nullable=False),
 )
@@ -40,6 +48,7 @@ months = Table(
 # which sheet kinds a month holds; an import replaces the kinds it brings
 month_parts = Table(
     "month_parts", metadata,
+    _park(),
     _month(),
     Column("kind", String(20), primary_key=True),
     Column("rows", Integer, nullable=False),
@@ -48,6 +57,7 @@ month_parts = Table(
 
 source_files = Table(
     "source_files", metadata,
+    _park(),
     _month(),
     Column("file_name", String(400), primary_key=True),
     Column("sha256", String(64), nullable=False),
@@ -58,6 +68,7 @@ source_files = Table(
 
 customers = Table(
     "customers", metadata,
+    _park(),
     _month(),
     Column("customer_id", String(64), primary_key=True),
     Column("name", Text),
@@ -79,7 +90,7 @@ customers = Table(
 
 def _records(name: str, *columns: Column) -> Table:
     """A per-month record table: (month, seq) key, then the columns, then where each row came from."""
-    return Table(name, metadata, _month(), Column("seq", Integer, primary_key=True, autoincrement=False),
+    return Table(name, metadata, _park(), _month(), Column("seq", Integer, primary_key=True, autoincrement=False),
                  *columns, *_source())
 
 
@@ -112,12 +123,14 @@ work_orders = _records(
     Column("order_id", String(64)), Column("customer_id", String(64)), Column("kind", Text),
     Column("accepted_at", DateTime), Column("completed_at", DateTime), Column("responded_at", DateTime),
 )
-Index("ix_complaints_date", complaints.c.report_date)
-Index("ix_customers_id", customers.c.customer_id)
+Index("ix_complaints_date", complaints.c.park, complaints.c.report_date)
+Index("ix_customers_id", customers.c.park, customers.c.customer_id)
+Index("ix_customers_month", customers.c.month)  # the city roll-up reads one month of every park
 
 # ---- added in schema version 2: the annual review ------------------------------------
 official_tiers = Table(
     "official_tiers", metadata,
+    _park(),
     Column("year", Integer, primary_key=True, autoincrement=False),
     Column("customer_id", String(64), primary_key=True),
     Column("tier", String(16), nullable=False),
@@ -128,6 +141,7 @@ official_tiers = Table(
 )
 reviews = Table(
     "reviews", metadata,
+    _park(),
     Column("year", Integer, primary_key=True, autoincrement=False),
     Column("reviewed_at", DateTime, nullable=False),
     Column("customers", Integer, nullable=False),
@@ -139,6 +153,7 @@ V2_TABLES = [official_tiers, reviews]
 # One row per manager chosen for a week, in the order chosen (domain §4; parkcrm.capabilities.sampling).
 supervisor_samples = Table(
     "supervisor_samples", metadata,
+    _park(),
     Column("week", String(10), primary_key=True),  # ISO week, 2026-W47
     Column("position", Integer, primary_key=True, autoincrement=False),
     Column("manager", Text, nullable=False),
@@ -151,6 +166,7 @@ V3_TABLES = [supervisor_samples]
 # the quota of upgrades per customer counts the people upgraded in every earlier month (domain §3).
 card_register = Table(
     "card_register", metadata,
+    _park(),
     Column("customer_id", String(64), primary_key=True),
     Column("person", Text, primary_key=True),  # the key contact's name
     Column("card", String(16), primary_key=True),
@@ -160,7 +176,7 @@ card_register = Table(
     Column("origin", String(32), nullable=False),  # parkcrm升级 / 原有 / 以前已升级（关键人表标记）
     Column("recorded_at", DateTime, nullable=False),
 )
-Index("ix_card_register_since", card_register.c.since)
+Index("ix_card_register_since", card_register.c.park, card_register.c.since)
 V4_TABLES = [card_register]
 
 # ---- added in schema version 5: the month's 10000 priority list, without its numbers ---------
@@ -169,6 +185,7 @@ V4_TABLES = [card_register]
 # parkcrm.capabilities.priority_list.changes.
 hotline_entries = Table(
     "hotline_entries", metadata,
+    _park(),
     _month(),
     Column("seq", Integer, primary_key=True, autoincrement=False),
     Column("customer_id", String(64), nullable=False),
@@ -182,7 +199,29 @@ hotline_entries = Table(
     Column("recorded_at", DateTime, nullable=False),
 )
 V5_TABLES = [hotline_entries]
-ADDED_IN = {2: V2_TABLES, 3: V3_TABLES, 4: V4_TABLES, 5: V5_TABLES}  # schema version -> the tables it added
+
+# ---- added in schema version 6: many parks in one store --------------------------------------
+# Every table above gained the park column (first in its key); an older store's rows are assigned
+# to the park of the project that upgrades it. parks names each park once; month_indicators keeps
+# the month's indicators computed at import from the full workbooks (completeness, on-time rates …),
+# which the store cannot recompute (it holds no phone or ID numbers): the city roll-up reads them.
+parks = Table(
+    "parks", metadata,
+    _park(),
+    Column("name", Text),
+    Column("registered_at", DateTime, nullable=False),
+)
+month_indicators = Table(
+    "month_indicators", metadata,
+    _park(),
+    _month(),
+    Column("indicator", String(40), primary_key=True),
+    Column("value", Float),  # a rate in 0..1, or a count; NULL when the month had nothing to measure
+    Column("base", Integer),  # how many things the rate was measured over (NULL for counts)
+    Column("recorded_at", DateTime, nullable=False),
+)
+V6_TABLES = [parks, month_indicators]
+ADDED_IN = {2: V2_TABLES, 3: V3_TABLES, 4: V4_TABLES, 5: V5_TABLES, 6: V6_TABLES}  # schema version -> the tables it added
 
 # sheet kind -> (table, canonical column -> db column)
 KIND_TABLES: dict[str, tuple[Table, dict[str, str]]] = {
