@@ -54,11 +54,12 @@ def import_command(
         with open_store_for(ws) as store:
             result = import_month(store, target, books, tables, pack, step)
             shown = store.shown
+            park = ws.park_shown()
     if fmt == Fmt.json:
         from parkcrm.cli.jsonout import envelope
 
         con.data(to_json_text(envelope(
-            "import", ws, skipped=skipped, store=shown, month=str(result.month), saved_rows=result.counts,
+            "import", ws, skipped=skipped, store=shown, park=park, month=str(result.month), saved_rows=result.counts,
             replaced=result.replaced, kept=result.kept, files=[{"file": n, "sha256": h} for n, h in result.files],
             unchanged=result.unchanged, ignored_kinds=result.ignored_kinds,
             unsaved_rows=[{"file": k.file, "sheet": k.sheet, "row": k.row, "reason": k.reason} for k in result.skipped])))
@@ -69,15 +70,15 @@ def import_command(
 
         con.data(frame_csv(pd.DataFrame(list(result.counts.items()), columns=["数据", "保存行数"])))
     else:
-        _print(con, result, shown)
+        _print(con, result, shown, park)
     raise typer.Exit(EXIT_FINDINGS if result.skipped else EXIT_OK)
 
 
-def _print(con, result, shown: str) -> None:
+def _print(con, result, shown: str, park: str) -> None:
     parts = "，".join(f"{k} {n} 行" for k, n in result.counts.items())
-    say(con, f"已导入 {result.month} 到 {shown}：{parts}")
+    say(con, f"已导入 {park} 的 {result.month} 到 {shown}：{parts}")
     if result.replaced:
-        say(con, f"替换了该月原有的：{'、'.join(result.replaced)}" + ("（文件内容与上次相同）" if result.unchanged else ""))
+        say(con, f"替换了本园区该月原有的：{'、'.join(result.replaced)}" + ("（文件内容与上次相同）" if result.unchanged else ""))
     if result.kept:
         say(con, f"该月保留原有的：{'、'.join(result.kept)}")
     if result.ignored_kinds:
