@@ -308,7 +308,8 @@ class Workspace:
         if self.origins["rules"].startswith(("命令行", "环境变量")):
             rules += f"（{self.origins['rules']}）"
         store = "无" if self.store_url is None else self._store_shown(short=True)
-        return f"{head} · 规则：{rules} · 历史库：{store}"
+        park = f" · 园区：{self.park_code}" if self.park_code else ""
+        return f"{head}{park} · 规则：{rules} · 历史库：{store}"
 
     def rows(self) -> list[tuple[str, str, str]]:
         """(item, value, where it came from) for `parkcrm info` and the 说明 sheet."""

@@ -177,7 +177,7 @@ def test_the_line_is_shown_on_a_terminal_unless_quiet(tmp_path, monkeypatch):
     shown = {(tty, quiet): Con(tty, quiet) for tty in (True, False) for quiet in (True, False)}
     for con in shown.values():
         workspace(con)
-    assert shown[True, False].lines == [f"项目 {home}（parkcrm.yaml） · 规则：项目 rules/ · 历史库：parkcrm.db（尚未建立）"]
+    assert shown[True, False].lines == [f"项目 {home}（parkcrm.yaml） · 园区：XX县-XX园区 · 规则：项目 rules/ · 历史库：parkcrm.db（尚未建立）"]
     assert shown[True, True].lines == shown[False, False].lines == shown[False, True].lines == []
 
 
