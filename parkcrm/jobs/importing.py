@@ -1,7 +1,8 @@
 """Storing a month in the history store: `parkcrm import` and `parkcrm run`.
 
 The store keeps each customer's tier as classify computes it with the rules in use; the
-classification is done here and handed to the store, which only writes.
+classification is done here and handed to the store, which only writes. So are the month's
+indicators for the city roll-up (parkcrm.jobs.indicators), measured on the workbooks imported.
 """
 
 from __future__ import annotations
@@ -27,6 +28,25 @@ def stored_tiers(customers: Table, rules: RulePack) -> pd.DataFrame:
 
 def import_month(store: Store, month: Month, books: list[Workbook], tables: dict[str, Table], rules: RulePack,
                  progress: Progress | None = None) -> ImportResult:
-    """Classify the month's customers and store the month's snapshot; one transaction."""
+    """Classify the month's customers, measure its indicators and store the month's snapshot; one transaction."""
     computed = stored_tiers(tables[CUSTOMER], rules) if CUSTOMER in tables else None
-    return save_month(store, month, books, tables, rules, computed, progress)
+    if progress:
+        progress("计算本月指标（走访达标、关怀执行、资料质量、服务时限、流失预警）…")
+    indicators = measure(store, month, books, tables, rules)
+    return save_month(store, month, books, tables, rules, computed, progress, indicators=indicators)
+
+
+def measure(store: Store, month: Month, books: list[Workbook], tables: dict[str, Table], rules: RulePack):
+    """The month's indicators for the city roll-up, with the stored ones this import cannot measure."""
+    from parkcrm.jobs.indicators import merged, month_indicators, stored_churn_history
+    from parkcrm.reports.data import official_of
+    from parkcrm.store.city import city_month
+
+    history = stored_churn_history(store, rules, month) if CUSTOMER in tables else None
+    measured = month_indicators(tables, rules, month, books=books, churn_history=history,
+                                official=official_of(store, month.period))
+    before = city_month(store, month).indicators
+    mine = before[before["park"] == store.park]
+    stored = {r.indicator: (None if pd.isna(r.value) else float(r.value), None if pd.isna(r.base) else int(r.base))
+              for r in mine.itertuples()}
+    return merged(measured, stored, tables)

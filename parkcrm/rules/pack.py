@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from parkcrm.core.errors import RulesError
 from parkcrm.core.money import from_unit
 from parkcrm.rules import models as m
+from parkcrm.rules.city import CityRules
 from parkcrm.rules.history import HistoryRules
 from parkcrm.rules.validation import ValidationRules
 from parkcrm.rules.yamlfile import YamlDoc, load_yaml
@@ -30,6 +31,7 @@ RULE_FILES: dict[str, tuple[str, type[BaseModel]]] = {
 OPTIONAL_RULE_FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "validation": ("validation.yaml", ValidationRules),
     "history": ("history.yaml", HistoryRules),
+    "city": ("city.yaml", CityRules),
 }
 
 
@@ -209,7 +211,9 @@ def load_rules(rules_dir: Path | str | None = None) -> RulePack:
     pack.extra.update({k: parsed[k] for k in OPTIONAL_RULE_FILES})
     from parkcrm.rules.checks import cross_check
 
-    problems = cross_check(pack)
+    from parkcrm.rules.city import check_city
+
+    problems = cross_check(pack) + check_city(pack)
     for extra_check in PACK_CHECKS:
         problems += extra_check(pack)
     if problems:
