@@ -143,4 +143,21 @@ def test_a_shared_postgresql_store_needs_the_park_code(tmp_path, monkeypatch):
     month_book(home / "数据" / "2026-10", "2026-10", [customer("C1", "甲", 5)])
     code, _o, err = run_cli(["import", str(home / "数据" / "2026-10"), "--config", str(home),
                              "--db", "postgresql://parkcrm@127.0.0.1:1/parkcrm"])
-    assert code == 2 and "园区代码" in err and "Traceback" not in err
+    assert code == 2 and "园区代码" in err and "没有写" in err and "Traceback" not in err
+    (home / "parkcrm.yaml").write_text("数据目录: 数据\n园区代码: XX县-XX园区\n", encoding="utf-8")  # init's example
+    code, _o, err = run_cli(["import", str(home / "数据" / "2026-10"), "--config", str(home),
+                             "--db", "postgresql://parkcrm@127.0.0.1:1/parkcrm"])
+    assert code == 2 and "仍是示例值" in err
+
+
+def test_init_names_the_park_and_refuses_a_code_with_spaces(tmp_path, monkeypatch):
+    monkeypatch.delenv("PARKCRM_PARK", raising=False)
+    code, out, err = run_cli(["init", str(tmp_path / "园区"), "--park-code", "东坡县-高新园", "--park-name", "高新产业园"])
+    assert code == 0, err
+    code, data = run_json(["info", "--config", str(tmp_path / "园区"), "--format", "json"])
+    assert data["workspace"]["园区"]["value"] == "高新产业园（代码 东坡县-高新园）"
+    code, _out, err = run_cli(["init", str(tmp_path / "别处"), "--park-code", "东坡县 高新园"])
+    assert code == 2 and "不能含空格" in err and not (tmp_path / "别处").exists()
+    # an example code left in place: fine for the project's own SQLite store, refused for a shared server
+    code, out, err = run_cli(["init", str(tmp_path / "示例")])
+    assert code == 0 and "示例值" in out

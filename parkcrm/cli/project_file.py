@@ -51,11 +51,20 @@ TEMPLATE = r"""# parkcrm 项目文件。在本文件所在的文件夹（或它�
 """
 
 
-def write_default(folder: Path, force: bool = False) -> Path:
+def write_default(folder: Path, force: bool = False, park_code: str | None = None,
+                  park_name: str | None = None) -> Path:
     """Write parkcrm.yaml (kept when there is one, unless force) and the 数据/ folder beside it."""
+    import json
+
     target = folder / "parkcrm.yaml"
     (folder / "数据").mkdir(exist_ok=True)
     if target.exists() and not force:
         return target
-    target.write_text(TEMPLATE, encoding="utf-8")
+    text = TEMPLATE
+    # JSON strings are YAML strings: any name is written safely quoted
+    if park_code:
+        text = text.replace("园区代码: XX县-XX园区", f"园区代码: {json.dumps(park_code.strip(), ensure_ascii=False)}")
+    if park_name:
+        text = text.replace("园区名称: XX产业转移工业园", f"园区名称: {json.dumps(park_name.strip(), ensure_ascii=False)}")
+    target.write_text(text, encoding="utf-8")
     return target
