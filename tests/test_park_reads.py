@@ -161,3 +161,29 @@ def test_init_names_the_park_and_refuses_a_code_with_spaces(tmp_path, monkeypatc
     # an example code left in place: fine for the project's own SQLite store, refused for a shared server
     code, out, err = run_cli(["init", str(tmp_path / "示例")])
     assert code == 0 and "示例值" in out
+
+
+def test_rows_stored_before_the_park_was_named_can_be_moved_to_its_code(tmp_path, monkeypatch):
+    from parkcrm.store import DEFAULT_PARK, StoreError, open_store
+    from parkcrm.store.parks import parks_in, rename_park
+    from parkcrm.store.read import stored_months
+
+    monkeypatch.delenv("PARKCRM_PARK", raising=False)
+    home = tmp_path / "园区"
+    (home / "数据").mkdir(parents=True)
+    (home / "parkcrm.yaml").write_text("数据目录: 数据\n", encoding="utf-8")
+    month_book(home / "数据" / "2026-10", "2026-10", [customer("C1", "甲", 5), customer("C2", "乙", 70)])
+    assert run_cli(["import", str(home / "数据" / "2026-10"), "--config", str(home), "-q"])[0] == 0
+    db = str(home / "parkcrm.db")
+    with open_store(db, park="东坡县-高新园") as store:
+        assert [(p.park, p.months) for p in parks_in(store)] == [(DEFAULT_PARK, ["2026-10"])]
+        assert stored_months(store) == []  # the named park sees nothing yet
+        assert rename_park(store, DEFAULT_PARK, "东坡县-高新园") > 2
+        assert [str(m) for m in stored_months(store)] == ["2026-10"]
+        with pytest.raises(StoreError, match="没有园区「默认园区」"):
+            rename_park(store, DEFAULT_PARK, "东坡县-高新园")
+    with open_store(db) as default:
+        month_book(home / "数据" / "2026-11", "2026-11", [customer("C1", "甲", 5)])
+        assert run_cli(["import", str(home / "数据" / "2026-11"), "--config", str(home), "-q"])[0] == 0
+        with pytest.raises(StoreError, match="已有园区「东坡县-高新园」"):  # two histories never mix
+            rename_park(default, DEFAULT_PARK, "东坡县-高新园")
