@@ -45,7 +45,7 @@ def _root(
     """园区政企客户服务工具。"""
 
 
-from parkcrm.cli import care_cmd, classify_cmd, init_cmd, rules_cmd, samples_cmd, visits_cmd, import_cmd, churn_cmd, changes_cmd, review_cmd, report_cmd, sla_cmd, run_cmd, validate_cmd, info_cmd, priority_cmd, plan_cmd  # noqa: E402,F401  (registers commands)
+from parkcrm.cli import care_cmd, classify_cmd, init_cmd, rules_cmd, samples_cmd, visits_cmd, import_cmd, churn_cmd, changes_cmd, review_cmd, report_cmd, sla_cmd, run_cmd, validate_cmd, info_cmd, priority_cmd, plan_cmd, db_cmd  # noqa: E402,F401  (registers commands)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -16,8 +16,8 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from parkcrm.store import migrate
 from parkcrm.store import schema as s
-from parkcrm.store.engine import (DB_FILE, ENV, StoreError, Target, make_engine, read_transaction, resolve_target,
-                                  write_transaction)
+from parkcrm.store.engine import (DB_FILE, ENV, StoreError, StoreRefusedError, Target, make_engine, read_transaction,
+                                  resolve_target, write_transaction)
 
 __all__ = ["DEFAULT_PARK", "Store", "StoreError", "open_store", "resolve_target"]
 
@@ -55,8 +55,11 @@ class Store:
         if not migrate.needs_upgrade(current):
             return []
         # the lock of the whole store, re-checked under it: another process may have done it
-        with write_transaction(self.engine, self.target) as conn:
-            return migrate.upgrade(conn, self.park, self.park_name)
+        try:
+            with write_transaction(self.engine, self.target) as conn:
+                return migrate.upgrade(conn, self.park, self.park_name)
+        except StoreRefusedError:
+            raise StoreRefusedError(_upgrade_refused(self.target, current)) from None
 
     def months(self) -> list[str]:
         with self.read() as conn:
@@ -80,6 +83,18 @@ class Store:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _upgrade_refused(target: Target, current: int | None) -> str:
+    """A role that may not change the schema (a county's or the city's, see parkcrm.store.security)
+    met a store needing an upgrade: what the user reads."""
+    who = f"数据库用户「{target.url.username}」" if target.url.username else "当前数据库用户"
+    if current is None:
+        return (f"历史库 {target.shown} 还没有建立，或{who}没有被授权使用它（也没有建表的权限）。请数据库管理员用管理账号"
+                "运行一次 parkcrm db upgrade --db postgresql://管理账号@主机/库名 建立历史库，再用 parkcrm db roles 为各园区授权")
+    return (f"历史库 {target.shown} 需要升级到新版本（第 {current} 版 → 第 {migrate.LATEST} 版），{who}没有修改表结构的"
+            "权限。请数据库管理员用管理账号运行一次 parkcrm db upgrade --db postgresql://管理账号@主机/库名，"
+            "之后各园区照常使用；这次没有读写任何数据")
 
 
 def open_store(db: str | None = None, home: Path | None = None, *, must_exist: bool = False,

@@ -189,14 +189,20 @@ def _refused(exc: Exception, target: Target, park: str | None) -> ParkcrmError:
     """Privilege and row-level-security refusals in Chinese; other programming errors as they are."""
     message = _hide_password(str(getattr(exc, "orig", None) or exc), target).strip()
     lower = message.lower()
-    whose = f"园区「{park}」" if park else "这些数据"
+    first = message.splitlines()[0] if message else type(exc).__name__
+    who = f"数据库用户「{target.url.username}」" if target.url.username else "当前数据库用户"
     if "row-level security" in lower:
-        return StoreRefusedError(f"数据库 {target.shown} 拒绝写入：当前数据库用户没有写{whose}的权限（行级安全策略）。"
-                                 "每个区县只能写本园区的数据；请核对 parkcrm.yaml 的「园区代码」和连接所用的数据库用户")
-    if "permission denied" in lower or "insufficient" in lower:
-        return StoreRefusedError(f"数据库 {target.shown} 拒绝了操作：当前数据库用户没有权限"
-                                 f"（{message.splitlines()[0]}）。请让数据库管理员用 parkcrm db roles 生成的脚本授权")
-    return StoreError(f"历史库 {target.shown} 出错：{message.splitlines()[0] if message else exc}")
+        whose = f"园区「{park}」的数据" if park else "这些数据"
+        return StoreRefusedError(f"数据库 {target.shown} 拒绝写入{whose}：{who}只能写数据库管理员为它登记的园区"
+                                 "（行级安全策略），市公司账号只能读。请核对 parkcrm.yaml 的「园区代码」（或环境变量 "
+                                 "PARKCRM_PARK）是否就是这个账号的园区；这次没有写入任何数据")
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    if sqlstate == "42501" or any(
+            t in lower for t in ("permission denied", "insufficient", "must be owner", "no schema has been selected")):
+        return StoreRefusedError(f"数据库 {target.shown} 拒绝了这次操作：{who}没有这项权限（{first}）。市公司账号只能读；"
+                                 "区县账号只能读写本园区的数据，不能修改表结构。需要授权时请数据库管理员运行 "
+                                 "parkcrm db roles；这次没有写入任何数据")
+    return StoreError(f"历史库 {target.shown} 出错：{first}")
 
 
 def _hide_password(message: str, target: Target) -> str:
