@@ -21,15 +21,19 @@ CUSTOMER_HEADER = (["客户编号", "客户名称", "片区", "地址", "联系�
                    + [f"{m}月" for m in range(1, 13)] + ["核定等级", "进园日期", "更新日期", "状态"])
 
 
-def credit_codes(n: int, rng) -> list[str]:
-    """Unified social credit codes with a valid GB 32100 check character."""
+def credit_codes(n: int, rng, valid_every: int = 1) -> list[str]:
+    """Unified social credit codes with a valid GB 32100 check character; with valid_every=k only
+    every k-th is valid, the others get a wrong check character (dirty data for validate)."""
     from stdnum.cn import uscc
 
     alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
     out = []
     for i in range(n):
         body = f"914414{i % 100:02d}" + "".join(alphabet[k] for k in rng.integers(0, len(alphabet), 9))
-        out.append(body + uscc.calc_check_digit(body))
+        check = uscc.calc_check_digit(body)
+        if i % valid_every:
+            check = alphabet[(alphabet.index(check) + 1) % len(alphabet)]
+        out.append(body + check)
     return out
 
 
@@ -37,7 +41,9 @@ def customer_ids(n: int) -> list[str]:
     return [f"YQ{i:07d}" for i in range(1, n + 1)]
 
 
-def make_benchmark_workbook(path: Path, customers: int = 100_000, contacts: int = 200_000, seed: int = 7) -> Path:
+def make_benchmark_workbook(path: Path, customers: int = 100_000, contacts: int = 200_000, seed: int = 7,
+                            valid_codes_every: int = 1) -> Path:
+    """valid_codes_every=k: only every k-th credit code is valid (the others fail their check character)."""
     import xlsxwriter
 
     rng = np.random.default_rng(seed)
@@ -52,7 +58,7 @@ def make_benchmark_workbook(path: Path, customers: int = 100_000, contacts: int 
     monthly_fen = np.round(base[:, None] * rng.uniform(0.8, 1.2, (customers, 12))).astype(np.int64)
     annual_wan = monthly_fen.sum(axis=1) / 1_000_000
     monthly = monthly_fen / 100
-    codes = credit_codes(customers, rng)
+    codes = credit_codes(customers, rng, valid_codes_every)
     zones = rng.integers(0, len(ZONES), customers)
     mgrs = rng.integers(0, len(MANAGERS), customers)
     inds = rng.integers(0, len(INDUSTRIES), customers)

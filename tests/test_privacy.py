@@ -259,3 +259,34 @@ def openpyxl_first_line(path: Path) -> str:
 
     ws = openpyxl.load_workbook(path, read_only=True).worksheets[0]
     return str(next(ws.iter_rows(values_only=True))[0])
+
+
+def test_masking_before_encoding_gives_the_text_masked_after_encoding():
+    import datetime as dt
+    import json
+    from pathlib import Path
+
+    from parkcrm.core.privacy import mask_json_data, mask_json_text
+
+    data = {"problems": [{"message": f"「手机」「138 1234 {i:04d}」不对（如 91110000600037341L）；身份证 44010619800101123{i % 10}",
+                          "row": i, "cell": f"E{i}"} for i in range(50)],
+            "keys": {13812345678: "x", "k 138-1234-5678": (1, 2.5, None, True), 1.5: ""},
+            "path": Path("/数据/13812345678.xlsx"), "day": dt.date(2026, 10, 1), "wide": "１３８１２３４５６７８ 与 １２．５万元"}
+    enc = lambda v: json.dumps(v, ensure_ascii=False, default=str)  # noqa: E731
+    assert enc(mask_json_data(data)) == mask_json_text(enc(data))
+
+
+def test_long_texts_are_masked_as_a_whole_text_would_be():
+    import random
+
+    from parkcrm.core import privacy
+
+    rnd = random.Random(7)
+    bank = ["13812345678", "440106198001011236", "440106800101123", "+86 138-1234-5678", "138.1234.5678",
+            "440106 19800101 1236", "91110000600037341L", "１３８１２３４５６７８", " ", "-", "x", "中"]
+    for _ in range(3000):
+        text = "".join(rnd.choice(bank) if rnd.random() < 0.5 else "".join(rnd.choice("0123456789 -.+X文")
+                       for _ in range(rnd.randint(1, 9))) for _ in range(rnd.randint(5, 30)))
+        if not privacy._WIDE_DIGIT_RX.search(text):
+            expected = privacy._mask_all(text) if privacy._CANDIDATE_RX.search(text) else text
+            assert privacy.mask_text(text) == expected

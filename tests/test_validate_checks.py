@@ -252,3 +252,20 @@ def test_problems_are_sorted_by_file_sheet_row_and_column(tmp_path, rules):
     book = cell(cell(cell(sheets(), C, 3, "地址", "x"), C, 3, "联系电话", "1"), C, 2, "核定等级", "9Z")
     report = run(tmp_path, rules, book)
     assert [p.cell for p in report.problems] == ["I2", "D3", "E3"]
+
+
+def test_credit_code_check_characters_at_once_agree_with_stdnum():
+    import random
+
+    from stdnum.cn import uscc
+
+    from parkcrm.core.checkdigits import uscc_check_ok, uscc_checks_ok
+
+    rnd = random.Random(3)
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    codes = []
+    for i in range(2000):
+        body = "".join(rnd.choice(alphabet) for _ in range(17))
+        codes.append(body + (uscc.calc_check_digit(body) if i % 2 else rnd.choice(alphabet)))
+    codes += ["91110000600037341L", "91110000600037341l", "9111000060003734", "91110000600037341LL"]
+    assert uscc_checks_ok(codes) == [uscc_check_ok(c) for c in codes]

@@ -65,10 +65,12 @@ class Console:
         self.rich_out = RichConsole(file=self.out, no_color=not self.tty, highlight=False, emoji=False,
                                     soft_wrap=True, width=None if out_tty else WIDE)
 
-    def data(self, text: str) -> None:
-        """Machine-readable output (JSON, CSV): always UTF-8 on stdout (JSON: masked inside its strings only)."""
+    def data(self, text: str, masked: bool = False) -> None:
+        """Machine-readable output (JSON, CSV): always UTF-8 on stdout (JSON: masked inside its strings only).
+        masked=True: the caller encoded data already masked (parkcrm.core.privacy.mask_json_data)."""
         if self.mask:
-            text = mask_json_text(text) if text.lstrip()[:1] in ("{", "[") else mask_text(text)
+            if not masked:
+                text = mask_json_text(text) if text.lstrip()[:1] in ("{", "[") else mask_text(text)
         else:
             from parkcrm.io.writer import with_full_numbers_notice
 
@@ -82,6 +84,18 @@ class Console:
             buffer.flush()
         else:
             self.out.write(text + ("" if text.endswith("\n") else "\n"))
+
+    def data_json(self, data, dumps) -> None:
+        """data as JSON (dumps(data) -> text) on stdout, masked inside its strings as data() does,
+        but masked before encoding: no scan of a large encoded text."""
+        if self.mask:
+            from parkcrm.core.privacy import mask_json_data
+
+            masked = mask_json_data(data)
+            if masked is not None:
+                self.data(dumps(masked), masked=True)
+                return
+        self.data(dumps(data))
 
     def print(self, *objects, **kwargs) -> None:
         """Human output (tables, summaries) to stdout."""

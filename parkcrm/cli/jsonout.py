@@ -10,8 +10,11 @@ import json
 from typing import Any
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)  # json.dumps(value, ensure_ascii=False, default=str)
+
+
 def _enc(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)
+    return _ENCODER.encode(value)
 
 
 def dumps(data: Any) -> str:

@@ -95,8 +95,8 @@ def validate_command(
 
         from parkcrm.cli.jsonout import envelope
 
-        con.data(dumps(envelope("validate", ws, skipped=report.skipped, unreadable=report.unreadable,
-                                **to_json(report, max_problems))))
+        con.data_json(envelope("validate", ws, skipped=report.skipped, unreadable=report.unreadable,
+                               **to_json(report, max_problems)), dumps)
     elif fmt == Fmt.csv:
         from parkcrm.cli.csvout import frame_csv
         from parkcrm.validate.report import problem_frame

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the data stack is loaded only when a column is masked (help stays fast)
@@ -37,16 +38,61 @@ _WIDE = "０１２３４５６７８９＋－．　Ｘｘ"
 _NARROW = "0123456789+-. Xx"
 _TO_ASCII = str.maketrans(_WIDE, _NARROW)
 _WIDE_DIGIT = "[０-９]"
+_WIDE_DIGIT_RX = re.compile(_WIDE_DIGIT)
 _DIGIT_RUN = re.compile(r"[+＋]?[0-9０-９](?:[0-9０-９ 　.．\-－]*[0-9０-９XxＸｘ])?")
 
 MASKED_NOTE = "已脱敏（身份证号保留前6后4位，手机号保留前3后4位）"
 FULL_NUMBERS_NOTE = "注意：本文件含完整的身份证号和手机号（--no-mask），请妥善保管，不要转发或外传"
 
 
-def _mask_ascii(text: str) -> str:
+# A match's core (what lies between its two boundary characters) holds only these characters, and
+# a run of them that holds a core holds a _CANDIDATE match (11 digits in 3-4-4 groups) too.
+_NUMBERISH = frozenset("0123456789+ .Xx-")
+_RUN_ON = re.compile(r"[0-9+ .Xx-]*")
+_WINDOWED = 80  # texts longer than this are masked window by window
+
+
+@lru_cache(maxsize=4096)
+def _mask_window(text: str) -> str:
+    """A window around a digit run (the same ones recur: the example code in a repeated advice)."""
+    return _mask_all(text)
+
+
+def _mask_all(text: str) -> str:
     for rx, repl in _COMPILED:
         text = rx.sub(repl, rx.sub(repl, text))
     return text
+
+
+def _mask_ascii(text: str) -> str:
+    """Every rule, twice, over text. A long text (a message with one number in it) is masked only in
+    windows: each run of _NUMBERISH characters that holds a candidate, with one character either
+    side. No match reaches outside its window, and windows that share a character are merged, so
+    the result is the same as over the whole text (the regexes see the same characters)."""
+    if len(text) <= _WINDOWED:
+        return _mask_all(text)
+    windows: list[list[int]] = []  # [start, end] of each window
+    run_end = -1
+    for m in _CANDIDATE_RX.finditer(text):
+        if m.start() < run_end:
+            continue  # in the run already taken
+        first = m.start()
+        while first > 0 and text[first - 1] in _NUMBERISH:
+            first -= 1
+        run_end = _RUN_ON.match(text, m.end()).end()
+        start, end = max(first - 1, 0), min(run_end + 1, len(text))
+        if windows and start < windows[-1][1]:
+            windows[-1][1] = end
+        else:
+            windows.append([start, end])
+    if not windows:
+        return text
+    out, last = [], 0
+    for start, end in windows:
+        out += [text[last:start], _mask_window(text[start:end])]
+        last = end
+    out.append(text[last:])
+    return "".join(out)
 
 
 def _mask_run(m: re.Match) -> str:
@@ -62,7 +108,7 @@ def mask_text(text: str) -> str:
     """Mask every resident ID and mobile number inside a piece of text."""
     if not text or not isinstance(text, str):
         return text
-    if re.search(_WIDE_DIGIT, text):
+    if _WIDE_DIGIT_RX.search(text):
         text = _DIGIT_RUN.sub(_mask_run, text)
     if not _CANDIDATE_RX.search(text):
         return text
@@ -124,7 +170,63 @@ def mask_data(value):
     return value
 
 
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+def mask_json_data(value):
+    """value with every string that json.dumps(value, ensure_ascii=False, default=str) writes masked: keys,
+    values, and what default=str makes of other objects. Encoding the result gives the same text as
+    mask_json_text over the encoding of value (a literal changes only when mask_text changes its
+    string), without scanning the encoded text. None when two keys of one object would mask to the
+    same text (the caller then masks the encoded text)."""
+    memo: dict[str, str] = {}
+    known = memo.get
+
+    def text(s: str) -> str:
+        out = memo.get(s)
+        if out is None:
+            out = memo[s] = mask_text(s)
+        return out
+
+    def key(k):
+        if isinstance(k, str):
+            return text(k)
+        if isinstance(k, (int, float)) and not isinstance(k, bool):  # written as a string of its digits
+            written = json.dumps(k)
+            masked = text(written)
+            return k if masked == written else masked
+        return k
+
+    def walk(v):
+        if isinstance(v, str):
+            return text(v)
+        if isinstance(v, dict):
+            out = {}
+            for k, x in v.items():  # the leaves inline: a list of 100,000 findings is 800,000 of them
+                k = (known(k) or text(k)) if type(k) is str else key(k)
+                t = type(x)
+                if t is str:
+                    x = known(x) or text(x)
+                elif not (x is None or t is int or t is float or t is bool):
+                    x = walk(x)
+                out[k] = x
+            if len(out) != len(v):
+                raise _KeysMerged
+            return out
+        if isinstance(v, (list, tuple)):
+            return [walk(x) for x in v]
+        if v is None or isinstance(v, (int, float)):
+            return v
+        return text(str(v))  # json.dumps(default=str) writes it as this string
+
+    try:
+        return walk(value)
+    except _KeysMerged:
+        return None
+
+
+class _KeysMerged(Exception):
+    pass
+
+
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')  # a string literal: up to the first unescaped quote
 _PREFILTER_RX = re.compile(_PREFILTER)
 
 
