@@ -1,4 +1,4 @@
-"""parkcrm report weekly|monthly|due: the weekly and monthly reports, and which are due."""
+"""parkcrm report weekly|monthly|city|due: the weekly and monthly reports, the city roll-up, and which are due."""
 
 from __future__ import annotations
 
@@ -224,6 +224,91 @@ def monthly_command(
         raise ParkcrmError(f"--notes 指定的文件不存在：{notes}")
     _run("monthly", data, None, None, month, fmt, out, templates, rules, config, prev, no_mask, quiet, notes=notes, db=db,
          duty_name=report)
+
+
+EPILOG_CITY = (
+    "示例：\n\n"
+    "  parkcrm report city --month 2026-10\n\n"
+    "  parkcrm report city --month 2026-10 --db postgresql://city@10.0.0.5/parkcrm --format xlsx --out 汇总.xlsx\n\n"
+    "读历史库（--db、环境变量 PARKCRM_DB 或项目文件旁的 parkcrm.db）中所有园区的同一个月：各园区按等级的客户数和"
+    "年度通信费用、走访达标率、主管抽查、关怀执行、流失预警、资料完整率和准确率、故障、装机、支撑和绿色通道的及时率；"
+    "按 city.yaml 的权重排名，未达到目标的标记 ▼。指标在各园区导入该月时计算（parkcrm import、parkcrm run）。\n\n"
+    "退出码：0 已生成，全部达标；1 已生成，有园区未达标；2 未生成（没有历史库、该月没有任何园区的数据、参数或规则有误）。"
+)
+
+
+@report_app.command("city", epilog=EPILOG_CITY)
+def city_command(
+    month: Annotated[Optional[str], typer.Option("--month", "-m", help="月份，例如 2026-10（默认上个月）", show_default=False)] = None,
+    fmt: FmtOpt = ReportFmt.html,
+    out: OutOpt = None,
+    templates: TemplatesOpt = None,
+    rules: RulesOpt = None,
+    config: ConfigOpt = None,
+    db: UseDbOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """生成全市园区汇总月报：历史库中所有园区同一个月的客户、费用和各项指标，排名并标记未达标的园区。"""
+    from parkcrm.cli.console import Console
+    from parkcrm.cli.history_opts import find_store_for
+    from parkcrm.core.errors import ParkcrmError
+    from parkcrm.jobs.city import build_city_report
+    from parkcrm.reports.period import resolve_month
+    from parkcrm.reports.render import environment
+
+    to_stdout = (fmt == ReportFmt.json and out is None) or str(out) == "-"
+    con = Console(quiet=quiet or to_stdout)
+    ws = workspace(con, config=config, rules=rules, templates=templates, db=db)
+    pack, templates = ws.rules(), ws.templates_dir
+    period = resolve_month(month, dt.date.today())
+    if templates is not None and fmt in (ReportFmt.html, ReportFmt.md):
+        environment(templates)
+    if fmt == ReportFmt.xlsx and to_stdout:
+        from parkcrm.cli.outfile import check_stdout
+
+        check_stdout("-", ".xlsx")
+    store = find_store_for(ws)
+    if store is None:
+        raise ParkcrmError(f"全市汇总月报读历史库中各园区的数据，但没有找到历史库（{ws.store_target().shown} 不存在）："
+                           "请用 --db 指定（例如 postgresql://用户@主机/库名），或设置环境变量 PARKCRM_DB")
+    try:
+        with con.progress("正在读取各园区的数据…"):
+            made = build_city_report(store, pack, period.month, templates=templates)
+    finally:
+        store.close()
+    from parkcrm.cli.jsonout import workspace_json
+
+    made.result.workspace = workspace_json(ws)
+    target = None
+    if to_stdout and fmt == ReportFmt.xlsx:
+        from parkcrm.cli import outfile
+
+        with outfile.target(Path(outfile.STDOUT), ".xlsx") as path:
+            made.write(fmt.value, path)
+    elif to_stdout:
+        from parkcrm.jobs.reports import render_text
+
+        con.data(render_text(made, fmt.value, pack, templates))
+    else:
+        target = out or _default_output(made, fmt.value, ws.archive_dir if ws.project is not None else None)
+        targets = [(fmt.value, target)] + ([("xlsx", target.with_suffix(".xlsx"))] if fmt == ReportFmt.html else [])
+        for kind_of_file, path in targets:
+            for cell in made.write(kind_of_file, path):
+                con.warn(f"单元格 {cell} 超过 32767 个字符，已截断")
+    report = made.result
+    for w in report.warnings:
+        con.warn(w)
+    if not con.quiet:
+        con.print(f"{report.title} {period.title}：{made.note}")
+        for row in report.section("ranking").block("parks").records():
+            rank = row["排名"] if row["排名"] is not None else "—"
+            con.print(f"  {rank}. {row['园区']}（{row['园区代码']}）：未达标 {row['未达标项']} 项"
+                      + (f"（{row['未达标指标']}）" if row["未达标项"] else ""), markup=False)
+        if target is not None:
+            con.print(f"已写入：{target}")
+            if fmt == ReportFmt.html:
+                con.print(f"已写入：{target.with_suffix('.xlsx')}（附件：完整明细和原生图表）")
+    raise typer.Exit(EXIT_FINDINGS if made.has_findings else EXIT_OK)
 
 
 class DueFmt(str, Enum):

@@ -33,6 +33,7 @@ class Block:
     empty_text: str  # shown instead of the table when there are no rows, e.g. 本周无竞争信息
     period_bound: bool = True  # False: a snapshot (pipeline, quality); does not make the section non-empty
     note: str = ""
+    marks: list[tuple[int, int]] = field(default_factory=list)  # (row, column) cells short of a target: ▼, red
 
     @property
     def empty(self) -> bool:

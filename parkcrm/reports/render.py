@@ -226,7 +226,9 @@ def to_json(report: Report) -> dict:
             "figures": [{"label": f.label, "value": f.value, "format": f.fmt, **({"note": f.note} if f.note else {})}
                         for f in s.figures],
             "tables": [{"key": b.key, "title": b.title, "columns": [c.name for c in b.columns], "rows": b.records(),
-                        "empty_text": b.empty_text if b.empty else "", "period_bound": b.period_bound} for b in s.blocks],
+                        "empty_text": b.empty_text if b.empty else "", "period_bound": b.period_bound,
+                        **({"below_target": [{"row": i, "column": b.columns[j].name} for i, j in b.marks]}
+                           if b.marks else {})} for b in s.blocks],
             "charts": [{"key": c.key, "kind": c.kind, "title": c.title, "categories": c.categories,
                         "series": [{"name": x.name, "values": x.values} for x in c.series],
                         **({"matrix": c.matrix} if c.matrix else {}), "unit": c.unit} for c in s.charts],

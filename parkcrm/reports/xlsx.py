@@ -48,11 +48,20 @@ class _Book:
         self.fill = f({"font_color": "#7A5B00", "bg_color": "#FFFBEA", "border": 2, "border_color": "#C9A227",
                        "text_wrap": True, "valign": "top"})
         self.nums = {k: f({"num_format": v, "border": 1, "valign": "top"}) for k, v in NUM_FORMATS.items()}
+        self.below = {k: f({"num_format": v, "border": 1, "valign": "top", "font_color": "#C0392B", "bold": True})
+                      for k, v in NUM_FORMATS.items()}
+        self.below_text = f({"border": 1, "text_wrap": True, "valign": "top", "font_color": "#C0392B", "bold": True})
         self.big_nums = {k: f({"num_format": v, "bold": True, "font_size": 12, "font_color": "#2F6EBA", "align": "left"})
                          for k, v in NUM_FORMATS.items()}
         self.truncated: list[str] = []
 
-    def value(self, ws, r: int, c: int, v, fmt: str = "text", big: bool = False) -> None:
+    def value(self, ws, r: int, c: int, v, fmt: str = "text", big: bool = False, below: bool = False) -> None:
+        if below and isinstance(v, (int, float)) and not isinstance(v, bool):  # short of its target: red
+            ws.write_number(r, c, v, self.below.get(fmt if fmt in ("int", "wan", "pct") else "wan"))
+            return
+        if below and isinstance(v, str):
+            ws.write_string(r, c, v, self.below_text)
+            return
         if v is None:
             ws.write_blank(r, c, None, self.text if not big else None)
             return
@@ -157,9 +166,10 @@ def _section(book: _Book, report: Report, s: Section, name: str, chart_sheets: l
             ws.write_string(r, c, col.name, book.head)
             widths[c] = max(widths[c], min(len(col.name) * 2 + 2, 40))
         r += 1
-        for row in b.rows:
+        marks = set(b.marks)
+        for i, row in enumerate(b.rows):
             for c, (col, v) in enumerate(zip(b.columns, row)):
-                book.value(ws, r, c, v, col.fmt)
+                book.value(ws, r, c, v, col.fmt, below=(i, c) in marks)
                 if isinstance(v, str):
                     widths[c] = max(widths[c], min(len(v) * 1.8 + 2, 50))
             r += 1

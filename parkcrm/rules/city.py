@@ -78,6 +78,11 @@ class Ranking(Strict):
 
 
 class CityRules(Strict):
+    # the report's header: its name (the start of the file name), who compiles it, for whom
+    title: str = Field("全市园区汇总月报", alias="名称", min_length=1)
+    author: str = Field("政企客户服务中心", alias="报送人")
+    recipients: str = Field("销售部", alias="报送对象")
+    copies: str = Field("", alias="抄送")
     indicators: list[CityIndicator] = Field(default_factory=_indicators, alias="指标", min_length=1)
     on_time: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_ON_TIME), alias="及时率")
     ranking: Ranking = Field(default_factory=Ranking, alias="排名")

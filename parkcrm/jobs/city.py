@@ -1,0 +1,36 @@
+"""The city roll-up as a deliverable: `parkcrm report city` (every park of the store, one month)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from parkcrm.core.errors import ParkcrmError
+from parkcrm.core.periods import Month
+from parkcrm.jobs import Deliverable
+from parkcrm.rules import RulePack
+
+
+class NoCityDataError(ParkcrmError):
+    """No park of the store has the month's data."""
+
+
+def build_city_report(store, rules: RulePack, month: Month, *, templates: Path | None = None,
+                      now: dt.datetime | None = None) -> Deliverable:
+    """Read every park's month from the store, roll it up and rank it; NoCityDataError when no park has it."""
+    from parkcrm.capabilities.city import rollup
+    from parkcrm.jobs.reports import _writers
+    from parkcrm.reports.city import build_city
+    from parkcrm.store.city import city_month
+
+    cm = city_month(store, month)
+    roll = rollup(cm, rules)
+    if not roll.with_data:
+        parks = "、".join(f"{p.name}（{p.park}）" if p.name != p.park else p.park for p in roll.parks) or "（无）"
+        raise NoCityDataError(f"历史库 {store.shown} 中没有任何园区 {month} 的数据（库中的园区：{parks}）；"
+                              f"请先在各园区用 parkcrm import 导入 {month} 的工作簿，或换一个 --month")
+    report = build_city(roll, rules, store=store.shown, now=now)
+    shown = len(roll.with_data)
+    short = sum(1 for p in roll.with_data if p.short)
+    return Deliverable(report.title, str(month), _writers(report, rules, templates), report, bool(short),
+                       f"{shown} 个园区，{short} 个有未达标指标")
