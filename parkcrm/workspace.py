@@ -280,14 +280,12 @@ class Workspace:
 
     def _store_shown(self, short: bool) -> str:
         """The store as the user reads it (never its password); parkcrm.db alone when beside the project file."""
-        from parkcrm.store.engine import StoreError
+        from parkcrm.store.engine import StoreError, mask_url_text
 
         try:
             target = self.store_target()
         except StoreError:
-            import re
-
-            return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", self.store_url or "") + "（地址无效）"
+            return mask_url_text(self.store_url or "") + "（地址无效）"
         beside = target.path is not None and self.root is not None and target.path.parent == self.root.absolute()
         shown = target.path.name if short and beside else target.shown
         return shown + ("" if self.store_exists() else "（尚未建立）")

@@ -59,16 +59,36 @@ def resolve_target(db: str | None = None, home: Path | None = None) -> Target:
         return _sqlite(Path(value))
     try:
         url = make_url(value)
-    except ArgumentError:
-        raise StoreError(f"数据库地址「{value}」无效；SQLite 写文件路径，PostgreSQL 写 postgresql://用户@主机:端口/库名") from None
+        url.port  # noqa: B018  (a port that is not a number fails here, not later as an internal error)
+    except (ArgumentError, ValueError):
+        raise StoreError(f"数据库地址「{mask_url_text(value)}」无效；SQLite 写文件路径，PostgreSQL 写 "
+                         "postgresql://用户@主机:端口/库名") from None
     backend = url.get_backend_name()
     if backend in ("postgres", "postgresql"):
+        shown = url_shown(url)  # as the user wrote it, less the password
         if url.drivername in ("postgres", "postgresql"):
             url = url.set(drivername="postgresql+psycopg")
-        return Target(url, url.render_as_string(hide_password=True))
+        return Target(url, shown)
     if backend == "sqlite":
         return _sqlite(Path(url.database)) if url.database else Target(url, str(url))
     raise StoreError(f"不支持的数据库「{backend}」：只支持 SQLite（文件路径）和 PostgreSQL（postgresql://…）")
+
+
+SECRET_KEYS = ("password", "sslpassword")  # URL query parameters libpq reads as secrets
+
+
+def url_shown(url: URL) -> str:
+    """A URL for messages and logs: its password, and any password given as a query parameter, as ***."""
+    query = {k: ("***" if k.lower() in SECRET_KEYS else v) for k, v in url.query.items()}
+    return url.set(query=query).render_as_string(hide_password=True).replace("=%2A%2A%2A", "=***")
+
+
+def mask_url_text(text: str) -> str:
+    """Passwords in URL-like text that may not parse (user:password@, password=…) as ***."""
+    import re
+
+    text = re.sub(r"(://[^:/@\s]*):[^@\s]*@", r"\1:***@", text)
+    return re.sub(r"(?i)((?:ssl)?password=)[^&\s]*", r"\1***", text)
 
 
 def _sqlite(path: Path) -> Target:
@@ -206,5 +226,13 @@ def _refused(exc: Exception, target: Target, park: str | None) -> ParkcrmError:
 
 
 def _hide_password(message: str, target: Target) -> str:
-    password = target.url.password
-    return message.replace(str(password), "***") if password else message
+    """A driver's message with the URL's secrets (password, password= in the query) as ***, also percent-encoded."""
+    from urllib.parse import quote
+
+    secrets = [target.url.password] + [v for k, v in target.url.query.items() if k.lower() in SECRET_KEYS]
+    for secret in secrets:
+        for value in (secret if isinstance(secret, tuple) else (secret,)):
+            if value:
+                for form in {str(value), quote(str(value), safe="")}:
+                    message = message.replace(form, "***")
+    return mask_url_text(message)
