@@ -250,7 +250,6 @@ def city_command(
 ) -> None:
     """生成全市园区汇总月报：历史库中所有园区同一个月的客户、费用和各项指标，排名并标记未达标的园区。"""
     from parkcrm.cli.console import Console
-    from parkcrm.cli.history_opts import find_store_for
     from parkcrm.core.errors import ParkcrmError
     from parkcrm.jobs.city import build_city_report
     from parkcrm.reports.period import resolve_month
@@ -267,7 +266,7 @@ def city_command(
         from parkcrm.cli.outfile import check_stdout
 
         check_stdout("-", ".xlsx")
-    store = find_store_for(ws)
+    store = _city_store(ws)
     if store is None:
         raise ParkcrmError(f"全市汇总月报读历史库中各园区的数据，但没有找到历史库（{ws.store_target().shown} 不存在）："
                            "请用 --db 指定（例如 postgresql://用户@主机/库名），或设置环境变量 PARKCRM_DB")
@@ -309,6 +308,20 @@ def city_command(
             if fmt == ReportFmt.html:
                 con.print(f"已写入：{target.with_suffix('.xlsx')}（附件：完整明细和原生图表）")
     raise typer.Exit(EXIT_FINDINGS if made.has_findings else EXIT_OK)
+
+
+def _city_store(ws):
+    """The store the city roll-up reads: the workspace's. It reads every park, so a shared (PostgreSQL)
+    store opened by the city, whose project names no park, needs no 园区代码."""
+    from parkcrm.cli.history_opts import find_store_for
+
+    if ws.park_code or ws.store_url is None or ws.store_target().is_sqlite:
+        return find_store_for(ws)
+    from parkcrm.rules.history import history_rules
+    from parkcrm.store import open_store
+
+    return open_store(ws.store_url, ws.root or ws.cwd, must_exist=True,
+                      busy_seconds=history_rules(ws.rules()).store.busy_seconds)
 
 
 class DueFmt(str, Enum):
