@@ -107,8 +107,14 @@ def make_engine(target: Target, busy_seconds: float = 60) -> Engine:
     given = target.url.query.get("options", "")
     given = " ".join(given) if isinstance(given, tuple) else given
     options = f"{given} -c lock_timeout={int(busy_seconds * 1000)}".strip()
+    # fallback_application_name: the server's pg_stat_activity shows "parkcrm" unless the URL or PGAPPNAME names another;
+    # TCP keepalives: a server gone without a word (power, network) is noticed in about a minute, not hours.
+    # Connection settings written in the URL win over these defaults.
+    defaults = {"connect_timeout": 10, "fallback_application_name": "parkcrm", "keepalives": 1,
+                "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+    args = {k: v for k, v in defaults.items() if k not in target.url.query}
     return create_engine(target.url.difference_update_query(["options"]), pool_pre_ping=True,
-                         connect_args={"connect_timeout": 10, "options": options})
+                         connect_args={**args, "options": options})
 
 
 def _sqlite_engine(target: Target, busy_seconds: float) -> Engine:
@@ -155,6 +161,7 @@ def _create_private(path: Path) -> None:
 def write_transaction(engine: Engine, target: Target, park: str | None = None) -> Iterator[Connection]:
     """One transaction holding the write lock of a park (None: of the whole store); committed on
     success, rolled back otherwise (also when the server goes away: nothing half-written stays)."""
+    committing = False  # a connection lost during COMMIT leaves the outcome unknown
     try:
         with engine.connect().execution_options(parkcrm_write=True) as conn:
             with conn.begin():
@@ -165,8 +172,9 @@ def write_transaction(engine: Engine, target: Target, park: str | None = None) -
                         conn.execute(text(f"SELECT pg_advisory_xact_lock({PARK_LOCK_CLASS}, hashtext(:park))"),
                                      {"park": park})
                 yield conn
+                committing = True
     except (OperationalError, InterfaceError) as exc:
-        raise _translate(exc, target) from None
+        raise _translate(exc, target, committing) from None
     except ProgrammingError as exc:
         raise _refused(exc, target, park) from None
 
@@ -188,18 +196,37 @@ class StoreRefusedError(StoreError):
     keeps it to another park's rows."""
 
 
-def _translate(exc: Exception, target: Target) -> ParkcrmError:
+# libpq and psycopg wordings of a connection lost mid-session (server restarted, backend terminated,
+# network cut); SQLSTATE class 08 and the shutdown codes say the same where the server could still send one
+_LOST = ("terminat", "server closed", "connection is closed", "consuming input failed", "connection already closed",
+         "the connection is lost", "connection reset", "broken pipe", "eof detected", "ssl connection has been closed",
+         "ssl syscall error", "no connection to the server", "lost synchronization", "could not receive data",
+         "could not send data", "database system is shutting down", "server conn crashed")
+_LOST_STATES = ("57P01", "57P02")  # admin_shutdown (pg_terminate_backend, fast shutdown), crash_shutdown
+
+
+def _lost(exc: Exception, lower: str) -> bool:
+    state = getattr(getattr(exc, "orig", None), "sqlstate", None) or ""
+    return (bool(getattr(exc, "connection_invalidated", False)) or state.startswith("08") or state in _LOST_STATES
+            or any(t in lower for t in _LOST))
+
+
+def _translate(exc: Exception, target: Target, committing: bool = False) -> ParkcrmError:
     message = _hide_password(str(getattr(exc, "orig", None) or exc), target).strip()
     lower = message.lower()
     if "locked" in lower or "busy" in lower or "lock timeout" in lower:
         return BusyError(f"历史库 {target.shown} 正被另一个 parkcrm 进程写入，等待超时；请稍后再试")
     if "unable to open" in lower:
         return StoreError(f"无法打开历史库 {target.shown}：{message}（请检查路径和写权限）")
-    if getattr(exc, "connection_invalidated", False) or any(
-            t in lower for t in ("terminat", "server closed", "connection is closed", "consuming input failed",
-                                 "connection already closed", "the connection is lost")):
+    if "connection failed" in lower or ("connection to server" in lower and "failed:" in lower):
+        return StoreError(f"无法连接数据库 {target.shown}：{message}")  # never connected: nothing was written
+    if _lost(exc, lower):
+        why = message.splitlines()[0] if message else "连接断开"
+        if committing:
+            return StoreError(f"与数据库 {target.shown} 的连接中断了，而且正是在提交写入时，无法确定这次的写入是否已保存。"
+                              f"请检查网络和数据库服务器后重新运行：同一个月再次导入会整体替换，不会重复（{why}）")
         return StoreError(f"与数据库 {target.shown} 的连接中断了；这次的写入已整体撤销，历史库保持原样。"
-                          f"请检查网络和数据库服务器后重新运行（{message.splitlines()[0] if message else '连接断开'}）")
+                          f"请检查网络和数据库服务器后重新运行（{why}）")
     if "connection" in lower or "could not" in lower:
         return StoreError(f"无法连接数据库 {target.shown}：{message}")
     return StoreError(f"历史库 {target.shown} 出错：{message}")
