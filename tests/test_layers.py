@@ -23,10 +23,11 @@ ALLOWED = {
     "store": {"core", "rules", "io"},  # it writes what callers computed: classify runs in jobs/importing.py
     "capabilities": {"core", "rules", "io"},
     "validate": {"core", "rules", "io", "capabilities"},
-    # above them: reports, then the builders (jobs) both the commands and `parkcrm run` use, then run itself.
-    # outputs is not listed yet: outputs/care.py still reaches into cli.report_inputs, outputs/planning.py
-    # renders through reports.model.
+    # above them: reports, then the sheets each command writes (outputs: planning and rules diff render
+    # through reports.model; the 10000 list keeps last month's list in the store), then the builders (jobs)
+    # both the commands and `parkcrm run` use, then run itself.
     "reports": {"core", "rules", "io", "store", "capabilities", "validate", "workspace"},
+    "outputs": {"core", "rules", "io", "store", "capabilities", "validate", "reports"},
     "jobs": {"core", "rules", "io", "store", "capabilities", "validate", "workspace", "outputs", "reports"},
     "scheduled": {"core", "rules", "io", "store", "capabilities", "validate", "workspace", "outputs", "reports", "jobs"},
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from parkcrm.core.errors import ParkcrmError, WorkbookError
+from parkcrm.io.discover import check_not_input  # noqa: F401  (the commands import it from here)
 
 
 def read_data(con, paths: list[Path], rules, step):
@@ -92,24 +93,6 @@ def _alias_hint(kind: str, hint: str, headers: list[str]) -> str:
         lines = [f"在 rules/columns.yaml 的 {kind} → {column} → 别名 中加上表中对应的表头（如 \"{headers[0]}\"）"]
     return ("如果这张表就是" + kind + "表，只是表头的写法不同，请为表头加上别名：\n  "
             + "\n  ".join(lines) + "\n  （每个必需列都要能识别；改完后可用 parkcrm rules check 检查）")
-
-
-def check_not_input(target: Path, inputs: list[Path]) -> None:
-    """Inputs are never written: refuse an output path that is one of them ("-" is stdout, not a file)."""
-    from parkcrm.cli.outfile import is_stdout
-
-    if is_stdout(target):
-        return
-    try:
-        t = target.resolve()
-    except OSError:
-        return
-    for p in inputs:
-        try:
-            if p.resolve() == t:
-                raise ParkcrmError(f"输出文件 {target} 就是输入文件；输入文件不会被覆盖，请用 --out 指定另一个文件名")
-        except OSError:
-            continue
 
 
 def workbook_target(ws, workbooks: list[Path], name: str, label: str, out: Path | None) -> Path:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Iterable
 from xml.sax.saxutils import escape
 
-from parkcrm.core.errors import WorkbookError
+from parkcrm.core.errors import ParkcrmError, WorkbookError
 
 MARKER = "parkcrm"  # name of the custom document property; its value is the kind of output
 CUSTOM_PART = "docProps/custom.xml"
@@ -302,3 +302,19 @@ def mark_openpyxl(book, kind: str) -> None:
         if prop.name == MARKER:
             props.props.remove(prop)
     props.append(StringProperty(name=MARKER, value=kind))
+
+
+def check_not_input(target: Path, inputs: list[Path]) -> None:
+    """Inputs are never written: refuse an output path that is one of them ("-" is stdout, not a file)."""
+    if str(target) == "-":
+        return
+    try:
+        t = target.resolve()
+    except OSError:
+        return
+    for p in inputs:
+        try:
+            if p.resolve() == t:
+                raise ParkcrmError(f"输出文件 {target} 就是输入文件；输入文件不会被覆盖，请用 --out 指定另一个文件名")
+        except OSError:
+            continue

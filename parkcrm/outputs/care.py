@@ -141,7 +141,7 @@ def default_output(first: Path, month: str) -> Path:
 
 def check_sms_file(path: Path, target: Path, inputs: list[Path]) -> None:
     """Before anything is written: the sending file is an .xlsx or .csv, not an input, not the plan."""
-    from parkcrm.cli.report_inputs import check_not_input
+    from parkcrm.io.discover import check_not_input
     from parkcrm.core.errors import ParkcrmError
     from parkcrm.io.writer import check_writable
 
