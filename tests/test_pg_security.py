@@ -110,12 +110,16 @@ class Cluster:
     def drop(self) -> None:
         with self.admin_engine.begin() as conn:
             conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
-            for role in self.roles:
+        self.drop_roles(self.roles)
+        self.admin_engine.dispose()
+
+    def drop_roles(self, roles: list[str]) -> None:
+        with self.admin_engine.begin() as conn:
+            for role in roles:
                 exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
                 if exists:
                     conn.exec_driver_sql(f'DROP OWNED BY "{role}"')
                     conn.exec_driver_sql(f'DROP ROLE "{role}"')
-        self.admin_engine.dispose()
 
 
 @pytest.fixture
@@ -209,6 +213,25 @@ def test_each_county_its_own_park_and_the_city_reads_all(cluster, monkeypatch, t
     assert code == 2 and "没有被授权使用它" in err and "parkcrm db roles" in err
 
 
+def test_a_county_runs_its_daily_run_on_the_shared_store(cluster, monkeypatch, tmp_path):
+    """parkcrm run as a county role: every table it writes (months, indicators, samples, cards …) lets it."""
+    c = cluster
+    _set_up(c, monkeypatch, tmp_path)
+    home = tmp_path / "东坡"
+    (home / "数据").mkdir(parents=True)
+    (home / "parkcrm.yaml").write_text(f"数据目录: 数据\n输出目录: 输出\n园区名称: 高新园\n园区代码: {PARK_A}\n",
+                                       encoding="utf-8")
+    _month(home / "数据" / "2026-10", "2026-10", "A", ["甲公司", "乙公司"])
+    _import(monkeypatch, _month(tmp_path / "B", "2026-10", "B", ["丙公司"]), c.url(c.b), PARK_B)
+    monkeypatch.delenv("PARKCRM_PARK")  # the park is the project's
+    monkeypatch.setenv("PARKCRM_DB", c.url(c.a))
+    code, out, err = run_cli(["run", "--config", str(home / "parkcrm.yaml"), "--date", "2026-12-04", "-q"])
+    assert code in (0, 1), err
+    assert "拒绝" not in err and "权限" not in err
+    with open_store(c.url(), park=PARK_A) as admin:
+        assert [r[0] for r in _customers(admin)] == [PARK_A, PARK_A, PARK_B]
+
+
 def test_a_county_meeting_a_store_to_upgrade_is_told_to_ask_the_admin(cluster, monkeypatch, tmp_path):
     from parkcrm.store import migrate
 
@@ -252,3 +275,12 @@ def test_an_admin_role_is_not_made_a_county(cluster, monkeypatch, tmp_path):
     with c.admin_engine.connect() as conn:  # one transaction: nothing of it stayed
         assert conn.execute(text("SELECT count(*) FROM pg_roles WHERE rolname LIKE :p"),
                             {"p": f"{c.prefix}%"}).scalar() == 0
+    # a county role cannot set up roles: told who can
+    code, out, err = run_cli(["db", "roles", "--county", f"{PARK_A}={c.a}", "--group-prefix", c.prefix,
+                              "--db", c.url(), "--apply"])
+    assert code == 0, err
+    code, out, err = run_cli(["db", "roles", "--county", f"{PARK_B}={c.b}", "--group-prefix", c.prefix,
+                              "--db", c.url(c.a), "--apply"])
+    assert code == 2 and "CREATEROLE" in err and "没有做任何改动" in err
+    with c.admin_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM pg_roles WHERE rolname = :r"), {"r": c.b}).scalar() == 0

@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 
 from parkcrm.store import Store, StoreError, migrate
 from parkcrm.store import security
-from parkcrm.store.engine import Target, make_engine, read_transaction, write_transaction
+from parkcrm.store.engine import StoreRefusedError, Target, make_engine, read_transaction, write_transaction
 
 
 def require_postgresql(target: Target) -> None:
@@ -25,9 +25,13 @@ def apply_plan(store: Store, plan: security.Plan) -> int:
     """Create the roles, grants and policies of plan on the store, as its admin; the statements run."""
     require_postgresql(store.target)
     stmts = security.statements(plan)
-    with write_transaction(store.engine, store.target) as conn:
-        for stmt in stmts:
-            _run(conn, stmt)
+    try:
+        with write_transaction(store.engine, store.target) as conn:
+            for stmt in stmts:
+                _run(conn, stmt)
+    except StoreRefusedError as exc:
+        raise StoreRefusedError(f"{exc}。\n运行 parkcrm db roles --apply 的账号必须是历史库各表的所有者（建立历史库的管理账号），"
+                                "并有建立数据库账号的权限（CREATEROLE）；没有做任何改动") from None
     return len(stmts)
 
 
