@@ -85,7 +85,7 @@ class RunSummary:
         lines.append("今天需要处理：" + ("无" if not todo else ""))
         lines += [f"  {i}. {t}" for i, t in enumerate(todo, 1)]
         if self.workspace:  # which rules and templates, and why (parkcrm.workspace)
-            lines += [f"{k}：{v['值']}（{v['来源']}）" for k, v in self.workspace.items() if k in ("规则目录", "模板目录")]
+            lines += [f"{k}：{v['值']}（{v['来源']}）" for k, v in self.workspace.items() if k in ("园区", "规则目录", "模板目录")]
         for m in self.months:
             lines.append(f"{m['月份']}：{m['状态']}" + (f"（{m['说明']}）" if m.get("说明") else ""))
             for o in m.get("输出", []):
