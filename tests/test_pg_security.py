@@ -267,7 +267,10 @@ def test_a_county_on_an_empty_database_is_told_to_ask_the_admin(cluster, monkeyp
 
 def test_an_admin_role_is_not_made_a_county(cluster, monkeypatch, tmp_path):
     c = cluster
-    open_store(c.url(), park=PARK_A).close()
+    code, out, err = run_cli(["db", "roles", "--county", f"{PARK_A}={c.a}", "--db", c.url(), "--apply"])
+    assert code == 2 and "还没有建立" in err and "parkcrm db upgrade" in err
+    code, out, err = run_cli(["db", "upgrade", "--db", c.url()])
+    assert code == 0 and "空数据库 → 第" in out, err
     admin = make_url(c.base).username
     code, out, err = run_cli(["db", "roles", "--county", f"{PARK_A}={admin}", "--group-prefix", c.prefix,
                               "--db", c.url(), "--apply"])

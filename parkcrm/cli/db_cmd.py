@@ -108,11 +108,12 @@ def roles_command(
         raise typer.Exit(EXIT_OK)
 
     from parkcrm.store import open_store
-    from parkcrm.store.admin import apply_plan, require_postgresql
+    from parkcrm.store.admin import apply_plan, require_current, require_postgresql
 
     ws = workspace(con, config=config, db=db)
     target = ws.store_target()
     require_postgresql(target)
+    require_current(target)  # an older store is upgraded first, by db upgrade (which asks for the park it needs)
     with open_store(ws.store_url, ws.root or ws.cwd, must_exist=True, park=ws.park_code or "默认园区") as store:
         count = apply_plan(store, plan)
     say(con, f"已在 {target.shown} 执行 {count} 条语句（一个事务）：")

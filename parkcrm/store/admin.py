@@ -56,6 +56,17 @@ def version_of(target: Target) -> int | None:
         engine.dispose()
 
 
+def require_current(target: Target) -> None:
+    """Roles and policies go on a store of the latest schema (one an older version would rebuild tables of)."""
+    current = version_of(target)
+    if current is None:
+        raise StoreError(f"历史库 {target.shown} 还没有建立：请先用管理账号运行 parkcrm db upgrade（建立历史库），"
+                         "再运行 parkcrm db roles")
+    if migrate.needs_upgrade(current):
+        raise StoreError(f"历史库 {target.shown} 是第 {current} 版，需要先升级到第 {migrate.LATEST} 版：请先用管理账号运行 "
+                         "parkcrm db upgrade，再运行 parkcrm db roles")
+
+
 def needs_park(before: int | None) -> bool:
     """Whether upgrading from `before` assigns existing rows to a park (so the project's park code is needed)."""
     return before is not None and any(before < n for n in migrate.NEEDS_PARK)
