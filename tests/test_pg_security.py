@@ -180,6 +180,8 @@ def test_each_county_its_own_park_and_the_city_reads_all(cluster, monkeypatch, t
     with open_store(c.url(c.a), park=PARK_A) as store:
         assert [r[0] for r in _customers(store)] == [PARK_A, PARK_A]
         assert set(city_month(store, Month(2026, 10)).tiers["park"]) == {PARK_A}
+        with store.read() as conn:  # its own mapping only
+            assert conn.execute(text("SELECT role_name, park FROM park_roles")).all() == [(c.a, PARK_A)]
     with open_store(c.url(c.a), park=PARK_B) as store:  # A pretending to be B sees nothing of B
         assert store.months() == [] and _customers(store) == [(PARK_A, "A1", "甲公司"), (PARK_A, "A2", "乙公司")]
 

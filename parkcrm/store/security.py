@@ -10,7 +10,7 @@ The design:
     park table and SELECT on schema_version; each county's login role is a member;
   - a city group role ({prefix}_city, NOLOGIN) holds SELECT only; the city's login roles are members;
   - park_roles (role_name, park) says which park(s) each county role may touch; a county reads
-    its own mapping only;
+    its own mapping only ({prefix}_own_mapping), and only the admin changes it;
   - every table with a park column has row-level security enabled and two policies:
     {prefix}_county_park: FOR ALL TO the county group, USING and WITH CHECK
         park IN (SELECT park FROM park_roles WHERE role_name = current_user)
@@ -203,6 +203,8 @@ def script(plan: Plan, store_shown: str = "") -> str:
         f"-- 市公司账号（{plan.city_group} 的成员）只读，可读全部园区；只有管理账号能修改表结构（升级历史库）。",
         "-- 新建的登录账号没有密码。执行后请在 psql 中逐个设置（密码在本机加密后发送，不会出现在文件、命令历史或服务器日志中）：",
         *[f"--   \\password {name}" for name in logins],
+        "-- 停用某个区县账号（例如 old_user）：",
+        f"--   DELETE FROM {MAPPING_TABLE} WHERE role_name = 'old_user'; REVOKE {plan.county_group} FROM old_user;",
         "",
         "BEGIN;",
     ]
