@@ -134,5 +134,5 @@ def test_a_wrong_password_is_refused_and_not_printed(scram_server, month, tmp_pa
     url = scram_server.replace("postgres@", f"postgres:{WRONG}@")
     done = _parkcrm(["--debug", "import", str(month), "--db", url], _env(tmp_path))
     text = _text(done)
-    assert done.returncode == 2 and "无法连接数据库" in text and "password" in text
+    assert done.returncode == 2 and "无法连接数据库" in text and "密码不对" in text and "pgpass" in text
     assert WRONG not in text and "S3cret" not in text

@@ -218,6 +218,9 @@ def _translate(exc: Exception, target: Target, committing: bool = False) -> Park
         return BusyError(f"历史库 {target.shown} 正被另一个 parkcrm 进程写入，等待超时；请稍后再试")
     if "unable to open" in lower:
         return StoreError(f"无法打开历史库 {target.shown}：{message}（请检查路径和写权限）")
+    refused = _login_refused(lower, target)
+    if refused:
+        return StoreError(f"无法连接数据库 {target.shown}：{refused}（{message.splitlines()[0]}）")
     if "connection failed" in lower or ("connection to server" in lower and "failed:" in lower):
         return StoreError(f"无法连接数据库 {target.shown}：{message}")  # never connected: nothing was written
     if _lost(exc, lower):
@@ -230,6 +233,19 @@ def _translate(exc: Exception, target: Target, committing: bool = False) -> Park
     if "connection" in lower or "could not" in lower:
         return StoreError(f"无法连接数据库 {target.shown}：{message}")
     return StoreError(f"历史库 {target.shown} 出错：{message}")
+
+
+def _login_refused(lower: str, target: Target) -> str | None:
+    """Why the server turned the login away, in Chinese (the password, the role, the database), or None."""
+    who = f"数据库用户「{target.url.username}」" if target.url.username else "数据库用户"
+    if "password authentication failed" in lower or "no password supplied" in lower:
+        return (f"{who}的密码不对，或没有提供密码。密码请写在只有本人可读的 ~/.pgpass（Windows 为 "
+                "%APPDATA%\\postgresql\\pgpass.conf）或环境变量 PGPASSWORD 中，不要写在命令行上")
+    if "role" in lower and "does not exist" in lower:
+        return f"数据库服务器上没有{who}；请核对连接地址中的用户名，或请数据库管理员用 parkcrm db roles 建立"
+    if "permission denied for database" in lower:
+        return f"{who}没有连接这个数据库的权限；请数据库管理员授权（GRANT CONNECT）"
+    return None
 
 
 def _refused(exc: Exception, target: Target, park: str | None) -> ParkcrmError:
