@@ -176,7 +176,7 @@ class Workspace:
     root: Path | None  # the folder of the project file
     rules_dir: Path
     templates_dir: Path | None  # None: the built-in templates
-    store_url: str | None  # None: no store unless a command creates one in the current folder
+    store_url: str | None = field(repr=False)  # None: no store unless …; repr=False: it may hold a password
     data_dir: Path | None
     archive_dir: Path | None
     park: str  # 园区名称, for titles

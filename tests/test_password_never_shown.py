@@ -147,3 +147,11 @@ def test_the_real_server_with_a_password(project, monkeypatch, pg_with_password)
     message = str(_refused(Refusal(), resolve_target(pg_with_password), "测试县-测试园"))
     assert "没有这项权限" in message
     _assert_clean(message)
+
+
+def test_repr_of_workspace_and_target_hides_the_password():
+    from parkcrm.workspace import resolve
+
+    for url in UNREACHABLE[:3]:
+        ws = resolve(db=url, environ={})
+        _assert_clean(repr(ws), repr(ws.store_target()), ws.line(), str(ws.as_dict()))

@@ -12,7 +12,7 @@ the whole store.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -34,7 +34,7 @@ class StoreError(ParkcrmError):
 
 @dataclass(frozen=True)
 class Target:
-    url: URL
+    url: URL = field(repr=False)  # it may hold a password (also as a query parameter): repr shows `shown`
     shown: str  # for messages: the file path, or the URL without its password
 
     @property
