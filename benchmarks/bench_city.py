@@ -110,8 +110,11 @@ def _weeks(year: int, months: int) -> list[str]:
     return out
 
 
-def fill(store, parks: list[tuple[str, str]], months: int, customers: int, year: int, seed: int = 7) -> dict:
-    """Fill the store straight through the driver (COPY); returns counts and seconds."""
+def fill(store, parks: list[tuple[str, str]], months: int, customers: int, year: int, seed: int = 7,
+         order: str = "month") -> dict:
+    """Fill the store straight through the driver (COPY); returns counts and seconds. order "month": month by
+    month, every park each month (how a city's store grows); "park": park by park, all its months at once (a
+    store where parks brought their back months when they joined: a month's rows lie in many places)."""
     rng = np.random.default_rng(seed)
     now = dt.datetime.now().replace(microsecond=0)
     keys = [f"{year}-{m:02d}" for m in range(1, months + 1)]
@@ -126,8 +129,15 @@ def fill(store, parks: list[tuple[str, str]], months: int, customers: int, year:
         with conn.cursor() as cur:
             _copy(cur, "parks", ["park", "name", "registered_at"],
                   pd.DataFrame({"park": [p for p, _ in parks], "name": [n for _, n in parks], "registered_at": now}))
-            for m, key in enumerate(keys, start=1):  # month by month, as a city's store grows
+            if order == "park":
                 for park, _name in parks:
+                    for m, key in enumerate(keys, start=1):
+                        _copy(cur, "customers", CUSTOMER_COLS,
+                              _month_customers(park, key, m, customers, rng, base[park], tiers[park]))
+                        rows += customers
+                    print(f"  filled {park}: {rows:,} customer rows, {time.perf_counter() - t0:.1f} s", flush=True)
+            for m, key in enumerate(keys, start=1):  # month by month, as a city's store grows
+                for park, _name in parks if order == "month" else ():
                     _copy(cur, "customers", CUSTOMER_COLS,
                           _month_customers(park, key, m, customers, rng, base[park], tiers[park]))
                     rows += customers
@@ -145,7 +155,8 @@ def fill(store, parks: list[tuple[str, str]], months: int, customers: int, year:
                                    columns=["park", "month", "indicator", "value", "base", "recorded_at"])
                 ind["base"] = ind["base"].astype("Int64")
                 _copy(cur, "month_indicators", list(ind.columns), ind)
-                print(f"  filled {key}: {rows:,} customer rows, {time.perf_counter() - t0:.1f} s", flush=True)
+                if order == "month":
+                    print(f"  filled {key}: {rows:,} customer rows, {time.perf_counter() - t0:.1f} s", flush=True)
             samples = pd.DataFrame([(p, w, i, MANAGERS[i], now) for p, _ in parks for w in _weeks(year, months)
                                     for i in range(2)], columns=["park", "week", "position", "manager", "recorded_at"])
             _copy(cur, "supervisor_samples", list(samples.columns), samples)
@@ -203,7 +214,8 @@ def describe(plan: dict) -> dict:
         "top_actual_ms": top.get("Actual Total Time"),
         "execution_ms": plan.get("Execution Time"),
         "planning_ms": plan.get("Planning Time"),
-        "customers_scan": [{"node": n["Node Type"], "index": n.get("Index Name"), "cost": n["Total Cost"],
+        "customers_scan": [{"node": n["Node Type"], "index": n.get("Index Name") or next(
+                                (k["Index Name"] for k in _nodes(n) if k.get("Index Name")), None), "cost": n["Total Cost"],
                             "actual_ms": n.get("Actual Total Time"), "rows": n.get("Actual Rows"),
                             "removed_by_filter": n.get("Rows Removed by Filter"),
                             "workers": n.get("Workers Launched")} for n in scans],
@@ -234,6 +246,10 @@ def time_cli(url: str, key: str, repeat: int) -> dict:
                "--out", str(out), "-q"]
         env = dict(os.environ, PYTHONIOENCODING="utf-8")
         env.pop("PARKCRM_PARK", None)  # the city reads every park
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "parkcrm", "report", "city", "--help"], cwd=tmp, capture_output=True,
+                       env=env)
+        startup = time.perf_counter() - t  # the interpreter and the CLI, reading nothing
         times, code = [], None
         for _ in range(repeat):
             t = time.perf_counter()
@@ -243,7 +259,8 @@ def time_cli(url: str, key: str, repeat: int) -> dict:
             if code not in (0, 1):
                 return {"error": f"exit {code}: {proc.stderr.strip()[-800:]}"}
         size = out.stat().st_size if out.exists() else None
-    return {"first_s": round(times[0], 2), "best_s": round(min(times), 2), "exit_code": code, "json_bytes": size}
+    return {"first_s": round(times[0], 2), "best_s": round(min(times), 2), "exit_code": code, "json_bytes": size,
+            "help_only_s": round(startup, 2)}
 
 
 def main() -> None:
@@ -256,6 +273,8 @@ def main() -> None:
     ap.add_argument("--year", type=int, default=2026)
     ap.add_argument("--repeat", type=int, default=5, help="city_month calls (best of)")
     ap.add_argument("--cli-repeat", type=int, default=3, help="parkcrm report city runs (best of; 0: skip)")
+    ap.add_argument("--order", choices=["month", "park"], default="month",
+                    help="fill order: month (every park each month, as a store grows) or park (all of a park's months at once)")
     ap.add_argument("--keep", action="store_true", help="keep the schema (its name is printed)")
     a = ap.parse_args()
     if not a.db or not a.db.startswith(("postgresql", "postgres")):
@@ -279,7 +298,7 @@ def main() -> None:
     url = schema_url(a.db, schema)
     parks = park_codes(a.parks)
     key = f"{a.year}-{a.months:02d}"
-    result: dict = {"parks": a.parks, "months": a.months, "customers_per_park_month": a.customers,
+    result: dict = {"parks": a.parks, "months": a.months, "customers_per_park_month": a.customers, "fill_order": a.order,
                     "customer_rows": a.parks * a.months * a.customers, "rollup_month": key, "schema": schema,
                     "server": settings}
     try:
@@ -288,7 +307,7 @@ def main() -> None:
         t = time.perf_counter()
         with open_store(url, park=parks[0][0], park_name=parks[0][1]) as store:
             result["create_schema_s"] = round(time.perf_counter() - t, 2)
-            result["fill"] = fill(store, parks, a.months, a.customers, a.year)
+            result["fill"] = fill(store, parks, a.months, a.customers, a.year, order=a.order)
             result["fill"]["total_s"] = round(time.perf_counter() - t, 1)
             with store.read() as conn:
                 result["customers_table"] = {
@@ -341,7 +360,8 @@ def summary(r: dict, repeat: int) -> str:
                       for s in q["customers_scan"])
     lines = [
         f"store: {r['parks']} parks × {r['months']} months × {r['customers_per_park_month']:,} customers = "
-        f"{r['customers_table']['rows']:,} customer rows ({r['customers_table']['size']} with indexes)",
+        f"{r['customers_table']['rows']:,} customer rows ({r['customers_table']['size']} with indexes), filled by "
+        f"{r['fill_order']} (pg_stats correlation of month: {r['customers_table']['month_correlation']})",
         f"fill: {f['total_s']} s (COPY {f['copy_s']} s, {f['rows_per_s']:,} rows/s; ANALYZE {f['analyze_s']} s)",
         f"city_month({r['rollup_month']}): first {cm['first_s']} s, best of {repeat} {cm[f'best_of_{repeat}_s']} s "
         f"({cm['parks']} parks, {cm['customers_counted']:,} customers counted)",
@@ -356,7 +376,7 @@ def summary(r: dict, repeat: int) -> str:
     cli = r.get("cli_report_city_json")
     if isinstance(cli, dict) and "best_s" in cli:
         lines.append(f"parkcrm report city -f json (whole process): first {cli['first_s']} s, best {cli['best_s']} s, "
-                     f"exit {cli['exit_code']}")
+                     f"exit {cli['exit_code']}; `report city --help` alone {cli['help_only_s']} s")
     elif cli:
         lines.append(f"parkcrm report city: {cli}")
     return "\n".join(lines)
