@@ -15,7 +15,10 @@ from parkcrm.core.errors import BusyError, ParkcrmError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_BUSY = 0, 1, 2, 75
 
-app = typer.Typer(
+# `app` (from parkcrm.cli import app) has every command; main() loads only the module of the command
+# it runs (all of them for --help, a mistyped command or anything else), which is what a clerk's
+# small month pays for at every run.
+_app = typer.Typer(
     name="parkcrm",
     help="园区政企客户服务工具：按 YAML 规则对客户资料、关键人、走访记录和 ICT 商机工作簿进行分级、校验、"
          "走访达标检查，并生成周报和月报。\n\n"
@@ -38,14 +41,59 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@_app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", "-V", help="显示版本号并退出", callback=_version, is_eager=True),
 ) -> None:
     """园区政企客户服务工具。"""
 
 
-from parkcrm.cli import care_cmd, classify_cmd, init_cmd, rules_cmd, samples_cmd, visits_cmd, import_cmd, churn_cmd, changes_cmd, review_cmd, report_cmd, sla_cmd, run_cmd, validate_cmd, info_cmd, priority_cmd, plan_cmd, db_cmd  # noqa: E402,F401  (registers commands)
+# the module that registers each command, in the order `parkcrm --help` lists them
+_COMMANDS = {"care-plan": "care_cmd", "classify": "classify_cmd", "init": "init_cmd", "rules": "rules_cmd",
+             "samples": "samples_cmd", "check-visits": "visits_cmd", "import": "import_cmd", "churn": "churn_cmd",
+             "changes": "changes_cmd", "review": "review_cmd", "report": "report_cmd", "sla": "sla_cmd",
+             "run": "run_cmd", "validate": "validate_cmd", "info": "info_cmd", "hotline-list": "priority_cmd",
+             "plan": "plan_cmd", "db": "db_cmd"}
+_loading = False
+
+
+def _load(modules) -> None:
+    """Import command modules (each registers its commands on _app), then put the commands in the
+    order of _COMMANDS whatever order they were loaded in."""
+    import importlib
+
+    global _loading
+    was, _loading = _loading, True
+    try:
+        for module in modules:
+            importlib.import_module(f"parkcrm.cli.{module}")
+    finally:
+        _loading = was
+    order = {name: i for i, name in enumerate(_COMMANDS)}
+    _app.registered_commands.sort(key=lambda info: order.get(info.name, len(order)))
+    _app.registered_groups.sort(key=lambda info: order.get(info.name, len(order)))
+
+
+def _load_all() -> None:
+    _load(dict.fromkeys(_COMMANDS.values()))
+
+
+def _load_for(args: list[str]) -> None:
+    """The module of the command args run, or every module (help, version, an unknown command)."""
+    first = args[0] if args else ""
+    module = _COMMANDS.get(first)
+    if module is None or any(a in ("--help", "-h") for a in args[:1]):
+        _load_all()
+    else:
+        _load([module])
+
+
+def __getattr__(name: str):
+    if name == "app":  # the whole CLI; a command module being loaded gets it as it is
+        if not _loading:
+            _load_all()
+        return _app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -62,7 +110,8 @@ def main(argv: list[str] | None = None) -> None:
     from parkcrm.cli.console import Console
 
     try:
-        code = app(args=args, prog_name="parkcrm", standalone_mode=False)
+        _load_for(args)
+        code = _app(args=args, prog_name="parkcrm", standalone_mode=False)
     except BusyError as exc:
         Console().error(str(exc))
         code = EXIT_BUSY
@@ -143,7 +192,7 @@ def _command_path(args: list[str]) -> str:
     """The (sub)command named in args, e.g. "rules check", for the --help hint."""
     from typer.main import get_command
 
-    cmd, path = get_command(app), []
+    cmd, path = get_command(_app), []
     for a in args:
         subs = getattr(cmd, "commands", None)
         if not subs or a not in subs:

@@ -67,17 +67,34 @@ class KindMatcher:
             for name in [canonical, *col.aliases]:
                 self.aliases.setdefault(norm_key(name), canonical)
         self.month_res = [_month_regex(p) for p in spec.monthly_fees.patterns] if spec.monthly_fees else []
+        # one regex that any of month_res would match: most cells (data rows) are turned away at once
+        self.month_any = (re.compile("|".join(f"(?:{re.sub(r'[(][?]P<[a-z]+>', '(?:', rx.pattern)})" for rx in self.month_res))
+                          if self.month_res else None)
         self.sheet_keys = [norm_key(n) for n in spec.sheet_names]
+        self._seen: dict[tuple[type, object], HeaderMatch | None] = {}
 
     def match(self, cell: object) -> HeaderMatch | None:
+        """The canonical column a header cell names (once per distinct cell: find_header asks for the
+        same cells of 30 rows for every sheet kind)."""
         if cell is None:
             return None
+        try:
+            return self._seen[(type(cell), cell)]
+        except KeyError:
+            found = self._seen[(type(cell), cell)] = self._match(cell)
+            return found
+        except TypeError:  # an unhashable cell value
+            return self._match(cell)
+
+    def _match(self, cell: object) -> HeaderMatch | None:
         key, unit, bare = _split(cell)
         if not key:
             return None
         for candidate in (key, bare):
             if candidate in self.aliases:
                 return HeaderMatch(self.aliases[candidate], unit)
+        if self.month_any is None or not (self.month_any.fullmatch(key) or self.month_any.fullmatch(bare)):
+            return None
         for rx in self.month_res:
             for candidate in (key, bare):
                 m = rx.fullmatch(candidate)
@@ -102,11 +119,15 @@ class HeaderGuess:
 def find_header(rows: list[list[object]], matchers: list[KindMatcher], sheet_name: str) -> HeaderGuess | None:
     """Best (kind, header row) among the first rows: every signature column present, most columns matched."""
     best: HeaderGuess | None = None
+    # a cell no sheet kind knows (most cells: data rows) is set aside once, not once per kind
+    known = set().union(*(m.aliases for m in matchers))
+    months = [m.month_any for m in matchers if m.month_any is not None]
+    named_of = [matcher.matches_sheet_name(sheet_name) for matcher in matchers]
     for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        for matcher in matchers:
-            matches = {c: hm for c, cell in enumerate(row) if (hm := matcher.match(cell))}
+        cells = [(c, cell) for c, cell in enumerate(row) if cell is not None and _may_match(cell, known, months)]
+        for matcher, named in zip(matchers, named_of):
+            matches = {c: hm for c, cell in cells if (hm := matcher.match(cell))}
             found = {hm.canonical for hm in matches.values()}
-            named = matcher.matches_sheet_name(sheet_name)
             complete = all(s in found for s in matcher.spec.signature)
             # a sheet named for its kind may miss a signature column: read its header so
             # the missing column can be named, instead of calling the sheet unknown
@@ -116,3 +137,13 @@ def find_header(rows: list[list[object]], matchers: list[KindMatcher], sheet_nam
             if best is None or score > best.score:
                 best = HeaderGuess(matcher.kind, r, matches, score)
     return best
+
+
+def _may_match(cell: object, known: set[str], months: list[re.Pattern]) -> bool:
+    """False when no KindMatcher.match can match the cell (its keys are no alias, no month pattern)."""
+    key, _unit, bare = _split(cell)
+    if not key:
+        return False
+    if key in known or bare in known:
+        return True
+    return any(rx.fullmatch(key) or rx.fullmatch(bare) for rx in months)

@@ -467,19 +467,24 @@ def _type_columns(raw: pd.DataFrame, excel_rows: pd.Series, spec, chosen, grid: 
                         f"「{n}」以数字格式保存（显示为 {shown}），Excel 只保留 15 位有效数字，后几位已丢失，"
                         "无法恢复；请把该列设为文本格式后重新录入完整号码", shown)
 
+    # the money columns (the twelve monthly fees, the annual spend) in one pass
+    units: dict[str, str] = {}
+    for name in raw.columns:
+        col = spec.columns.get(name)
+        if name in MONTH_COLUMNS and spec.monthly_fees and name in chosen:
+            units[name] = chosen[name][1].unit or spec.monthly_fees.unit
+        elif col is not None and col.type == "金额":
+            units[name] = chosen[name][1].unit or col.unit or rules.tiers.unit
+    money = dict(zip(units, coerce.parse_money_many([(raw[n], coerce.FEN_PER[u]) for n, u in units.items()])))
+
     for name in raw.columns:
         series = raw[name]
         col = spec.columns.get(name)
-        if name in MONTH_COLUMNS and spec.monthly_fees and name in chosen:
-            unit = chosen[name][1].unit or spec.monthly_fees.unit
-            typed, fails = coerce.parse_money(series, coerce.FEN_PER[unit])
-            info.columns[name].unit = unit
+        if name in money:
+            typed, fails = money[name]
+            info.columns[name].unit = units[name]
         elif col is None:
             continue  # extra columns stay text, in raw only
-        elif col.type == "金额":
-            unit = chosen[name][1].unit or col.unit or rules.tiers.unit
-            info.columns[name].unit = unit
-            typed, fails = coerce.parse_money(series, coerce.FEN_PER[unit])
         elif col.type == "数值":
             typed, fails = coerce.parse_number(series)
         elif col.type in ("日期", "时间"):

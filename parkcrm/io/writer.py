@@ -452,6 +452,7 @@ class XlsxWriter:
 # East Asian wide and full-width characters take two columns of width
 _WIDE_RX = r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]"
 _WIDE = re.compile(_WIDE_RX)
+_WIDE_RE2 = re.sub(r"\\u([0-9a-f]{4})", r"\\x{\1}", _WIDE_RX)  # the same class for pyarrow (RE2: \x{…})
 MIN_WIDTH, MAX_WIDTH = 6, 60
 WIDTH_SAMPLE = 5_000  # rows looked at for a column's width
 MONEY_FORMAT, PERCENT_FORMAT = "#,##0.00", "0.0%"
@@ -502,10 +503,19 @@ def _content_width(series: pd.Series, numfmt: str | None) -> int:
             return len(f"{big:.1%}") + 1
         decimals = (4 if numfmt and ".00#" in numfmt else 2) if (numfmt and ".00" in numfmt) or not (values % 1 == 0).all() else 0
         return len(f"{big:,.{decimals}f}") + (1 if (values < 0).any() else 0)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     text = s.astype("string")
-    lines = text.str.split("\n").str[0]  # a wrapped cell: its first line
-    widths = lines.str.len() + lines.str.count(_WIDE_RX)
-    return int(widths.max()) if len(widths) else 0
+    try:  # at C speed
+        arr = pa.array(text.to_numpy(dtype=object), type=pa.large_string())
+        lines = pc.replace_substring_regex(arr, "\n[\\s\\S]*", "")  # a wrapped cell: its first line
+        widths = pc.add(pc.utf8_length(lines), pc.count_substring_regex(lines, _WIDE_RE2))
+        return int(pc.max(widths).as_py() or 0) if len(widths) else 0
+    except (UnicodeError, pa.ArrowException):  # text pyarrow cannot hold (a lone surrogate)
+        lines = text.str.split("\n").str[0]
+        widths = lines.str.len() + lines.str.count(_WIDE_RX)
+        return int(widths.max()) if len(widths) else 0
 
 
 def default_number_format(name: str, series: pd.Series) -> str | None:
