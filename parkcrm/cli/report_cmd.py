@@ -285,9 +285,9 @@ def city_command(
         with outfile.target(Path(outfile.STDOUT), ".xlsx") as path:
             made.write(fmt.value, path)
     elif to_stdout:
-        from parkcrm.jobs.reports import render_text
+        from parkcrm.jobs.city import render_city
 
-        con.data(render_text(made, fmt.value, pack, templates))
+        con.data(render_city(made, fmt.value, pack, templates))
     else:
         target = out or _default_output(made, fmt.value, ws.archive_dir if ws.project is not None else None)
         targets = [(fmt.value, target)] + ([("xlsx", target.with_suffix(".xlsx"))] if fmt == ReportFmt.html else [])
@@ -299,10 +299,12 @@ def city_command(
         con.warn(w)
     if not con.quiet:
         con.print(f"{report.title} {period.title}：{made.note}")
+        short = {r["园区代码"]: r["未达标指标"] for r in report.section("ranking").block("short").records()}
         for row in report.section("ranking").block("parks").records():
             rank = row["排名"] if row["排名"] is not None else "—"
-            con.print(f"  {rank}. {row['园区']}（{row['园区代码']}）：未达标 {row['未达标项']} 项"
-                      + (f"（{row['未达标指标']}）" if row["未达标项"] else ""), markup=False)
+            state = "无本月数据" if row["未达标项"] is None else f"未达标 {row['未达标项']} 项" + (
+                f"（{short[row['园区代码']]}）" if row["园区代码"] in short else "")
+            con.print(f"  {rank}. {row['园区']}（{row['园区代码']}）：{state}", markup=False)
         if target is not None:
             con.print(f"已写入：{target}")
             if fmt == ReportFmt.html:

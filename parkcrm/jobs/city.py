@@ -19,7 +19,6 @@ def build_city_report(store, rules: RulePack, month: Month, *, templates: Path |
                       now: dt.datetime | None = None) -> Deliverable:
     """Read every park's month from the store, roll it up and rank it; NoCityDataError when no park has it."""
     from parkcrm.capabilities.city import rollup
-    from parkcrm.jobs.reports import _writers
     from parkcrm.reports.city import build_city
     from parkcrm.store.city import city_month
 
@@ -32,5 +31,29 @@ def build_city_report(store, rules: RulePack, month: Month, *, templates: Path |
     report = build_city(roll, rules, store=store.shown, now=now)
     shown = len(roll.with_data)
     short = sum(1 for p in roll.with_data if p.short)
-    return Deliverable(report.title, str(month), _writers(report, rules, templates), report, bool(short),
+    return Deliverable(report.title, str(month), _writers(report, rules, templates, len(roll.parks)), report, bool(short),
                        f"{shown} 个园区，{short} 个有未达标指标")
+
+
+def _writers(report, rules: RulePack, templates: Path | None, parks: int) -> dict:
+    """As the weekly and monthly reports are written, with every park on the page: the tables of the
+    city report have a row per park (the calendar's 每表最多行数 shortens only longer ones)."""
+    from parkcrm.io.writer import write_text
+    from parkcrm.reports.render import render
+    from parkcrm.reports.xlsx import write_report_xlsx
+
+    limit = max(rules.calendar.report_settings.rows_per_table, parks + 1)
+
+    def text(fmt: str):
+        return lambda path: write_text(path, render(report, fmt, templates, limit), mask=report.masked)
+
+    return {"html": text("html"), "md": text("md"), "json": text("json"),
+            "xlsx": lambda path: write_report_xlsx(report, path)}
+
+
+def render_city(deliverable: Deliverable, fmt: str, rules: RulePack, templates: Path | None) -> str:
+    """The report as text for stdout (--out -)."""
+    from parkcrm.reports.render import render
+
+    parks = len(deliverable.result.section("ranking").block("parks").rows)
+    return render(deliverable.result, fmt, templates, max(rules.calendar.report_settings.rows_per_table, parks + 1))

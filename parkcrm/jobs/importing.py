@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from parkcrm.capabilities.classify import PENDING, classify
+from parkcrm.core.errors import ParkcrmError
 from parkcrm.core.periods import Month
 from parkcrm.io.reader import Table, Workbook
 from parkcrm.rules import RulePack
@@ -32,7 +33,12 @@ def import_month(store: Store, month: Month, books: list[Workbook], tables: dict
     computed = stored_tiers(tables[CUSTOMER], rules) if CUSTOMER in tables else None
     if progress:
         progress("计算本月指标（走访达标、关怀执行、资料质量、服务时限、流失预警）…")
-    indicators = measure(store, month, books, tables, rules)
+    try:
+        indicators = measure(store, month, books, tables, rules)
+    except ParkcrmError as exc:  # the month is stored all the same; its earlier indicators stay
+        indicators = None
+        if progress:
+            progress(f"本月指标未能计算（{exc}），汇总月报中沿用该月原有的指标")
     return save_month(store, month, books, tables, rules, computed, progress, indicators=indicators)
 
 

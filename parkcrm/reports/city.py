@@ -74,15 +74,19 @@ def ranking(roll: CityRollup, rules: RulePack) -> Section:
     s = Section("ranking", "园区排名", empty_text="本月无")
     shown = [i for i in roll.shown]
     cols = [Column("排名", "int"), Column("园区"), Column("园区代码"), Column("得分", "pct")]
-    cols += [Column(i.name, _fmt(i.name)) for i in shown] + [Column("未达标项", "int"), Column("未达标指标")]
+    cols += [Column(i.name, _fmt(i.name)) for i in shown] + [Column("未达标项", "int")]
     rows, marks = [], []
     for r, p in enumerate(roll.parks):
-        rows.append([p.rank, _label(p), p.park, p.score, *[p.values.get(i.name) for i in shown], len(p.short),
-                     "、".join(p.short) if p.has_data else "（无本月数据）"])
+        rows.append([p.rank, _label(p), p.park, p.score, *[p.values.get(i.name) for i in shown],
+                     len(p.short) if p.has_data else None])
         marks += [(r, 4 + j) for j, i in enumerate(shown) if i.name in p.short]
         if p.short:
             marks.append((r, 4 + len(shown)))
     s.blocks.append(Block("parks", "各园区指标与排名（▼ 未达到目标）", cols, rows, "历史库中没有园区", False, marks=marks))
+    short = [[p.rank, _label(p), p.park, len(p.short), "、".join(p.short)] for p in roll.parks if p.short]
+    s.blocks.append(Block("short", "未达标的园区", [Column("排名", "int"), Column("园区"), Column("园区代码"),
+                                                 Column("未达标项", "int"), Column("未达标指标")],
+                          short, "各园区全部达标", False))
     parks = [p for p in roll.parks if p.rank is not None]
     names = [_label(p) for p in parks]
     if parks:
@@ -130,6 +134,18 @@ def tiers(roll: CityRollup) -> Section:
 
 def indicators(roll: CityRollup) -> Section:
     s = Section("indicators", "指标明细", empty_text="本月无")
+    summary = []
+    for ind in roll.shown:
+        fmt = _fmt(ind.name)
+        valued = [p for p in roll.with_data if p.values.get(ind.name) is not None]
+        missed = [p for p in roll.with_data if ind.name in p.short]
+        target = "—" if ind.target is None else ("≥ " if ind.direction == "不低于" else "≤ ") + _show(ind.target, fmt)
+        summary.append([ind.name, target, _show(roll.totals.get(ind.name), fmt), len(valued), len(missed),
+                        "、".join(_label(p) for p in missed)])
+    s.blocks.append(Block("targets", "各项指标：目标与全市", [Column("指标"), Column("目标"), Column("全市"),
+                                                     Column("有数值的园区", "int"), Column("未达标园区数", "int"),
+                                                     Column("未达标园区")], summary, "本月无", False,
+                          marks=[(i, 4) for i, r in enumerate(summary) if r[4]]))
     cols = [Column("园区"), Column("指标"), Column("实际"), Column("基数", "int"), Column("目标"), Column("是否达标")]
     rows, marks = [], []
     for p in roll.with_data:
