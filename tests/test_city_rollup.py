@@ -66,6 +66,9 @@ def test_each_park_counts_as_its_own_monthly_report_and_the_poor_one_ranks_lower
     code, rep = run_json(["report", "city", "--month", "2026-10", "--db", db, "--format", "json"])
     assert code == 1  # a park short of a target
     assert rep["command"] == "report city" and rep["title"] == "全市园区汇总月报" and rep["period"]["label"] == "2026-10"
+    from tests.test_json_schema import validate
+
+    assert validate(rep) == []  # docs/json-schema.json
     s = _sections(rep)
     ranked = _table(s["ranking"], "parks")
     rows = {r["园区代码"]: r for r in ranked["rows"]}
