@@ -202,3 +202,13 @@ def test_ranking_and_marks_from_the_rules(rules):
     assert a.customers == 3 and a.tiers["待核实"] == (1, 0) and roll.tiers == ["5B", "2B", "待核实"]
     assert roll.totals["走访达标率"] == round((0.95 * 20 + 0.5 * 10) / 30, 4)
     assert roll.totals["故障及时率"] == round((1.0 * 3 + 0.9 * 10) / 13, 4)
+
+
+def test_a_pack_without_city_yaml_loads_whatever_its_other_files_name(rules_copy):
+    from parkcrm.rules import load_rules
+    from parkcrm.rules.city import CityRules, city_rules
+
+    (rules_copy / "city.yaml").unlink()
+    path = rules_copy / "history.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("名称: 故障修复", "名称: 故障处理"), encoding="utf-8")
+    assert city_rules(load_rules(rules_copy)) == CityRules()

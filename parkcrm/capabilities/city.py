@@ -85,7 +85,7 @@ def _park(row, cm, rules: RulePack, settings: c.CityRules, weeks: list[str]) -> 
     bases = {str(r.indicator): (None if pd.isna(r.base) else int(r.base)) for r in ind.itertuples()}
     has_data = not pd.isna(row.imported_at) or bool(by_tier)
     sampling = _sampling(cm.sampling[cm.sampling["park"] == park], values.get(c.MANAGERS), rules, weeks)
-    if has_data and sampling["managers"] is not None:
+    if has_data and sampling["needed"]:  # a park without managers has nothing to sample
         values[c.SAMPLING] = round(sampling["done"] / len(weeks), 4) if weeks else None
         bases[c.SAMPLING] = len(weeks)
     short = [i.name for i in settings.indicators if i.short(values.get(i.name))]
