@@ -212,3 +212,12 @@ def test_a_pack_without_city_yaml_loads_whatever_its_other_files_name(rules_copy
     path = rules_copy / "history.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("名称: 故障修复", "名称: 故障处理"), encoding="utf-8")
     assert city_rules(load_rules(rules_copy)) == CityRules()
+
+
+def test_the_roll_up_is_whole_after_the_parks_monthly_reports_are_due(rules):
+    import datetime as dt
+
+    from parkcrm.core.periods import Month
+    from parkcrm.jobs.city import parks_due
+
+    assert parks_due(rules, Month(2026, 10)) == dt.date(2026, 11, 5)  # 园区客户经理月报: before the 6th

@@ -237,6 +237,11 @@ EPILOG_CITY = (
 )
 
 
+CityDbOpt = Annotated[Optional[str], typer.Option(
+    "--db", help="各园区共用的历史库：SQLite 文件路径，或 postgresql://用户@主机:端口/库名。不给时用环境变量 PARKCRM_DB，"
+                 "或所在项目（parkcrm.yaml）旁的 parkcrm.db", show_default=False)]
+
+
 @report_app.command("city", epilog=EPILOG_CITY)
 def city_command(
     month: Annotated[Optional[str], typer.Option("--month", "-m", help="月份，例如 2026-10（默认上个月）", show_default=False)] = None,
@@ -245,7 +250,7 @@ def city_command(
     templates: TemplatesOpt = None,
     rules: RulesOpt = None,
     config: ConfigOpt = None,
-    db: UseDbOpt = None,
+    db: CityDbOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """生成全市园区汇总月报：历史库中所有园区同一个月的客户、费用和各项指标，排名并标记未达标的园区。"""

@@ -29,6 +29,14 @@ def build_city_report(store, rules: RulePack, month: Month, *, templates: Path |
         raise NoCityDataError(f"历史库 {store.shown} 中没有任何园区 {month} 的数据（库中的园区：{parks}）；"
                               f"请先在各园区用 parkcrm import 导入 {month} 的工作簿，或换一个 --month")
     report = build_city(roll, rules, store=store.shown, now=now)
+    last = parks_due(rules, month)
+    if last is not None:
+        day = (now or dt.datetime.now()).date()
+        report.section("overview").notes.append(
+            f"各园区 {month.title} 的月报最迟 {last:%Y-%m-%d} 报送（calendar.yaml 报表），此后生成的汇总包含各园区的完整数据")
+        if day <= last:
+            report.warnings.append(f"今天（{day:%Y-%m-%d}）还没过各园区月报的截止日 {last:%Y-%m-%d}，"
+                                   f"部分园区可能还没有导入 {month} 的全部数据")
     shown = len(roll.with_data)
     short = sum(1 for p in roll.with_data if p.short)
     return Deliverable(report.title, str(month), _writers(report, rules, templates, len(roll.parks)), report, bool(short),
@@ -57,3 +65,13 @@ def render_city(deliverable: Deliverable, fmt: str, rules: RulePack, templates: 
 
     parks = len(deliverable.result.section("ranking").block("parks").rows)
     return render(deliverable.result, fmt, templates, max(rules.calendar.report_settings.rows_per_table, parks + 1))
+
+
+def parks_due(rules: RulePack, month: Month) -> dt.date | None:
+    """The last deadline of the parks' monthly reports for month (calendar.yaml 报表), or None without any:
+    the roll-up is whole once every park has sent (and imported) its month."""
+    from parkcrm.reports.calendar import monthly_deadline
+
+    days = [monthly_deadline(d, month.year, month.month) for d in rules.calendar.reports
+            if d.period == "月" and d.generated]
+    return max(days) if days else None
