@@ -50,7 +50,7 @@ def test_sql_guards_every_park_table_and_takes_no_password():
 
 
 def test_bad_role_names_and_a_role_on_both_sides_are_refused():
-    for bad in ("Dongpo", "x; DROP TABLE customers", "pg_x", "用户"):
+    for bad in ("Dongpo", "x; DROP TABLE customers", "pg_x", "用户", "a\n", "a" * 64):
         with pytest.raises(security.RoleNameError):
             security.Plan({bad: [PARK_A]}).check()
     with pytest.raises(security.RoleNameError, match="既是区县账号又是市公司账号"):

@@ -41,7 +41,7 @@ class RoleNameError(ValueError):
 
 def role_problem(name: str) -> str | None:
     """Why name cannot be a role name here, or None (lower-case letters, digits, _; as psql folds them)."""
-    if not ROLE_NAME.match(name):
+    if not ROLE_NAME.fullmatch(name):
         return (f"数据库用户名「{name}」无效：只能用小写英文字母、数字和下划线，以字母或下划线开头，最多 63 个字符"
                 "（例如 dongpo_user）")
     if name.startswith("pg_"):
