@@ -49,8 +49,6 @@ class MaskingStream:
 
 class Console:
     def __init__(self, quiet: bool = False, mask: bool = True):
-        from rich.console import Console as RichConsole
-
         self.mask = mask
         self.out = _stream("stdout")
         self.err_stream = _stream("stderr")
@@ -58,12 +56,29 @@ class Console:
             self.out, self.err_stream = MaskingStream(self.out), MaskingStream(self.err_stream)
         self.quiet = quiet
         self.tty = bool(getattr(self.err_stream, "isatty", lambda: False)()) and os.environ.get("TERM") != "dumb"
-        self.rich = RichConsole(file=self.err_stream, force_terminal=self.tty or None, no_color=not self.tty,
-                                highlight=False, soft_wrap=not self.tty, emoji=False)
-        # piped or scheduled, nothing is cut at 80 columns: tables are as wide as their content
-        out_tty = bool(getattr(self.out, "isatty", lambda: False)())
-        self.rich_out = RichConsole(file=self.out, no_color=not self.tty, highlight=False, emoji=False,
-                                    soft_wrap=True, width=None if out_tty else WIDE)
+        self._rich = self._rich_out = None  # made when first used: a quiet run may print nothing at all
+
+    @property
+    def rich(self):
+        """Messages (stderr)."""
+        if self._rich is None:
+            from rich.console import Console as RichConsole
+
+            self._rich = RichConsole(file=self.err_stream, force_terminal=self.tty or None, no_color=not self.tty,
+                                     highlight=False, soft_wrap=not self.tty, emoji=False)
+        return self._rich
+
+    @property
+    def rich_out(self):
+        """Human output (stdout)."""
+        if self._rich_out is None:
+            from rich.console import Console as RichConsole
+
+            # piped or scheduled, nothing is cut at 80 columns: tables are as wide as their content
+            out_tty = bool(getattr(self.out, "isatty", lambda: False)())
+            self._rich_out = RichConsole(file=self.out, no_color=not self.tty, highlight=False, emoji=False,
+                                         soft_wrap=True, width=None if out_tty else WIDE)
+        return self._rich_out
 
     def data(self, text: str, masked: bool = False) -> None:
         """Machine-readable output (JSON, CSV): always UTF-8 on stdout (JSON: masked inside its strings only).

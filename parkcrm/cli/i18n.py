@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.util
 import re
+import sys
 
 import typer.core
-import typer.rich_utils as ru
 
 try:  # typer >= 0.29 vendors click as typer._click; older versions use click itself
     import typer._click as click  # type: ignore[no-redef]
@@ -54,20 +56,70 @@ def _ngettext(singular: str, plural: str, n: int) -> str:
     return _(singular if n == 1 else plural)
 
 
-for module in (*_MODULES, typer.core, ru):
+def _translate(module) -> None:
     if hasattr(module, "_"):
         module._ = _
     if hasattr(module, "ngettext"):
         module.ngettext = _ngettext
 
-ru.ARGUMENTS_PANEL_TITLE = "参数"
-ru.OPTIONS_PANEL_TITLE = "选项"
-ru.COMMANDS_PANEL_TITLE = "命令"
-ru.ERRORS_PANEL_TITLE = "错误"
-ru.DEFAULT_STRING = "[默认：{}]"
-ru.ENVVAR_STRING = "[环境变量：{}]"
-ru.REQUIRED_LONG_STRING = "[必填]"
-ru.ABORTED_TEXT = "已中止"
+
+for module in (*_MODULES, typer.core):
+    _translate(module)
+
+
+def _patch_rich_utils(ru) -> None:
+    """typer.rich_utils (help and error screens) in Chinese."""
+    _translate(ru)
+    ru.ARGUMENTS_PANEL_TITLE = "参数"
+    ru.OPTIONS_PANEL_TITLE = "选项"
+    ru.COMMANDS_PANEL_TITLE = "命令"
+    ru.ERRORS_PANEL_TITLE = "错误"
+    ru.DEFAULT_STRING = "[默认：{}]"
+    ru.ENVVAR_STRING = "[环境变量：{}]"
+    ru.REQUIRED_LONG_STRING = "[必填]"
+    ru.ABORTED_TEXT = "已中止"
+    if hasattr(ru, "RANGE_STRING"):
+        ru.RANGE_STRING = "（{}）"
+
+
+class _ThenPatch(importlib.abc.Loader):
+    """The module's own loader, and the patch right after the module runs."""
+
+    def __init__(self, loader, patch):
+        self.loader, self.patch = loader, patch
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module) -> None:
+        self.loader.exec_module(module)
+        self.patch(module)
+
+    def __getattr__(self, name):
+        return getattr(self.loader, name)
+
+
+class _PatchOnImport(importlib.abc.MetaPathFinder):
+    """typer imports rich_utils only to show help or an error: a command that runs needs neither,
+    so it is patched when (if) typer imports it, not imported here."""
+
+    def __init__(self, name: str, patch):
+        self.name, self.patch = name, patch
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _ThenPatch(spec.loader, self.patch)
+        return spec
+
+
+if "typer.rich_utils" in sys.modules:
+    _patch_rich_utils(sys.modules["typer.rich_utils"])
+else:
+    sys.meta_path.insert(0, _PatchOnImport("typer.rich_utils", _patch_rich_utils))
 
 _core = _MODULES[0]
 _original_get_help_option = _core.Command.get_help_option
@@ -142,8 +194,6 @@ def _patch_usage_prefix() -> None:
 
 _patch_types()
 _patch_usage_prefix()
-if hasattr(ru, "RANGE_STRING"):
-    ru.RANGE_STRING = "（{}）"
 
 
 # ---- the usage line: [OPTIONS] COMMAND [ARGS]... and argument names are English ----

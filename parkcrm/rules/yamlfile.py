@@ -72,6 +72,8 @@ def _alias_bomb(root: yaml.Node, fname: str) -> str | None:
 
     Sizes are counted once per distinct node (the tree is a graph of shared nodes), so a
     bomb is refused in milliseconds, at the line of the first node that expands too far."""
+    if _plain_tree(root):
+        return None
     size: dict[int, int] = {}
     height: dict[int, int] = {}
     on_path: set[int] = set()
@@ -97,6 +99,23 @@ def _alias_bomb(root: yaml.Node, fname: str) -> str | None:
         stack.append((node, True))
         stack.extend((c, False) for c in _children(node) if id(c) not in size)
     return None
+
+
+def _plain_tree(root: yaml.Node) -> bool:
+    """True when no node is reached twice (no alias in use, no loop) and the data nests at most
+    MAX_DEPTH deep: then nothing can expand or nest too far (a rule file, usually)."""
+    seen: set[int] = set()
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen or depth > MAX_DEPTH:
+            return False
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            stack.extend((n, depth + 1) for pair in node.value for n in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((n, depth + 1) for n in node.value)
+    return True
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
