@@ -221,3 +221,19 @@ def test_the_roll_up_is_whole_after_the_parks_monthly_reports_are_due(rules):
     from parkcrm.jobs.city import parks_due
 
     assert parks_due(rules, Month(2026, 10)) == dt.date(2026, 11, 5)  # 园区客户经理月报: before the 6th
+
+
+def test_renaming_a_time_limit_or_an_accuracy_group_leaves_the_pack_usable(rules_copy):
+    from parkcrm.reports.city import indicators
+    from parkcrm.rules import load_rules
+    from parkcrm.capabilities.city import CityRollup
+    from parkcrm.core.periods import Month
+    from parkcrm.rules.city import city_rules
+
+    for name, old, new in (("history.yaml", "名称: 新装", "名称: 新装机"), ("validation.yaml", "名称: 2B–1B", "名称: 其余")):
+        path = rules_copy / name
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    pack = load_rules(rules_copy)
+    roll = CityRollup(Month(2026, 10), [], [], list(city_rules(pack).indicators), "加权得分", {}, {}, [])
+    missing = " ".join(indicators(roll, pack).missing)
+    assert "装机及时率 对应的服务时限「新装」" in missing and "资料准确率（2B–1B） 不是" in missing

@@ -24,7 +24,7 @@ def build_city(roll: CityRollup, rules: RulePack, *, store: str = "", now: dt.da
     """store: where the parks' data was read (shown among the sources)."""
     settings = c.city_rules(rules)
     now = now or dt.datetime.now().replace(microsecond=0)
-    sections = [overview(roll), ranking(roll, rules), tiers(roll), indicators(roll), sampling(roll, rules)]
+    sections = [overview(roll), ranking(roll, rules), tiers(roll), indicators(roll, rules), sampling(roll, rules)]
     for i, s in enumerate(sections, 1):
         s.number = i
     report = Report("city", settings.title, "", roll.month.period, settings.author, settings.recipients, now, sections,
@@ -132,7 +132,7 @@ def tiers(roll: CityRollup) -> Section:
     return s
 
 
-def indicators(roll: CityRollup) -> Section:
+def indicators(roll: CityRollup, rules: RulePack) -> Section:
     s = Section("indicators", "指标明细", empty_text="本月无")
     summary = []
     for ind in roll.shown:
@@ -162,6 +162,12 @@ def indicators(roll: CityRollup) -> Section:
     for ind in roll.shown:
         if ind.basis:
             s.notes.append(f"{ind.name}：{ind.basis}")
+    known = c.known_indicators(rules)
+    for ind in roll.shown:
+        if ind.name not in known:
+            s.missing.append(f"（数据暂缺：{ind.name} 不是 validation.yaml 准确率目标中的分组，请改 city.yaml 指标）")
+    for name, limit in c.missing_limits(rules).items():
+        s.missing.append(f"（数据暂缺：{name} 对应的服务时限「{limit}」不在 history.yaml 服务时限中，请改 city.yaml 及时率）")
     s.notes.append("各项指标在导入该月工作簿时按完整的工作簿计算（与园区月报、parkcrm sla 的口径相同）：走访达标率 = 达标客户 / 考核客户；"
                    "关怀执行率 = 计划内成功联系的客户 / 计划客户；资料完整率按 validation.yaml 要求的字段；资料准确率 = 没有错误级问题的"
                    "客户行 / 客户行；及时率 = 按时 / (按时 + 超时)，未完成工单按月末判断；流失预警数按历史库中的各月费用和投诉故障；"
