@@ -237,3 +237,19 @@ def test_renaming_a_time_limit_or_an_accuracy_group_leaves_the_pack_usable(rules
     roll = CityRollup(Month(2026, 10), [], [], list(city_rules(pack).indicators), "加权得分", {}, {}, [])
     missing = " ".join(indicators(roll, pack).missing)
     assert "装机及时率 对应的服务时限「新装」" in missing and "资料准确率（2B–1B） 不是" in missing
+
+
+def test_sampling_done_counts_the_weeks_the_supervisor_sampled(tmp_path, monkeypatch):
+    db = str(tmp_path / "city.db")
+    good = tmp_path / "甲" / "2026-10"
+    shutil.copytree(SAMPLES, good)
+    _import(GOOD, good, db, monkeypatch)
+    for week in ("2026-W40", "2026-W41", "2026-W42"):  # three of the five weeks whose Thursday is in October
+        code, _out, err = run_cli(["check-visits", str(good), "--sample", "--week", week, "--db", db, "-q"])
+        assert code in (0, 1), err
+    _code, rep = run_json(["report", "city", "--month", "2026-10", "--db", db, "--format", "json"])
+    s = _sections(rep)
+    row = _table(s["sampling"], "weeks")["rows"][0]
+    assert (row["客户经理数"], row["每周应抽查"]) == (8, 3)  # ceil(30% of 8)
+    assert (row["2026-W40"], row["2026-W44"], row["达标周数"], row["周数"]) == ("3 人", "0 人", 3, 5)
+    assert _table(s["ranking"], "parks")["rows"][0]["抽查完成率"] == 0.6
