@@ -72,7 +72,7 @@ def overview(roll: CityRollup) -> Section:
 
 def ranking(roll: CityRollup, rules: RulePack) -> Section:
     s = Section("ranking", "园区排名", empty_text="本月无")
-    shown = [i for i in roll.shown]
+    shown = roll.shown
     cols = [Column("排名", "int"), Column("园区"), Column("园区代码"), Column("得分", "pct")]
     cols += [Column(i.name, _fmt(i.name)) for i in shown] + [Column("未达标项", "int")]
     rows, marks = [], []
