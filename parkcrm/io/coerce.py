@@ -182,11 +182,31 @@ def parse_dates(series: pd.Series, with_time: bool = False) -> tuple[pd.Series, 
     """Excel serials and text dates (2026-10-08, 2026/10/8, 2026.10.8, 2026年10月8日) -> datetime64.
 
     A date pandas cannot hold (9999-12-31) or Excel's non-existent 1900-02-29 (serial 60)
-    is a failure: the cell is missing, with the reason."""
+    is a failure: the cell is missing, with the reason.
+
+    The cells as fastexcel renders a date (2026-10-08 00:00:00) are read at C speed, the others
+    one by one as _parse_dates_all does (the same values and failures as when it reads them all)."""
     arrow = normalise_arrow(to_arrow(series))
-    plain = _plain_iso_dates(arrow, series.index, with_time)
-    if plain is not None:
-        return plain, {}
+    handled, stamps = _plain_iso(arrow)
+    if handled.all():
+        if arrow.null_count == len(arrow):
+            return pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]"), {}
+        out = pd.Series(stamps, index=series.index)
+        return (out if with_time else out.dt.floor("D")), {}
+    if not handled.any():
+        return _parse_dates_all(series, with_time, arrow)
+    others = np.flatnonzero(~handled)
+    typed, fails = _parse_dates_all(series.iloc[others].reset_index(drop=True), with_time)
+    plain = pd.Series(stamps, index=series.index)
+    values = (plain if with_time else plain.dt.floor("D")).to_numpy().copy()
+    values[others] = typed.to_numpy()
+    return pd.Series(values, index=series.index), {series.index[others[k]]: v for k, v in fails.items()}
+
+
+def _parse_dates_all(series: pd.Series, with_time: bool, arrow: pa.Array | None = None) -> tuple[pd.Series, Failures]:
+    """parse_dates of every cell of series (a 0-based RangeIndex, as the reader's) by the general route."""
+    if arrow is None:
+        arrow = normalise_arrow(to_arrow(series))
     text = from_arrow(arrow, series.index)
     present = text.notna()
     result = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
@@ -239,26 +259,23 @@ def parse_dates(series: pd.Series, with_time: bool = False) -> tuple[pd.Series, 
 _PLAIN_ISO = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?: [0-9]{2}:[0-9]{2}:[0-9]{2})?$"
 
 
-def _plain_iso_dates(arrow: pa.Array, index: pd.Index, with_time: bool) -> pd.Series | None:
-    """The usual date column (every cell as fastexcel renders a date cell, 2026-10-08 00:00:00, or
-    2026-10-08) at C speed, as parse_dates would read it; None when any cell needs the full parse
-    (other forms, impossible dates, years pandas cannot hold): parse_dates then does it all."""
-    if arrow.null_count == len(arrow):
-        return None
-    if not pc.all(pc.fill_null(pc.match_substring_regex(arrow, _PLAIN_ISO), True)).as_py():
-        return None
-    years = pc.cast(pc.utf8_slice_codeunits(arrow, 0, 4), pa.int64())
-    if pc.min(years).as_py() <= FIRST_DAY.year or pc.max(years).as_py() >= LAST_DAY.year:
-        return None
-    full = pc.if_else(pc.equal(pc.utf8_length(arrow), 10), pc.binary_join_element_wise(arrow, pa.scalar(" 00:00:00", arrow.type), pa.scalar("", arrow.type)), arrow)
+def _plain_iso(arrow: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(cells read here, their datetime64[ns] values): blank cells, and cells written as fastexcel
+    renders a date cell (2026-10-08 00:00:00, or 2026-10-08) that hold a real date pandas can hold,
+    read as parse_dates's general route would read them. Other cells are left to that route."""
+    plain = pc.fill_null(pc.match_substring_regex(arrow, _PLAIN_ISO), False)
+    years = pc.cast(pc.if_else(plain, pc.utf8_slice_codeunits(arrow, 0, 4), pa.scalar("0", arrow.type)), pa.int64())
+    plain = pc.and_(plain, pc.and_(pc.greater(years, FIRST_DAY.year), pc.less(years, LAST_DAY.year)))
+    full = pc.if_else(pc.equal(pc.utf8_length(arrow), 10),
+                      pc.binary_join_element_wise(arrow, pa.scalar(" 00:00:00", arrow.type), pa.scalar("", arrow.type)),
+                      arrow)
+    full = pc.if_else(plain, full, pa.scalar(None, arrow.type))
     stamps = pc.strptime(full, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
-    if stamps.null_count != arrow.null_count:
-        return None
     # a date strptime would roll over (2026-02-30) does not come back as written
-    if not pc.all(pc.fill_null(pc.equal(pc.strftime(stamps, format="%Y-%m-%d %H:%M:%S"), full), True)).as_py():
-        return None
-    out = pd.Series(pc.cast(stamps, pa.timestamp("ns")).to_numpy(zero_copy_only=False), index=index)
-    return out if with_time else out.dt.floor("D")
+    same = pc.fill_null(pc.equal(pc.strftime(stamps, format="%Y-%m-%d %H:%M:%S"), full), False)
+    handled = pc.or_(pc.is_null(arrow), same).to_numpy(zero_copy_only=False)
+    values = pc.cast(pc.if_else(same, stamps, pa.scalar(None, stamps.type)), pa.timestamp("ns"))
+    return np.asarray(handled, dtype=bool), values.to_numpy(zero_copy_only=False)
 
 
 def _in_range(stamps: pd.Series, text: pd.Series, failures: Failures) -> pd.Series:
