@@ -369,16 +369,20 @@ class _DriverError(Exception):
     ('connection failed: connection to server at "10.0.0.9", port 5432 failed: Connection refused', None, False,
      "无法连接数据库"),
     ("canceling statement due to lock timeout", "55P03", False, BUSY),
+    ("terminating connection due to administrator command", "57P01", "reading", "没有写入任何数据"),
 ])
 def test_lost_connection_words(message, sqlstate, committing, expected):
     """engine._translate on the driver's wordings: a connection lost mid-write is the 连接中断 message (the
-    write undone), lost during COMMIT it says the outcome is unknown; never connecting is 无法连接."""
+    write undone), lost during COMMIT it says the outcome is unknown, lost while reading that nothing was
+    written; never connecting is 无法连接."""
     from sqlalchemy.exc import OperationalError
 
     from parkcrm.store.engine import _translate, resolve_target
 
     target = resolve_target("postgresql://county:s3cret@10.0.0.9:5432/parkcrm")
-    error = _translate(OperationalError("COMMIT", {}, _DriverError(message, sqlstate)), target, committing)
+    reading = committing == "reading"
+    error = _translate(OperationalError("COMMIT", {}, _DriverError(message, sqlstate)), target,
+                       committing is True, reading=reading)
     assert expected in str(error), str(error)
-    assert ("连接中断" in str(error)) == (expected in ("已整体撤销", "无法确定这次的写入是否已保存"))
+    assert ("连接中断" in str(error)) == (expected in ("已整体撤销", "无法确定这次的写入是否已保存", "没有写入任何数据"))
     assert "s3cret" not in str(error) and "Traceback" not in str(error)

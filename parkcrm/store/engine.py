@@ -186,7 +186,7 @@ def read_transaction(engine: Engine, target: Target) -> Iterator[Connection]:
             with conn.begin():
                 yield conn
     except (OperationalError, InterfaceError) as exc:
-        raise _translate(exc, target) from None
+        raise _translate(exc, target, reading=True) from None
     except ProgrammingError as exc:
         raise _refused(exc, target, None) from None
 
@@ -211,7 +211,9 @@ def _lost(exc: Exception, lower: str) -> bool:
             or any(t in lower for t in _LOST))
 
 
-def _translate(exc: Exception, target: Target, committing: bool = False) -> ParkcrmError:
+def _translate(exc: Exception, target: Target, committing: bool = False, reading: bool = False) -> ParkcrmError:
+    """The driver's error in Chinese. committing: it came from the COMMIT of a write; reading: from a
+    read-only transaction (a lost connection then undid no write)."""
     message = _hide_password(str(getattr(exc, "orig", None) or exc), target).strip()
     lower = message.lower()
     if "locked" in lower or "busy" in lower or "lock timeout" in lower:
@@ -225,6 +227,9 @@ def _translate(exc: Exception, target: Target, committing: bool = False) -> Park
         return StoreError(f"无法连接数据库 {target.shown}：{message}")  # never connected: nothing was written
     if _lost(exc, lower):
         why = message.splitlines()[0] if message else "连接断开"
+        if reading:
+            return StoreError(f"与数据库 {target.shown} 的连接中断了（读取时，没有写入任何数据）。"
+                              f"请检查网络和数据库服务器后重新运行（{why}）")
         if committing:
             return StoreError(f"与数据库 {target.shown} 的连接中断了，而且正是在提交写入时，无法确定这次的写入是否已保存。"
                               f"请检查网络和数据库服务器后重新运行：同一个月再次导入会整体替换，不会重复（{why}）")
