@@ -110,6 +110,8 @@ def mask_text(text: str) -> str:
         return text
     if _WIDE_DIGIT_RX.search(text):
         text = _DIGIT_RUN.sub(_mask_run, text)
+    if len(text) > _WINDOWED:
+        return _mask_ascii(text)  # looks for the candidates itself (and returns text when there is none)
     if not _CANDIDATE_RX.search(text):
         return text
     return _mask_ascii(text)
