@@ -178,10 +178,16 @@ def test_rows_stored_before_the_park_was_named_can_be_moved_to_its_code(tmp_path
     with open_store(db, park="东坡县-高新园") as store:
         assert [(p.park, p.months) for p in parks_in(store)] == [(DEFAULT_PARK, ["2026-10"])]
         assert stored_months(store) == []  # the named park sees nothing yet
-        assert rename_park(store, DEFAULT_PARK, "东坡县-高新园") > 2
+    (home / "parkcrm.yaml").write_text("数据目录: 数据\n园区代码: 东坡县-高新园\n", encoding="utf-8")
+    code, out, err = run_cli(["db", "rename-park", DEFAULT_PARK, "东坡县-高新园", "--config", str(home)])
+    assert code == 0 and "改到「东坡县-高新园」下" in out, err
+    code, out, err = run_cli(["db", "parks", "--config", str(home)])
+    assert code == 0 and "东坡县-高新园" in out and "2026-10～2026-10（1 个月）" in out and "本项目" in out
+    with open_store(db, park="东坡县-高新园") as store:
         assert [str(m) for m in stored_months(store)] == ["2026-10"]
         with pytest.raises(StoreError, match="没有园区「默认园区」"):
             rename_park(store, DEFAULT_PARK, "东坡县-高新园")
+    (home / "parkcrm.yaml").write_text("数据目录: 数据\n", encoding="utf-8")
     with open_store(db) as default:
         month_book(home / "数据" / "2026-11", "2026-11", [customer("C1", "甲", 5)])
         assert run_cli(["import", str(home / "数据" / "2026-11"), "--config", str(home), "-q"])[0] == 0

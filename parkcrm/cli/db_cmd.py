@@ -161,3 +161,77 @@ def upgrade_command(
     if done.policies:
         say(con, "已重新为各表授权并启用行级安全（区县账号只读写本园区，市公司账号只读）")
     raise typer.Exit(EXIT_OK)
+
+
+PARKS_EPILOG = (
+    "示例：\n\n  parkcrm db parks\n\n  parkcrm db parks --db postgresql://city_user@192.168.1.10/parkcrm\n\n"
+    "列出历史库中有数据的园区（园区代码、名称、已导入客户资料的月份）。在行级安全下，区县账号只看到本园区，"
+    "市公司账号看到全部园区。\n\n退出码：0；2 历史库不存在、数据库拒绝或连接失败。")
+
+
+@db_app.command("parks", epilog=PARKS_EPILOG)
+def parks_command(
+    db: Annotated[Optional[str], typer.Option(
+        "--db", help="历史库：SQLite 文件路径，或 postgresql://用户@主机:端口/库名。默认用环境变量 PARKCRM_DB，"
+                     "否则用项目文件 parkcrm.yaml 旁的 parkcrm.db", show_default=False)] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """列出历史库中的园区和各园区已导入的月份。"""
+    from rich.table import Table
+
+    from parkcrm.cli.console import Console
+    from parkcrm.store.parks import parks_in
+
+    con = Console()
+    ws = workspace(con, config=config, db=db)
+    with ws.open_store(must_exist=True) as store:
+        parks = parks_in(store)
+        shown, mine = store.shown, store.park
+    if not parks:
+        say(con, f"历史库 {shown} 中还没有任何园区的数据")
+        raise typer.Exit(EXIT_OK)
+    t = Table(title=f"历史库 {shown} 中的园区")
+    for col in ("园区代码", "园区名称", "月份", "说明"):
+        t.add_column(col, overflow="fold")
+    for p in parks:
+        span = f"{p.months[0]}～{p.months[-1]}（{len(p.months)} 个月）" if p.months else "无客户资料"
+        t.add_row(p.park, p.name or "", span, "本项目" if p.park == mine else "")
+    con.print(t)
+    raise typer.Exit(EXIT_OK)
+
+
+RENAME_EPILOG = (
+    "示例：\n\n  parkcrm db rename-park 默认园区 东坡县-高新园\n\n"
+    "在 parkcrm.yaml 写「园区代码」之前导入的数据归在「默认园区」下；写了园区代码之后，用本命令把这些数据归到新代码下"
+    "（一个事务，全部表一起改）。新代码下已有数据时拒绝（两个园区的历史不会混在一起）。\n\n"
+    "退出码：0 已改；2 旧代码下没有数据、新代码下已有数据、数据库拒绝或连接失败（不做任何改动）。")
+
+
+@db_app.command("rename-park", epilog=RENAME_EPILOG)
+def rename_park_command(
+    old: Annotated[str, typer.Argument(help="原来的园区代码，例如 默认园区", show_default=False)],
+    new: Annotated[str, typer.Argument(help="新的园区代码，例如 东坡县-高新园（与 parkcrm.yaml 的「园区代码」一致）",
+                                       show_default=False)],
+    db: Annotated[Optional[str], typer.Option(
+        "--db", help="历史库：SQLite 文件路径，或 postgresql://用户@主机:端口/库名。默认用环境变量 PARKCRM_DB，"
+                     "否则用项目文件 parkcrm.yaml 旁的 parkcrm.db", show_default=False)] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """把历史库中一个园区代码下的全部数据改到另一个园区代码下（例如写园区代码之前导入的数据）。"""
+    from parkcrm.cli.console import Console
+    from parkcrm.core.errors import ParkcrmError
+    from parkcrm.store.parks import rename_park
+    from parkcrm.workspace import park_code_problem
+
+    con = Console()
+    problem = park_code_problem(new)
+    if problem:
+        raise ParkcrmError(f"新的园区代码：{problem}")
+    ws = workspace(con, config=config, db=db)
+    with ws.open_store(must_exist=True) as store:
+        moved = rename_park(store, old.strip(), new.strip())
+        shown = store.shown
+    say(con, f"已把历史库 {shown} 中园区「{old}」的 {moved} 行数据改到「{new}」下")
+    if ws.park_code and ws.park_code != new.strip():
+        con.warn(f"本项目的园区代码是「{ws.park_code}」，不是「{new}」：本项目的命令读不到改过去的数据")
+    raise typer.Exit(EXIT_OK)
