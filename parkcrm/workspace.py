@@ -218,11 +218,12 @@ class Workspace:
         target = self.store_target()
         return not target.is_sqlite or target.path is None or target.path.is_file()
 
-    def open_store(self, *, must_exist: bool = False, busy_seconds: float = 60) -> "Store":
-        """Open (create, upgrade) the store; a command that writes history uses this."""
+    def open_store(self, *, must_exist: bool = False, busy_seconds: float = 60, every_park: bool = False) -> "Store":
+        """Open (create, upgrade) the store; a command that writes history uses this. every_park: for the
+        city roll-up, which reads all parks (parkcrm.store.city) and so needs no park code of its own."""
         from parkcrm.store import DEFAULT_PARK, open_store
 
-        if not self.store_target().is_sqlite:
+        if not self.store_target().is_sqlite and not every_park:
             self.require_park_code()
         return open_store(self.store_url, self.root or self.cwd, must_exist=must_exist, busy_seconds=busy_seconds,
                           park=self.park_code or DEFAULT_PARK, park_name=self.park or None)
@@ -238,13 +239,13 @@ class Workspace:
                 f"「园区代码: 县名-园区名」（例如 东坡县-高新园，各园区不同、以后不要再改），或设置环境变量 {ENV_PARK}")
         return self.park_code
 
-    def find_store(self, busy_seconds: float = 60) -> "Store | None":
+    def find_store(self, busy_seconds: float = 60, every_park: bool = False) -> "Store | None":
         """The store a reading command uses: one named by option or environment (it must exist),
         else the project's parkcrm.db when it exists; None means the workbooks alone."""
         if self.origins.get("store", "").startswith(("命令行", "环境变量")):
-            return self.open_store(must_exist=True, busy_seconds=busy_seconds)
+            return self.open_store(must_exist=True, busy_seconds=busy_seconds, every_park=every_park)
         if self.store_url is not None and self.store_exists():
-            return self.open_store(busy_seconds=busy_seconds)
+            return self.open_store(busy_seconds=busy_seconds, every_park=every_park)
         return None
 
     def sampling_history(self, data_folder: Path | str | None, store: "Store | None" = None, file: Path | None = None):

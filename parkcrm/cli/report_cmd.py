@@ -318,17 +318,11 @@ def city_command(
 
 
 def _city_store(ws):
-    """The store the city roll-up reads: the workspace's. It reads every park, so a shared (PostgreSQL)
-    store opened by the city, whose project names no park, needs no 园区代码."""
-    from parkcrm.cli.history_opts import find_store_for
-
-    if ws.park_code or ws.store_url is None or ws.store_target().is_sqlite:
-        return find_store_for(ws)
+    """The store the city roll-up reads: the workspace's, for every park (a shared store opened by the city,
+    whose project names no park, needs no 园区代码)."""
     from parkcrm.rules.history import history_rules
-    from parkcrm.store import open_store
 
-    return open_store(ws.store_url, ws.root or ws.cwd, must_exist=True,
-                      busy_seconds=history_rules(ws.rules()).store.busy_seconds)
+    return ws.find_store(busy_seconds=history_rules(ws.rules()).store.busy_seconds, every_park=True)
 
 
 class DueFmt(str, Enum):
