@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import run_cli, run_json
-from tests.history_fixtures import customer, month_book
+from tests.history_fixtures import customer, db_url, month_book  # noqa: F401  (db_url: fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 MONTHS = ("2026-10", "2026-11")
@@ -193,3 +193,17 @@ def test_rows_stored_before_the_park_was_named_can_be_moved_to_its_code(tmp_path
         assert run_cli(["import", str(home / "数据" / "2026-11"), "--config", str(home), "-q"])[0] == 0
         with pytest.raises(StoreError, match="已有园区「东坡县-高新园」"):  # two histories never mix
             rename_park(default, DEFAULT_PARK, "东坡县-高新园")
+
+
+def test_db_parks_reads_every_park_without_a_code_of_its_own(db_url, tmp_path, monkeypatch):
+    """The city's view of a shared store (no project, no 园区代码) lists both parks."""
+    for code in ("东坡县-甲园", "西山县-乙园"):
+        monkeypatch.setenv("PARKCRM_PARK", code)
+        month_book(tmp_path / code / "2026-10", "2026-10", [customer("C1", "甲", 5)])
+        code_, out, err = run_cli(["import", str(tmp_path / code / "2026-10"), "--db", db_url])
+        assert code_ == 0 and code in out, err
+    monkeypatch.delenv("PARKCRM_PARK")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(["db", "parks", "--db", db_url])
+    assert code == 0, err
+    assert "东坡县-甲园" in out and "西山县-乙园" in out

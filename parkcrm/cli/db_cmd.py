@@ -184,7 +184,7 @@ def parks_command(
 
     con = Console()
     ws = workspace(con, config=config, db=db)
-    with ws.open_store(must_exist=True) as store:
+    with ws.open_store(must_exist=True, every_park=True) as store:
         parks = parks_in(store)
         shown, mine = store.shown, store.park
     if not parks:

@@ -76,7 +76,7 @@ def import_command(
 
 def _print(con, result, shown: str, park: str) -> None:
     parts = "，".join(f"{k} {n} 行" for k, n in result.counts.items())
-    say(con, f"已导入 {park} 的 {result.month} 到 {shown}：{parts}")
+    say(con, f"已导入 {park}{result.month} 的数据到 {shown}：{parts}")
     if result.replaced:
         say(con, f"替换了本园区该月原有的：{'、'.join(result.replaced)}" + ("（文件内容与上次相同）" if result.unchanged else ""))
     if result.kept:
