@@ -153,3 +153,21 @@ def test_against_an_earlier_git_revision(month_book, rules_copy):
     assert "git 版本 HEAD" in data["about"]["新规则"]
     code, _o, err = run_cli(["rules", "diff", str(month_book), "--rules", str(rules_copy), "--against", "git:没有这个版本"])
     assert code == 2 and "git:没有这个版本" in err
+
+
+def test_optional_rule_files_are_compared_too(tmp_path):
+    """validation.yaml, history.yaml and city.yaml live in pack.extra: their changes are listed as well."""
+    import shutil
+
+    from parkcrm.capabilities.rules_diff import rule_changes
+    from parkcrm.rules import default_rules_dir, load_rules
+
+    new = tmp_path / "新规则"
+    shutil.copytree(default_rules_dir(), new)
+    city = new / "city.yaml"
+    city.write_text(city.read_text(encoding="utf-8").replace("    目标: 0.9\n", "    目标: 0.85\n", 1), encoding="utf-8")
+    history = new / "history.yaml"
+    history.write_text(history.read_text(encoding="utf-8").replace("等待秒数: 60", "等待秒数: 30"), encoding="utf-8")
+    lines = rule_changes(load_rules(default_rules_dir()), load_rules(new))
+    assert "city.yaml 指标[走访达标率].目标：0.9 → 0.85" in lines
+    assert "history.yaml 历史库.等待秒数：60 → 30" in lines

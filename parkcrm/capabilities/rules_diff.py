@@ -125,7 +125,7 @@ def _flat(value: Any, path: str = "") -> dict[str, Any]:
 
 
 FILES = {"tiers": "tiers.yaml", "service": "service.yaml", "cards": "cards.yaml", "calendar": "calendar.yaml",
-         "columns": "columns.yaml", "validation": "validation.yaml", "history": "history.yaml"}
+         "columns": "columns.yaml", "validation": "validation.yaml", "history": "history.yaml", "city": "city.yaml"}
 
 
 def _show(v: Any) -> str:
@@ -136,6 +136,19 @@ def _show(v: Any) -> str:
     if isinstance(v, list):
         return "[" + "、".join(map(str, v)) + "]"
     return str(v)
+
+
+def _part(pack: RulePack, attr: str):
+    """One file's settings: a required file is an attribute, an optional one (validation, history, city)
+    is in pack.extra, or its defaults when the pack has no such file."""
+    value = getattr(pack, attr, None)
+    if value is not None:
+        return value
+    from parkcrm.rules.pack import OPTIONAL_RULE_FILES
+
+    if attr not in OPTIONAL_RULE_FILES:
+        return None
+    return pack.extra.get(attr) or OPTIONAL_RULE_FILES[attr][1]()
 
 
 def rule_changes(old: RulePack, new: RulePack) -> list[str]:
@@ -156,7 +169,7 @@ def rule_changes(old: RulePack, new: RulePack) -> list[str]:
         if a.service_level != b.service_level:
             lines.append(f"{name} 服务等级从 {a.service_level} 改为 {b.service_level}")
     for attr, file in FILES.items():
-        x, y = getattr(old, attr, None), getattr(new, attr, None)
+        x, y = _part(old, attr), _part(new, attr)
         if x is None or y is None:
             continue
         fx, fy = _flat(x.model_dump(by_alias=True, mode="json")), _flat(y.model_dump(by_alias=True, mode="json"))

@@ -82,6 +82,25 @@ def show(
     con.print(f"工作量（parkcrm plan）：每人每个工作日驻场 {pl.visits_per_day:g} 次、电话 {pl.calls_per_day:g} 次；"
               f"负荷上限 {pl.limit:.0%}（{pl.load_rule}）；调整建议{'只在同片区内' if pl.same_zone else '不限片区'}移交客户")
     _show_calendar(con, pack)
+    _show_city(con, pack)
+
+
+def _show_city(con, pack) -> None:
+    """The city roll-up's targets and ranking (city.yaml)."""
+    from rich.table import Table
+
+    from parkcrm.rules.city import city_rules
+
+    city = city_rules(pack)
+    t = Table(title=f"{city.title}（city.yaml）：指标目标")
+    for col in ("指标", "目标", "方向", "依据"):
+        t.add_column(col, overflow="fold")
+    for i in city.indicators:
+        target = "—" if i.target is None else (f"{i.target:.0%}" if i.target <= 1 else f"{i.target:g}")
+        t.add_row(i.name, target, i.direction, i.basis or "—")
+    con.print(t)
+    weights = "、".join(f"{k} {v:g}" for k, v in city.ranking.weights.items())
+    con.print(f"排名依据：{city.ranking.basis}" + (f"（权重：{weights}）" if weights else ""), markup=False)
 
 
 def _show_calendar(con, pack) -> None:
