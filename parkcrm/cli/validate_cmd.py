@@ -116,7 +116,6 @@ def validate_command(
 def _check_outputs(workbooks: list[Path], out: Optional[Path], marked: Optional[Path]) -> None:
     """Refuse before any work: an output that is an input, a wrong extension, a file open in Excel."""
     from parkcrm.core.errors import ParkcrmError
-    from parkcrm.io.writer import check_not_open
 
     from parkcrm.cli.outfile import is_stdout
 
@@ -130,4 +129,6 @@ def _check_outputs(workbooks: list[Path], out: Optional[Path], marked: Optional[
             continue
         if path.suffix.lower() not in suffixes:
             raise ParkcrmError(f"{option} 应为 {' 或 '.join(suffixes)} 文件，收到「{path.name}」")
+        from parkcrm.io.writer import check_not_open  # (loaded only when there is an output to check)
+
         check_not_open(path)

@@ -20,8 +20,16 @@ def validation(files: list[Path], rules: RulePack, month, day: dt.date | None, *
     the marked copies (a file, or a folder for several inputs). about: extra entries for its summary.
     """
     from parkcrm.validate import validate
-    from parkcrm.validate.marked import write_marked
-    from parkcrm.validate.report import write_report
+
+    def write_report(*args, **kwargs):  # the writers' modules are loaded only when a file is written
+        from parkcrm.validate.report import write_report
+
+        return write_report(*args, **kwargs)
+
+    def write_marked(*args, **kwargs):
+        from parkcrm.validate.marked import write_marked
+
+        return write_marked(*args, **kwargs)
 
     report = validate(files, rules, month, day, mask=mask, progress=progress, month_source=month_source)
     report.summary.update(about or {})

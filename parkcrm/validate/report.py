@@ -9,7 +9,6 @@ import pandas as pd
 
 from parkcrm import __version__
 from parkcrm.core.errors import ParkcrmError
-from parkcrm.io.writer import SheetSpec, write_text, write_xlsx
 from parkcrm.validate.run import ValidationReport
 
 SEVERITY = {"error": "错误", "warning": "警告"}
@@ -102,6 +101,8 @@ def about_rows(report: ValidationReport, mask: bool, max_problems: int | None, n
 
 def write_report(path: Path, report: ValidationReport, mask: bool = True, max_problems: int | None = None) -> list[str]:
     """Write the report as .xlsx or .html (by the extension); returns truncated cells (xlsx)."""
+    from parkcrm.io.writer import write_text
+
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         return write_report_xlsx(path, report, mask, max_problems)
@@ -112,6 +113,8 @@ def write_report(path: Path, report: ValidationReport, mask: bool = True, max_pr
 
 
 def write_report_xlsx(path: Path, report: ValidationReport, mask: bool = True, max_problems: int | None = None) -> list[str]:
+    from parkcrm.io.writer import SheetSpec, write_xlsx
+
     level_fill = {"级别": {"错误": "#FFC7CE", "警告": "#FFEB9C"}}
     verdict_fill = {"结论": {"达标": "#C6EFCE", "未达标": "#FFC7CE"}}
     return write_xlsx(path, [
