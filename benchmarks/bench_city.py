@@ -100,14 +100,10 @@ def _month_customers(park: str, key: str, month: int, n: int, rng: np.random.Gen
 
 
 def _weeks(year: int, months: int) -> list[str]:
-    day, out = dt.date(year, 1, 1), []
-    while day.year == year and day.month <= months:
-        y, w, _ = day.isocalendar()
-        label = f"{y}-W{w:02d}"
-        if label not in out:
-            out.append(label)
-        day += dt.timedelta(days=1)
-    return out
+    from parkcrm.core.periods import Month
+    from parkcrm.store.city import weeks_of
+
+    return list(dict.fromkeys(w for m in range(1, months + 1) for w in weeks_of(Month(year, m))))
 
 
 def fill(store, parks: list[tuple[str, str]], months: int, customers: int, year: int, seed: int = 7,

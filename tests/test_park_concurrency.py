@@ -252,6 +252,16 @@ def _terminate(engine, app: str) -> int:
                                 {"app": app}).all())
 
 
+def _cut_connection(proc, db_url: str) -> None:
+    """Terminate the held process's connection on the server, then let it go on (and fail)."""
+    engine = _server(db_url)
+    try:
+        assert _terminate(engine, proc.app) >= 1
+    finally:
+        engine.dispose()
+    proc.release()
+
+
 def _assert_cut_reported(p: Proc, code: int) -> None:
     assert code == 2, (p.out, p.err)
     assert "连接中断" in p.err and "已整体撤销" in p.err and "重新运行" in p.err, p.err
@@ -277,12 +287,7 @@ def test_connection_cut_mid_import_leaves_the_store_as_it_was(db_url, tmp_path, 
     new_book = _book(tmp_path / "new", "新版", 12)
     cut = _start(procs, tmp_path, EAST, _import_args(new_book, db_url), stall="import-rows")
     cut.reached()  # old customers deleted, new ones inserted, not committed
-    engine = _server(db_url)
-    try:
-        assert _terminate(engine, cut.app) >= 1
-    finally:
-        engine.dispose()
-    cut.release()
+    _cut_connection(cut, db_url)
     _assert_cut_reported(cut, cut.finish())
     assert _whole_store(db_url) == before
     _exactly(_park_rows(db_url, EAST), "旧版", 7, old_book)
@@ -323,12 +328,7 @@ def test_connection_cut_mid_scheduled_run_and_the_next_run_completes(db_url, tmp
     before = _whole_store(db_url)
     cut = _start(procs, tmp_path, None, _run_args(home), stall="import-rows", env=env)
     cut.reached()
-    engine = _server(db_url)
-    try:
-        assert _terminate(engine, cut.app) >= 1
-    finally:
-        engine.dispose()
-    cut.release()
+    _cut_connection(cut, db_url)
     code = cut.finish()
     # a month that failed is exit 1 for run (docs/scheduling.md): the month is retried by the next run
     assert code == 1 and "Traceback" not in cut.err, (code, cut.out, cut.err)

@@ -163,6 +163,10 @@ def upgrade_command(
     raise typer.Exit(EXIT_OK)
 
 
+StoreDbOpt = Annotated[Optional[str], typer.Option(
+    "--db", help="历史库：SQLite 文件路径，或 postgresql://用户@主机:端口/库名。默认用环境变量 PARKCRM_DB，"
+                 "否则用项目文件 parkcrm.yaml 旁的 parkcrm.db", show_default=False)]
+
 PARKS_EPILOG = (
     "示例：\n\n  parkcrm db parks\n\n  parkcrm db parks --db postgresql://city_user@192.168.1.10/parkcrm\n\n"
     "列出历史库中有数据的园区（园区代码、名称、已导入客户资料的月份）。在行级安全下，区县账号只看到本园区，"
@@ -171,9 +175,7 @@ PARKS_EPILOG = (
 
 @db_app.command("parks", epilog=PARKS_EPILOG)
 def parks_command(
-    db: Annotated[Optional[str], typer.Option(
-        "--db", help="历史库：SQLite 文件路径，或 postgresql://用户@主机:端口/库名。默认用环境变量 PARKCRM_DB，"
-                     "否则用项目文件 parkcrm.yaml 旁的 parkcrm.db", show_default=False)] = None,
+    db: StoreDbOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """列出历史库中的园区和各园区已导入的月份。"""
@@ -212,9 +214,7 @@ def rename_park_command(
     old: Annotated[str, typer.Argument(help="原来的园区代码，例如 默认园区", show_default=False)],
     new: Annotated[str, typer.Argument(help="新的园区代码，例如 东坡县-高新园（与 parkcrm.yaml 的「园区代码」一致）",
                                        show_default=False)],
-    db: Annotated[Optional[str], typer.Option(
-        "--db", help="历史库：SQLite 文件路径，或 postgresql://用户@主机:端口/库名。默认用环境变量 PARKCRM_DB，"
-                     "否则用项目文件 parkcrm.yaml 旁的 parkcrm.db", show_default=False)] = None,
+    db: StoreDbOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """把历史库中一个园区代码下的全部数据改到另一个园区代码下（例如写园区代码之前导入的数据）。"""

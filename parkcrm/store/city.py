@@ -33,7 +33,7 @@ def city_month(store: Store, month: Month) -> CityMonth:
     """Every park's figures for one month (parks without data that month are listed, with none)."""
     key = str(month)
     c, p, mp, mi, ss = s.customers.c, s.parks.c, s.month_parts.c, s.month_indicators.c, s.supervisor_samples.c
-    weeks = _weeks_of(month)
+    weeks = weeks_of(month)
     with store.read() as conn:
         named = frame(conn, select(p.park, p.name), ["park", "name"])
         stored = frame(conn, select(mp.park, mp.imported_at).where(and_(mp.month == key, mp.kind == "客户资料")),
@@ -54,7 +54,7 @@ def city_month(store: Store, month: Month) -> CityMonth:
     return CityMonth(month, parks, tiers, indicators, sampling)
 
 
-def _weeks_of(month: Month) -> list[str]:
+def weeks_of(month: Month) -> list[str]:
     """ISO week labels (2026-W45) of every week with a day in the month."""
     day, out = month.start, []
     while day <= month.end:
