@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from parkcrm.core.errors import ParkcrmError
+from parkcrm.core.park import DEFAULT_PARK, park_code_problem
 
 if TYPE_CHECKING:
     from parkcrm.rules import RulePack
@@ -142,20 +143,6 @@ def load_project(path: Path | str, *, require_data: bool = True) -> Project:
                    folder("10000名单目录"), str(code or "").strip())
 
 
-def park_code_problem(code: str) -> str | None:
-    """Why a 园区代码 cannot be used, or None."""
-    from parkcrm.store.schema import PARK
-
-    code = code.strip()
-    if not code:
-        return "「园区代码」不能为空"
-    if len(code) > PARK:
-        return f"「园区代码」最多 {PARK} 个字符（现在 {len(code)} 个）"
-    if any(ch.isspace() or ord(ch) < 32 for ch in code):
-        return f"「园区代码」「{code}」不能含空格或控制字符（可用 - 连接，例如 东坡县-高新园）"
-    return None
-
-
 def find_project_file(start: Path | None = None) -> Path | None:
     """The nearest parkcrm.yaml at or above start (default: the current folder)."""
     here = Path(start or Path.cwd()).absolute()
@@ -221,7 +208,7 @@ class Workspace:
     def open_store(self, *, must_exist: bool = False, busy_seconds: float = 60, every_park: bool = False) -> "Store":
         """Open (create, upgrade) the store; a command that writes history uses this. every_park: for the
         city roll-up, which reads all parks (parkcrm.store.city) and so needs no park code of its own."""
-        from parkcrm.store import DEFAULT_PARK, open_store
+        from parkcrm.store import open_store
 
         if not self.store_target().is_sqlite and not every_park:
             self.require_park_code()
@@ -274,8 +261,6 @@ class Workspace:
         return "无" if value is None else str(value)
 
     def park_shown(self) -> str:
-        from parkcrm.store import DEFAULT_PARK
-
         code = self.park_code or DEFAULT_PARK
         return f"{self.park}（代码 {code}）" if self.park else code
 

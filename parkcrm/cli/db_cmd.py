@@ -41,7 +41,7 @@ ROLES_EPILOG = (
 def _pairs(values: list[str]) -> dict[str, list[str]]:
     """--county 园区代码=账号 (repeated) -> {account: [park codes]}."""
     from parkcrm.core.errors import ParkcrmError
-    from parkcrm.workspace import park_code_problem
+    from parkcrm.core.park import park_code_problem
 
     counties: dict[str, list[str]] = {}
     for value in values:
@@ -221,7 +221,7 @@ def rename_park_command(
     from parkcrm.cli.console import Console
     from parkcrm.core.errors import ParkcrmError
     from parkcrm.store.parks import rename_park
-    from parkcrm.workspace import park_code_problem
+    from parkcrm.core.park import park_code_problem
 
     con = Console()
     problem = park_code_problem(new)

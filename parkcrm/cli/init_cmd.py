@@ -47,7 +47,7 @@ def init_command(
 
     con = Console()
     if park_code is not None:
-        from parkcrm.workspace import park_code_problem
+        from parkcrm.core.park import park_code_problem
 
         problem = park_code_problem(park_code)
         if problem:

@@ -14,6 +14,7 @@ from typing import Iterator
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from parkcrm.core.park import DEFAULT_PARK
 from parkcrm.store import migrate
 from parkcrm.store import schema as s
 from parkcrm.store.engine import (DB_FILE, ENV, StoreError, StoreRefusedError, Target, make_engine, read_transaction,
@@ -22,7 +23,6 @@ from parkcrm.store.engine import (DB_FILE, ENV, StoreError, StoreRefusedError, T
 __all__ = ["DEFAULT_PARK", "Store", "StoreError", "open_store", "resolve_target"]
 
 
-DEFAULT_PARK = "默认园区"  # the park of a project whose parkcrm.yaml names no 园区代码
 
 
 class Store:

@@ -13,11 +13,12 @@ from sqlalchemy import (BigInteger, Boolean, Column, Date, DateTime, Float, Inde
                         Table, Text)
 
 from parkcrm.core.columns import FEES
+from parkcrm.core.park import CODE_LENGTH
 
 metadata = MetaData()
 
 MONTH = 7  # "YYYY-MM"
-PARK = 40  # the park's code from parkcrm.yaml 园区代码, e.g. "东坡县-高新园"
+PARK = CODE_LENGTH  # the park's code from parkcrm.yaml 园区代码, e.g. "东坡县-高新园"
 
 
 def _park() -> Column:
