@@ -11,7 +11,7 @@ from parkcrm.cli.history_opts import DbOpt
 from parkcrm.cli.options import ConfigOpt, Fmt, FormatOpt, RulesOpt, TemplatesOpt, csv_table
 
 ORDER = ("每一项按以下顺序决定，先有先用：命令行选项（--config、--rules、--templates、--db）> 环境变量（PARKCRM_CONFIG、"
-         "PARKCRM_RULES、PARKCRM_TEMPLATES、PARKCRM_DB）> 从当前文件夹向上找到的最近的 parkcrm.yaml（及其旁边的 rules/、"
+         "PARKCRM_RULES、PARKCRM_TEMPLATES、PARKCRM_DB、PARKCRM_PARK）> 从当前文件夹向上找到的最近的 parkcrm.yaml（其中的「园区代码」，旁边的 rules/、"
          "templates/、parkcrm.db）> 内置规则包和模板。")
 EPILOG = ("示例：\n\n  parkcrm info\n\n  parkcrm info --config D:\\园区数据\\parkcrm.yaml --format json\n\n"
           + ORDER + "\n\n" + csv_table("parkcrm 工作区") + "\n\n退出码：0；2 项目文件有误。")

@@ -8,7 +8,7 @@ TEMPLATE = r"""# parkcrm 项目文件。在本文件所在的文件夹（或它�
 # 自动使用这里写的规则、模板、数据目录和历史库，不需要再加 --rules 等选项。
 # parkcrm info 显示当前用的是哪个项目、哪份规则，以及为什么。
 # 命令行选项（--config、--rules、--templates、--db）和环境变量（PARKCRM_CONFIG、PARKCRM_RULES、
-# PARKCRM_TEMPLATES、PARKCRM_DB）优先于本文件。
+# PARKCRM_TEMPLATES、PARKCRM_DB、PARKCRM_PARK）优先于本文件。
 # 路径可以是相对于本文件的路径，也可以是绝对路径（例如 D:\园区数据 或 \\服务器\共享\园区）。
 
 # 规则目录（分级阈值、服务标准、别名等都在这里修改）
