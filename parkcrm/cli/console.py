@@ -80,9 +80,15 @@ class Console:
                                          soft_wrap=True, width=None if out_tty else WIDE)
         return self._rich_out
 
-    def data(self, text: str, masked: bool = False) -> None:
+    def data(self, text: str | list, masked: bool = False) -> None:
         """Machine-readable output (JSON, CSV): always UTF-8 on stdout (JSON: masked inside its strings only).
-        masked=True: the caller encoded data already masked (parkcrm.core.privacy.mask_json_data)."""
+        masked=True: the caller encoded data already masked (parkcrm.core.privacy.mask_json_data);
+        text may be a list of UTF-8 chunks (bytes-like) of the text, as jsonout.dumps(utf8=True) makes."""
+        if isinstance(text, list):
+            if masked and self.mask:
+                self._write_utf8(text)
+                return
+            text = b"".join(text).decode("utf-8")
         if self.mask:
             if not masked:
                 text = mask_json_text(text) if text.lstrip()[:1] in ("{", "[") else mask_text(text)
@@ -90,19 +96,28 @@ class Console:
             from parkcrm.io.writer import with_full_numbers_notice
 
             text = with_full_numbers_notice(text, ".json" if text.lstrip()[:1] == "{" else "")
+        self._write_utf8([text.encode("utf-8")])
+
+    def _write_utf8(self, chunks: list) -> None:
+        """The UTF-8 chunks (bytes-like) of a text, and a line break unless the text ends with one."""
+        chunks = [memoryview(c).cast("B") for c in chunks]
+        chunks = [c for c in chunks if len(c)]
+        ends = bool(chunks) and chunks[-1][-1:] == b"\n"
         buffer = getattr(self.out, "buffer", None)
         if buffer is not None:
             self.out.flush()
-            buffer.write(text.encode("utf-8"))
-            if not text.endswith("\n"):
+            for chunk in chunks:
+                buffer.write(chunk)
+            if not ends:
                 buffer.write(b"\n")
             buffer.flush()
         else:
-            self.out.write(text + ("" if text.endswith("\n") else "\n"))
+            text = b"".join(chunks).decode("utf-8")
+            self.out.write(text + ("" if ends else "\n"))
 
     def data_json(self, data, dumps) -> None:
-        """data as JSON (dumps(data) -> text) on stdout, masked inside its strings as data() does,
-        but masked before encoding: no scan of a large encoded text."""
+        """data as JSON (dumps(data) -> text, or its UTF-8 bytes) on stdout, masked inside its strings as
+        data() does, but masked before encoding: no scan of a large encoded text."""
         if self.mask:
             from parkcrm.core.privacy import mask_json_data
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from parkcrm.core.privacy import EncodedItems
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)  # json.dumps(value, ensure_ascii=False, default=str)
 
@@ -33,17 +34,32 @@ def _enc(value: Any, fast=None) -> str:
     return _ENCODER.encode(value)
 
 
-def dumps(data: Any) -> str:
+def dumps(data: Any, utf8: bool = False) -> str | list:
+    """data as JSON text; utf8: as a list of UTF-8 chunks (bytes-like) to write one after the other, a
+    list of EncodedItems written as it was made (validate's 100,000 findings: no copy of it)."""
     if not isinstance(data, dict):
-        return _enc(data)
-    parts = []
+        text = _enc(data)
+        return [text.encode("utf-8")] if utf8 else text
+    parts: list = []
     for key, value in data.items():
-        if isinstance(value, list) and value:
+        if isinstance(value, EncodedItems) and utf8 and len(value):  # items encoded already
+            parts.append([f" {_enc(key)}: [\n  ".encode("utf-8"), value.utf8_joined(",\n  "), b"\n ]"])
+            continue
+        if isinstance(value, EncodedItems):
+            texts = value.texts
+            part = f" {_enc(key)}: [\n  " + ",\n  ".join(texts) + "\n ]" if texts else f" {_enc(key)}: []"
+        elif isinstance(value, list) and value:
             fast = _c_encoder() if len(value) > 100 else None
             items = ",\n  ".join(_enc(item, fast) for item in value)
-            parts.append(f" {_enc(key)}: [\n  {items}\n ]")
+            part = f" {_enc(key)}: [\n  {items}\n ]"
         else:
-            parts.append(f" {_enc(key)}: {_enc(value)}")
+            part = f" {_enc(key)}: {_enc(value)}"
+        parts.append([part.encode("utf-8")] if utf8 else part)
+    if utf8:
+        chunks = [b"{\n"]
+        for i, part in enumerate(parts):
+            chunks += ([b",\n"] if i else []) + part
+        return chunks + [b"\n}"]
     return "{\n" + ",\n".join(parts) + "\n}"
 
 

@@ -96,7 +96,7 @@ def validate_command(
         from parkcrm.cli.jsonout import envelope
 
         con.data_json(envelope("validate", ws, skipped=report.skipped, unreadable=report.unreadable,
-                               **to_json(report, max_problems)), dumps)
+                               **to_json(report, max_problems, encoded=True)), lambda data: dumps(data, utf8=True))
     elif fmt == Fmt.csv:
         from parkcrm.cli.csvout import frame_csv
         from parkcrm.validate.report import problem_frame

@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the data stack is loaded only when a column is masked (help stays fast)
+    import numpy as np
     import pandas as pd
 
 _SEP = r"[ .-]?"  # one separator people put between digit groups
@@ -161,6 +162,64 @@ def mask_frame(df: pd.DataFrame, columns: list[str] | None = None, keep: set[str
     return out
 
 
+# a text in which none of RULES matches and no full-width digit occurs is left as it is by mask_text
+# (the windows of a long text are substrings that start and end at a boundary character, so none of
+# their matches is missing from the whole text); one RE2 pass finds the texts that may change
+_MAY_CHANGE = "|".join(f"(?:{p})" for p, _r in RULES) + "|" + _WIDE_DIGIT
+
+
+def may_change(texts) -> "np.ndarray":
+    """Positions of the texts (a pyarrow text array) that mask_text may change, found in one RE2 pass:
+    the others are left exactly as they are by mask_text."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    return np.flatnonzero(pc.fill_null(pc.match_substring_regex(texts, _MAY_CHANGE), True)
+                          .to_numpy(zero_copy_only=False))
+
+
+class EncodedItems:
+    """A JSON list whose items are encoded already, one JSON text each as json.dumps(item,
+    ensure_ascii=False, default=str) writes it: jsonout.dumps writes them as they are.
+
+    encode(masked) gives the texts (a list, or a pyarrow text array): of the items as they are, or of
+    mask_json_data(item) (what mask_json_data puts in place of this list). Only the version written
+    is made."""
+
+    def __init__(self, encode, masked: bool = False):
+        self._encode = encode
+        self.is_masked = masked
+        self._made = None
+
+    def _items(self):
+        if self._made is None:
+            self._made = self._encode(self.is_masked)
+        return self._made
+
+    def __len__(self) -> int:
+        return len(self._items())
+
+    @property
+    def texts(self) -> list[str]:
+        items = self._items()
+        return items if isinstance(items, list) else items.to_pylist()
+
+    def utf8_joined(self, separator: str):
+        """separator.join(self.texts) in UTF-8: bytes, or a pyarrow buffer (from a pyarrow array, neither
+        100,000 str nor a copy are made)."""
+        items = self._items()
+        if isinstance(items, list):
+            return separator.join(items).encode("utf-8")
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        whole = pa.LargeListArray.from_arrays(pa.array([0, len(items)], pa.int64()), items)
+        return pc.binary_join(whole, pa.scalar(separator, items.type))[0].as_buffer()
+
+    def masked(self) -> EncodedItems:
+        return self if self.is_masked else EncodedItems(self._encode, True)
+
+
 def mask_data(value):
     """Every text inside nested dicts / lists / tuples masked (keys too); numbers stay numbers."""
     if isinstance(value, str):
@@ -199,6 +258,8 @@ def mask_json_data(value):
     def walk(v):
         if isinstance(v, str):
             return text(v)
+        if isinstance(v, EncodedItems):
+            return v.masked()
         if isinstance(v, dict):
             out = {}
             for k, x in v.items():  # the leaves inline: a list of 100,000 findings is 800,000 of them

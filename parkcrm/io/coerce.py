@@ -64,14 +64,31 @@ def normalise(series: pd.Series) -> pd.Series:
     return from_arrow(normalise_arrow(to_arrow(series)), series.index)
 
 
+def _distinct(array: pa.Array) -> pa.DictionaryArray | None:
+    """The column dictionary-encoded when its values repeat (a zone, a status, a date: 100,000 cells,
+    a few hundred values), so that a per-value function runs once per distinct value; else None."""
+    if len(array) < 1024:
+        return None
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    encoded = pc.dictionary_encode(array)
+    return encoded if len(encoded.dictionary) * 4 <= len(array) else None
+
+
 def _lookup(series: pd.Series, vocab: dict[str, str]) -> pd.Series:
     """Canonical value for each cell by its key (NFKC, no whitespace, casefolded, as
     parkcrm.core.text.norm_key); NA where the vocabulary does not know it. Hash lookup in pyarrow."""
-    keys = pc.utf8_lower(drop_spaces(normalise_arrow(to_arrow(series))))
     if not vocab:
         return pd.Series(pd.NA, index=series.index, dtype="string")
-    position = pc.index_in(keys, value_set=pa.array(list(vocab), pa.large_string()))
-    return from_arrow(pc.take(pa.array(list(vocab.values()), pa.large_string()), position), series.index)
+    array = to_arrow(series)
+    encoded = _distinct(array)
+
+    def position(values: pa.Array) -> pa.Array:  # per value (a null stays null)
+        keys = pc.utf8_lower(drop_spaces(normalise_arrow(values)))
+        return pc.index_in(keys, value_set=pa.array(list(vocab), pa.large_string()))
+
+    at = position(array) if encoded is None else pc.take(position(encoded.dictionary), encoded.indices)
+    return from_arrow(pc.take(pa.array(list(vocab.values()), pa.large_string()), at), series.index)
 
 
 def parse_money(series: pd.Series, fen_per_unit: int) -> tuple[pd.Series, Failures]:
@@ -262,7 +279,21 @@ _PLAIN_ISO = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?: [0-9]{2}:[0-9]{2}:[0-9]{2})?$"
 def _plain_iso(arrow: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(cells read here, their datetime64[ns] values): blank cells, and cells written as fastexcel
     renders a date cell (2026-10-08 00:00:00, or 2026-10-08) that hold a real date pandas can hold,
-    read as parse_dates's general route would read them. Other cells are left to that route."""
+    read as parse_dates's general route would read them. Other cells are left to that route.
+    Each distinct text is read once when they repeat (a column of dates has a few hundred)."""
+    encoded = _distinct(arrow)
+    if encoded is None or not len(encoded.dictionary):
+        return _plain_iso_each(arrow)
+    handled, values = _plain_iso_each(encoded.dictionary)
+    missing = encoded.indices.is_null().to_numpy(zero_copy_only=False)
+    at = pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False)
+    handled, values = handled[at], values[at]
+    handled[missing] = True  # a blank cell, as pc.is_null below
+    values[missing] = np.datetime64("NaT")
+    return handled, values
+
+
+def _plain_iso_each(arrow: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     plain = pc.fill_null(pc.match_substring_regex(arrow, _PLAIN_ISO), False)
     years = pc.cast(pc.if_else(plain, pc.utf8_slice_codeunits(arrow, 0, 4), pa.scalar("0", arrow.type)), pa.int64())
     plain = pc.and_(plain, pc.and_(pc.greater(years, FIRST_DAY.year), pc.less(years, LAST_DAY.year)))
@@ -317,9 +348,12 @@ def parse_flags(series: pd.Series, vocab: dict[str, str]) -> tuple[pd.Series, Fa
 
 def map_vocab(series: pd.Series, vocab: dict[str, str]) -> pd.Series:
     """Map known variants to the canonical value; unknown values stay as written (trimmed)."""
-    text = from_arrow(pc.utf8_trim_whitespace(to_arrow(series)), series.index)
-    mapped = _lookup(series, vocab)
-    return mapped.fillna(text).mask(text.isna() | (text == ""))
+    text = pc.utf8_trim_whitespace(to_arrow(series))
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    mapped = to_arrow(_lookup(series, vocab))
+    blank = pc.or_kleene(pc.is_null(text), pc.equal(text, ""))
+    return from_arrow(pc.if_else(blank, pa.scalar(None, text.type), pc.coalesce(mapped, text)), series.index)
 
 
 def normalise_code(series: pd.Series) -> pd.Series:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any, Callable, Iterable
 
 import numpy as np
@@ -119,12 +120,20 @@ class Context:
         sheets = df["_sheet"].to_numpy()[positions].tolist()
         rows = df["_row"].to_numpy()[positions].tolist()
         refs = {key: info.columns.get(column) for key, info in table.sheets.items()}
-        out = []
         code, severity = self.code, self.severity
+        rows = [int(r) for r in rows]
+        msgs = [m if type(m) is str else str(m) for m in msgs]
+        if len(refs) == 1 and set(zip(files, sheets)) == set(refs):
+            # one sheet (the usual case): every row has the same column header and letter
+            ref = next(iter(refs.values()))
+            header, cells = (ref.header, [f"{ref.letter}{r}" for r in rows]) if ref else (column, repeat(""))
+            return list(map(Problem, repeat(code), repeat(severity), msgs, files, sheets, rows, repeat(header),
+                            cells, vals))
+        out = []
         for f, s, r, msg, v in zip(files, sheets, rows, msgs, vals):
             ref = refs.get((f, s))
-            out.append(Problem(code, severity, str(msg), f, s, int(r), ref.header if ref else column,
-                               f"{ref.letter}{int(r)}" if ref else "", v))
+            out.append(Problem(code, severity, msg, f, s, r, ref.header if ref else column,
+                               f"{ref.letter}{r}" if ref else "", v))
         return out
 
     def sheet(self, file: str, sheet: str, message: str, row: int | None = None) -> Problem:

@@ -9,7 +9,7 @@ import pandas as pd
 
 from parkcrm import __version__
 from parkcrm.core.errors import ParkcrmError
-from parkcrm.validate.run import ValidationReport
+from parkcrm.validate.run import ValidationReport, gc_paused
 
 SEVERITY = {"error": "错误", "warning": "警告"}
 PROBLEM_COLUMNS = ["文件", "工作表", "行", "列", "单元格", "代码", "级别", "说明"]
@@ -19,13 +19,102 @@ def listed(report: ValidationReport, max_problems: int | None) -> list:
     return report.problems if max_problems is None else report.problems[:max_problems]
 
 
-def to_json(report: ValidationReport, max_problems: int | None = None) -> dict:
+def to_json(report: ValidationReport, max_problems: int | None = None, encoded: bool = False) -> dict:
+    """encoded: the problems as privacy.EncodedItems (for cli.jsonout.dumps) instead of a list of dicts."""
     problems = listed(report, max_problems)
     summary = dict(report.summary)
     summary.pop("工作区", None)  # the JSON envelope's workspace says it (docs/json.md)
     summary["listed"] = len(problems)
     summary["truncated"] = len(problems) < len(report.problems)
-    return {"problems": [p.as_dict() for p in problems], "summary": summary}
+    items = encoded_problems(problems) if encoded else [p.as_dict() for p in problems]
+    return {"problems": items, "summary": summary}
+
+
+_FIELDS = ("code", "severity", "message", "file", "sheet", "row", "column", "cell")  # Problem.as_dict's keys
+_JSON_ESCAPED = r'[\x00-\x1f"\\]'  # what json's encode_basestring (ensure_ascii=False) escapes
+
+
+def encoded_problems(problems: list):
+    """[p.as_dict() for p in problems] as privacy.EncodedItems: each item's JSON text, masked or not, the
+    same as json.dumps(mask_json_data(item) or item, ensure_ascii=False) writes it, assembled column by
+    column in pyarrow (100,000s of findings: only the few texts a mask rule may change, or that need
+    escaping, go through Python one by one)."""
+    from parkcrm.core.privacy import EncodedItems
+
+    def encode(masked: bool):
+        if not problems:
+            return []
+        with gc_paused():  # 100,000s of new strings: no collection walks them all again
+            return _encoded_rows(problems, masked)
+
+    return EncodedItems(encode)
+
+
+def _encoded_rows(problems: list, masked: bool):
+    """The items' JSON texts: a pyarrow text array (or a list, when some field is not plain text)."""
+    import json
+    from json.encoder import encode_basestring
+    from operator import attrgetter
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from parkcrm.core.privacy import mask_json_data, mask_text, may_change
+
+    columns = [list(map(attrgetter(f), problems)) for f in _FIELDS]
+    rows = columns.pop(5)
+    if not (all(set(map(type, col)) <= {str} for col in columns) and set(map(type, rows)) <= {int, type(None)}):
+        dump = json.JSONEncoder(ensure_ascii=False, default=str).encode  # anything else: item by item
+        return [dump(mask_json_data(p.as_dict()) if masked else p.as_dict()) for p in problems]
+    text = pa.large_string()
+
+    def inner(col: list[str]):
+        """The column's texts (masked) as in JSON string literals, without their quotes."""
+        distinct = dict.fromkeys(col)
+        if len(distinct) * 4 <= len(col):  # code, severity, file, sheet, column: each distinct text once
+            literals = [encode_basestring(mask_text(t) if masked else t)[1:-1] for t in distinct]
+            number = {t: i for i, t in enumerate(distinct)}
+            return pc.take(pa.array(literals, text), pa.array(np.fromiter(map(number.__getitem__, col), np.int64, len(col))))
+        arr = pa.array(col, text)
+        if masked:
+            picked = may_change(arr)
+            if len(picked):
+                col = list(col)
+                for i in picked.tolist():
+                    col[i] = mask_text(col[i])
+                arr = pa.array(col, text)
+        data = arr.buffers()[2]  # every text's UTF-8 bytes (in which no byte of a multi-byte character is < 0x80)
+        data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+        if not ((data < 0x20).any() or (data == ord('"')).any() or (data == ord("\\")).any()):
+            return arr  # no text needs escaping (one pass over the bytes: faster than the regex)
+        escaped = pc.match_substring_regex(arr, _JSON_ESCAPED).to_numpy(zero_copy_only=False)
+        if escaped.any():
+            literals = [encode_basestring(col[i])[1:-1] for i in np.flatnonzero(escaped).tolist()]
+            arr = pc.replace_with_mask(arr, pa.array(escaped), pa.array(literals, text))
+        return arr
+
+    try:
+        values = [inner(col) for col in columns]
+        values.insert(5, pc.fill_null(pc.cast(pa.array(rows, pa.int64()), text), "null"))
+    except (pa.ArrowException, UnicodeError, OverflowError):  # not encodable as UTF-8, a huge number: in Python
+        dump = json.JSONEncoder(ensure_ascii=False, default=str).encode
+        return [dump(mask_json_data(p.as_dict()) if masked else p.as_dict()) for p in problems]
+    # {"code": "…", "severity": "…", …, "row": 17, …}: the literal parts between the columns merged
+    pieces: list = []
+    for i, (field, value) in enumerate(zip(_FIELDS, values)):
+        quote = "" if field == "row" else '"'
+        pieces += [("{" if i == 0 else ", ") + encode_basestring(mask_text(field) if masked else field) + ": " + quote,
+                   value, quote]
+    pieces.append("}")
+    merged: list = []
+    for piece in pieces:
+        if isinstance(piece, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += piece
+        else:
+            merged.append(piece)
+    return pc.binary_join_element_wise(*[pa.scalar(x, text) if isinstance(x, str) else x for x in merged],
+                                       pa.scalar("", text))
 
 
 def _pct(rate: float | None) -> str:
