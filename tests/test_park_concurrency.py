@@ -268,16 +268,15 @@ def _assert_cut_reported(p: Proc, code: int) -> None:
     assert "Traceback" not in p.err and "OperationalError" not in p.err, p.err
 
 
-def _pg_only(db_url: str) -> None:
-    if not db_url.startswith("postgresql"):
-        pytest.skip("a connection to cut: PostgreSQL only (a SQLite import killed mid-way is in test_store.py)")
+# a connection to cut: PostgreSQL only (a SQLite import killed mid-way is in test_store.py)
+pg_only = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 
 
+@pg_only
 def test_connection_cut_mid_import_leaves_the_store_as_it_was(db_url, tmp_path, procs):
     """The server drops the import's connection after the month's old customers were deleted and the new
     ones inserted: exit 2 with the Chinese message, the store unchanged to the last row (old month whole,
     nothing of the new import), and the next import completes."""
-    _pg_only(db_url)
     old_book = _book(tmp_path / "old", "旧版", 7)
     other_book = _book(tmp_path / "west", "西山", 5)
     for park, book in ((EAST, old_book), (WEST, other_book)):
@@ -314,11 +313,11 @@ def _run_args(home: Path) -> list[str]:
     return ["run", "--config", str(home / "parkcrm.yaml"), "--date", QUIET_DAY, "--format", "json"]
 
 
+@pg_only
 def test_connection_cut_mid_scheduled_run_and_the_next_run_completes(db_url, tmp_path, procs):
     """parkcrm run with PARKCRM_DB on the server: the connection is cut inside the month's import; the run
     reports the month failed with the Chinese message (exit 1, run's code for a failed part; no traceback),
     the store is unchanged, and the next scheduled run imports the month and files its outputs."""
-    _pg_only(db_url)
     import json
 
     home = _project(tmp_path, EAST)
