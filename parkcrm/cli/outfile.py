@@ -22,6 +22,15 @@ STDOUT_NAME = "标准输出"
 TEXT_SUFFIXES = {".html", ".htm", ".md", ".json", ".csv", ".txt"}
 
 
+REPORT_SUFFIXES = (".xlsx", ".html", ".htm", ".md", ".json")
+
+
+def check_report_suffix(path: Path | None) -> None:
+    """--out of a command that writes sheets or a report page: the extension says which (or "-": the workbook)."""
+    if path is not None and not is_stdout(path) and path.suffix.lower() not in REPORT_SUFFIXES:
+        raise ParkcrmError(f"--out {path.name}：请用 .xlsx、.html、.md 或 .json 作扩展名")
+
+
 def is_stdout(path: Path | str | None) -> bool:
     return path is not None and str(path) == STDOUT
 

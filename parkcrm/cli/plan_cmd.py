@@ -51,12 +51,11 @@ def plan_command(
 
     outfile.refuse_with_data(out, fmt.value)
     outfile.check_stdout(out)
-    if out is not None and not outfile.is_stdout(out) and out.suffix.lower() not in (".xlsx", ".html", ".htm", ".md", ".json"):
-        raise ParkcrmError(f"--out {out.name}：请用 .xlsx、.html、.md 或 .json 作扩展名")
+    outfile.check_report_suffix(out)
     con = Console(quiet=quiet or fmt != Fmt.table or outfile.is_stdout(out), mask=not no_mask)
     ws = workspace(con, config=config, rules=rules, near=workbooks)
     pack = ws.rules()
-    from parkcrm.cli.report_inputs import read_data, require_kind, workbook_target, warn_truncated
+    from parkcrm.cli.report_inputs import read_data, require_kind, workbook_target, write_deliverable
 
     with con.progress("正在读取工作簿…") as step:
         inputs = read_data(con, workbooks, pack, step)
@@ -88,13 +87,7 @@ def plan_command(
             con.data(frame_csv(report.plan.managers))
         if target is not None:
             step(f"正在写入 {target.name}…")
-            from parkcrm.cli import outfile
-
-            # --out -: the workbook to stdout (cli/outfile.py); otherwise the format the extension names
-            ext = "xlsx" if outfile.is_stdout(target) else \
-                {".htm": "html"}.get(target.suffix.lower(), target.suffix.lower().lstrip(".") or "xlsx")
-            with outfile.target(target) as path:
-                warn_truncated(con, deliverable.write(ext, path))
+            write_deliverable(con, deliverable, target)
     if fmt == Fmt.table:
         _print_summary(con, report, target)
     raise typer.Exit(EXIT_FINDINGS if report.has_findings or failures else EXIT_OK)

@@ -108,6 +108,16 @@ def workbook_target(ws, workbooks: list[Path], name: str, label: str, out: Path 
     return target
 
 
+def write_deliverable(con, deliverable, target: Path) -> None:
+    """Write a deliverable in the format target's extension names (--out -: the workbook to stdout)."""
+    from parkcrm.cli import outfile
+    from parkcrm.jobs import extension_of
+
+    ext = "xlsx" if outfile.is_stdout(target) else extension_of(target)
+    with outfile.target(target) as path:
+        warn_truncated(con, deliverable.write(ext, path))
+
+
 def warn_truncated(con, cells: list[str]) -> None:
     for cell in cells:
         con.warn(f"单元格 {cell} 超过 32767 个字符，已截断")

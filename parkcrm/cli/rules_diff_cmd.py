@@ -4,7 +4,6 @@ Registered on the `rules` command group of parkcrm.cli.rules_cmd."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -81,8 +80,7 @@ def diff_command(
 
     outfile.refuse_with_data(out, fmt.value)
     outfile.check_stdout(out)
-    if out is not None and not outfile.is_stdout(out) and out.suffix.lower() not in (".xlsx", ".html", ".htm", ".md", ".json"):
-        raise ParkcrmError(f"--out {out.name}：请用 .xlsx、.html、.md 或 .json 作扩展名")
+    outfile.check_report_suffix(out)
     revision = str(against).startswith(GIT_PREFIX)
     if not revision and not against.is_dir():
         raise ParkcrmError(f"--against {against}：找不到这个规则目录（git 中较早的版本写作 git:<版本>，例如 git:HEAD~1）")
@@ -98,7 +96,7 @@ def diff_command(
         folder = against if (against / "tiers.yaml").is_file() or not (against / "rules" / "tiers.yaml").is_file() \
             else against / "rules"
         other = load_rules(folder)
-    from parkcrm.cli.report_inputs import read_data, require_kind, workbook_target
+    from parkcrm.cli.report_inputs import read_data, require_kind, workbook_target, write_deliverable
 
     with con.progress("正在读取工作簿…") as step:
         inputs = read_data(con, workbooks, current, step)
@@ -107,13 +105,15 @@ def diff_command(
         period = month_of_books(books, parse_month(month) if month else None).period
         step("正在按两套规则计算…")
         from parkcrm.cli.official import official_tiers_for
-        from parkcrm.outputs.rules_diff import NAME, build, to_json
+        from parkcrm.jobs.rules_diff import rules_impact
+        from parkcrm.outputs.rules_diff import NAME, to_json
 
-        report = build(tables, problems, current, other, period, basis=basis,
-                       official=official_tiers_for(ws, period.data_month.year))
-        report.about["工作区"] = ws.about()
+        about = {"工作区": ws.about()}
         if revision:
-            report.about["新规则"] = f"{current.folder} 在 git 版本 {str(against)[len(GIT_PREFIX):] or 'HEAD'} 的内容"
+            about["新规则"] = f"{current.folder} 在 git 版本 {str(against)[len(GIT_PREFIX):] or 'HEAD'} 的内容"
+        deliverable = rules_impact(tables, problems, current, other, period, basis=basis,
+                                   official=official_tiers_for(ws, period.data_month.year), about=about)
+        report = deliverable.result
         target = None
         if fmt == Fmt.table or out is not None:
             target = workbook_target(ws, workbooks, NAME, period.label, out)
@@ -127,7 +127,7 @@ def diff_command(
             con.data(frame_csv(report.diff.moves))
         if target is not None:
             step(f"正在写入 {target.name}…")
-            _write(con, report, target)
+            write_deliverable(con, deliverable, target)
     if fmt == Fmt.table and not con.quiet:
         d = report.diff
         con.print(f"规则比较 {d.period.title}：原规则 {current.folder} → 新规则 {other.folder}（比较{d.basis}等级）")
@@ -140,28 +140,3 @@ def diff_command(
             con.print(f"已写入：{target}")
     errors = any(p.severity == "error" for p in report.problems)
     raise typer.Exit(EXIT_FINDINGS if errors or failures else EXIT_OK)
-
-
-def _write(con, report, target: Path) -> None:
-    from parkcrm.cli.report_inputs import warn_truncated
-    from parkcrm.outputs.rules_diff import as_report, sheet_specs, to_json
-
-    from parkcrm.cli import outfile
-
-    if outfile.is_stdout(target):  # --out -: the workbook to stdout
-        from parkcrm.io.writer import write_xlsx
-
-        with outfile.target(target) as path:
-            warn_truncated(con, write_xlsx(path, sheet_specs(report)))
-        return
-    suffix = target.suffix.lower()
-    if suffix == ".json":
-        target.write_text(json.dumps(to_json(report), ensure_ascii=False, default=str, indent=1), encoding="utf-8")
-    elif suffix in (".html", ".htm", ".md"):
-        from parkcrm.reports.render import render
-
-        target.write_text(render(as_report(report), "html" if suffix != ".md" else "md"), encoding="utf-8")
-    else:
-        from parkcrm.io.writer import write_xlsx
-
-        warn_truncated(con, write_xlsx(target, sheet_specs(report)))

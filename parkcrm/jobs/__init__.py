@@ -44,3 +44,30 @@ class Deliverable:
     def write(self, ext: str, path: Path) -> list[str]:
         truncated = self.writers[ext](path)
         return list(truncated or [])
+
+
+def report_writers(report, *, as_report, sheet_specs, to_json, mask: bool = True) -> dict[str, Writer]:
+    """The four writers of a deliverable shown both as sheets and as a report page (workload plan, rules
+    impact): xlsx from sheet_specs(report), html and md through the report model, json from to_json(report).
+    Every file is written atomically, masked unless mask=False (parkcrm.io.writer)."""
+    import json
+
+    from parkcrm.io.writer import write_text, write_xlsx
+
+    def page(fmt: str) -> Writer:
+        def write(path):
+            from parkcrm.reports.render import render
+
+            write_text(path, render(as_report(report), fmt), mask=mask)
+        return write
+
+    return {"xlsx": lambda path: write_xlsx(path, sheet_specs(report), mask=mask),
+            "html": page("html"), "md": page("md"),
+            "json": lambda path: write_text(path, json.dumps(to_json(report), ensure_ascii=False, default=str, indent=1),
+                                            mask=mask)}
+
+
+def extension_of(path: Path) -> str:
+    """The writer a file name asks for: .xlsx, .html (or .htm), .md, .json; xlsx otherwise."""
+    suffix = path.suffix.lower().lstrip(".")
+    return {"htm": "html"}.get(suffix, suffix or "xlsx")
