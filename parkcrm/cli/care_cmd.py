@@ -42,7 +42,8 @@ def care_plan_command(
     """
     from parkcrm.outputs.care import CARE_LOG, CUSTOMERS, build, check_sms_file, default_output, sheet_specs, to_json, write_sms_file
     from parkcrm.cli.console import Console
-    from parkcrm.cli.report_inputs import check_not_input, read_data, require_kind, warn_truncated
+    from parkcrm.io.discover import check_not_input
+    from parkcrm.cli.report_inputs import read_data, require_kind, warn_truncated
     from parkcrm.io.discover import discover
     from parkcrm.core.errors import WorkbookError
     from parkcrm.io.reader import merge_tables, read_workbooks

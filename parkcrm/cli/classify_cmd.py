@@ -45,7 +45,8 @@ def classify_command(
     """
     from parkcrm.outputs.classify import build, default_output, sheet_specs, to_json
     from parkcrm.cli.console import Console
-    from parkcrm.cli.report_inputs import check_not_input, read_data, require_kind, warn_truncated
+    from parkcrm.io.discover import check_not_input
+    from parkcrm.cli.report_inputs import read_data, require_kind, warn_truncated
     from parkcrm.io.discover import input_path
     from parkcrm.io.writer import write_xlsx
 

@@ -41,7 +41,8 @@ def hotline_list_command(
     """
     from parkcrm.cli.console import Console
     from parkcrm.cli.jsonout import dumps
-    from parkcrm.cli.report_inputs import check_not_input, read_data, require_kind
+    from parkcrm.io.discover import check_not_input
+    from parkcrm.cli.report_inputs import read_data, require_kind
     from parkcrm.core.periods import PeriodError, month_of_books, parse_month
     from parkcrm.io.writer import write_xlsx
     from parkcrm.outputs import priority_list as hotline

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from parkcrm.core.errors import ParkcrmError, WorkbookError
-from parkcrm.io.discover import check_not_input  # noqa: F401  (the commands import it from here)
+from parkcrm.io.discover import check_not_input
 
 
 def read_data(con, paths: list[Path], rules, step):

@@ -51,7 +51,7 @@ def check_visits_command(
     """
     from parkcrm.cli.console import Console
     from parkcrm.cli.history_opts import find_store_for
-    from parkcrm.cli.report_inputs import check_not_input
+    from parkcrm.io.discover import check_not_input
     from parkcrm.io.discover import discover
     from parkcrm.core.errors import ParkcrmError
     from parkcrm.core.periods import parse_month, parse_week
