@@ -38,6 +38,25 @@ def out_of_range_dates(tmp_path):
     ]})
 
 
+
+def _parts(path) -> dict[str, bytes]:
+    """Every part of an xlsx (a zip), by name, to edit into a hostile workbook."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
+def _rezip(path, parts: dict[str, bytes]):
+    """Write the parts as an xlsx at path."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, data in parts.items():
+            zf.writestr(n, data)
+    return path
+
+
 def test_out_of_range_dates_are_cell_findings_and_the_rows_stay(tmp_path, rules):
     book = read_workbook(out_of_range_dates(tmp_path), rules)
     df = customers(book)
@@ -314,18 +333,13 @@ def test_a_stray_cell_far_below_a_narrow_table_is_a_finding_too(tmp_path, rules)
 
 def test_a_sheet_stored_outside_its_usual_folder_is_checked_too(tmp_path):
     """The relationship may point anywhere in the zip ("/foo.xml"): the check follows it."""
-    import zipfile
-
     src = stray_cell_book(tmp_path / "a.xlsx", "XFD1048576")
-    with zipfile.ZipFile(src) as zf:
-        parts = {n: zf.read(n) for n in zf.namelist()}
+    parts = _parts(src)
     parts["foo.xml"] = parts.pop("xl/worksheets/sheet1.xml")
     for name in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
         parts[name] = parts[name].replace(b"/xl/worksheets/sheet1.xml", b"/foo.xml")
     moved = tmp_path / "moved.xlsx"
-    with zipfile.ZipFile(moved, "w", zipfile.ZIP_DEFLATED) as zf:
-        for n, data in parts.items():
-            zf.writestr(n, data)
+    _rezip(moved, parts)
     assert read_in_child(moved) == (["C1", "C2"], ["XFD1048576"])
 
 
@@ -335,8 +349,7 @@ def test_cells_in_odd_spellings_are_found_too(tmp_path, rules):
     import zipfile
 
     src = stray_cell_book(tmp_path / "a.xlsx")
-    with zipfile.ZipFile(src) as zf:
-        parts = {n: zf.read(n) for n in zf.namelist()}
+    parts = _parts(src)
     sheet = "xl/worksheets/sheet1.xml"
     for odd in (b'<c t="n" r="XFD1048576"><v>1</v></c>', b"<c r='XFD1048576'><v>1</v></c>",
                 b'<c\tr = "XFD1048576"><v>1</v></c>', b'<x:c xmlns:x="urn:x" r="XFD1048576"><v>1</v></x:c>'):
@@ -376,17 +389,12 @@ def test_cells_and_rows_without_a_reference_are_placed_as_the_reader_places_them
 
 def lying_zip(tmp_path, rules_declared: int = 1_000):
     """A valid workbook whose sheet XML inflates to about 1 MB while the zip declares 1 KB."""
-    import zipfile
-
     src = write_xlsx(tmp_path / "src.xlsx", {"客户资料": [HEADER[:3], ["C1", "甲", 12]]})
-    with zipfile.ZipFile(src) as zf:
-        parts = {n: zf.read(n) for n in zf.namelist()}
+    parts = _parts(src)
     sheet = "xl/worksheets/sheet1.xml"
     parts[sheet] = parts[sheet].replace(b"<sheetData>", b"<sheetData>" + b" " * 1_000_000)
     out = tmp_path / "客户资料.xlsx"
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for n, data in parts.items():
-            zf.writestr(n, data)
+    _rezip(out, parts)
     raw = bytearray(out.read_bytes())
     real = len(parts[sheet])
     for sig, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):  # local header and central directory
@@ -430,7 +438,6 @@ def test_a_shared_string_count_the_file_cannot_hold_is_refused_not_an_abort(tmp_
     """uniqueCount="4000000000" made the reader reserve 96 GB and abort when opening the file."""
     import subprocess
     import sys
-    import zipfile
 
     import xlsxwriter
 
@@ -440,15 +447,12 @@ def test_a_shared_string_count_the_file_cannot_hold_is_refused_not_an_abort(tmp_
     ws.write_row(0, 0, HEADER[:3])
     ws.write_row(1, 0, ["C1", "甲", 12])
     book.close()
-    with zipfile.ZipFile(src) as zf:
-        parts = {n: zf.read(n) for n in zf.namelist()}
+    parts = _parts(src)
     sst = "xl/sharedStrings.xml"
     parts[sst] = parts[sst].replace(b'uniqueCount="5"', b'uniqueCount="4000000000"')
     assert b"4000000000" in parts[sst]
     hostile = tmp_path / "客户资料.xlsx"
-    with zipfile.ZipFile(hostile, "w", zipfile.ZIP_DEFLATED) as zf:
-        for n, data in parts.items():
-            zf.writestr(n, data)
+    _rezip(hostile, parts)
     proc = subprocess.run([sys.executable, "-m", "parkcrm", "validate", str(hostile), "--format", "json"],
                           capture_output=True, text=True, encoding="utf-8", timeout=300,
                           preexec_fn=_limited_memory if sys.platform != "win32" else None)
@@ -482,8 +486,7 @@ def test_two_sheets_of_one_name_cannot_slip_a_stray_cell_past_the_check(tmp_path
     import zipfile
 
     src = stray_cell_book(tmp_path / "a.xlsx", "XFD1048576")
-    with zipfile.ZipFile(src) as zf:
-        parts = {n: zf.read(n) for n in zf.namelist()}
+    parts = _parts(src)
     clean = stray_cell_book(tmp_path / "b.xlsx")
     with zipfile.ZipFile(clean) as zf:
         parts["xl/worksheets/sheet2.xml"] = zf.read("xl/worksheets/sheet1.xml")
@@ -496,9 +499,7 @@ def test_two_sheets_of_one_name_cannot_slip_a_stray_cell_past_the_check(tmp_path
         b"</Types>", b'<Override PartName="/xl/worksheets/sheet2.xml" ContentType="application/'
                      b'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
     hostile = tmp_path / "twice.xlsx"
-    with zipfile.ZipFile(hostile, "w", zipfile.ZIP_DEFLATED) as zf:
-        for n, data in parts.items():
-            zf.writestr(n, data)
+    _rezip(hostile, parts)
 
     proc = _read_in_child(hostile)
     assert "twice.xlsx" in proc.stdout and "远离数据区域" in proc.stdout  # refused: which sheet is which is unknown
@@ -509,17 +510,14 @@ def test_two_relationships_of_one_id_cannot_slip_a_stray_cell_past_the_check(tmp
     import zipfile
 
     src = stray_cell_book(tmp_path / "a.xlsx", "XFD1048576")
-    with zipfile.ZipFile(src) as zf:
-        parts = {n: zf.read(n) for n in zf.namelist()}
+    parts = _parts(src)
     with zipfile.ZipFile(stray_cell_book(tmp_path / "b.xlsx")) as zf:
         parts["xl/worksheets/sheet2.xml"] = zf.read("xl/worksheets/sheet1.xml")
     parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
         b"</Relationships>", b'<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"'
                              b' Target="/xl/worksheets/sheet2.xml" Id="rId1"/></Relationships>')
     hostile = tmp_path / "ids.xlsx"
-    with zipfile.ZipFile(hostile, "w", zipfile.ZIP_DEFLATED) as zf:
-        for n, data in parts.items():
-            zf.writestr(n, data)
+    _rezip(hostile, parts)
     proc = _read_in_child(hostile)
     # which of the two the reader follows differs between readers: every sheet XML is checked
     assert "ids.xlsx" in proc.stdout and "远离数据区域" in proc.stdout
@@ -531,17 +529,14 @@ def test_a_sheet_target_with_dot_dot_sends_the_check_over_every_sheet_xml(tmp_pa
     import zipfile
 
     src = stray_cell_book(tmp_path / "a.xlsx", "XFD1048576")
-    with zipfile.ZipFile(src) as zf:
-        parts = {n: zf.read(n) for n in zf.namelist()}
+    parts = _parts(src)
     with zipfile.ZipFile(stray_cell_book(tmp_path / "b.xlsx")) as zf:
         parts["x.xml"] = zf.read("xl/worksheets/sheet1.xml")
     parts["xl/../x.xml"] = parts.pop("xl/worksheets/sheet1.xml")
     parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
         b'Target="/xl/worksheets/sheet1.xml"', b'Target="../x.xml"')
     hostile = tmp_path / "dots.xlsx"
-    with zipfile.ZipFile(hostile, "w", zipfile.ZIP_DEFLATED) as zf:
-        for n, data in parts.items():
-            zf.writestr(n, data)
+    _rezip(hostile, parts)
     proc = _read_in_child(hostile)
     assert "dots.xlsx" in proc.stdout and "远离数据区域" in proc.stdout
 
@@ -554,14 +549,11 @@ def test_any_sheet_xml_in_the_zip_is_checked_not_only_those_we_can_place(tmp_pat
     from parkcrm.core.errors import WorkbookError
 
     src = stray_cell_book(tmp_path / "a.xlsx")
-    with zipfile.ZipFile(src) as zf:
-        parts = {n: zf.read(n) for n in zf.namelist()}
+    parts = _parts(src)
     with zipfile.ZipFile(stray_cell_book(tmp_path / "b.xlsx", "XFD1048576")) as zf:
         parts["xl/worksheets/other.bin"] = zf.read("xl/worksheets/sheet1.xml")
     hostile = tmp_path / "extra.xlsx"
-    with zipfile.ZipFile(hostile, "w", zipfile.ZIP_DEFLATED) as zf:
-        for n, data in parts.items():
-            zf.writestr(n, data)
+    _rezip(hostile, parts)
     with pytest.raises(WorkbookError, match="other.bin"):
         read_workbook(hostile, rules)
 
@@ -572,7 +564,6 @@ def test_sheets_the_reader_resolves_crosswise_still_meet_no_stray_cell(tmp_path)
     sheet B. Every reader gets the one cleaned copy, whatever it resolves."""
     import subprocess
     import sys
-    import zipfile
 
     wb = openpyxl.Workbook()
     wb.active.title = "A"
@@ -582,16 +573,13 @@ def test_sheets_the_reader_resolves_crosswise_still_meet_no_stray_cell(tmp_path)
     wb.create_sheet("B").append(["无关的表"])
     src = tmp_path / "ab.xlsx"
     wb.save(src)
-    with zipfile.ZipFile(src) as zf:
-        parts = {n: zf.read(n) for n in zf.namelist()}
+    parts = _parts(src)
     rel = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     book = parts["xl/workbook.xml"].replace(b'xmlns:r="' + rel + b'"', b'xmlns:r="urn:other" xmlns:rel="' + rel + b'"')
     book = book.replace(b'r:id="rId1"', b'rel:id="rId1" r:id="RID2"').replace(b'r:id="rId2"', b'rel:id="rId2" r:id="rId1"')
     parts["xl/workbook.xml"] = book.replace(b"RID2", b"rId2")
     hostile = tmp_path / "crosswise.xlsx"
-    with zipfile.ZipFile(hostile, "w", zipfile.ZIP_DEFLATED) as zf:
-        for n, data in parts.items():
-            zf.writestr(n, data)
+    _rezip(hostile, parts)
     script = ("import sys\nfrom parkcrm.io.reader import read_workbook\nfrom parkcrm.rules import load_rules\n"
               "book = read_workbook(sys.argv[1], load_rules())\n"
               "print(sorted(p.cell for p in book.problems if p.code == 'cell-stray'))\n")
@@ -605,7 +593,6 @@ def test_sheet_xml_only_our_parse_finds_is_checked_too(tmp_path):
     """A second <sheet> hidden where the Rust reader does not list sheets claims sheet2.xml,
     while the crosswise ids make the reader load sheet2.xml (the one with the stray cell) for
     the sheet it does list."""
-    import zipfile
 
     wb = openpyxl.Workbook()
     wb.active.title = "A"
@@ -616,8 +603,7 @@ def test_sheet_xml_only_our_parse_finds_is_checked_too(tmp_path):
     stray["XFD1048576"] = "x"
     src = tmp_path / "ab.xlsx"
     wb.save(src)
-    with zipfile.ZipFile(src) as zf:
-        parts = {n: zf.read(n) for n in zf.namelist()}
+    parts = _parts(src)
     rel = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     book = parts["xl/workbook.xml"].replace(b'xmlns:r="' + rel + b'"', b'xmlns:r="urn:other" xmlns:rel="' + rel + b'"')
     start, end = book.index(b"<sheets>"), book.index(b"</sheets>") + len(b"</sheets>")
@@ -625,7 +611,5 @@ def test_sheet_xml_only_our_parse_finds_is_checked_too(tmp_path):
             b'<extLst><ext uri="x"><sheet name="Z" sheetId="2" rel:id="rId2"/></ext></extLst>' + book[end:])
     parts["xl/workbook.xml"] = book
     hostile = tmp_path / "hidden.xlsx"
-    with zipfile.ZipFile(hostile, "w", zipfile.ZIP_DEFLATED) as zf:
-        for n, data in parts.items():
-            zf.writestr(n, data)
+    _rezip(hostile, parts)
     _read_in_child(hostile)
