@@ -9,7 +9,6 @@ from typing import Mapping
 
 import pandas as pd
 
-from parkcrm import __version__
 from parkcrm.core.calendar_cn import WorkCalendar
 from parkcrm.capabilities.care import CareLogReport, CarePlan, check_log, plan_care
 from parkcrm.capabilities.classify import classify
@@ -17,7 +16,7 @@ from parkcrm.io.reader import Table, Workbook
 from parkcrm.io.writer import SheetSpec
 from parkcrm.core.problems import Problem
 from parkcrm.rules import RulePack
-from parkcrm.outputs.common import about_frame, mask_columns, mask_problems, problems_frame, records
+from parkcrm.outputs.common import about_frame, mask_columns, mask_problems, problems_frame, records, run_about
 
 CUSTOMERS, CARE_LOG = "客户资料", "关怀记录"
 SEND_SHEET = "短信发送名单"
@@ -54,8 +53,7 @@ def build(books: list[Workbook], tables: dict[str, Table], problems: list[Proble
         report.problems += report.log.problems
     now = now or dt.datetime.now().replace(microsecond=0)
     report.about = {
-        "工具": f"parkcrm {__version__}",
-        "运行时间": now.isoformat(sep=" "),
+        **run_about(now),
         **plan.summary,
         "规则包": str(rules.folder),
         "输入文件": [{"文件": str(b.path), "SHA-256": b.sha256} for b in books],

@@ -9,7 +9,6 @@ from typing import Mapping
 
 import pandas as pd
 
-from parkcrm import __version__
 from parkcrm.capabilities.classify import OUT_COLUMNS, PENDING, SOURCE_REVIEW, classify, summarise
 from parkcrm.capabilities.contacts import EARLIER_FLAG, assign_cards, card_register
 from parkcrm.capabilities.contacts import OUT_COLUMNS as CARD_COLUMNS
@@ -21,6 +20,7 @@ from parkcrm.core.privacy import mask_series
 from parkcrm.core.problems import Problem
 from parkcrm.core.text import clean_header
 from parkcrm.rules import RulePack
+from parkcrm.outputs.common import run_about
 
 TIER_COLOURS = {"5A": "#F8CBAD", "4A": "#F8CBAD", "3A": "#F8CBAD", "2A": "#FCE4D6", "1A": "#FCE4D6",
                 "5B": "#FFD966", "4B": "#FFE699", "3B": "#FFF2CC", "2B": "#DDEBF7", "1B": "#EDEDED",
@@ -133,8 +133,7 @@ def build(books: list[Workbook], tables: dict[str, Table], problems: list[Proble
 
     summary = summarise(customers.df, classified, rules)
     about = {
-        "工具": f"parkcrm {__version__}",
-        "运行时间": now.isoformat(sep=" "),
+        **run_about(now),
         "规则包": str(rules.folder),
         "输入文件": [{"文件": str(b.path), "SHA-256": b.sha256, "格式": b.format,
                   **({"编码": b.encoding} if b.encoding else {})} for b in books],

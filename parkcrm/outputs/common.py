@@ -34,6 +34,13 @@ def problems_frame(problems: list[Problem]) -> pd.DataFrame:
                         columns=["级别", "文件", "工作表", "行", "列", "单元格", "代码", "说明"]).astype("object")
 
 
+def run_about(now) -> dict[str, str]:
+    """The first two entries of every output's 说明: which parkcrm, and when it ran."""
+    from parkcrm import __version__
+
+    return {"工具": f"parkcrm {__version__}", "运行时间": now.isoformat(sep=" ")}
+
+
 def about_frame(about: dict[str, object]) -> pd.DataFrame:
     rows = []
     for key, value in about.items():

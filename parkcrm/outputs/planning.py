@@ -10,7 +10,6 @@ from typing import Mapping
 
 import pandas as pd
 
-from parkcrm import __version__
 from parkcrm.capabilities.classify import classify
 from parkcrm.capabilities.planning import Plan, plan
 from parkcrm.core.calendar_cn import WorkCalendar
@@ -18,7 +17,7 @@ from parkcrm.core.periods import Period
 from parkcrm.core.problems import Problem
 from parkcrm.io.reader import Table
 from parkcrm.io.writer import SheetSpec
-from parkcrm.outputs.common import about_frame, mask_problems, problems_frame, records
+from parkcrm.outputs.common import about_frame, mask_problems, problems_frame, records, run_about
 from parkcrm.rules import RulePack
 
 NAME = "工作量测算"
@@ -49,8 +48,7 @@ def build(tables: Mapping[str, Table], problems: list[Problem], rules: RulePack,
     all_problems = list(problems) + result.problems
     now = now or dt.datetime.now().replace(microsecond=0)
     about = {
-        "工具": f"parkcrm {__version__}",
-        "运行时间": now.isoformat(sep=" "),
+        **run_about(now),
         "期间": f"{period.label}（{period.title}），工作日 {result.workdays} 天",
         "规则包": str(rules.folder),
         "能力": f"每人每个工作日驻场 {p.visits_per_day:g} 次、电话 {p.calls_per_day:g} 次（service.yaml 工作量）",

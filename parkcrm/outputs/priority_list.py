@@ -11,7 +11,6 @@ from typing import Mapping
 
 import pandas as pd
 
-from parkcrm import __version__
 from parkcrm.capabilities.classify import SOURCE_REVIEW, classify
 from parkcrm.capabilities.contacts import assign_cards
 from parkcrm.capabilities.priority_list import LIST_COLUMNS, PriorityList, build_list, changes
@@ -21,6 +20,7 @@ from parkcrm.core.problems import Problem
 from parkcrm.io.reader import Table, Workbook
 from parkcrm.io.writer import SheetSpec
 from parkcrm.rules import RulePack
+from parkcrm.outputs.common import run_about
 
 LIST_SHEET = "10000优先接入名单"
 FILE_PREFIX = "10000优先接入名单"
@@ -58,8 +58,7 @@ def build(books: list[Workbook], tables: dict[str, Table], problems: list[Proble
     about = {
         "用途": NOTE,
         "月份": month,
-        "工具": f"parkcrm {__version__}",
-        "运行时间": now.isoformat(sep=" "),
+        **run_about(now),
         "规则包": str(rules.folder),
         "输入文件": [{"文件": str(b.path), "SHA-256": b.sha256} for b in books],
         "列入号码": int(len(listing.entries)),

@@ -9,14 +9,13 @@ from typing import Mapping
 
 import pandas as pd
 
-from parkcrm import __version__
 from parkcrm.capabilities.rules_diff import RulesDiff, compare, outcome
 from parkcrm.core.calendar_cn import WorkCalendar
 from parkcrm.core.periods import Period
 from parkcrm.core.problems import Problem
 from parkcrm.io.reader import Table
 from parkcrm.io.writer import SheetSpec
-from parkcrm.outputs.common import about_frame, records
+from parkcrm.outputs.common import about_frame, records, run_about
 from parkcrm.rules import RulePack
 
 NAME = "规则变更影响"
@@ -38,8 +37,7 @@ def build(tables: Mapping[str, Table], problems: list[Problem], current: RulePac
     diff = compare(old, new, current, other, period, basis)
     now = now or dt.datetime.now().replace(microsecond=0)
     about = {
-        "工具": f"parkcrm {__version__}",
-        "运行时间": now.isoformat(sep=" "),
+        **run_about(now),
         "期间": f"{period.label}（{period.title}）",
         "原规则": str(current.folder),
         "新规则": str(other.folder),

@@ -10,11 +10,10 @@ from typing import Mapping
 
 import pandas as pd
 
-from parkcrm import __version__
 from parkcrm.capabilities.classify import classify
 from parkcrm.io.reader import Table, Workbook
 from parkcrm.io.writer import SheetSpec
-from parkcrm.outputs.common import about_frame, mask_columns, mask_problems, problems_frame, records
+from parkcrm.outputs.common import about_frame, mask_columns, mask_problems, problems_frame, records, run_about
 from parkcrm.core.problems import Problem
 from parkcrm.rules import RulePack
 from parkcrm.capabilities.sampling import Audit, SamplingChoice, audit, choose, roster, rule_text, signoff_frame
@@ -71,8 +70,7 @@ def build(books: list[Workbook], tables: dict[str, Table], problems: list[Proble
         report.problems += report.audit.problems
     now = now or dt.datetime.now().replace(microsecond=0)
     report.about = {
-        "工具": f"parkcrm {__version__}",
-        "运行时间": now.isoformat(sep=" "),
+        **run_about(now),
         "检查期间": f"{period.label}（{period.title}）",
         "判定周": "、".join(w.label for w in period.weeks),
         "规则包": str(rules.folder),
