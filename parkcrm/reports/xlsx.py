@@ -19,7 +19,12 @@ DATA_SHEET = "图表数据"
 
 
 def sheet_name(section: Section, used: set[str]) -> str:
-    base = _BAD_SHEET.sub("_", f"{section.number}.{section.title}")[:31]
+    return _unique_sheet_name(f"{section.number}.{section.title}", used)
+
+
+def _unique_sheet_name(title: str, used: set[str]) -> str:
+    """A sheet name Excel accepts (31 characters, no []:*?/\\), numbered (2), (3) … when taken; marked used."""
+    base = _BAD_SHEET.sub("_", title)[:31]
     name, k = base, 2
     while name in used:
         suffix = f"({k})"
@@ -194,13 +199,7 @@ def _section(book: _Book, report: Report, s: Section, name: str, chart_sheets: l
 
 
 def chart_sheet_name(section: Section, k: int, chart: Chart, used: set[str]) -> str:
-    base = _BAD_SHEET.sub("_", f"图{section.number}.{k} {chart.title}")[:31]
-    name, n = base, 2
-    while name in used:
-        suffix = f"({n})"
-        name, n = base[: 31 - len(suffix)] + suffix, n + 1
-    used.add(name)
-    return name
+    return _unique_sheet_name(f"图{section.number}.{k} {chart.title}", used)
 
 
 def _chart_sheets(book: _Book, report: Report, charts: list[tuple[Chart, str]]) -> None:
