@@ -23,7 +23,6 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
-from xml.sax.saxutils import escape
 
 from parkcrm.core.errors import ParkcrmError, WorkbookError
 
@@ -267,6 +266,8 @@ def _unescape(text: str) -> str:
 def custom_xml(kind: str, existing: bytes | None = None) -> bytes | None:
     """docProps/custom.xml with the marker set to kind; other properties of existing are kept
     (None when existing has a layout this does not handle)."""
+    from xml.sax.saxutils import escape  # here: saxutils loads urllib, http and ssl (~9 ms a command)
+
     value = escape(kind)
     if existing is None:
         return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
