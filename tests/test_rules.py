@@ -88,6 +88,8 @@ def test_overlapping_and_gapped_tiers_are_named(rules_copy):
     edit(rules_copy / "tiers.yaml", "    下限: 12\n    上限: 60", "    下限: 12\n    上限: 70")
     found = problems_of(rules_copy)
     assert any("重叠" in p and "4B" in p and re.search(r"tiers\.yaml:\d+", p) for p in found), found
+    # the way out is named: the neighbouring bound moves too
+    assert any("重叠" in p and "把 4B 的上限也改成 60" in p for p in found), found
 
     edit(rules_copy / "tiers.yaml", "    上限: 70", "    上限: 50")
     found = problems_of(rules_copy)

@@ -39,10 +39,12 @@ def cross_check(pack: RulePack) -> list[str]:
             bad("tiers", ("分级", i), f"{hi.name} 与 {lo.name} 之间缺少下限/上限")
         elif hi.lower > lo.upper:
             bad("tiers", ("分级", i + 1, "上限"),
-                f"{lo.name} 的上限 {lo.upper:g} 与 {hi.name} 的下限 {hi.lower:g} 之间有空档")
+                f"{lo.name} 的上限 {lo.upper:g} 与 {hi.name} 的下限 {hi.lower:g} 之间有空档"
+                f"（相邻两级首尾相接：把 {lo.name} 的上限也改成 {hi.lower:g}）")
         elif hi.lower < lo.upper:
             bad("tiers", ("分级", i + 1, "上限"),
-                f"{lo.name} 的上限 {lo.upper:g} 与 {hi.name} 的下限 {hi.lower:g} 重叠")
+                f"{lo.name} 的上限 {lo.upper:g} 与 {hi.name} 的下限 {hi.lower:g} 重叠"
+                f"（相邻两级首尾相接：把 {lo.name} 的上限也改成 {hi.lower:g}）")
     ranks = [pack.tier_rank.get(n, -1) for n in names]
     if ranks != sorted(ranks):
         bad("tiers", ("分级",), "分级应按等级顺序从高到低排列")
