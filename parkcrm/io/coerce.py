@@ -7,6 +7,7 @@ that fails is missing, never 0.
 
 from __future__ import annotations
 
+import datetime
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -205,6 +206,8 @@ def parse_dates(series: pd.Series, with_time: bool = False) -> tuple[pd.Series, 
     one by one as _parse_dates_all does (the same values and failures as when it reads them all)."""
     arrow = normalise_arrow(to_arrow(series))
     handled, stamps = _plain_iso(arrow)
+    if not handled.all():
+        handled, stamps = _written_dates(arrow, handled, stamps)
     if handled.all():
         if arrow.null_count == len(arrow):
             return pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]"), {}
@@ -307,6 +310,41 @@ def _plain_iso_each(arrow: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     handled = pc.or_(pc.is_null(arrow), same).to_numpy(zero_copy_only=False)
     values = pc.cast(pc.if_else(same, stamps, pa.scalar(None, stamps.type)), pa.timestamp("ns"))
     return np.asarray(handled, dtype=bool), values.to_numpy(zero_copy_only=False)
+
+
+# 2026/10/8, 2026.10.8, 2026年10月8日: the general route reads these by _DATE, alone and at some
+# cost per call; read here when the year is one pandas can hold (else the general route says why)
+_WRITTEN_DATE = re.compile(r"^([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?$")
+_ISO_LIKE = re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}")  # the general route's ISO8601 cells: left to it
+
+
+def _written_dates(arrow: pa.Array, handled: np.ndarray, stamps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """handled and stamps, plus the cells _plain_iso left that are a date written 2026/10/8 or
+    2026年10月8日, valid and within pandas' range, with what the general route gives them (once
+    per distinct text). The rest (ISO-like, serials, invalid days) stay unhandled."""
+    handled, stamps = handled.copy(), stamps.copy()
+    seen: dict[str, np.datetime64 | None] = {}
+    for position in np.flatnonzero(~handled):
+        text = arrow[int(position)].as_py()
+        if text not in seen:
+            seen[text] = _written_date(text)
+        if seen[text] is not None:
+            handled[position] = True
+            stamps[position] = seen[text]
+    return handled, stamps
+
+
+def _written_date(text: str) -> np.datetime64 | None:
+    m = _WRITTEN_DATE.match(text)
+    if m is None or _ISO_LIKE.match(text):
+        return None
+    year, month, day = (int(g) for g in m.groups())
+    if not FIRST_DAY.year < year < LAST_DAY.year:
+        return None
+    try:
+        return np.datetime64(datetime.date(year, month, day), "ns")
+    except ValueError:  # 2026/2/30: the general route says why
+        return None
 
 
 def _in_range(stamps: pd.Series, text: pd.Series, failures: Failures) -> pd.Series:

@@ -1,0 +1,30 @@
+"""The reader's fast paths give exactly what the general routes give (values, dtypes, failures)."""
+
+import pandas as pd
+import pytest
+
+from parkcrm.io import coerce
+
+DATE_TEXTS = [
+    "2026-10-08 00:00:00", "2026-10-08", "2020/7/1", "2026年10月16日", "2026.10.8", "2018年5月20日",
+    "2026/10/12", " 2026 / 10 / 12 ", "2026年10月8", "2026/10/8日", "2026-10/8", "2026/10-8", "2026-10-8",
+    "２０２６／１０／８", "2026/2/30", "2026/13/1", "2026/0/1", "1600/1/1", "9999/12/31", "1677/9/22",
+    "2262/4/11", "1678/1/1", "2261/12/31", "2026/10/8 14:30", "20261008", "45678", "60", "abc", "",
+    None, "2026年10月8日 9时5分", "2026/10/08", "2024/2/29", "2023/2/29", "٢٠٢٦/١٠/٨",
+]
+
+
+def _series(texts):
+    return pd.Series(texts, dtype="str")
+
+
+@pytest.mark.parametrize("with_time", [False, True])
+@pytest.mark.parametrize("texts", [DATE_TEXTS, DATE_TEXTS[2:], ["2020/7/1", None, "2026年10月16日"],
+                                   ["2026-10-08 00:00:00"] * 5 + ["2020/7/1"], DATE_TEXTS * 40])
+def test_parse_dates_matches_the_general_route(texts, with_time):
+    series = _series(texts)
+    typed, fails = coerce.parse_dates(series, with_time)
+    general, general_fails = coerce._parse_dates_all(series, with_time)
+    assert typed.dtype == general.dtype
+    pd.testing.assert_series_equal(typed, general)
+    assert list(fails.items()) == list(general_fails.items())
