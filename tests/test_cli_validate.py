@@ -339,3 +339,16 @@ def test_marked_copy_rendered_in_small_pieces_is_the_same(tmp_path, monkeypatch)
         vml = z.read("xl/drawings/vmlDrawing1.vml").decode()
     ids = re.findall(r'id="_x0000_s(\d+)"', vml)
     assert len(ids) == len(set(ids)) == 4  # 客户资料 has four marked cells, each shape id distinct
+
+
+def test_terminal_keeps_an_examples_own_advice_when_it_differs_from_its_groups(tmp_path):
+    """customer-unknown's advice names the sheet: a 走访记录 row listed under the 关键人 advice keeps its own."""
+    book = sheets()
+    cell(book, K, 2, "客户编号", "YQ9999")
+    cell(book, "走访记录", 2, "客户编号", "YQ8888")
+    code, out, _err = run_cli(["validate", str(write(tmp_path, book))])
+    assert code == 1
+    flat = re.sub(r"[\s│┃]+", "", out)
+    assert "处理关键人表中的客户编号必须是客户资料表中已有的编号" in flat, out
+    assert "「客户编号」「YQ8888」在客户资料表中找不到；走访记录表中的客户编号必须是" in flat, out
+    assert "「YQ9999」在客户资料表中找不到；" not in flat, out  # the group's advice is not repeated on its rows

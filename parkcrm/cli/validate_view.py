@@ -52,14 +52,16 @@ def _problems(report, limit: int | None) -> Table:
         t.add_row(Text(f"{c['code']}（{level} {c['count']} 个）", style="bold red" if c["errors"] else "bold yellow"),
                   Text(c["title"], style="bold"))
         advice = Counter(split_advice(p.message)[1] for p in items).most_common(1)
-        if advice and advice[0][0]:
-            t.add_row(Text("处理"), Text(advice[0][0]))
+        common = advice[0][0] if advice else ""
+        if common:
+            t.add_row(Text("处理"), Text(common))
         take = EXAMPLES_PER_CODE if limit is None else limit - shown
         for p in items[:take]:
             where = f"{p.sheet}!{p.cell}" if p.cell else (f"{p.sheet} 第 {p.row} 行" if p.row else p.sheet)
             if several_files:
                 where = f"{p.file}\n{where}"
-            t.add_row(Text(where), Text(split_advice(p.message)[0]))
+            head, own = split_advice(p.message)
+            t.add_row(Text(where), Text(head if own == common else p.message))  # its own advice when it differs
             shown += 1
         if len(items) > take:
             t.add_row(Text("……"), Text(f"其余 {len(items) - take} 个见报告"))
