@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+import numpy as np
 import pandas as pd
 
 from parkcrm.capabilities.classify import OUT_COLUMNS, PENDING, SOURCE_REVIEW, classify, summarise
@@ -61,6 +62,8 @@ def input_columns(table: Table, rules: RulePack) -> pd.DataFrame:
     ordered = [c for c in spec.columns if c in raw.columns or c in df.columns]
     ordered += [m for m in MONTH_COLUMNS if m in raw.columns]
     ordered += table.extra_columns
+    # every money column goes back to its sheet's own unit: find each row's sheet once for all of them
+    sheet_of_row, sheets = pd.factorize(pd.MultiIndex.from_arrays([df["_file"], df["_sheet"]]))
     out = {}
     for name in ordered:
         col = spec.columns.get(name)
@@ -69,10 +72,12 @@ def input_columns(table: Table, rules: RulePack) -> pd.DataFrame:
             out[name] = df[name]
         elif is_money and name in df.columns:
             # back to each sheet's own unit, so the number reads as the clerk typed it
-            per_sheet = {f"{f}\0{sh}": FEN_PER[_unit_of(table, name, col, rules, (f, sh))] for f, sh in table.sheets}
-            per = (df["_file"].astype(str) + "\0" + df["_sheet"].astype(str)).map(per_sheet).astype("float64")
-            value = df[name].astype("Float64") / per
-            out[name] = value.astype("object").where(df[name].notna(), raw[name])
+            per = np.array([FEN_PER[_unit_of(table, name, col, rules, key)] if key in table.sheets else np.nan
+                            for key in sheets], dtype="float64")[sheet_of_row]
+            fen = df[name].to_numpy(dtype="float64", na_value=np.nan)
+            # an empty or unreadable cell shows what the clerk typed
+            value = np.where(np.isnan(fen), raw[name].to_numpy(dtype=object), (fen / per).astype(object))
+            out[name] = pd.Series(value, index=raw.index, dtype=object)
         elif col is not None and col.type in ("日期", "时间") and name in df.columns:
             out[name] = df[name].astype("object").where(df[name].notna(), raw[name])
         else:
