@@ -28,3 +28,22 @@ def test_parse_dates_matches_the_general_route(texts, with_time):
     assert typed.dtype == general.dtype
     pd.testing.assert_series_equal(typed, general)
     assert list(fails.items()) == list(general_fails.items())
+
+
+MONEY_TEXTS = ["1234.5", "1,234.50", "12万", "¥3,000", "１２３", " 7 ", "", None, "abc", "1.234,5", "12,5",
+               "nan", "inf", "1e400", "9007199254740993", "-3.333", "+0.005", ".5", "3元", "2万元", "1e3"]
+
+
+@pytest.mark.parametrize("columns", [
+    [(MONEY_TEXTS, 100), (list(reversed(MONEY_TEXTS)), 1_000_000)],
+    [(["1", "2", None], 100), (["3.5", None, "4"], 100), ([None, None, None], 1_000_000)],
+    [(["1", "x"], 100), (["5", "6"], 100)],
+])
+def test_parse_money_many_matches_parse_money_column_by_column(columns):
+    series = [(pd.Series(texts, dtype="str"), per)
+              for texts, per in columns]
+    many = coerce.parse_money_many(series)
+    for (typed, fails), (column, per) in zip(many, series):
+        alone, alone_fails = coerce.parse_money(column, per)
+        pd.testing.assert_series_equal(typed, alone)
+        assert list(fails.items()) == list(alone_fails.items())
