@@ -163,10 +163,10 @@ def classify(customers: Table, rules: RulePack, official: Mapping[str, str] | pd
 def _stored_official(df: pd.DataFrame, official, rank: dict[str, int]) -> pd.Series:
     ids = df["客户编号"] if "客户编号" in df.columns else pd.Series(pd.NA, index=df.index, dtype="string")
     lookup = dict(official.items()) if isinstance(official, (pd.Series, dict)) else dict(official)
-    return _per_value(ids, {cid: t for cid, t in lookup.items() if t in rank}).astype("string")
+    return per_value(ids, {cid: t for cid, t in lookup.items() if t in rank}).astype("string")
 
 
-def _per_value(series: pd.Series, table: dict) -> pd.Series:
+def per_value(series: pd.Series, table: dict) -> pd.Series:
     """table[value] for every row (missing where the value is missing or not in table), one dict
     lookup per distinct value: a row-wise map over 100k arrow strings costs a second."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
@@ -177,8 +177,8 @@ def _per_value(series: pd.Series, table: dict) -> pd.Series:
 def tier_warning(official: pd.Series, computed: pd.Series, rules: RulePack) -> pd.Series:
     """等级变动预警: 升n级 / 降n级 where the tier from the spend differs from the official one."""
     rank = rules.tier_rank
-    r_off = _per_value(official, rank).astype("float64")
-    r_new = _per_value(computed, rank).astype("float64")
+    r_off = per_value(official, rank).astype("float64")
+    r_new = per_value(computed, rank).astype("float64")
     steps = np.nan_to_num(r_off.to_numpy() - r_new.to_numpy())
     text = np.full(len(official), "", dtype=object)
     rows = steps != 0

@@ -6,8 +6,10 @@ register 会员卡台账 handed in by the caller, or a 关键人 column 已按�
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from parkcrm.capabilities.classify import per_value
 from parkcrm.core.columns import REGISTER_COLUMNS
 from parkcrm.rules import RulePack
 
@@ -40,7 +42,8 @@ def assign_cards(contacts: pd.DataFrame, customers: pd.DataFrame, tiers: pd.Seri
     card_rank = {c: i for i, c in enumerate(cards.card_order)}  # 0 = highest
     none_card = cards.card_order[-1]
     role_rank = {r: i for i, r in enumerate(cards.priority)}
-    first = customers.assign(_tier=tiers).drop_duplicates("客户编号", keep="first").set_index("客户编号")
+    first = customers[["客户编号"] + (["客户名称"] if "客户名称" in customers else [])].assign(_tier=tiers)
+    first = first.drop_duplicates("客户编号", keep="first").set_index("客户编号")
     names = first["客户名称"] if "客户名称" in first else pd.Series(dtype="string")
     tier_of = first["_tier"]
 
@@ -54,40 +57,48 @@ def assign_cards(contacts: pd.DataFrame, customers: pd.DataFrame, tiers: pd.Seri
     out["现有会员等级"] = current.fillna(none_card)
     out["建议会员等级"] = ""
     out["处理"] = NOT_APPLICABLE
-    out["备注"] = ""
 
     cid, tier, role = out["客户编号"], out["客户等级"], out["角色"]
     have = out["现有会员等级"]
-    notes = pd.Series("", index=out.index, dtype="object")
+    notes = np.full(len(out), "", dtype=object)
 
-    def note(mask: pd.Series, text) -> None:
-        mask = mask.fillna(False).astype(bool)
-        notes[mask] = notes[mask] + (text[mask] if isinstance(text, pd.Series) else text)
+    def note(mask: pd.Series, *parts) -> None:
+        """Append parts (strings, or Series read at the rows of mask, NA as "") to the notes of the
+        rows in mask; the text is built for those rows only, most notes touch few or none."""
+        rows = mask.fillna(False).to_numpy(dtype=bool)
+        if not rows.any():
+            return
+        text = notes[rows]
+        for part in parts:
+            text = text + (part if isinstance(part, str) else part[rows].fillna("").to_numpy(dtype=object))
+        notes[rows] = text
 
     no_id = cid.isna()
     no_customer = ~no_id & tier.isna()
     bad_role = ~no_id & ~no_customer & ~role.isin(cards.roles).fillna(False).astype(bool)
     ok = ~(no_id | no_customer | bad_role)
     note(no_id, "客户编号为空")
-    note(no_customer, "客户编号「" + cid.fillna("").astype(str) + "」不在客户资料中")
-    note(bad_role, "角色「" + role.fillna("").astype(str) + f"」无法识别，应为 {'、'.join(cards.roles)}")
+    note(no_customer, "客户编号「", cid, "」不在客户资料中")
+    note(bad_role, "角色「", role, f"」无法识别，应为 {'、'.join(cards.roles)}")
 
     bad_card = ok & ~have.isin(list(card_rank)).fillna(False).astype(bool)
-    note(bad_card, "现有会员等级「" + have.astype(str) + f"」无法识别，按{none_card}处理；")
+    note(bad_card, "现有会员等级「", have, f"」无法识别，按{none_card}处理；")
     have = have.mask(bad_card, none_card)
     people = cid.astype("string").fillna("") + "\0" + out["姓名"].astype("string").fillna("")
     registered = _registered_cards(earlier, card_rank)
-    reg_card = people.map(registered).astype("object")
-    better = ok & reg_card.notna() & (reg_card.map(card_rank) < have.map(card_rank)).fillna(False)
-    note(better, "会员卡台账：已持有" + reg_card.where(better, "").astype(str) + "（表中未更新）；")
-    have = have.mask(better, reg_card)
-    out["现有会员等级"] = out["现有会员等级"].mask(better, reg_card)
+    if registered:  # without a register there is no card to find
+        reg_card = per_value(people, registered)
+        better = ok & reg_card.notna() & (per_value(reg_card, card_rank).astype("float64")
+                                          < per_value(have, card_rank).astype("float64"))
+        note(better, "会员卡台账：已持有", reg_card, "（表中未更新）；")
+        have = have.mask(better, reg_card)
+        out["现有会员等级"] = out["现有会员等级"].mask(better, reg_card)
     upgraded_before = set(_upgraded_people(earlier))
     if EARLIER_FLAG in contacts:
         upgraded_before |= set(people[contacts[EARLIER_FLAG].fillna(False).astype(bool)])
     eligible_tiers = [t for t in rules.tier_rank if rules.at_least(t, cards.min_tier)]
     low = ok & ~tier.isin(eligible_tiers).fillna(False).astype(bool)
-    note(low, "客户等级 " + tier.fillna("").astype(str) + f" 低于 {cards.min_tier}，不适用关键人会员卡")
+    note(low, "客户等级 ", tier, f" 低于 {cards.min_tier}，不适用关键人会员卡")
     ok &= ~low
     out.loc[ok, "建议会员等级"] = have[ok]
 
@@ -96,15 +107,17 @@ def assign_cards(contacts: pd.DataFrame, customers: pd.DataFrame, tiers: pd.Seri
     note(discretion, "由客户经理酌情决定")
     ok &= ~discretion
 
-    group = tier.map({t: tier_group(t, rules) for t in rules.tier_rank})
-    mapped = pd.Series([cards.table.get(r, {}).get(g) if isinstance(r, str) and isinstance(g, str) else None
-                        for r, g in zip(role, group)], index=out.index, dtype="object")
+    # the card of each (role, tier group): one lookup per distinct pair, not one per contact
+    group = per_value(tier, {t: tier_group(t, rules) for t in rules.tier_rank})
+    pair = role.astype("string").fillna("") + "\0" + group.astype("string").fillna("")
+    mapped = per_value(pair, {f"{r}\0{g}": card for r, by_group in cards.table.items()
+                              for g, card in by_group.items()})
     no_group = ok & mapped.isna()
-    note(no_group, "客户等级 " + tier.fillna("").astype(str) + " 不在任何等级分组中")
+    note(no_group, "客户等级 ", tier, " 不在任何等级分组中")
     ok &= ~no_group
 
-    have_rank = have.map(card_rank)
-    mapped_rank = mapped.map(card_rank)
+    have_rank = per_value(have, card_rank).astype("float64")
+    mapped_rank = per_value(mapped, card_rank).astype("float64")
     keep = ok & (have_rank <= mapped_rank)
     out.loc[keep, "处理"] = KEEP
     higher = keep & (have_rank < mapped_rank)
@@ -132,10 +145,10 @@ def assign_cards(contacts: pd.DataFrame, customers: pd.DataFrame, tiers: pd.Seri
     out.loc[granted, "建议会员等级"] = mapped[granted]
     if len(refused):
         out.loc[refused, "处理"] = OVER_QUOTA
-        earlier_n = cid[refused].map(used).fillna(0).astype("int64").astype(str)
-        notes[refused] = (notes[refused] + "按规则应为" + mapped[refused] + f"，但已超出每户 {cards.quota} 人的升级上限"
-                          + "（以前月份已升级 " + earlier_n + " 人）")
-    out["备注"] = notes
+        earlier_n = cid.map(used).fillna(0).astype("int64").astype(str)
+        note(pd.Series(out.index.isin(refused), index=out.index), "按规则应为", mapped,
+             f"，但已超出每户 {cards.quota} 人的升级上限", "（以前月份已升级 ", earlier_n, " 人）")
+    out["备注"] = pd.Series(notes, index=out.index, dtype="object")
     return out
 
 
