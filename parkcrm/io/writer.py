@@ -358,56 +358,52 @@ class XlsxWriter:
             for c, name in enumerate(columns):
                 label = str(name)
                 ws.write_string(top, c, mask_text(label) if spec.mask else label, self.header_fmt)
-        writers = [self._column_writer(ws, spec, name, df.iloc[:, c]) for c, name in enumerate(columns)]
+        cells = [self._column_cells(ws, spec, name, df.iloc[:, c]) for c, name in enumerate(columns)]
         height = spec.row_height
+        # the innermost loop of every output: xlsxwriter's public methods called directly, no per-cell checks
         for r in range(len(df)):
             row = r + first
             if height:
                 ws.set_row(row, height)
-            for c, (write, values) in enumerate(writers):
-                write(row, c, values[r])
+            for c, (values, write, fmt) in enumerate(cells):
+                v = values[r]
+                if v is not None:
+                    write(row, c, v, fmt)
 
-    def _column_writer(self, ws, spec: SheetSpec, name: str, series: pd.Series):
-        fills = spec.fill_by_value.get(name)
-        numfmt = spec.number_formats.get(name) or default_number_format(str(name), series)
+    def _column_cells(self, ws, spec: SheetSpec, name: str, series: pd.Series) -> tuple[list, object, object]:
+        """A column ready to write: (values, write, fmt), write(row, col, value, fmt) called for each value
+        that is not None. Missing cells are None already; write is xlsxwriter's own method where the
+        column's values are known to be clean, else a function that decides cell by cell."""
         if name in spec.fill_in:
-            return self._fill_in_writer(ws, series)
+            return self._fill_in_cells(ws, series)
         if pd.api.types.is_datetime64_any_dtype(series):
-            values = series.tolist()
             has_time = bool(series.notna().any() and (series.dropna().dt.normalize() != series.dropna()).any())
-            fmt = self.datetime_fmt if has_time else self.date_fmt
-
-            def write(r, c, v, ws=ws, fmt=fmt):
-                if v is not None and v is not pd.NaT and not (isinstance(v, float) and math.isnan(v)):
-                    ws.write_datetime(r, c, v.to_pydatetime() if hasattr(v, "to_pydatetime") else v, fmt)
-            return write, values
+            values = [None if v is pd.NaT else v.to_pydatetime() for v in series.tolist()]
+            return values, ws.write_datetime, self.datetime_fmt if has_time else self.date_fmt
         if pd.api.types.is_bool_dtype(series):
-            values = series.astype("object").tolist()
-
-            def write(r, c, v, ws=ws):
-                if v is True or v is False:
-                    ws.write_string(r, c, "是" if v else "否")
-            return write, values
+            values = ["是" if v is True else "否" if v is False else None for v in series.astype("object").tolist()]
+            return values, ws.write_string, None
         if pd.api.types.is_numeric_dtype(series):
-            values = series.astype("float64").tolist() if str(series.dtype) in ("Int64", "Float64") else series.tolist()
-            if str(series.dtype) in ("Int64", "Float64"):
-                values = [None if (v is None or (isinstance(v, float) and math.isnan(v))) else v
-                          for v in series.astype("object").tolist()]
-            fmt = self.fmt(num_format=numfmt) if numfmt else None
-
-            def write(r, c, v, ws=ws, fmt=fmt):
-                if v is not None and v is not pd.NA and not (isinstance(v, float) and math.isnan(v)):
-                    ws.write_number(r, c, v, fmt)
-            return write, values
+            numfmt = spec.number_formats.get(name) or default_number_format(str(name), series)
+            values = series.astype("object").tolist() if str(series.dtype) in ("Int64", "Float64") else series.tolist()
+            return _numbers(values), ws.write_number, self.fmt(num_format=numfmt) if numfmt else None
         values = series.astype("object").tolist()
+        fills = spec.fill_by_value.get(name)
         fill_fmts = {k: self.fmt(bg_color=v) for k, v in fills.items()} if fills else None
         plain_fmt = self.fmt(text_wrap=True, valign="top") if name in spec.wrap else None
+        if not fills:
+            kinds = set(map(type, values))
+            if kinds <= {int, float}:
+                return _numbers(values), ws.write_number, None  # numbers in an object column: no format
+            text = _text_cells(values, kinds)
+            if text is not None:
+                return text, ws.write_string, plain_fmt
         truncated = self.truncated
         sheet = spec.name
         date_fmt, datetime_fmt = self.date_fmt, self.datetime_fmt
 
-        def write(r, c, v, ws=ws, fill_fmts=fill_fmts):
-            if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
+        def write(r, c, v, _fmt, ws=ws, fill_fmts=fill_fmts):
+            if v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
                 return
             if not isinstance(v, str):
                 if isinstance(v, (int, float)) and not isinstance(v, bool):
@@ -427,21 +423,21 @@ class XlsxWriter:
                 ws.write_string(r, c, text, fill_fmts[text])
             else:
                 ws.write_string(r, c, text, plain_fmt)
-        return write, values
+        return values, write, None
 
-    def _fill_in_writer(self, ws, series: pd.Series):
+    def _fill_in_cells(self, ws, series: pd.Series) -> tuple[list, object, object]:
         """A column written by hand on paper: every cell bordered (blank ones too), text wrapped at the top."""
-        values = series.astype("object").tolist()
         fmt = self.fmt(border=1, text_wrap=True, valign="top")
 
-        def write(r, c, v, ws=ws, fmt=fmt):
-            if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)) or v == "":
+        def write(r, c, v, fmt):
+            if v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)) or v == "":
                 ws.write_blank(r, c, None, fmt)
             elif isinstance(v, (dt.datetime, dt.date)):
                 ws.write_datetime(r, c, v, self.fmt(border=1, valign="top", num_format="yyyy-mm-dd"))
             else:
                 ws.write_string(r, c, _to_text(v)[:MAX_CELL], fmt)
-        return write, values
+        # a missing cell is written too (a bordered blank): None becomes ""
+        return ["" if v is None else v for v in series.astype("object").tolist()], write, fmt
 
     def close(self) -> None:
         self.book.close()
@@ -576,6 +572,26 @@ def add_dropdowns(ws, spec: SheetSpec, first: int) -> None:
             "error_title": "请从列表中选择", "error_message": f"「{name}」只能填：{'、'.join(map(str, values))}"[:255],
             "input_title": str(name)[:32], "input_message": f"请选择：{'、'.join(map(str, values))}"[:255],
         })
+
+
+def _numbers(values: list) -> list:
+    """Numbers as write_number takes them: None for a missing one (NaN, NA)."""
+    return [None if v is pd.NA or (v.__class__ is float and v != v) else v for v in values]
+
+
+def _text_cells(values: list, kinds: set[type]) -> list | None:
+    """A text column's cells as write_string takes them, None for a missing or empty cell; None when a
+    cell holds anything else (a number, a date, a text too long for a cell: written cell by cell)."""
+    text = [v if v.__class__ is str else None for v in values]
+    if kinds != {str} and not all(_missing(v) for v, t in zip(values, text) if t is None):
+        return None
+    if max(map(len, filter(None, text)), default=0) > MAX_CELL:
+        return None
+    return [v or None for v in text] if "" in text else text
+
+
+def _missing(v) -> bool:
+    return v is None or v is pd.NA or v is pd.NaT or (v.__class__ is float and v != v)
 
 
 def _to_text(v) -> str:
