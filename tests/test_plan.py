@@ -189,3 +189,18 @@ def test_a_new_manager_from_the_staff_sheet_takes_customers_of_their_zone(one_vi
     assert m.at["孙新", "客户数"] == 0 and m.at["孙新", "在岗工作日"] == 16  # from 9 November
     assert set(p.moves["新客户经理"]) == {"孙新"}  # 钱西 is in 西区
     assert len(p.moves) == 2 and (p.managers["调整后负荷"] <= 1.0 + 1e-9).all()
+
+
+def test_a_month_file_without_last_months_visits_is_not_compared_as_zeros(tmp_path):
+    """A month's folder holds that month's visits: last month's plan is not 'compared' with none of them."""
+    from tests.helpers import write_xlsx as write_book
+
+    book = tmp_path / "客户资料-2026年11月.xlsx"
+    write_book(book, {
+        "客户资料": [["客户编号", "客户名称", "客户经理", "年度通信费用（万元）"], ["C1", "甲公司", "陈志强", 80]],
+        "走访记录": [["日期", "客户经理", "客户编号", "方式", "客户签名"], ["2026-11-03", "陈志强", "C1", "上门", "是"]],
+    })
+    code, data = run_json(["plan", str(book), "--month", "2026-11", "-f", "json"])
+    assert code in (0, 1) and data["actual"] is None
+    code, out, _err = run_cli(["plan", str(book), "--month", "2026-11"])
+    assert "上期实际：走访记录中没有 2026-10 的记录，未比较" in out and "驻场 0/" not in out

@@ -238,8 +238,10 @@ def plan(customers: pd.DataFrame, tiers: pd.Series, rules: RulePack, period: Per
     cust = cust.assign(负荷占比=share)[CUSTOMER_COLUMNS]
 
     actual = None
-    if visits is not None:
-        prev = period.shift(-1)
+    prev = period.shift(-1)
+    # only records of the previous period can be compared: a month's file holds that month's visits,
+    # and comparing it with last month's plan would show every manager at zero
+    if visits is not None and _dated_in(visits, prev).any():
         prev_cust = duties(customers, tiers, rules, prev, calendar)
         actual = actuals(prev_cust, visits, rules, prev)
     stats = {
@@ -319,6 +321,16 @@ def _rebalance(managed: pd.DataFrame, state: dict, zone_of: dict, load, p) -> tu
 
 # ---- actual vs plan ----------------------------------------------------------------------
 
+def _dated_in(visits: pd.DataFrame, period: Period):
+    """Which visit records are dated within the period (a numpy bool mask)."""
+    import numpy as np
+
+    if "日期" not in visits:
+        return np.zeros(len(visits), dtype=bool)
+    day = pd.to_datetime(visits["日期"], errors="coerce")
+    return ((day >= pd.Timestamp(period.start)) & (day < pd.Timestamp(period.end) + pd.Timedelta(days=1))).to_numpy(dtype=bool)
+
+
 def actuals(prev_duties: pd.DataFrame, visits: pd.DataFrame, rules: RulePack, prev: Period) -> pd.DataFrame:
     """The previous period's visit records per manager against what its plan required.
 
@@ -331,9 +343,7 @@ def actuals(prev_duties: pd.DataFrame, visits: pd.DataFrame, rules: RulePack, pr
     v_done = pd.Series(dtype="float64")
     c_done = pd.Series(dtype="float64")
     if visits is not None and len(visits) and "日期" in visits:
-        day = pd.to_datetime(visits["日期"], errors="coerce")
-        keep = ((day >= pd.Timestamp(prev.start)) & (day < pd.Timestamp(prev.end) + pd.Timedelta(days=1))).to_numpy(dtype=bool)
-        v = visits[keep]
+        v = visits[_dated_in(visits, prev)]
         kind = v["方式"].astype("string") if "方式" in v else pd.Series(pd.NA, index=v.index, dtype="string")
         signed = (v["客户签名"].astype("boolean").fillna(False) if "客户签名" in v
                   else pd.Series(False, index=v.index))

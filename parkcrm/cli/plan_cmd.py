@@ -26,7 +26,8 @@ EPILOG = (
 
 @app.command("plan", epilog=EPILOG)
 def plan_command(
-    workbooks: Annotated[list[Path], typer.Argument(help="客户资料工作簿（可同时给出人员表、走访记录；可给文件夹）", show_default=False)],
+    workbooks: Annotated[Optional[list[Path]], typer.Argument(
+        help="客户资料工作簿（可同时给出人员表、走访记录；可给文件夹）；不给出时，在项目中读取数据目录中该月（或最新月份）的文件夹，与 parkcrm run 相同", show_default=False)] = None,
     month: Annotated[Optional[str], typer.Option("--month", "-m", help="测算一个月，例如 2026-11（默认为工作簿所属月份）", show_default=False)] = None,
     week: Annotated[Optional[str], typer.Option("--week", "-w", help="测算一周，ISO 周，例如 2026-W47", show_default=False)] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="输出文件，按扩展名写 .xlsx、.html、.md 或 .json；在项目中默认为输出目录的「<月份>/工作量测算-<期间>.xlsx」，否则为第一个输入旁的「工作量测算-<期间>.xlsx」", show_default=False)] = None,
@@ -53,9 +54,13 @@ def plan_command(
     outfile.check_stdout(out)
     outfile.check_report_suffix(out)
     con = Console(quiet=quiet or fmt != Fmt.table or outfile.is_stdout(out), mask=not no_mask)
-    ws = workspace(con, config=config, rules=rules, near=workbooks)
+    ws = workspace(con, config=config, rules=rules, near=workbooks or [])
+    from parkcrm.cli.report_inputs import project_inputs, read_data, require_kind, workbook_target, write_deliverable
+
+    chosen = parse_week(week) if week is not None else (parse_month(month) if month else None)
+    workbooks = project_inputs(con, ws, workbooks or [], chosen.month if week is not None else chosen,
+                               given=f"--week {chosen.label}，周四在 {chosen.month}" if week is not None else "")
     pack = ws.rules()
-    from parkcrm.cli.report_inputs import read_data, require_kind, workbook_target, write_deliverable
 
     with con.progress("正在读取工作簿…") as step:
         inputs = read_data(con, workbooks, pack, step)
@@ -130,6 +135,8 @@ def _print_summary(con, report, target: Path | None) -> None:
         con.print(f"上期（{a['期间'].iloc[0]}）实际/计划：" + "；".join(
             f"{r['客户经理']} 驻场 {r['驻场实访']}/{r['驻场应访']:g}、电话 {r['电话实联']}/{r['电话应联']:g}"
             for _, r in a.iterrows()))
+    else:
+        con.print(f"上期实际：{report.about.get('上期实际', '未比较')}")
     for p in report.problems:
         if p.code.startswith("plan-"):
             con.print(f"提醒：{p.message}")

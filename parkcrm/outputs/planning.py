@@ -57,7 +57,9 @@ def build(tables: Mapping[str, Table], problems: list[Problem], rules: RulePack,
         "调整建议": ("从负荷最高的客户经理起，按负荷从大到小移交客户给" + ("同片区" if p.same_zone else "")
                  + "负荷最低且移交后不超限的客户经理，直到不超限"),
         "人员表": "已读取「人员」表（在岗起止、请假天数）" if staff is not None else "无「人员」表：每人按全部工作日在岗",
-        "上期实际": (f"{period.shift(-1).label} 的走访记录" if visits is not None else "无走访记录，未比较"),
+        "上期实际": (f"{period.shift(-1).label} 的走访记录" if result.actual is not None
+                 else f"走访记录中没有 {period.shift(-1).label} 的记录，未比较" if visits is not None
+                 else "无走访记录，未比较"),
     }
     return PlanReport(result, mask_problems(all_problems) if mask else all_problems, about)
 
