@@ -25,6 +25,7 @@ from parkcrm.core.errors import ParkcrmError
 from parkcrm.core.park import DEFAULT_PARK, park_code_problem
 
 if TYPE_CHECKING:
+    from parkcrm.core.periods import Month
     from parkcrm.rules import RulePack
     from parkcrm.store import Store
     from parkcrm.store.engine import Target
@@ -276,7 +277,7 @@ class Workspace:
         shown = target.path.name if short and beside else target.shown
         return shown + ("" if self.store_exists() else "（尚未建立）")
 
-    def _short(self, path: Path) -> str:
+    def short(self, path: Path) -> str:
         """A folder inside the project as 「项目 rules/」, others as they are."""
         if self.root is not None:
             try:
@@ -288,7 +289,7 @@ class Workspace:
     def line(self) -> str:
         """One line for the terminal: project, rules, store (and how each was chosen when not by the project)."""
         head = f"项目 {self.root}（{self.project_file.name}）" if self.project_file else "不在项目中"
-        rules = BUILTIN_RULES if self.builtin_rules else self._short(self.rules_dir)
+        rules = BUILTIN_RULES if self.builtin_rules else self.short(self.rules_dir)
         if self.origins["rules"].startswith(("命令行", "环境变量")):
             rules += f"（{self.origins['rules']}）"
         store = "无" if self.store_url is None else self._store_shown(short=True)
@@ -413,3 +414,47 @@ def _project_path(given: Path, here: Path) -> Path:
     if not path.is_file():
         raise ProjectFileError(f"找不到项目文件 {path}（可用 parkcrm init 生成）")
     return path
+
+
+# ---- the project's monthly inputs ----------------------------------------------------------
+
+def _wanted(project, path: Path) -> bool:
+    """A file matching the project's name patterns (the caller has already skipped non-inputs)."""
+    pats = project.patterns
+    return not pats or any(fnmatch.fnmatch(path.name, p) or fnmatch.fnmatch(path.stem, p) for p in pats)
+
+
+def project_months(project, archive_root: Path | None = None) -> tuple[dict[Month, list[Path]], list[str]]:
+    """The project's workbooks per month: folders named by month (2026-11, 2026年11月), or a month in a
+    loose file's name; with notes on what was skipped. `parkcrm run` and every command run without
+    inputs in a project read these, so by hand or scheduled the same files are read for a month."""
+    from parkcrm.core.periods import Month, month_in
+    from parkcrm.io.discover import discover as find_inputs, skip_reason
+
+    months: dict[Month, list[Path]] = {}
+    notes = []
+    for child in sorted(project.data_dir.iterdir()):
+        if archive_root is not None and child.resolve() == Path(archive_root).resolve():
+            continue
+        if child.is_dir():
+            try:
+                month = Month.parse(child.name, "文件夹")
+            except Exception:  # noqa: BLE001  not a month folder
+                notes.append(f"文件夹 {child.name} 不是月份（应为 YYYY-MM），已忽略")
+                continue
+            inputs = find_inputs([child])  # the same files any command finds in this folder
+            notes += [f"{child.name}/{p.name}：{reason}，已跳过" for p, reason in inputs.skipped]
+            found = [p for p in inputs.files if _wanted(project, p)]
+            if found:
+                months.setdefault(month, []).extend(found)
+        elif child.is_file() and not child.name.startswith(".") and _wanted(project, child):
+            reason = skip_reason(child)
+            if reason:
+                notes.append(f"{child.name}：{reason}，已跳过")
+                continue
+            month = month_in(child.stem)
+            if month is None:
+                notes.append(f"{child.name}：文件名中没有月份，也不在月份文件夹中，已忽略")
+            else:
+                months.setdefault(month, []).append(child)
+    return dict(sorted(months.items())), notes

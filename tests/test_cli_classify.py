@@ -166,7 +166,7 @@ def test_output_gets_normal_file_permissions(tmp_path):
 def test_usage_errors_are_chinese_with_a_help_hint():
     code, _, err = run_cli(["classify", "a.xlsx", "--format", "xml"])
     assert code == 2 and "--format" in err and "「xml」不是" in err and "parkcrm classify --help" in err
-    code, _, err = run_cli(["classify"])
+    code, _, err = run_cli(["sla"])
     assert code == 2 and "缺少参数" in err
     code, _, err = run_cli(["rules", "check", "--bogus"])
     assert code == 2 and "没有选项 --bogus" in err and "parkcrm rules check --help" in err

@@ -81,6 +81,9 @@ def test_usage_errors_are_chinese():
     code, _out, err = run_cli(["clasify"])
     assert code == 2
     assert "没有命令" in err and "是不是要用 'classify'" in err and "Did you mean" not in err
-    code, _out, err = run_cli(["classify"])
+    code, _out, err = run_cli(["sla"])
     assert code == 2
     assert "缺少参数「工作簿或文件夹」" in err.replace(" ", "") and "workbooks" not in err
+    # outside a project, a command that could read the project's month says what to give instead
+    code, _out, err = run_cli(["classify"])
+    assert code == 2 and "没有给出工作簿" in err and "parkcrm.yaml" in err

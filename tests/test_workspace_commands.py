@@ -4,6 +4,7 @@ given explicitly, and says which rules it used."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -210,3 +211,48 @@ def test_report_uses_the_project_templates(project, tmp_path, monkeypatch):
         assert run_cli([*args, "--templates", str(builtin)])[1].startswith("# ")
     finally:
         custom.write_text(original, encoding="utf-8")
+
+
+def test_without_inputs_a_command_reads_the_months_folder_run_reads(project, tmp_path, monkeypatch):
+    """In a project, classify/validate/check-visits/care-plan without workbooks read the data folder's month
+    (the newest, or the one --month/--week names), the same files `parkcrm run` finds, and say which."""
+    from parkcrm.scheduled.files import Archive
+    from parkcrm.scheduled.run import discover
+    from parkcrm.workspace import load_project
+
+    monkeypatch.chdir(project / "数据" / "2026-10")  # anywhere in the project
+    oct_, sep = project / "数据" / "2026-10", project / "数据" / "2026-09"
+
+    def same(args: list[str], folder: Path) -> None:
+        code_implicit, implicit, err = run_cli([*args, "-f", "json"])
+        code_explicit, explicit, _e = run_cli([*args[:1], str(folder), *args[1:], "-f", "json"])
+        assert code_implicit == code_explicit, err
+        strip = lambda text: re.sub(r'"(生成时间|运行时间)": "[^"]*"', "", text)  # noqa: E731
+        assert strip(implicit) == strip(explicit), args
+
+    def said(args: list[str]) -> str:
+        _code, out, err = run_cli(args)
+        return out + err
+
+    same(["classify"], oct_)  # the newest month
+    same(["classify", "--month", "2026-09"], sep)
+    same(["validate"], oct_)
+    same(["check-visits", "--week", "2026-W39"], sep)  # 2026-09-21..27
+    same(["check-visits", "--week", "2026-W40"], oct_)  # Thursday 2026-10-01: an October week
+    same(["care-plan", "--month", "2026-10"], oct_)
+    assert "数据：项目 数据/2026-10/（数据目录中最新的月份；其他月份用 --month 指定），" in said(["validate"])
+    assert "数据：项目 数据/2026-10/（--week 2026-W40，周四在 2026-10）" in said(
+        ["check-visits", "--week", "2026-W40", "--out", str(tmp_path / "走访.xlsx")])
+    # a month without data: the care plan takes the newest earlier month, as run's 关怀计划 does
+    code, _out, err = run_cli(["care-plan", "--month", "2026-12", "--out", str(tmp_path / "关怀.xlsx")])
+    assert code in (0, 1) and "2026-12 还没有数据，与 parkcrm run 相同，客户名单取自之前最近的 2026-10" in err
+    # any other command refuses a month without data, naming the months there are
+    code, _out, err = run_cli(["classify", "--month", "2026-12"])
+    assert code == 2 and "没有 2026-12 的数据（已有：2026-09、2026-10）" in err
+    # the files are those parkcrm run reads for the month
+    months, _notes = discover(load_project(project / "parkcrm.yaml"), Archive(project / "输出"))
+    assert sorted(p.name for p in months[max(months)]) == sorted(p.name for p in oct_.iterdir() if p.suffix == ".xlsx")
+    # outside any project there is nothing to fall back on
+    monkeypatch.chdir(tmp_path)
+    code, _out, err = run_cli(["validate"])
+    assert code == 2 and "没有给出工作簿" in err and "parkcrm.yaml" in err

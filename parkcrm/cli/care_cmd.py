@@ -24,8 +24,10 @@ EPILOG = (
 
 @app.command("care-plan", epilog=EPILOG)
 def care_plan_command(
-    workbooks: Annotated[list[Path], typer.Argument(help="客户资料工作簿（也可包含关怀记录表）", show_default=False)],
     month: Annotated[str, typer.Option("--month", "-m", help="计划月份，例如 2026-10", show_default=False)],
+    workbooks: Annotated[Optional[list[Path]], typer.Argument(
+        help="客户资料工作簿（也可包含关怀记录表）；不给出时，在项目中读取数据目录中该月的文件夹（该月还没有时取之前最近一个月），"
+             "与 parkcrm run 相同", show_default=False)] = None,
     log: Annotated[Optional[list[Path]], typer.Option("--log", help="关怀记录（时间、客户编号、方式 短信/外呼、结果 成功/失败），可多次给出", show_default=False)] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="输出工作簿；在项目中默认为输出目录的「<月份>/关怀计划-<月份>.xlsx」（给出 --log 时为 关怀核对，与 parkcrm run 相同），否则为第一个输入旁的「关怀计划-<月份>.xlsx」", show_default=False)] = None,
     sms_file: Annotated[Optional[Path], typer.Option("--sms-file", help="另写一份交给 10001 短信平台的发送名单（.xlsx 或 .csv），只含手机号码且为完整号码，首行注明；只在给出本选项时写出", show_default=False)] = None,
@@ -43,7 +45,7 @@ def care_plan_command(
     from parkcrm.outputs.care import CARE_LOG, CUSTOMERS, build, check_sms_file, default_output, sheet_specs, to_json, write_sms_file
     from parkcrm.cli.console import Console
     from parkcrm.io.discover import check_not_input
-    from parkcrm.cli.report_inputs import read_data, require_kind, warn_truncated
+    from parkcrm.cli.report_inputs import project_inputs, read_data, require_kind, warn_truncated
     from parkcrm.io.discover import discover
     from parkcrm.core.errors import WorkbookError
     from parkcrm.io.reader import merge_tables, read_workbooks
@@ -58,7 +60,8 @@ def care_plan_command(
     outfile.refuse_with_data(out, fmt.value)
     outfile.check_stdout(out)
     con = Console(quiet=quiet or fmt != Fmt.table or outfile.is_stdout(out), mask=not no_mask)
-    ws = workspace(con, config=config, rules=rules, near=workbooks)
+    ws = workspace(con, config=config, rules=rules, near=workbooks or [])
+    workbooks = project_inputs(con, ws, workbooks or [], care_month, earlier=True)
     pack = ws.rules()
     files = discover(workbooks).files  # the inputs, to refuse an output path that is one of them
     from parkcrm.jobs import default_target

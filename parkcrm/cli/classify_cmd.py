@@ -26,7 +26,8 @@ EPILOG = (
 
 @app.command("classify", epilog=EPILOG)
 def classify_command(
-    workbooks: Annotated[list[Path], typer.Argument(help="客户资料工作簿（可同时给出关键人所在的其他工作簿）", show_default=False)],
+    workbooks: Annotated[Optional[list[Path]], typer.Argument(
+        help="客户资料工作簿（可同时给出关键人所在的其他工作簿）；不给出时，在项目中读取数据目录中该月（或最新月份）的文件夹，与 parkcrm run 相同", show_default=False)] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="输出工作簿；在项目中默认为输出目录的「<月份>/客户分级-<月份>.xlsx」（与 parkcrm run 相同），否则为输入旁的「<输入文件名>-分级.xlsx」", show_default=False)] = None,
     rules: RulesOpt = None,
     config: ConfigOpt = None,
@@ -46,7 +47,8 @@ def classify_command(
     from parkcrm.outputs.classify import build, default_output, sheet_specs, to_json
     from parkcrm.cli.console import Console
     from parkcrm.io.discover import check_not_input
-    from parkcrm.cli.report_inputs import read_data, require_kind, warn_truncated
+    from parkcrm.cli.report_inputs import project_inputs, read_data, require_kind, warn_truncated
+    from parkcrm.core.periods import parse_month
     from parkcrm.io.discover import input_path
     from parkcrm.io.writer import write_xlsx
 
@@ -55,7 +57,8 @@ def classify_command(
     outfile.refuse_with_data(out, fmt.value)
     outfile.check_stdout(out)
     con = Console(quiet=quiet or fmt != Fmt.table or outfile.is_stdout(out), mask=not no_mask)
-    ws = workspace(con, config=config, rules=rules, db=db, near=workbooks)
+    ws = workspace(con, config=config, rules=rules, db=db, near=workbooks or [])
+    workbooks = project_inputs(con, ws, workbooks or [], parse_month(month) if month else None)
     pack = ws.rules()
     with con.progress("正在读取工作簿…") as step:
         inputs = read_data(con, workbooks, pack, step)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -24,7 +24,8 @@ EPILOG = (
 
 @app.command("import", epilog=EPILOG)
 def import_command(
-    workbooks: Annotated[list[Path], typer.Argument(help="同一个月的工作簿或文件夹（客户资料、关键人、走访记录、ICT商机、竞争信息、投诉故障、工单）", show_default=False)],
+    workbooks: Annotated[Optional[list[Path]], typer.Argument(
+        help="同一个月的工作簿或文件夹（客户资料、关键人、走访记录、ICT商机、竞争信息、投诉故障、工单）；不给出时，在项目中读取数据目录中该月（或最新月份）的文件夹，与 parkcrm run 相同", show_default=False)] = None,
     month: MonthOpt = None,
     db: DbOpt = None,
     rules: RulesOpt = None,
@@ -38,14 +39,16 @@ def import_command(
     月份取自 --month，否则取自工作簿的标题行或文件名（如「2026年11月」「2026-11」）；--month 与工作簿中的月份不一致时需加 --force。输入文件不会被修改。
     """
     from parkcrm.cli.console import Console
+    from parkcrm.cli.report_inputs import project_inputs
     from parkcrm.core.periods import Month, month_of_books
     from parkcrm.jobs.importing import import_month
     from parkcrm.store.importer import check_month
 
     con = Console(quiet=quiet or fmt != Fmt.table)
-    ws = workspace(con, config=config, rules=rules, db=db, near=workbooks)
-    pack = ws.rules()
+    ws = workspace(con, config=config, rules=rules, db=db, near=workbooks or [])
     given = Month.parse(month) if month else None
+    workbooks = project_inputs(con, ws, workbooks or [], given)
+    pack = ws.rules()
     skipped: list[dict] = []  # files in the folders that are not inputs, for the JSON output
     with con.progress("正在读取工作簿…") as step:
         books, tables, _problems = read_inputs(workbooks, pack, step, con, skipped)

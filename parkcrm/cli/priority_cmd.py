@@ -24,7 +24,8 @@ EPILOG = (
 
 @app.command("hotline-list", epilog=EPILOG)
 def hotline_list_command(
-    workbooks: Annotated[list[Path], typer.Argument(help="本月客户资料工作簿（含关键人表），或其所在文件夹", show_default=False)],
+    workbooks: Annotated[Optional[list[Path]], typer.Argument(
+        help="本月客户资料工作簿（含关键人表），或其所在文件夹；不给出时，在项目中读取数据目录中该月（或最新月份）的文件夹，与 parkcrm run 相同", show_default=False)] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="输出工作簿或文件夹，默认为第一个输入旁的「10000优先接入名单-<月份>.xlsx」", show_default=False)] = None,
     prev: Annotated[Optional[Path], typer.Option("--prev", help="上月名单（文件，或存放它的文件夹），用于列出新增、删除和级别变化；默认在输出文件夹中找上月名单，找不到时用历史库保存的上月名单（号码已脱敏）", show_default=False)] = None,
     month: MonthOpt = None,
@@ -42,7 +43,7 @@ def hotline_list_command(
     from parkcrm.cli.console import Console
     from parkcrm.cli.jsonout import dumps
     from parkcrm.io.discover import check_not_input
-    from parkcrm.cli.report_inputs import read_data, require_kind
+    from parkcrm.cli.report_inputs import project_inputs, read_data, require_kind
     from parkcrm.core.periods import PeriodError, month_of_books, parse_month
     from parkcrm.io.writer import write_xlsx
     from parkcrm.outputs import priority_list as hotline
@@ -52,7 +53,8 @@ def hotline_list_command(
     outfile.refuse_with_data(out, fmt.value)
     outfile.check_stdout(out)
     con = Console(quiet=quiet or fmt != Fmt.table or outfile.is_stdout(out), mask=False)
-    ws = workspace(con, config=config, rules=rules, db=db, near=workbooks)
+    ws = workspace(con, config=config, rules=rules, db=db, near=workbooks or [])
+    workbooks = project_inputs(con, ws, workbooks or [], parse_month(month) if month else None)
     pack = ws.rules()
     with con.progress("正在读取工作簿…") as step:
         inputs = read_data(con, workbooks, pack, step)

@@ -55,8 +55,9 @@ def rules_at_revision(rev: str, rules_dir: Path, dest: Path) -> Path:
 
 @rules_app.command("diff", epilog=EPILOG)
 def diff_command(
-    workbooks: Annotated[list[Path], typer.Argument(help="一个月的客户资料工作簿（可同时给出关键人表；可给文件夹）", show_default=False)],
     against: Annotated[Path, typer.Option("--against", "-a", help="要比较的规则目录（新规则），或 git:<版本> 表示当前规则目录在 git 中的某个版本", show_default=False)],
+    workbooks: Annotated[Optional[list[Path]], typer.Argument(
+        help="一个月的客户资料工作簿（可同时给出关键人表；可给文件夹）；不给出时，在项目中读取数据目录中该月（或最新月份）的文件夹，与 parkcrm run 相同", show_default=False)] = None,
     month: Annotated[Optional[str], typer.Option("--month", "-m", help="数据月份，例如 2026-11（默认为工作簿所属月份）", show_default=False)] = None,
     basis: Annotated[str, typer.Option("--basis", help="比较哪种等级：测算（按费用测算，即按该规则核定的结果，默认）或 执行（当年执行的客户等级，有核定等级的客户不受区间变化影响）")] = "测算",
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="输出文件，按扩展名写 .xlsx、.html、.md 或 .json；默认为第一个输入旁的「规则变更影响-<月份>.xlsx」（在项目中为输出目录）", show_default=False)] = None,
@@ -85,7 +86,10 @@ def diff_command(
     if not revision and not against.is_dir():
         raise ParkcrmError(f"--against {against}：找不到这个规则目录（git 中较早的版本写作 git:<版本>，例如 git:HEAD~1）")
     con = Console(quiet=quiet or fmt != Fmt.table or outfile.is_stdout(out))
-    ws = workspace(con, config=config, rules=rules, near=workbooks)
+    ws = workspace(con, config=config, rules=rules, near=workbooks or [])
+    from parkcrm.cli.report_inputs import project_inputs
+
+    workbooks = project_inputs(con, ws, workbooks or [], parse_month(month) if month else None)
     current = ws.rules()
     if revision:
         import tempfile

@@ -25,9 +25,9 @@ TERMINAL_LIMIT = 100
 
 @app.command("validate", epilog=EPILOG)
 def validate_command(
-    workbooks: Annotated[list[Path], typer.Argument(
-        help="要校验的工作簿（客户资料、关键人、走访记录、ICT商机可分在多个文件中，一起校验才能核对客户编号）",
-        show_default=False)],
+    workbooks: Annotated[Optional[list[Path]], typer.Argument(
+        help="要校验的工作簿或文件夹（客户资料、关键人、走访记录、ICT商机可分在多个文件中，一起校验才能核对客户编号）；不给出时，在项目中读取数据目录中该月（或最新月份）的文件夹，与 parkcrm run 相同",
+        show_default=False)] = None,
     month: Annotated[Optional[str], typer.Option(
         "--month", "-m", help="数据所属月份 YYYY-MM；默认从标题行或文件名（如「2026年11月」）读取，否则为本月",
         show_default=False)] = None,
@@ -51,7 +51,7 @@ def validate_command(
     可写出问题报告和标出问题单元格的副本。输入文件不会被修改。
     """
     from parkcrm.cli.console import Console
-    from parkcrm.cli.report_inputs import announce, require_existing
+    from parkcrm.cli.report_inputs import announce, project_inputs, require_existing
     from parkcrm.jobs.validation import validation
     from parkcrm.core.periods import parse_month
 
@@ -59,9 +59,10 @@ def validate_command(
 
     outfile.refuse_with_data(out, fmt.value)
     con = Console(quiet=quiet or fmt != Fmt.table or outfile.is_stdout(out), mask=not no_mask)
-    ws = workspace(con, config=config, rules=rules, near=workbooks)
-    pack = ws.rules()
+    ws = workspace(con, config=config, rules=rules, near=workbooks or [])
     data_month = parse_month(month) if month else None
+    workbooks = project_inputs(con, ws, workbooks or [], data_month)
+    pack = ws.rules()
     _check_outputs(workbooks, out, marked)
     require_existing(workbooks)
     mask = not no_mask

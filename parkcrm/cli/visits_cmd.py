@@ -27,7 +27,9 @@ EPILOG = (
 
 @app.command("check-visits", epilog=EPILOG)
 def check_visits_command(
-    workbooks: Annotated[list[Path], typer.Argument(help="客户资料和走访记录工作簿（可在一个文件里，也可分开；可给文件夹）", show_default=False)],
+    workbooks: Annotated[Optional[list[Path]], typer.Argument(
+        help="客户资料和走访记录工作簿（可在一个文件里，也可分开；可给文件夹）；不给出时，在项目中读取数据目录中该月"
+             "（一周按其周四所在的月）的文件夹，与 parkcrm run 相同", show_default=False)] = None,
     week: Annotated[Optional[str], typer.Option("--week", "-w", help="检查一周，ISO 周，例如 2026-W47", show_default=False)] = None,
     month: Annotated[Optional[str], typer.Option("--month", "-m", help="检查一个月，例如 2026-10（周要求按周四落在本月的 ISO 周判定）", show_default=False)] = None,
     sample: Annotated[bool, typer.Option("--sample", help="按抽查比例选出本周要抽查的客户经理，并生成走访抽查表（只能与 --week 一起用）")] = False,
@@ -63,14 +65,20 @@ def check_visits_command(
         raise ParkcrmError("--sample 是每周抽查，只能与 --week 一起使用，例如 --week 2026-W47 --sample")
     if history is not None and db is not None:
         raise ParkcrmError("--history（抽查记录文件）和 --db（历史库）只能给出一个")
-    period = parse_week(week).period if week else parse_month(month).period
+    chosen = parse_week(week) if week else parse_month(month)
+    period = chosen.period
     from parkcrm.cli import outfile
     from parkcrm.io.discover import input_path
 
     outfile.refuse_with_data(out, fmt.value)
     outfile.check_stdout(out)
     con = Console(quiet=quiet or fmt != Fmt.table or outfile.is_stdout(out), mask=not no_mask)
-    ws = workspace(con, config=config, rules=rules, db=db, near=workbooks)
+    ws = workspace(con, config=config, rules=rules, db=db, near=workbooks or [])
+    from parkcrm.cli.report_inputs import project_inputs
+
+    # a week's data is its Thursday's month (the calendar rule parkcrm run files weeks by)
+    workbooks = project_inputs(con, ws, workbooks or [], chosen.month if week else chosen,
+                               given=f"--week {chosen.label}，周四在 {chosen.month}" if week else "")
     files = discover(workbooks).files  # the inputs, to refuse an output path that is one of them
     from parkcrm.jobs import default_target
 

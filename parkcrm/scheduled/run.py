@@ -17,15 +17,13 @@ month, a deliverable, a report) is recorded and the run goes on to the next.
 from __future__ import annotations
 
 import datetime as dt
-import fnmatch
 import hashlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from parkcrm.io.discover import discover as find_inputs, skip_reason
 from parkcrm.io.reader import read_workbooks, sha256_of
-from parkcrm.core.periods import Month, month_in
+from parkcrm.core.periods import Month
 from parkcrm.scheduled.files import MANIFEST, Archive, read_manifest, write_json
 
 
@@ -104,41 +102,11 @@ class RunSummary:
 
 # ---- finding the workbooks ---------------------------------------------------------------
 
-def _wanted(project, path: Path) -> bool:
-    """A file matching the project's name patterns (the caller has already skipped non-inputs)."""
-    pats = project.patterns
-    return not pats or any(fnmatch.fnmatch(path.name, p) or fnmatch.fnmatch(path.stem, p) for p in pats)
-
-
 def discover(project, archive: Archive) -> tuple[dict[Month, list[Path]], list[str]]:
-    """Workbooks per month: folders named by month (2026-11, 2026年11月), or a month in the file name."""
-    months: dict[Month, list[Path]] = {}
-    notes = []
-    for child in sorted(project.data_dir.iterdir()):
-        if child.resolve() == archive.root.resolve():
-            continue
-        if child.is_dir():
-            try:
-                month = Month.parse(child.name, "文件夹")
-            except Exception:  # noqa: BLE001  not a month folder
-                notes.append(f"文件夹 {child.name} 不是月份（应为 YYYY-MM），已忽略")
-                continue
-            inputs = find_inputs([child])  # the same files any command finds in this folder
-            notes += [f"{child.name}/{p.name}：{reason}，已跳过" for p, reason in inputs.skipped]
-            found = [p for p in inputs.files if _wanted(project, p)]
-            if found:
-                months.setdefault(month, []).extend(found)
-        elif child.is_file() and not child.name.startswith(".") and _wanted(project, child):
-            reason = skip_reason(child)
-            if reason:
-                notes.append(f"{child.name}：{reason}，已跳过")
-                continue
-            month = month_in(child.stem)
-            if month is None:
-                notes.append(f"{child.name}：文件名中没有月份，也不在月份文件夹中，已忽略")
-            else:
-                months.setdefault(month, []).append(child)
-    return dict(sorted(months.items())), notes
+    """Workbooks per month (parkcrm.workspace.project_months: the commands run without inputs find the same)."""
+    from parkcrm.workspace import project_months
+
+    return project_months(project, archive.root)
 
 
 def rules_fingerprint(rules) -> str:
