@@ -47,3 +47,11 @@ def test_parse_money_many_matches_parse_money_column_by_column(columns):
         alone, alone_fails = coerce.parse_money(column, per)
         pd.testing.assert_series_equal(typed, alone)
         assert list(fails.items()) == list(alone_fails.items())
+
+
+@pytest.mark.parametrize("texts", [["a", " b ", "", "  ", None, "\u3000c\u3000", "\td\n", "e f"], [], [None, None]])
+def test_strip_text_is_pandas_strip_with_blanks_missing(texts):
+    series = pd.Series(texts, dtype="str")
+    expected = series.astype("string").str.strip()
+    expected = expected.mask(expected == "")
+    pd.testing.assert_series_equal(coerce.strip_text(series), expected)

@@ -18,5 +18,13 @@ def _is_arrow(series: pd.Series) -> bool:
 
 def from_arrow(array: pa.Array, index: pd.Index) -> pd.Series:
     """Back to a pandas "string" Series (missing = NA) on the given index."""
+    if pa.types.is_large_string(array.type) and _is_plain_range(index, len(array)):
+        # the reader's columns: wrapped as they are (a tenth of the cost of the conversion below)
+        return pd.Series(pd.arrays.ArrowStringArray(array), index=index)
     values = array.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow") if pa.types.is_large_string(t) or pa.types.is_string(t) else None)
     return pd.Series(values, index=index).astype("string")
+
+
+def _is_plain_range(index: pd.Index, length: int) -> bool:
+    """index is 0, 1, … length-1: the labels the conversion below lines the values up by."""
+    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1 and len(index) == length

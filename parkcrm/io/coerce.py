@@ -395,6 +395,12 @@ def map_vocab(series: pd.Series, vocab: dict[str, str]) -> pd.Series:
     return from_arrow(pc.if_else(blank, pa.scalar(None, text.type), pc.coalesce(mapped, text)), series.index)
 
 
+def strip_text(series: pd.Series) -> pd.Series:
+    """Plain text: trimmed, '' -> NA (series.astype("string").str.strip() with '' masked, in one arrow pass)."""
+    text = pc.utf8_trim_whitespace(to_arrow(series))
+    return from_arrow(pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text), series.index)
+
+
 def normalise_code(series: pd.Series) -> pd.Series:
     """IDs, phones and codes: NFKC, inner spaces removed, kept as text."""
     return from_arrow(drop_spaces(normalise_arrow(to_arrow(series))), series.index)

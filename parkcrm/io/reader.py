@@ -499,8 +499,7 @@ def _type_columns(raw: pd.DataFrame, excel_rows: pd.Series, spec, chosen, grid: 
         elif col.vocabulary:
             typed, fails = coerce.map_vocab(series, rules.vocab(col.vocabulary)), {}
         else:
-            typed, fails = series.astype("string").str.strip(), {}
-            typed = typed.mask(typed == "")
+            typed, fails = coerce.strip_text(series), {}
         for label, (code, message) in fails.items():
             if (label, name) in issues:
                 continue
