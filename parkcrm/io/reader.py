@@ -241,9 +241,8 @@ def merge_tables(tables: list[Table]) -> Table:
     offset = 0
     dfs, raws, issues, sheets, extras = [], [], {}, {}, []
     for t in tables:
-        df, raw = t.df.copy(), t.raw.copy()
-        df.index = df.index + offset
-        raw.index = raw.index + offset
+        # new frames on the same data (copy-on-write): the tables given stay as they are
+        df, raw = t.df.set_axis(t.df.index + offset), t.raw.set_axis(t.raw.index + offset)
         issues.update({(label + offset, col): p for (label, col), p in t.cell_issues.items()})
         sheets.update(t.sheets)
         extras += [c for c in t.extra_columns if c not in extras]
@@ -374,21 +373,20 @@ def _read_sheet(fname: str, grid: Grid, matchers: list[KindMatcher], rules: Rule
         if arr.type != pa.string():
             arr = pc.cast(arr, pa.string())
         arrays[name] = arr
-    raw = pa.table(arrays).to_pandas() if arrays else pd.DataFrame()
-    raw.index = pd.RangeIndex(len(raw))
-    excel_rows = pd.Series(range(grid.first_row + start, grid.first_row + start + len(raw)), index=raw.index)
+    height = body.num_rows if arrays else 0
+    rows = np.arange(grid.first_row + start, grid.first_row + start + height)  # Excel row of each body row
 
     # blank and 合计 rows, decided on the arrow columns (no per-cell Python)
-    blank = np.ones(len(raw), dtype=bool)
+    blank = np.ones(height, dtype=bool)
     for arr in arrays.values():
         trimmed = pc.utf8_trim_whitespace(arr)
         blank &= pc.fill_null(pc.equal(trimmed, ""), True).to_numpy(zero_copy_only=False)
-    is_blank = pd.Series(blank, index=raw.index)
     err_rows = {r for (r, _c) in grid.errors}
-    is_blank &= ~excel_rows.isin(err_rows)
+    if err_rows:
+        blank &= ~np.isin(rows, list(err_rows))
     markers = pa.array(sorted({norm_key(m) for m in rules.columns.total_markers}), pa.large_string())
     probe_cols = [n for n in order[:3]] + [n for n in ("客户名称", "客户编号") if n in arrays]
-    total = np.zeros(len(raw), dtype=bool)
+    total = np.zeros(height, dtype=bool)
     longest = max((len(m) for m in rules.columns.total_markers), default=0) + 2
     for n in dict.fromkeys(probe_cols):
         column = pc.cast(arrays[n], pa.large_string())
@@ -401,27 +399,29 @@ def _read_sheet(fname: str, grid: Grid, matchers: list[KindMatcher], rules: Rule
         ids = pc.utf8_lower(coerce.drop_spaces(coerce.normalise_arrow(pc.cast(arrays["客户编号"], pa.large_string()))))
         has_id = pc.and_(pc.is_valid(ids), pc.invert(pc.is_in(ids, value_set=markers))).to_numpy(zero_copy_only=False)
         total &= ~has_id
-    is_total = pd.Series(total, index=raw.index)
-    info.blank_rows = int(is_blank.sum())
-    info.total_rows = excel_rows[is_total & ~is_blank].tolist()
-    keep = ~(is_blank | is_total)
-    raw = raw[keep].reset_index(drop=True)
-    excel_rows = excel_rows[keep].reset_index(drop=True)
+    info.blank_rows = int(blank.sum())
+    info.total_rows = rows[total & ~blank].tolist()
+    keep = ~(blank | total)
+    # the rows kept are taken in arrow, before pandas sees them
+    raw = pa.table(arrays).filter(keep).to_pandas() if arrays else pd.DataFrame()
+    raw.index = pd.RangeIndex(len(raw))
+    excel_rows = pd.Series(rows[keep], index=raw.index)
     info.data_rows = len(raw)
 
-    df, issues = _type_columns(raw, excel_rows, spec, chosen, grid, info, rules)
-    df.insert(0, "_file", fname)
-    df.insert(1, "_sheet", grid.name)
-    df.insert(2, "_row", excel_rows.astype("int64"))
+    typed, issues = _type_columns(raw, excel_rows, spec, chosen, grid, info, rules)
+    # the frame is built once, where and what each row is first (inserting columns costs a copy each)
+    columns = {"_file": pd.Series(fname, index=raw.index), "_sheet": pd.Series(grid.name, index=raw.index),
+               "_row": excel_rows.astype("int64"), **typed}
     if guess.kind == CUSTOMER and "片区" not in chosen:
         generic = any(norm_key(grid.name) == norm_key(n) for n in spec.sheet_names)
-        df["片区"] = pd.Series(pd.NA if generic else grid.name, index=df.index, dtype="string")
+        columns["片区"] = pd.Series(pd.NA if generic else grid.name, index=raw.index, dtype="string")
+    df = pd.DataFrame(columns, index=raw.index)
     problems.extend(issues.values())
     return info, (df, raw, info, issues)
 
 
 def _type_columns(raw: pd.DataFrame, excel_rows: pd.Series, spec, chosen, grid: Grid, info: SheetInfo, rules: RulePack):
-    """Typed canonical columns, and the cell problems met on the way (keyed by (label, column))."""
+    """Typed canonical columns by name, and the cell problems met on the way (keyed by (label, column))."""
     issues: dict[tuple[int, str], Problem] = {}
     out = {}
     row_of = excel_rows.to_numpy()
@@ -511,7 +511,7 @@ def _type_columns(raw: pd.DataFrame, excel_rows: pd.Series, spec, chosen, grid: 
         for (label, cname) in [k for k in issues if k[1] == name and issues[k].code == "id-damaged"]:
             typed[label] = pd.NA
         out[name] = typed
-    return pd.DataFrame(out, index=raw.index), issues
+    return out, issues
 
 
 def _flag_leap_day(series: pd.Series, typed: pd.Series, fails: dict, grid: Grid, column: int, row_of) -> None:
