@@ -343,7 +343,9 @@ class XlsxWriter:
         columns = list(df.columns)
         top = 1 if spec.banner else 0  # the header row
         first = top + (1 if spec.header else 0)
-        widths = column_widths(spec)
+        cells = [self._column_cells(ws, spec, name, df.iloc[:, c]) for c, name in enumerate(columns)]
+        widths = column_widths(spec, texts={c: values for c, (values, write, _fmt) in enumerate(cells)
+                                            if write == ws.write_string})
         for c, width in enumerate(widths):
             ws.set_column(c, c, width)
         if spec.banner:
@@ -358,7 +360,6 @@ class XlsxWriter:
             for c, name in enumerate(columns):
                 label = str(name)
                 ws.write_string(top, c, mask_text(label) if spec.mask else label, self.header_fmt)
-        cells = [self._column_cells(ws, spec, name, df.iloc[:, c]) for c, name in enumerate(columns)]
         height = spec.row_height
         # the innermost loop of every output: xlsxwriter's public methods called directly, no per-cell checks
         for r in range(len(df)):
@@ -466,19 +467,50 @@ def display_width(text: str) -> int:
     return len(text) + len(_WIDE.findall(text))
 
 
-def column_widths(spec: SheetSpec) -> list[float]:
-    """Each column's width: the caller's, else from the header and the content (CJK counted as two)."""
+def column_widths(spec: SheetSpec, texts: dict[int, list] | None = None) -> list[float]:
+    """Each column's width: the caller's, else from the header and the content (CJK counted as two).
+
+    texts: the cells of text columns (by position) as the writer holds them, None for a missing cell;
+    their widths are measured together, in one pass."""
     df = spec.frame
-    out = []
+    texts = texts or {}
+    heads, bodies = {}, {}
     for c, name in enumerate(df.columns):
-        given = spec.widths.get(name)
-        if given:
-            out.append(float(given))
+        if spec.widths.get(name):
             continue
-        head = display_width(str(name)) + (3 if spec.autofilter else 1) if spec.header else 0
-        body = _content_width(df.iloc[:WIDTH_SAMPLE, c], spec.number_formats.get(name)
-                              or default_number_format(str(name), df.iloc[:, c]))
-        out.append(float(min(max(head, body + 2, MIN_WIDTH), MAX_WIDTH)))
+        heads[c] = display_width(str(name)) + (3 if spec.autofilter else 1) if spec.header else 0
+        if c not in texts:
+            bodies[c] = _content_width(df.iloc[:WIDTH_SAMPLE, c], spec.number_formats.get(name)
+                                       or default_number_format(str(name), df.iloc[:, c]))
+    measured = [c for c in heads if c not in bodies]
+    for c, body in zip(measured, _text_widths([texts[c][:WIDTH_SAMPLE] for c in measured])):
+        bodies[c] = body if body is not None else _content_width(df.iloc[:WIDTH_SAMPLE, c], None)
+    return [float(spec.widths[name]) if c not in heads
+            else float(min(max(heads[c], bodies[c] + 2, MIN_WIDTH), MAX_WIDTH))
+            for c, name in enumerate(df.columns)]
+
+
+def _text_widths(columns: list[list]) -> list[int | None]:
+    """The widest first line in each list of texts (None: missing), all lists measured in one pyarrow pass
+    (a pass per column costs more than the texts: the regex is compiled every call). None for every list
+    when pyarrow cannot hold a text (a lone surrogate): the caller measures those columns one by one."""
+    if not columns:
+        return []
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array([v for values in columns for v in values], type=pa.large_string())
+    except (UnicodeError, pa.ArrowException):
+        return [None] * len(columns)
+    lines = pc.replace_substring_regex(arr, "\n[\\s\\S]*", "")  # a wrapped cell: its first line
+    widths = pc.fill_null(pc.add(pc.utf8_length(lines), pc.count_substring_regex(lines, _WIDE_RE2)), 0)
+    widths = widths.to_numpy(zero_copy_only=False)
+    out, start = [], 0
+    for values in columns:
+        end = start + len(values)
+        out.append(int(widths[start:end].max()) if end > start else 0)
+        start = end
     return out
 
 
