@@ -415,7 +415,7 @@ def _read_sheet(fname: str, grid: Grid, matchers: list[KindMatcher], rules: Rule
     if guess.kind == CUSTOMER and "片区" not in chosen:
         generic = any(norm_key(grid.name) == norm_key(n) for n in spec.sheet_names)
         columns["片区"] = pd.Series(pd.NA if generic else grid.name, index=raw.index, dtype="string")
-    df = pd.DataFrame(columns, index=raw.index)
+    df = pd.DataFrame(columns, index=raw.index, copy=False)  # the columns are new: no copy needed
     problems.extend(issues.values())
     return info, (df, raw, info, issues)
 
@@ -425,6 +425,7 @@ def _type_columns(raw: pd.DataFrame, excel_rows: pd.Series, spec, chosen, grid: 
     issues: dict[tuple[int, str], Problem] = {}
     out = {}
     row_of = excel_rows.to_numpy()
+    columns = dict(raw.items())  # each column taken out of the frame once
 
     def add(label: int, column: str, code: str, message: str, value: str = "", severity: str = "error") -> None:
         ref = info.columns[column]
@@ -452,7 +453,8 @@ def _type_columns(raw: pd.DataFrame, excel_rows: pd.Series, spec, chosen, grid: 
     id_cols = []
     for name in chosen:
         if name in spec.columns and spec.columns[name].type == "证件号":
-            long_digits = raw[name].astype("string").str.fullmatch(r"[0-9]{15,}").fillna(False).to_numpy(dtype=bool)
+            long_digits = pc.fill_null(pc.match_substring_regex(coerce.to_arrow(columns[name]), r"^[0-9]{15,}$"),
+                                       False).to_numpy(zero_copy_only=False)
             if long_digits.any():
                 id_cols.append(name)
                 candidates[chosen[name][0]] = {int(r) for r in row_of[long_digits]}
@@ -475,10 +477,9 @@ def _type_columns(raw: pd.DataFrame, excel_rows: pd.Series, spec, chosen, grid: 
             units[name] = chosen[name][1].unit or spec.monthly_fees.unit
         elif col is not None and col.type == "金额":
             units[name] = chosen[name][1].unit or col.unit or rules.tiers.unit
-    money = dict(zip(units, coerce.parse_money_many([(raw[n], coerce.FEN_PER[u]) for n, u in units.items()])))
+    money = dict(zip(units, coerce.parse_money_many([(columns[n], coerce.FEN_PER[u]) for n, u in units.items()])))
 
-    for name in raw.columns:
-        series = raw[name]
+    for name, series in columns.items():
         col = spec.columns.get(name)
         if name in money:
             typed, fails = money[name]
