@@ -378,8 +378,9 @@ class XlsxWriter:
         if name in spec.fill_in:
             return self._fill_in_cells(ws, series)
         if pd.api.types.is_datetime64_any_dtype(series):
-            has_time = bool(series.notna().any() and (series.dropna().dt.normalize() != series.dropna()).any())
-            values = [None if v is pd.NaT else v.to_pydatetime() for v in series.tolist()]
+            dates = series.dropna()
+            has_time = bool((dates.dt.normalize() != dates).any())
+            values = [None if v is pd.NaT else v for v in series.dt.to_pydatetime().tolist()]
             return values, ws.write_datetime, self.datetime_fmt if has_time else self.date_fmt
         if pd.api.types.is_bool_dtype(series):
             values = ["是" if v is True else "否" if v is False else None for v in series.astype("object").tolist()]
@@ -388,7 +389,9 @@ class XlsxWriter:
             numfmt = spec.number_formats.get(name) or default_number_format(str(name), series)
             values = series.astype("object").tolist() if str(series.dtype) in ("Int64", "Float64") else series.tolist()
             return _numbers(values), ws.write_number, self.fmt(num_format=numfmt) if numfmt else None
-        values = series.astype("object").tolist()
+        # text dtypes: missing cells straight to None (an object column keeps what it holds, NaN and all)
+        values = (series.astype("object") if series.dtype == object else
+                  series.to_numpy(dtype=object, na_value=None)).tolist()
         fills = spec.fill_by_value.get(name)
         fill_fmts = {k: self.fmt(bg_color=v) for k, v in fills.items()} if fills else None
         plain_fmt = self.fmt(text_wrap=True, valign="top") if name in spec.wrap else None
@@ -614,12 +617,16 @@ def _numbers(values: list) -> list:
 def _text_cells(values: list, kinds: set[type]) -> list | None:
     """A text column's cells as write_string takes them, None for a missing or empty cell; None when a
     cell holds anything else (a number, a date, a text too long for a cell: written cell by cell)."""
-    text = [v if v.__class__ is str else None for v in values]
-    if kinds != {str} and not all(_missing(v) for v, t in zip(values, text) if t is None):
+    if not kinds <= _TEXT_OR_NONE:
+        if not all(_missing(v) for v in values if v.__class__ is not str):
+            return None
+        values = [v if v.__class__ is str else None for v in values]
+    if max(map(len, filter(None, values)), default=0) > MAX_CELL:
         return None
-    if max(map(len, filter(None, text)), default=0) > MAX_CELL:
-        return None
-    return [v or None for v in text] if "" in text else text
+    return [v or None for v in values] if "" in values else values
+
+
+_TEXT_OR_NONE = frozenset({str, type(None)})
 
 
 def _missing(v) -> bool:
