@@ -450,9 +450,10 @@ class XlsxWriter:
 # ---- formatting: widths, number formats, print settings, dropdowns ----------------------------
 
 # East Asian wide and full-width characters take two columns of width
-_WIDE_RX = r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]"
+_WIDE_RANGES = ((0x1100, 0x115F), (0x2E80, 0xA4CF), (0xAC00, 0xD7A3), (0xF900, 0xFAFF), (0xFE30, 0xFE4F),
+                (0xFF00, 0xFF60), (0xFFE0, 0xFFE6))
+_WIDE_RX = "[" + "".join(f"\\u{lo:04x}-\\u{hi:04x}" for lo, hi in _WIDE_RANGES) + "]"
 _WIDE = re.compile(_WIDE_RX)
-_WIDE_RE2 = re.sub(r"\\u([0-9a-f]{4})", r"\\x{\1}", _WIDE_RX)  # the same class for pyarrow (RE2: \x{…})
 MIN_WIDTH, MAX_WIDTH = 6, 60
 WIDTH_SAMPLE = 5_000  # rows looked at for a column's width
 MONEY_FORMAT, PERCENT_FORMAT = "#,##0.00", "0.0%"
@@ -486,35 +487,44 @@ def column_widths(spec: SheetSpec, texts: dict[int, list] | None = None) -> list
             bodies[c] = _content_width(df.iloc[:WIDTH_SAMPLE, c], spec.number_formats.get(name)
                                        or default_number_format(str(name), df.iloc[:, c]))
     measured = [c for c in heads if c not in bodies]
-    for c, body in zip(measured, _text_widths([texts[c][:WIDTH_SAMPLE] for c in measured])):
-        bodies[c] = body if body is not None else _content_width(df.iloc[:WIDTH_SAMPLE, c], None)
+    bodies.update(zip(measured, _text_widths([texts[c][:WIDTH_SAMPLE] for c in measured])))
     return [float(spec.widths[name]) if c not in heads
             else float(min(max(heads[c], bodies[c] + 2, MIN_WIDTH), MAX_WIDTH))
             for c, name in enumerate(df.columns)]
 
 
-def _text_widths(columns: list[list]) -> list[int | None]:
-    """The widest first line in each list of texts (None: missing), all lists measured in one pyarrow pass
-    (a pass per column costs more than the texts: the regex is compiled every call). None for every list
-    when pyarrow cannot hold a text (a lone surrogate): the caller measures those columns one by one."""
-    if not columns:
-        return []
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    try:
-        arr = pa.array([v for values in columns for v in values], type=pa.large_string())
-    except (UnicodeError, pa.ArrowException):
-        return [None] * len(columns)
-    lines = pc.replace_substring_regex(arr, "\n[\\s\\S]*", "")  # a wrapped cell: its first line
-    widths = pc.fill_null(pc.add(pc.utf8_length(lines), pc.count_substring_regex(lines, _WIDE_RE2)), 0)
-    widths = widths.to_numpy(zero_copy_only=False)
+def _text_widths(columns: list[list]) -> list[int]:
+    """The widest first line in each list of texts (None: missing), all lists measured in one pass."""
+    present = [list(filter(None, values)) for values in columns]
+    widths = _first_line_widths([text for texts in present for text in texts])
     out, start = [], 0
-    for values in columns:
-        end = start + len(values)
+    for texts in present:
+        end = start + len(texts)
         out.append(int(widths[start:end].max()) if end > start else 0)
         start = end
     return out
+
+
+def _first_line_widths(texts: list[str]):
+    """display_width of each text's first line (a wrapped cell), all texts at once in numpy: their
+    characters as code points, a wide one weighing two, those after a text's first line break none."""
+    import numpy as np
+
+    try:
+        codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype="<u4")
+    except UnicodeError:  # a lone surrogate: text by text
+        return np.array([display_width(text.split("\n", 1)[0]) for text in texts], dtype=np.int64)
+    weight = np.ones(len(codes), dtype=np.int64)
+    for lo, hi in _WIDE_RANGES:
+        weight[(codes >= lo) & (codes <= hi)] = 2
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    breaks = np.cumsum(codes == 10)  # line breaks up to and including each character
+    before = np.concatenate(([0], breaks))[starts]  # line breaks before each text
+    weight[breaks != np.repeat(before, lengths)] = 0  # the first break and all after it
+    total = np.concatenate(([0], np.cumsum(weight)))
+    return total[ends] - total[starts]
 
 
 def _content_width(series: pd.Series, numfmt: str | None) -> int:
@@ -534,19 +544,7 @@ def _content_width(series: pd.Series, numfmt: str | None) -> int:
             return len(f"{big:.1%}") + 1
         decimals = (4 if numfmt and ".00#" in numfmt else 2) if (numfmt and ".00" in numfmt) or not (values % 1 == 0).all() else 0
         return len(f"{big:,.{decimals}f}") + (1 if (values < 0).any() else 0)
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    text = s.astype("string")
-    try:  # at C speed
-        arr = pa.array(text.to_numpy(dtype=object), type=pa.large_string())
-        lines = pc.replace_substring_regex(arr, "\n[\\s\\S]*", "")  # a wrapped cell: its first line
-        widths = pc.add(pc.utf8_length(lines), pc.count_substring_regex(lines, _WIDE_RE2))
-        return int(pc.max(widths).as_py() or 0) if len(widths) else 0
-    except (UnicodeError, pa.ArrowException):  # text pyarrow cannot hold (a lone surrogate)
-        lines = text.str.split("\n").str[0]
-        widths = lines.str.len() + lines.str.count(_WIDE_RX)
-        return int(widths.max()) if len(widths) else 0
+    return int(_first_line_widths(s.astype("string").tolist()).max())
 
 
 def default_number_format(name: str, series: pd.Series) -> str | None:
