@@ -184,24 +184,25 @@ def card_register(cards: pd.DataFrame, contacts: pd.DataFrame, earlier: pd.DataF
     known = set(keys)
     known_cards = set(zip(keys, earlier["会员卡"])) if has_earlier else set()
     none_card = rules.cards.card_order[-1]
-    flagged = contacts[EARLIER_FLAG].fillna(False).astype(bool) if EARLIER_FLAG in contacts else \
-        pd.Series(False, index=contacts.index)
+    # the 已按关键人升级 mark of each card row, by position
+    flagged = contacts[EARLIER_FLAG].fillna(False).astype(bool).reindex(cards.index, fill_value=False).to_numpy() \
+        if EARLIER_FLAG in contacts else np.zeros(len(cards), dtype=bool)
     rows = []
     fields = ["客户编号", "姓名", "角色", "处理", "客户等级", "建议会员等级", "现有会员等级"]
-    plain = cards[fields].astype(object).where(cards[fields].notna(), None)
-    # plain dicts, not iterrows: a Series per row costs more than the whole rule on a 5,000-row sheet
-    for label, r in zip(cards.index, plain.to_dict("records")):
-        if not isinstance(r["客户编号"], str) or not isinstance(r["姓名"], str):
+    # plain tuples (NA as None), not iterrows: a Series per row costs more than the whole rule on a 5,000-row sheet
+    plain = cards[fields].to_numpy(dtype=object, na_value=None).tolist()
+    for is_flagged, (cid, name, role, action, tier, suggested, have) in zip(flagged, plain):
+        if not isinstance(cid, str) or not isinstance(name, str):
             continue
-        key = f"{r['客户编号']}\0{r['姓名']}"
-        base = {"客户编号": r["客户编号"], "姓名": r["姓名"], "角色": r["角色"], "起始月份": month}
-        if r["处理"] == UPGRADE:
-            rule = f"关键人规则：{r['角色']}（客户等级 {r['客户等级']}）→ {r['建议会员等级']}"
-            rows.append({**base, "会员卡": r["建议会员等级"], "依据": rule, "来源": GRANTED})
-        elif flagged.get(label, False) and key not in known:
-            rows.append({**base, "会员卡": r["现有会员等级"], "起始月份": "", "依据": f"关键人表「{EARLIER_FLAG}」", "来源": MARKED})
-        elif r["处理"] in (KEEP, DISCRETION) and r["现有会员等级"] != none_card and (key, r["现有会员等级"]) not in known_cards:
-            rows.append({**base, "会员卡": r["现有会员等级"], "依据": "就高保留现有卡级" if r["处理"] == KEEP else "现有卡级（酌情角色）",
+        key = f"{cid}\0{name}"
+        base = {"客户编号": cid, "姓名": name, "角色": role, "起始月份": month}
+        if action == UPGRADE:
+            rule = f"关键人规则：{role}（客户等级 {tier}）→ {suggested}"
+            rows.append({**base, "会员卡": suggested, "依据": rule, "来源": GRANTED})
+        elif is_flagged and key not in known:
+            rows.append({**base, "会员卡": have, "起始月份": "", "依据": f"关键人表「{EARLIER_FLAG}」", "来源": MARKED})
+        elif action in (KEEP, DISCRETION) and have != none_card and (key, have) not in known_cards:
+            rows.append({**base, "会员卡": have, "依据": "就高保留现有卡级" if action == KEEP else "现有卡级（酌情角色）",
                          "来源": HELD})
     new = pd.DataFrame(rows, columns=REGISTER_COLUMNS)
     parts = [p for p in (earlier, new) if p is not None and len(p)]
