@@ -64,13 +64,20 @@ def load_grids(path: Path, fmt: str) -> tuple[Iterator[tuple[int, Grid]], dict]:
     return load_excel(path, fmt), {}
 
 
+# An .xlsx sheet whose XML is larger than this loads on a reader of its own, beside the others;
+# smaller ones take turns on the workbook's reader (the first sheet always does): opening a
+# reader (~1 ms on a small workbook) costs more than loading a small sheet beside another gains.
+SHARED_READER_MAX = 1 << 20
+
+
 def load_excel(path: Path, fmt: str) -> Iterator[tuple[int, Grid]]:
     """Start loading every sheet; the iterator gives (position, grid) as each one is done.
 
     The Rust reader releases the GIL, so the sheets load in threads while the caller parses
     those already done: on an .xlsx each sheet has its own reader (largest sheet first) and
-    the sheet XML scan for what fastexcel does not tell runs beside it; .xls and .ods are
-    parsed whole when opened, so their sheets share one reader, one at a time.
+    the sheet XML scan for what fastexcel does not tell runs beside it (small sheets share one
+    reader, see SHARED_READER_MAX); .xls and .ods are parsed whole when opened, so their sheets
+    share one reader, one at a time.
 
     Nothing reaches the Rust reader unchecked: every zip entry is inflated by us within
     sniff.LIMITS first, and each sheet's real extent is checked (io/extent.py) so that no
@@ -121,7 +128,8 @@ def load_excel(path: Path, fmt: str) -> Iterator[tuple[int, Grid]]:
             patched = sheet_source()
             if patched is not None:
                 return _load_sheet(_open(path, patched), path, fmt, names[i], extent if extent.changed else None)
-            return _load_sheet(_open(path, source) if i else reader, path, fmt, names[i])
+            if i and members[names[i]][1] > SHARED_READER_MAX:
+                return _load_sheet(_open(path, source), path, fmt, names[i])
         with shared:
             return _load_sheet(reader, path, fmt, names[i])
 
