@@ -325,8 +325,8 @@ def _written_dates(arrow: pa.Array, handled: np.ndarray, stamps: np.ndarray) -> 
     per distinct text). The rest (ISO-like, serials, invalid days) stay unhandled."""
     handled, stamps = handled.copy(), stamps.copy()
     seen: dict[str, np.datetime64 | None] = {}
-    for position in np.flatnonzero(~handled):
-        text = arrow[int(position)].as_py()
+    others = np.flatnonzero(~handled)
+    for position, text in zip(others, arrow.take(pa.array(others)).to_pylist()):
         if text not in seen:
             seen[text] = _written_date(text)
         if seen[text] is not None:
