@@ -149,8 +149,8 @@ def mask_series(series: pd.Series) -> pd.Series:
         return series
     try:
         arr = pa.array(series, from_pandas=True, type=pa.large_string()) if series.dtype == object else to_arrow(series)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed cells: keep the non-text ones as they are
-        return series.map(lambda v: mask_text(v) if isinstance(v, str) else v)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return _mask_mixed(series)
     if not pc.any(pc.match_substring_regex(arr, _PREFILTER)).as_py():
         return series
     # cells with full-width digits or a digest: done one by one below, as mask_text does them
@@ -163,6 +163,48 @@ def mask_series(series: pd.Series) -> pd.Series:
     if pc.any(wide).as_py():  # the few cells with full-width digits or a digest: as mask_text does them
         rows = np.asarray(wide.to_numpy(zero_copy_only=False), dtype=bool)
         out[rows] = [mask_text(v) for v in series[rows].tolist()]
+    return out
+
+
+def _mask_mixed(series: pd.Series) -> pd.Series:
+    """A column of mixed cells (text, numbers, dates): the texts masked, the others kept as they are.
+    (Series.map infers the result's dtype: a column of numbers comes back as float64.)"""
+    return series.map(lambda v: mask_text(v) if isinstance(v, str) else v)
+
+
+def mask_columns(columns: list[pd.Series]) -> list[pd.Series]:
+    """mask_series over each column. The text columns are first looked at together, in one RE2 pass (a
+    pass per column costs more than a small column's texts), and only those that may hold a number are
+    masked; a column comes back as it was (same object) when nothing in it needs masking."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from parkcrm.core.arrow import to_arrow
+
+    out = list(columns)
+    arrays, looked_at = [], []
+    for i, series in enumerate(columns):
+        if not (series.dtype == object or pd.api.types.is_string_dtype(series)):
+            continue
+        try:
+            arrays.append(pa.array(series, from_pandas=True, type=pa.large_string()) if series.dtype == object
+                          else to_arrow(series))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            out[i] = _mask_mixed(series)
+            continue
+        looked_at.append(i)
+    if not arrays:
+        return out
+    chunks = [chunk for arr in arrays for chunk in (arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr])]
+    hits = pc.fill_null(pc.match_substring_regex(pa.chunked_array(chunks, pa.large_string()), _PREFILTER), False)
+    hits = hits.to_numpy(zero_copy_only=False)
+    start = 0
+    for i, arr in zip(looked_at, arrays):
+        end = start + len(arr)
+        if hits[start:end].any():
+            out[i] = mask_series(columns[i])
+        start = end
     return out
 
 

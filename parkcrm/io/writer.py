@@ -30,7 +30,7 @@ from typing import Iterator
 import pandas as pd
 
 from parkcrm.core.errors import OutputLockedError, ParkcrmError
-from parkcrm.core.privacy import FULL_NUMBERS_NOTE, mask_json_text, mask_series, mask_text
+from parkcrm.core.privacy import FULL_NUMBERS_NOTE, mask_columns, mask_json_text, mask_text
 from parkcrm.io.oserrors import os_error_message
 
 MAX_CELL = 32_767
@@ -641,12 +641,13 @@ def _to_text(v) -> str:
 
 def _masked(df: pd.DataFrame, keep: frozenset[str]) -> pd.DataFrame:
     """df with every text column masked but the keep ones; positions used, so repeated names are fine."""
+    at, columns = [], []
+    for c, (name, col) in enumerate(df.items()):
+        if name not in keep:
+            at.append(c)
+            columns.append(col)
     out = None
-    for c, name in enumerate(df.columns):
-        col = df.iloc[:, c]
-        if name in keep or not (col.dtype == object or pd.api.types.is_string_dtype(col)):
-            continue
-        masked = mask_series(col)
+    for c, col, masked in zip(at, columns, mask_columns(columns)):
         if masked is not col:
             if out is None:
                 out = df.copy()
