@@ -55,3 +55,29 @@ def test_strip_text_is_pandas_strip_with_blanks_missing(texts):
     expected = series.astype("string").str.strip()
     expected = expected.mask(expected == "")
     pd.testing.assert_series_equal(coerce.strip_text(series), expected)
+
+
+@pytest.mark.parametrize("with_time", [False, True])
+def test_parse_dates_with_times_in_a_date_column(with_time):
+    texts = ["2026-10-08 14:30:00", "1969-12-31 23:59:59", "1678-01-01 12:00:00", "2261-12-31 23:59:59", None,
+             "2026/10/8", "2026-10-08"]
+    series = _series(texts)
+    typed, fails = coerce.parse_dates(series, with_time)
+    general, general_fails = coerce._parse_dates_all(series, with_time)
+    pd.testing.assert_series_equal(typed, general)
+    assert fails == general_fails
+
+
+def test_parse_flags_as_before():
+    vocab = {"是": "是", "y": "是", "√": "是", "否": "否", "n": "否", "×": "否"}
+    series = pd.Series(["是", " 否 ", "Y", "√", "x", "", None, "maybe", "×", "Ｎ"], dtype="str")
+    typed, fails = coerce.parse_flags(series, vocab)
+    text = coerce.normalise(series)
+    mapped = coerce._lookup(series, vocab)
+    expected = pd.Series(pd.NA, index=series.index, dtype="boolean")
+    expected[mapped == "是"] = True
+    expected[mapped == "否"] = False
+    pd.testing.assert_series_equal(typed, expected)
+    bad = text.notna() & mapped.isna()
+    assert list(fails.items()) == [(label, ("flag-invalid", f"「{v}」无法识别为是/否，应填 是、否、√ 或 ×"))
+                                   for label, v in text[bad].items()]

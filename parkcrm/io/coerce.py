@@ -212,16 +212,20 @@ def parse_dates(series: pd.Series, with_time: bool = False) -> tuple[pd.Series, 
     if handled.all():
         if arrow.null_count == len(arrow):
             return pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]"), {}
-        out = pd.Series(stamps, index=series.index)
-        return (out if with_time else out.dt.floor("D")), {}
+        return pd.Series(stamps if with_time else _days(stamps), index=series.index), {}
     if not handled.any():
         return _parse_dates_all(series, with_time, arrow)
     others = np.flatnonzero(~handled)
     typed, fails = _parse_dates_all(series.iloc[others].reset_index(drop=True), with_time)
-    plain = pd.Series(stamps, index=series.index)
-    values = (plain if with_time else plain.dt.floor("D")).to_numpy().copy()
+    values = (stamps if with_time else _days(stamps)).copy()
     values[others] = typed.to_numpy()
     return pd.Series(values, index=series.index), {series.index[others[k]]: v for k, v in fails.items()}
+
+
+def _days(stamps: np.ndarray) -> np.ndarray:
+    """datetime64[ns] floored to the day, as Series.dt.floor("D") (numpy floors when it casts to
+    days; the stamps read by the fast paths lie well inside pandas' range, so nothing overflows)."""
+    return stamps.astype("datetime64[D]").astype("datetime64[ns]")
 
 
 def _parse_dates_all(series: pd.Series, with_time: bool, arrow: pa.Array | None = None) -> tuple[pd.Series, Failures]:
@@ -375,13 +379,14 @@ def _from_serials(days: pd.Series, text: pd.Series, failures: Failures, with_tim
 
 def parse_flags(series: pd.Series, vocab: dict[str, str]) -> tuple[pd.Series, Failures]:
     """Yes/no forms (是/否, √/×, Y/N…) -> boolean (NA when blank)."""
-    text = normalise(series)
-    mapped = _lookup(series, vocab)
-    out = pd.Series(pd.NA, index=series.index, dtype="boolean")
-    out[mapped == "是"] = True
-    out[mapped == "否"] = False
-    bad = text.notna() & mapped.isna()
-    failures = {label: ("flag-invalid", f"「{v}」无法识别为是/否，应填 是、否、√ 或 ×") for label, v in text[bad].items()}
+    text = normalise_arrow(to_arrow(series))
+    mapped = to_arrow(_lookup(series, vocab))
+    yes = pc.fill_null(pc.equal(mapped, "是"), False).to_numpy(zero_copy_only=False)
+    no = pc.fill_null(pc.equal(mapped, "否"), False).to_numpy(zero_copy_only=False)
+    out = pd.Series(pd.arrays.BooleanArray(yes, ~(yes | no)), index=series.index)
+    bad = pc.and_(text.is_valid(), mapped.is_null()).to_numpy(zero_copy_only=False)
+    failures = {series.index[k]: ("flag-invalid", f"「{text[int(k)].as_py()}」无法识别为是/否，应填 是、否、√ 或 ×")
+                for k in np.flatnonzero(bad)}
     return out, failures
 
 

@@ -518,7 +518,7 @@ def _type_columns(raw: pd.DataFrame, excel_rows: pd.Series, spec, chosen, grid: 
 def _flag_leap_day(series: pd.Series, typed: pd.Series, fails: dict, grid: Grid, column: int, row_of) -> None:
     """A date cell holding serial 60 (Excel's 1900-02-29, which never was) comes back from the
     reader as 1900-02-28: look up the few such cells in the file and fail them."""
-    maybe = series.str.startswith("1900-02-28").fillna(False).to_numpy(dtype=bool)
+    maybe = pc.fill_null(pc.starts_with(coerce.to_arrow(series), "1900-02-28"), False).to_numpy(zero_copy_only=False)
     if not maybe.any() or grid.numeric_probe is None:
         return
     rows = {int(r) for r in row_of[maybe]}
