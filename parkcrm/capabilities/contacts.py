@@ -45,27 +45,21 @@ def assign_cards(contacts: pd.DataFrame, customers: pd.DataFrame, tiers: pd.Seri
     first = customers[["客户编号"] + (["客户名称"] if "客户名称" in customers else [])].assign(_tier=tiers)
     first = first.drop_duplicates("客户编号", keep="first").set_index("客户编号")
     names = first["客户名称"] if "客户名称" in first else pd.Series(dtype="string")
-    tier_of = first["_tier"]
 
-    out = pd.DataFrame(index=contacts.index)
-    out["客户编号"] = contacts["客户编号"]
-    out["客户名称"] = contacts["客户编号"].map(names)
-    out["客户等级"] = contacts["客户编号"].map(tier_of)
-    out["姓名"] = contacts["姓名"]
-    out["角色"] = contacts["角色"]
+    cid, role = contacts["客户编号"], contacts["角色"]
+    tier = cid.map(first["_tier"])
     current = contacts["现有会员等级"] if "现有会员等级" in contacts else pd.Series(pd.NA, index=contacts.index, dtype="string")
-    out["现有会员等级"] = current.fillna(none_card)
-    out["建议会员等级"] = ""
-    out["处理"] = NOT_APPLICABLE
+    shown = current.fillna(none_card)  # 现有会员等级 as the sheet shows it, corrected by the register below
+    have = shown  # the card the rule starts from
+    # masks are numpy arrays and the result columns are filled in place: a pandas op per step costs
+    # more than the rule itself on a month of a few hundred contacts
+    notes = np.full(len(contacts), "", dtype=object)
+    action = np.full(len(contacts), NOT_APPLICABLE, dtype=object)
+    suggested = np.full(len(contacts), "", dtype=object)
 
-    cid, tier, role = out["客户编号"], out["客户等级"], out["角色"]
-    have = out["现有会员等级"]
-    notes = np.full(len(out), "", dtype=object)
-
-    def note(mask: pd.Series, *parts) -> None:
-        """Append parts (strings, or Series read at the rows of mask, NA as "") to the notes of the
-        rows in mask; the text is built for those rows only, most notes touch few or none."""
-        rows = mask.fillna(False).to_numpy(dtype=bool)
+    def note(rows: np.ndarray, *parts) -> None:
+        """Append parts (strings, or Series read at rows, NA as "") to the notes of rows; the text is
+        built for those rows only, most notes touch few or none."""
         if not rows.any():
             return
         text = notes[rows]
@@ -73,37 +67,40 @@ def assign_cards(contacts: pd.DataFrame, customers: pd.DataFrame, tiers: pd.Seri
             text = text + (part if isinstance(part, str) else part[rows].fillna("").to_numpy(dtype=object))
         notes[rows] = text
 
-    no_id = cid.isna()
-    no_customer = ~no_id & tier.isna()
-    bad_role = ~no_id & ~no_customer & ~role.isin(cards.roles).fillna(False).astype(bool)
+    def among(series: pd.Series, values) -> np.ndarray:
+        return series.isin(values).fillna(False).to_numpy(dtype=bool)
+
+    no_id = cid.isna().to_numpy()
+    no_customer = ~no_id & tier.isna().to_numpy()
+    bad_role = ~no_id & ~no_customer & ~among(role, cards.roles)
     ok = ~(no_id | no_customer | bad_role)
     note(no_id, "客户编号为空")
     note(no_customer, "客户编号「", cid, "」不在客户资料中")
     note(bad_role, "角色「", role, f"」无法识别，应为 {'、'.join(cards.roles)}")
 
-    bad_card = ok & ~have.isin(list(card_rank)).fillna(False).astype(bool)
+    bad_card = ok & ~among(have, list(card_rank))
     note(bad_card, "现有会员等级「", have, f"」无法识别，按{none_card}处理；")
     have = have.mask(bad_card, none_card)
-    people = cid.astype("string").fillna("") + "\0" + out["姓名"].astype("string").fillna("")
+    people = cid.astype("string").fillna("") + "\0" + contacts["姓名"].astype("string").fillna("")
     registered = _registered_cards(earlier, card_rank)
     if registered:  # without a register there is no card to find
         reg_card = per_value(people, registered)
-        better = ok & reg_card.notna() & (per_value(reg_card, card_rank).astype("float64")
-                                          < per_value(have, card_rank).astype("float64"))
+        better = ok & reg_card.notna().to_numpy() & (per_value(reg_card, card_rank).astype("float64")
+                                                     < per_value(have, card_rank).astype("float64")).to_numpy()
         note(better, "会员卡台账：已持有", reg_card, "（表中未更新）；")
         have = have.mask(better, reg_card)
-        out["现有会员等级"] = out["现有会员等级"].mask(better, reg_card)
+        shown = shown.mask(better, reg_card)
     upgraded_before = set(_upgraded_people(earlier))
     if EARLIER_FLAG in contacts:
         upgraded_before |= set(people[contacts[EARLIER_FLAG].fillna(False).astype(bool)])
     eligible_tiers = [t for t in rules.tier_rank if rules.at_least(t, cards.min_tier)]
-    low = ok & ~tier.isin(eligible_tiers).fillna(False).astype(bool)
+    low = ok & ~among(tier, eligible_tiers)
     note(low, "客户等级 ", tier, f" 低于 {cards.min_tier}，不适用关键人会员卡")
     ok &= ~low
-    out.loc[ok, "建议会员等级"] = have[ok]
+    suggested[ok] = have.to_numpy(dtype=object)[ok]
 
-    discretion = ok & role.isin(cards.discretionary).fillna(False).astype(bool)
-    out.loc[discretion, "处理"] = DISCRETION
+    discretion = ok & among(role, cards.discretionary)
+    action[discretion] = DISCRETION
     note(discretion, "由客户经理酌情决定")
     ok &= ~discretion
 
@@ -112,44 +109,49 @@ def assign_cards(contacts: pd.DataFrame, customers: pd.DataFrame, tiers: pd.Seri
     pair = role.astype("string").fillna("") + "\0" + group.astype("string").fillna("")
     mapped = per_value(pair, {f"{r}\0{g}": card for r, by_group in cards.table.items()
                               for g, card in by_group.items()})
-    no_group = ok & mapped.isna()
+    mapped_card = mapped.to_numpy()
+    no_group = ok & mapped.isna().to_numpy()
     note(no_group, "客户等级 ", tier, " 不在任何等级分组中")
     ok &= ~no_group
 
-    have_rank = per_value(have, card_rank).astype("float64")
-    mapped_rank = per_value(mapped, card_rank).astype("float64")
+    have_rank = per_value(have, card_rank).to_numpy(dtype="float64", na_value=np.nan)
+    mapped_rank = per_value(mapped, card_rank).to_numpy(dtype="float64", na_value=np.nan)
     keep = ok & (have_rank <= mapped_rank)
-    out.loc[keep, "处理"] = KEEP
+    action[keep] = KEEP
     higher = keep & (have_rank < mapped_rank)
     if cards.keep_higher:
         note(higher, "现有卡级高于规则卡级，就高保留")
     else:
-        out.loc[higher, "建议会员等级"] = mapped[higher]
+        suggested[higher] = mapped_card[higher]
         note(higher, "不就高：按规则卡级调整")
 
     need = ok & ~keep
     # someone upgraded before may be upgraded again (a higher tier group) without a new place
-    again = need & people.isin(upgraded_before)
+    again = need & people.isin(upgraded_before).to_numpy()
     note(again, "以前已按关键人升级，不另占名额；")
     used = pd.Series([p.split("\0", 1)[0] for p in upgraded_before], dtype="object").value_counts()
     fresh = need & ~again
-    granted, refused = list(out.index[again.to_numpy()]), []
+    granted, refused = again.copy(), np.zeros(len(contacts), dtype=bool)
     if fresh.any():
-        order = pd.DataFrame({"cid": cid[fresh], "prio": role[fresh].map(role_rank).fillna(len(role_rank)),
-                              "pos": range(int(fresh.sum()))}, index=out.index[fresh.to_numpy()])
+        rows = np.flatnonzero(fresh)
+        order = pd.DataFrame({"cid": cid.iloc[rows], "prio": role.iloc[rows].map(role_rank).fillna(len(role_rank)),
+                              "pos": rows})
         order = order.sort_values(["cid", "prio", "pos"], kind="stable")
         nth = order.groupby("cid", sort=False).cumcount() + order["cid"].map(used).fillna(0).astype("int64")
-        granted += list(nth.index[(nth < cards.quota).to_numpy()])
-        refused = nth.index[(nth >= cards.quota).to_numpy()]
-    out.loc[granted, "处理"] = UPGRADE
-    out.loc[granted, "建议会员等级"] = mapped[granted]
-    if len(refused):
-        out.loc[refused, "处理"] = OVER_QUOTA
+        within = (nth < cards.quota).to_numpy()
+        granted[order["pos"].to_numpy()[within]] = True
+        refused[order["pos"].to_numpy()[~within]] = True
+    action[granted] = UPGRADE
+    suggested[granted] = mapped_card[granted]
+    if refused.any():
+        action[refused] = OVER_QUOTA
         earlier_n = cid.map(used).fillna(0).astype("int64").astype(str)
-        note(pd.Series(out.index.isin(refused), index=out.index), "按规则应为", mapped,
-             f"，但已超出每户 {cards.quota} 人的升级上限", "（以前月份已升级 ", earlier_n, " 人）")
-    out["备注"] = pd.Series(notes, index=out.index, dtype="object")
-    return out
+        note(refused, "按规则应为", mapped, f"，但已超出每户 {cards.quota} 人的升级上限", "（以前月份已升级 ", earlier_n, " 人）")
+    index = contacts.index
+    return pd.DataFrame({"客户编号": cid, "客户名称": cid.map(names), "客户等级": tier, "姓名": contacts["姓名"], "角色": role,
+                         "现有会员等级": shown, "建议会员等级": pd.Series(suggested, index=index, dtype="str"),
+                         "处理": pd.Series(action, index=index, dtype="str"), "备注": pd.Series(notes, index=index, dtype="object")},
+                        index=index)
 
 
 def _person_keys(frame: pd.DataFrame) -> list[str]:
