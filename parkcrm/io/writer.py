@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
 import pandas as pd
 
 from parkcrm.core.errors import OutputLockedError, ParkcrmError
@@ -479,13 +480,13 @@ def column_widths(spec: SheetSpec, texts: dict[int, list] | None = None) -> list
     df = spec.frame
     texts = texts or {}
     heads, bodies = {}, {}
-    for c, name in enumerate(df.columns):
+    for c, (name, col) in enumerate(df.items()):
         if spec.widths.get(name):
             continue
         heads[c] = display_width(str(name)) + (3 if spec.autofilter else 1) if spec.header else 0
         if c not in texts:
-            bodies[c] = _content_width(df.iloc[:WIDTH_SAMPLE, c], spec.number_formats.get(name)
-                                       or default_number_format(str(name), df.iloc[:, c]))
+            bodies[c] = _content_width(col.iloc[:WIDTH_SAMPLE] if len(col) > WIDTH_SAMPLE else col,
+                                       spec.number_formats.get(name) or default_number_format(str(name), col))
     measured = [c for c in heads if c not in bodies]
     bodies.update(zip(measured, _text_widths([texts[c][:WIDTH_SAMPLE] for c in measured])))
     return [float(spec.widths[name]) if c not in heads
@@ -508,8 +509,6 @@ def _text_widths(columns: list[list]) -> list[int]:
 def _first_line_widths(texts: list[str]):
     """display_width of each text's first line (a wrapped cell), all texts at once in numpy: their
     characters as code points, a wide one weighing two, those after a text's first line break none."""
-    import numpy as np
-
     try:
         codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype="<u4")
     except UnicodeError:  # a lone surrogate: text by text
@@ -528,6 +527,8 @@ def _first_line_widths(texts: list[str]):
 
 
 def _content_width(series: pd.Series, numfmt: str | None) -> int:
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return _number_width(series.to_numpy(dtype="float64", na_value=np.nan), numfmt)
     s = series.dropna()
     if s.empty:
         return 0
@@ -535,16 +536,21 @@ def _content_width(series: pd.Series, numfmt: str | None) -> int:
         return 16 if (s.dt.normalize() != s).any() else 10
     if pd.api.types.is_bool_dtype(s):
         return 2
-    if pd.api.types.is_numeric_dtype(s):
-        values = s.astype("float64")
-        big = float(values.abs().max())
-        if not math.isfinite(big):
-            return 12
-        if numfmt and "%" in numfmt:
-            return len(f"{big:.1%}") + 1
-        decimals = (4 if numfmt and ".00#" in numfmt else 2) if (numfmt and ".00" in numfmt) or not (values % 1 == 0).all() else 0
-        return len(f"{big:,.{decimals}f}") + (1 if (values < 0).any() else 0)
     return int(_first_line_widths(s.astype("string").tolist()).max())
+
+
+def _number_width(values: np.ndarray, numfmt: str | None) -> int:
+    """The widest number as numfmt shows it (in numpy: pandas calls on a small column cost more)."""
+    values = values[~np.isnan(values)]
+    if not len(values):
+        return 0
+    big = float(np.abs(values).max())
+    if not math.isfinite(big):
+        return 12
+    if numfmt and "%" in numfmt:
+        return len(f"{big:.1%}") + 1
+    decimals = (4 if numfmt and ".00#" in numfmt else 2) if (numfmt and ".00" in numfmt) or not (values % 1 == 0).all() else 0
+    return len(f"{big:,.{decimals}f}") + (1 if (values < 0).any() else 0)
 
 
 def default_number_format(name: str, series: pd.Series) -> str | None:
