@@ -289,3 +289,30 @@ def test_an_admin_role_is_not_made_a_county(cluster, monkeypatch, tmp_path):
     assert code == 2 and "CREATEROLE" in err and "没有做任何改动" in err
     with c.admin_engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM pg_roles WHERE rolname = :r"), {"r": c.b}).scalar() == 0
+
+
+def test_a_revoked_county_reads_and_writes_nothing_and_the_others_go_on(cluster, monkeypatch, tmp_path):
+    """db roles --revoke: the role keeps existing, loses its parks and groups; another county is untouched."""
+    c = cluster
+    _set_up(c, monkeypatch, tmp_path)
+    assert _import(monkeypatch, _month(tmp_path / "A", "2026-10", "A", ["甲公司"]), c.url(c.a), PARK_A)[0] == 0
+    code, out, err = run_cli(["db", "roles", "--revoke", c.a, "--group-prefix", c.prefix, "--db", c.url(), "--apply"])
+    assert code == 0, err
+    assert f"已停用账号 {c.a}" in out and "\\password" not in out
+    with c.admin_engine.begin() as conn:
+        assert conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": c.a}).first()  # kept
+        conn.exec_driver_sql(f"SET search_path = {c.schema}")
+        assert conn.execute(text("SELECT park FROM park_roles WHERE role_name = :r"), {"r": c.a}).all() == []
+    code, out, err = _import(monkeypatch, _month(tmp_path / "A2", "2026-11", "A", ["甲公司"]), c.url(c.a), PARK_A)
+    assert code == 2 and "Traceback" not in err
+    with open_store(c.url(), park=PARK_A) as admin:
+        assert admin.months() == ["2026-10"]  # nothing written by the revoked role
+    # B goes on as before, and revoking again (or a role already gone) is harmless
+    assert _import(monkeypatch, _month(tmp_path / "B", "2026-10", "B", ["丙公司"]), c.url(c.b), PARK_B)[0] == 0
+    code, out, err = run_cli(["db", "roles", "--revoke", c.a, "--revoke", "nobody_here", "--group-prefix", c.prefix,
+                              "--db", c.url(), "--apply"])
+    assert code == 0, err
+    # granting and revoking one role at once is refused before anything is done
+    code, out, err = run_cli(["db", "roles", "--county", f"{PARK_A}={c.b}", "--revoke", c.b, "--group-prefix", c.prefix,
+                              "--db", c.url(), "--apply"])
+    assert code == 2 and "既要授权又要停用" in err

@@ -65,6 +65,9 @@ def roles_command(
                          "每个区县一个，可重复；一个账号可写多次以管多个园区", show_default=False)] = None,
     city: Annotated[Optional[list[str]], typer.Option(
         "--city", help="市公司的只读账号（读全部园区，做市公司汇总），可重复", show_default=False)] = None,
+    revoke: Annotated[Optional[list[str]], typer.Option(
+        "--revoke", help="停用账号（人员调动、账号泄露时）：取消它的园区和组，此后读写不了任何园区；账号本身保留，"
+                         "可重复", show_default=False)] = None,
     db: AdminDbOpt = None,
     apply: Annotated[bool, typer.Option(
         "--apply", help="用管理账号连接历史库，在一个事务中直接执行（全部成功或全部不做）；不给时只输出 SQL 脚本")] = False,
@@ -80,9 +83,10 @@ def roles_command(
     from parkcrm.store import security
 
     con = Console()
-    plan = security.Plan(_pairs(county or []), list(dict.fromkeys(c.strip() for c in city or [])), prefix)
-    if not plan.counties and not plan.cities:
-        raise ParkcrmError("请至少给出一个 --county 园区代码=数据库账号 或 --city 数据库账号")
+    plan = security.Plan(_pairs(county or []), list(dict.fromkeys(c.strip() for c in city or [])), prefix,
+                         list(dict.fromkeys(r.strip() for r in revoke or [])))
+    if not plan.counties and not plan.cities and not plan.revoked:
+        raise ParkcrmError("请至少给出一个 --county 园区代码=数据库账号、--city 数据库账号 或 --revoke 数据库账号")
     if apply and sql_out is not None:
         raise ParkcrmError("--apply 和 --sql-out 只能选一个：--apply 直接执行，--sql-out 写出脚本交给管理员")
     try:
@@ -104,7 +108,8 @@ def roles_command(
         write_text(sql_out, text)
         say(con, f"已写出 SQL 脚本：{sql_out}（{len(security.statements(plan))} 条语句，一个事务）。"
                  f"请数据库管理员用管理账号执行：psql -v ON_ERROR_STOP=1 -d 库名 -f {sql_out.name}")
-        say(con, password_hint)
+        if logins:
+            say(con, password_hint)
         raise typer.Exit(EXIT_OK)
 
     from parkcrm.store import open_store
@@ -121,8 +126,11 @@ def roles_command(
         say(con, f"  区县账号 {role}：只能读写 {'、'.join(parks)} 的数据")
     for role in plan.cities:
         say(con, f"  市公司账号 {role}：只读，可读全部园区")
+    for role in plan.revoked:
+        say(con, f"  已停用账号 {role}：不能再读写任何园区（账号本身保留，需要时在 psql 中 DROP ROLE {role}）")
     say(con, f"  全部 {len(security.park_tables())} 张园区数据表已启用行级安全；只有管理账号能修改表结构")
-    say(con, password_hint + "（密码在本机加密后发送，不会出现在服务器日志中）")
+    if logins:
+        say(con, password_hint + "（密码在本机加密后发送，不会出现在服务器日志中）")
     raise typer.Exit(EXIT_OK)
 
 

@@ -56,6 +56,7 @@ class Plan:
     counties: dict[str, list[str]] = field(default_factory=dict)
     cities: list[str] = field(default_factory=list)
     prefix: str = DEFAULT_PREFIX
+    revoked: list[str] = field(default_factory=list)  # login roles that lose their parks and groups
 
     @property
     def county_group(self) -> str:
@@ -66,7 +67,7 @@ class Plan:
         return f"{self.prefix}_city"
 
     def check(self) -> None:
-        names = [*self.counties, *self.cities, self.county_group, self.city_group]
+        names = [*self.counties, *self.cities, *self.revoked, self.county_group, self.city_group]
         for name in names:
             problem = role_problem(name)
             if problem:
@@ -74,6 +75,9 @@ class Plan:
         both = sorted(set(self.counties) & set(self.cities))
         if both:
             raise RoleNameError(f"数据库用户「{'、'.join(both)}」既是区县账号又是市公司账号；一个账号只能是其中一种")
+        kept_and_revoked = sorted(set(self.revoked) & (set(self.counties) | set(self.cities)))
+        if kept_and_revoked:
+            raise RoleNameError(f"数据库用户「{'、'.join(kept_and_revoked)}」既要授权又要停用；一次只能选一种")
         groups = {self.county_group, self.city_group} & set(names[:-2])
         if groups:
             raise RoleNameError(f"「{'、'.join(sorted(groups))}」是 parkcrm 的组角色名，不能用作登录账号")
@@ -184,10 +188,30 @@ def members_sql(plan: Plan) -> list[str]:
     return out
 
 
+def revoke_sql(plan: Plan) -> list[str]:
+    """Each revoked login role loses its parks and both groups, so it reads and writes nothing; the role
+    itself stays (it may own other things on the server: the DBA drops it with DROP ROLE if wanted)."""
+    out: list[str] = []
+    for role in plan.revoked:
+        out.append(f"DELETE FROM {q(MAPPING_TABLE)} WHERE role_name = {lit(role)}")
+        out += [_revoke_member(group, role) for group in (plan.county_group, plan.city_group)]
+    return out
+
+
+def _revoke_member(group: str, role: str) -> str:
+    """REVOKE group FROM role, when role exists and is a member (plain REVOKE fails on a role that is gone)."""
+    return (f"DO $$ BEGIN\n"
+            f"  IF EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid\n"
+            f"             JOIN pg_roles r ON r.oid = m.member WHERE g.rolname = {lit(group)} AND r.rolname = {lit(role)}) THEN\n"
+            f"    REVOKE {q(group)} FROM {q(role)};\n"
+            f"  END IF;\n"
+            f"END $$")
+
+
 def statements(plan: Plan) -> list[str]:
     """Everything, in order, one statement each (no trailing semicolon)."""
     plan.check()
-    return [*groups_sql(plan), *tables_sql(plan), *members_sql(plan)]
+    return [*groups_sql(plan), *tables_sql(plan), *members_sql(plan), *revoke_sql(plan)]
 
 
 def script(plan: Plan, store_shown: str = "") -> str:
@@ -203,8 +227,9 @@ def script(plan: Plan, store_shown: str = "") -> str:
         f"-- 市公司账号（{plan.city_group} 的成员）只读，可读全部园区；只有管理账号能修改表结构（升级历史库）。",
         "-- 新建的登录账号没有密码。执行后请在 psql 中逐个设置（密码在本机加密后发送，不会出现在文件、命令历史或服务器日志中）：",
         *[f"--   \\password {name}" for name in logins],
-        "-- 停用某个区县账号（例如 old_user）：",
-        f"--   DELETE FROM {MAPPING_TABLE} WHERE role_name = 'old_user'; REVOKE {plan.county_group} FROM old_user;",
+        *([f"-- 停用的账号（不再能读写任何园区；账号本身保留，需要时用 DROP ROLE 删除）：{'、'.join(plan.revoked)}"]
+          if plan.revoked else []),
+        "-- 以后停用某个账号：parkcrm db roles --revoke 账号名",
         "",
         "BEGIN;",
     ]
