@@ -29,6 +29,7 @@ ROLES_EPILOG = (
     "--sql-out 园区账号.sql\n\n"
     "  parkcrm db roles --county 东坡县-高新园=dongpo_user --city city_user "
     "--db postgresql://parkcrm_admin@192.168.1.10/parkcrm --apply\n\n"
+    "  parkcrm db roles --revoke dongpo_user --db postgresql://parkcrm_admin@192.168.1.10/parkcrm --apply   （停用账号）\n\n"
     "每个区县账号只能读写自己园区的数据（行级安全：看不到其他园区的行，写其他园区的数据会被拒绝）；市公司账号只读，"
     "可读全部园区（市公司汇总）；只有管理账号能修改表结构（parkcrm db upgrade）。可重复运行：已有的账号保留，"
     "所列区县账号的园区按本次所列为准。\n\n"

@@ -225,7 +225,8 @@ def script(plan: Plan, store_shown: str = "") -> str:
         "-- 可重复执行：已有的账号保留，策略重建，所列区县账号的园区按本次所列为准。",
         f"-- 区县账号（{plan.county_group} 的成员）只能读写 {MAPPING_TABLE} 中登记的本园区的行；",
         f"-- 市公司账号（{plan.city_group} 的成员）只读，可读全部园区；只有管理账号能修改表结构（升级历史库）。",
-        "-- 新建的登录账号没有密码。执行后请在 psql 中逐个设置（密码在本机加密后发送，不会出现在文件、命令历史或服务器日志中）：",
+        *(["-- 新建的登录账号没有密码。执行后请在 psql 中逐个设置（密码在本机加密后发送，不会出现在文件、命令历史或服务器日志中）："]
+          if logins else []),
         *[f"--   \\password {name}" for name in logins],
         *([f"-- 停用的账号（不再能读写任何园区；账号本身保留，需要时用 DROP ROLE 删除）：{'、'.join(plan.revoked)}"]
           if plan.revoked else []),
