@@ -62,8 +62,10 @@ def input_columns(table: Table, rules: RulePack) -> pd.DataFrame:
     ordered = [c for c in spec.columns if c in raw.columns or c in df.columns]
     ordered += [m for m in MONTH_COLUMNS if m in raw.columns]
     ordered += table.extra_columns
-    # every money column goes back to its sheet's own unit: find each row's sheet once for all of them
-    sheet_of_row, sheets = pd.factorize(pd.MultiIndex.from_arrays([df["_file"], df["_sheet"]]))
+    # every money column goes back to its sheet's own unit: find each row's sheet (file and sheet
+    # name codes, two plain factorizes are cheaper than one of pairs) once for all of them
+    file_of_row, files = pd.factorize(df["_file"])
+    sheet_of_row, sheet_names = pd.factorize(df["_sheet"])
     out = {}
     for name in ordered:
         col = spec.columns.get(name)
@@ -72,17 +74,20 @@ def input_columns(table: Table, rules: RulePack) -> pd.DataFrame:
             out[name] = df[name]
         elif is_money and name in df.columns:
             # back to each sheet's own unit, so the number reads as the clerk typed it
-            per = np.array([FEN_PER[_unit_of(table, name, col, rules, key)] if key in table.sheets else np.nan
-                            for key in sheets], dtype="float64")[sheet_of_row]
+            per = np.array([[FEN_PER[_unit_of(table, name, col, rules, (f, sh))] if (f, sh) in table.sheets else np.nan
+                             for sh in sheet_names] for f in files], dtype="float64")[file_of_row, sheet_of_row]
             fen = df[name].to_numpy(dtype="float64", na_value=np.nan)
-            # an empty or unreadable cell shows what the clerk typed
-            value = np.where(np.isnan(fen), raw[name].to_numpy(dtype=object), (fen / per).astype(object))
-            out[name] = pd.Series(value, index=raw.index, dtype=object)
+            out[name] = _typed_or_raw((fen / per).astype(object), np.isnan(fen), raw[name])
         elif col is not None and col.type in ("日期", "时间") and name in df.columns:
-            out[name] = df[name].astype("object").where(df[name].notna(), raw[name])
+            out[name] = _typed_or_raw(df[name].to_numpy(dtype=object), df[name].isna().to_numpy(), raw[name])
         else:
             out[name] = raw[name]
     return pd.DataFrame(out, index=raw.index)
+
+
+def _typed_or_raw(typed: np.ndarray, missing: np.ndarray, raw: pd.Series) -> pd.Series:
+    """The typed value, or what the clerk typed where it is missing (an empty or unreadable cell)."""
+    return pd.Series(np.where(missing, raw.to_numpy(dtype=object), typed), index=raw.index, dtype=object)
 
 
 def _unit_of(table: Table, name: str, col, rules: RulePack, sheet_key: tuple[str, str]) -> str:
