@@ -81,3 +81,44 @@ def test_parse_flags_as_before():
     bad = text.notna() & mapped.isna()
     assert list(fails.items()) == [(label, ("flag-invalid", f"「{v}」无法识别为是/否，应填 是、否、√ 或 ×"))
                                    for label, v in text[bad].items()]
+
+
+def _find_header_by_hand(rows, matchers, sheet_name):
+    """find_header without its shortcuts: every cell asked of every kind, every row scored."""
+    from parkcrm.io.headers import HEADER_SCAN_ROWS, HeaderGuess
+
+    best = None
+    for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        for matcher in matchers:
+            named = matcher.matches_sheet_name(sheet_name)
+            matches = {c: hm for c, cell in enumerate(row) if (hm := matcher.match(cell))}
+            found = {hm.canonical for hm in matches.values()}
+            complete = all(s in found for s in matcher.spec.signature)
+            if not complete and not (named and len(found) >= 2):
+                continue
+            score = len(found) * 2 + (1 if named else 0) + (100 if complete else 0)
+            if best is None or score > best.score:
+                best = HeaderGuess(matcher.kind, r, matches, score)
+    return best
+
+
+@pytest.mark.parametrize("sheet_name", ["客户资料", "东部片区", "关键人", "Sheet1"])
+def test_find_header_shortcuts_change_nothing(rules, sheet_name):
+    from parkcrm.io.headers import KindMatcher, find_header
+
+    matchers = [KindMatcher(k, spec) for k, spec in rules.columns.sheets.items()]
+    rows = [
+        ["园区客户资料（2026年10月）", None, None],
+        [None, "制表：张三", "2026-10-31"],
+        ["客户名称", "客户编号", "片区", "1月", "2月（元）", "十二月份", "2026-03", "年度通信费用\n（万元）", "客户经理"],
+        ["某某公司", "C001", "东部", "100", "200", "300", "5", "1.2", "李四"],
+        ["姓名", "客户编号", "角色", "电话"],
+        ["合计", None, None, "100"],
+        ["是", "否", "A", "2026-10-08 00:00:00", "1月份", "客户名称"],
+    ]
+    for head in (rows, rows[1:], rows[4:], rows[::-1], [["客户名称", "1月"]] * 3):
+        got, expected = find_header(head, matchers, sheet_name), _find_header_by_hand(head, matchers, sheet_name)
+        assert (got is None) == (expected is None)
+        if got is not None:
+            assert (got.kind, got.row, got.matches, got.score) == (expected.kind, expected.row, expected.matches,
+                                                                   expected.score)

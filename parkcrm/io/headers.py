@@ -121,10 +121,15 @@ def find_header(rows: list[list[object]], matchers: list[KindMatcher], sheet_nam
     best: HeaderGuess | None = None
     # a cell no sheet kind knows (most cells: data rows) is set aside once, not once per kind
     known = set().union(*(m.aliases for m in matchers))
-    months = [m.month_any for m in matchers if m.month_any is not None]
+    months = _any_of(tuple(m.month_any.pattern for m in matchers if m.month_any is not None))
     named_of = [matcher.matches_sheet_name(sheet_name) for matcher in matchers]
+    # a row with no cell any kind knows (most rows: data) is no kind's header, unless a kind has no
+    # signature columns (then a row matching nothing is complete for it)
+    need_cells = all(matcher.spec.signature for matcher in matchers)
     for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         cells = [(c, cell) for c, cell in enumerate(row) if cell is not None and _may_match(cell, known, months)]
+        if not cells and need_cells:
+            continue
         for matcher, named in zip(matchers, named_of):
             matches = {c: hm for c, cell in cells if (hm := matcher.match(cell))}
             found = {hm.canonical for hm in matches.values()}
@@ -139,11 +144,18 @@ def find_header(rows: list[list[object]], matchers: list[KindMatcher], sheet_nam
     return best
 
 
-def _may_match(cell: object, known: set[str], months: list[re.Pattern]) -> bool:
+@lru_cache(maxsize=16)
+def _any_of(patterns: tuple[str, ...]) -> re.Pattern | None:
+    """One regex that fully matches what any of the patterns fully matches (None: no pattern)."""
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
+
+def _may_match(cell: object, known: set[str], months: re.Pattern | None) -> bool:
     """False when no KindMatcher.match can match the cell (its keys are no alias, no month pattern)."""
     key, _unit, bare = _split(cell)
     if not key:
         return False
     if key in known or bare in known:
         return True
-    return any(rx.fullmatch(key) or rx.fullmatch(bare) for rx in months)
+    return months is not None and (months.fullmatch(key) is not None
+                                   or (bare != key and months.fullmatch(bare) is not None))
