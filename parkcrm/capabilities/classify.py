@@ -229,13 +229,21 @@ def summarise(customers: pd.DataFrame, classified: pd.DataFrame, rules: RulePack
     by_tier = by_tier.drop(columns="fen").reset_index()
     by_tier["客户数"] = by_tier["客户数"].astype(int)
 
+    tier_col = pd.Index(order).get_indexer(frame["客户等级"])  # each row's column in the cross tables
+    counted = tier_col >= 0
+    fen = frame["fen"].to_numpy(dtype="int64")
+
     def cross(key: str) -> pd.DataFrame:
-        # one groupby and an unstack: pivot_table costs several times more on these small frames
-        table = frame.groupby([key, "客户等级"], observed=True).size().unstack(fill_value=0)
-        table = table.reindex(columns=order, fill_value=0)
-        table["合计"] = table.sum(axis=1)
-        spend = frame.groupby(key)["fen"].sum() / 1_000_000
-        table["年度通信费用合计(万元)"] = spend.round(2)
+        # customers and spend per key value, added up on factorized codes: pivot_table, or groupby
+        # and unstack, cost a few ms each on these small frames
+        rows, values = pd.factorize(frame[key], sort=True)  # the key is filled in: no missing code
+        counts = np.bincount(rows[counted] * len(order) + tier_col[counted], minlength=len(values) * len(order))
+        counts = counts.reshape(len(values), len(order))
+        spend = np.zeros(len(values), dtype="int64")
+        np.add.at(spend, rows, fen)  # integer fen, exact
+        table = pd.DataFrame(counts, index=pd.Index(values, name=key), columns=pd.Index(order, name="客户等级"))
+        table["合计"] = counts.sum(axis=1)
+        table["年度通信费用合计(万元)"] = (pd.Series(spend, index=table.index, dtype="Int64") / 1_000_000).round(2)
         return table.reset_index()
 
     return {"按等级": by_tier, "按片区": cross("片区"), "按客户经理": cross("客户经理")}
