@@ -30,6 +30,9 @@ from parkcrm.rules import RulePack
 from parkcrm.core.text import clean_header, norm_key
 
 META = ["_file", "_sheet", "_row"]
+# raw text columns: the dtype to_pandas gives text by default ("str"), named so that it skips
+# its slower generic conversion
+_RAW_TEXT = {t: pd.StringDtype("pyarrow", na_value=np.nan) for t in (pa.string(), pa.large_string())}
 CUSTOMER = "客户资料"
 Progress = Callable[[str], None]
 
@@ -403,7 +406,7 @@ def _read_sheet(fname: str, grid: Grid, matchers: list[KindMatcher], rules: Rule
     info.total_rows = rows[total & ~blank].tolist()
     keep = ~(blank | total)
     # the rows kept are taken in arrow, before pandas sees them
-    raw = pa.table(arrays).filter(keep).to_pandas() if arrays else pd.DataFrame()
+    raw = pa.table(arrays).filter(keep).to_pandas(types_mapper=_RAW_TEXT.get, ignore_metadata=True) if arrays else pd.DataFrame()
     raw.index = pd.RangeIndex(len(raw))
     excel_rows = pd.Series(rows[keep], index=raw.index)
     info.data_rows = len(raw)
