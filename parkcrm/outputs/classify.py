@@ -209,7 +209,7 @@ def summary_frame(summary: dict[str, pd.DataFrame]) -> pd.DataFrame:
     for title, table in summary.items():
         rows.append([f"【{title}】"])
         rows.append([str(c) for c in table.columns])
-        rows += table.astype("object").where(table.notna(), None).values.tolist()
+        rows += table.to_numpy(dtype=object, na_value=None).tolist()
         rows.append([])
     width = max(len(r) for r in rows)
     return pd.DataFrame([r + [None] * (width - len(r)) for r in rows]).astype("object")
