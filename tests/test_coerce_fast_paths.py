@@ -122,3 +122,17 @@ def test_find_header_shortcuts_change_nothing(rules, sheet_name):
         if got is not None:
             assert (got.kind, got.row, got.matches, got.score) == (expected.kind, expected.row, expected.matches,
                                                                    expected.score)
+
+
+def test_columns_typed_together_as_one_by_one():
+    columns = [pd.Series(texts, dtype="str") for texts in (
+        ["  A 1 ", "ｂ２", None, "", "x\u3000y"], ["13800000000", " 138 0000 0000 "], [], ["a", "b", None],
+        ["ab", " c ", "\u3000", None, "Ｄ"])]
+    upper = [False, False, True, True, False]
+    for got, column, up in zip(coerce.normalise_codes(columns, upper), columns, upper):
+        pd.testing.assert_series_equal(got, coerce.normalise_tier(column) if up else coerce.normalise_code(column))
+    for got, column in zip(coerce.strip_texts(columns), columns):
+        pd.testing.assert_series_equal(got, coerce.strip_text(column))
+    plain = [pd.Series(["a", "b"], dtype="str"), pd.Series(["c d"], dtype="str")]  # no whitespace drop needed in one
+    for got, column in zip(coerce.normalise_codes(plain, [False, False]), plain):
+        pd.testing.assert_series_equal(got, coerce.normalise_code(column))

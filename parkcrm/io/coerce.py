@@ -413,3 +413,29 @@ def normalise_code(series: pd.Series) -> pd.Series:
 
 def normalise_tier(series: pd.Series) -> pd.Series:
     return normalise_code(series).str.upper()
+
+
+# A sheet has a dozen ID, phone and text columns: their cell-by-cell passes are run once over all
+# of them joined (the same values as column by column, without a dozen times the fixed cost).
+
+def normalise_codes(columns: list[pd.Series], upper: list[bool]) -> list[pd.Series]:
+    """normalise_code of each column (normalise_tier where upper), in one pass."""
+    parts = _split_back(drop_spaces(normalise_arrow(_joined(columns))), columns)
+    return [from_arrow(pc.utf8_upper(part), s.index) if up else from_arrow(part, s.index)
+            for part, s, up in zip(parts, columns, upper)]
+
+
+def strip_texts(columns: list[pd.Series]) -> list[pd.Series]:
+    """strip_text of each column, in one pass."""
+    text = pc.utf8_trim_whitespace(_joined(columns))
+    blanked = pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
+    return [from_arrow(part, s.index) for part, s in zip(_split_back(blanked, columns), columns)]
+
+
+def _joined(columns: list[pd.Series]) -> pa.Array:
+    return pa.chunked_array([to_arrow(s) for s in columns], pa.large_string()).combine_chunks()
+
+
+def _split_back(array: pa.Array, columns: list[pd.Series]) -> list[pa.Array]:
+    starts = np.cumsum([0, *(len(s) for s in columns)])
+    return [array.slice(int(start), len(s)) for start, s in zip(starts, columns)]

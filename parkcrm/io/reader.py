@@ -482,6 +482,7 @@ def _type_columns(raw: pd.DataFrame, excel_rows: pd.Series, spec, chosen, grid: 
             units[name] = chosen[name][1].unit or col.unit or rules.tiers.unit
     money = dict(zip(units, coerce.parse_money_many([(columns[n], coerce.FEN_PER[u]) for n, u in units.items()])))
 
+    plain = _plain_columns(columns, spec, money)
     for name, series in columns.items():
         col = spec.columns.get(name)
         if name in money:
@@ -496,14 +497,10 @@ def _type_columns(raw: pd.DataFrame, excel_rows: pd.Series, spec, chosen, grid: 
             _flag_leap_day(series, typed, fails, grid, chosen[name][0], row_of)
         elif col.type == "是否":
             typed, fails = coerce.parse_flags(series, rules.vocab("是否"))
-        elif col.type in ("编号", "证件号", "电话"):
-            typed, fails = coerce.normalise_code(series), {}
-        elif col.type == "等级":
-            typed, fails = coerce.normalise_tier(series), {}
-        elif col.vocabulary:
-            typed, fails = coerce.map_vocab(series, rules.vocab(col.vocabulary)), {}
+        elif name in plain:  # IDs, phones, tiers and plain text, typed together
+            typed, fails = plain[name], {}
         else:
-            typed, fails = coerce.strip_text(series), {}
+            typed, fails = coerce.map_vocab(series, rules.vocab(col.vocabulary)), {}
         for label, (code, message) in fails.items():
             if (label, name) in issues:
                 continue
@@ -516,6 +513,25 @@ def _type_columns(raw: pd.DataFrame, excel_rows: pd.Series, spec, chosen, grid: 
             typed[label] = pd.NA
         out[name] = typed
     return out, issues
+
+
+def _plain_columns(columns: dict[str, pd.Series], spec, money: dict) -> dict[str, pd.Series]:
+    """The ID, phone, tier and plain text columns, typed in two passes over all of them (see
+    coerce.normalise_codes); the same values as normalise_code, normalise_tier and strip_text."""
+    codes, texts = {}, {}
+    for name, series in columns.items():
+        col = spec.columns.get(name)
+        if name in money or col is None or col.type in ("数值", "日期", "时间", "是否"):
+            continue
+        if col.type in ("编号", "证件号", "电话", "等级"):
+            codes[name] = series
+        elif not col.vocabulary:
+            texts[name] = series
+    upper = [spec.columns[name].type == "等级" for name in codes]
+    typed = dict(zip(codes, coerce.normalise_codes(list(codes.values()), upper))) if codes else {}
+    if texts:
+        typed.update(zip(texts, coerce.strip_texts(list(texts.values()))))
+    return typed
 
 
 def _flag_leap_day(series: pd.Series, typed: pd.Series, fails: dict, grid: Grid, column: int, row_of) -> None:
