@@ -6,6 +6,8 @@ register 会员卡台账 handed in by the caller, or a 关键人 column 已按�
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pandas as pd
 
@@ -129,23 +131,24 @@ def assign_cards(contacts: pd.DataFrame, customers: pd.DataFrame, tiers: pd.Seri
     # someone upgraded before may be upgraded again (a higher tier group) without a new place
     again = need & people.isin(upgraded_before).to_numpy()
     note(again, "以前已按关键人升级，不另占名额；")
-    used = pd.Series([p.split("\0", 1)[0] for p in upgraded_before], dtype="object").value_counts()
+    used = Counter(p.split("\0", 1)[0] for p in upgraded_before)  # places taken per customer
     fresh = need & ~again
     granted, refused = again.copy(), np.zeros(len(contacts), dtype=bool)
     if fresh.any():
         rows = np.flatnonzero(fresh)
-        order = pd.DataFrame({"cid": cid.iloc[rows], "prio": role.iloc[rows].map(role_rank).fillna(len(role_rank)),
-                              "pos": rows})
-        order = order.sort_values(["cid", "prio", "pos"], kind="stable")
-        nth = order.groupby("cid", sort=False).cumcount() + order["cid"].map(used).fillna(0).astype("int64")
-        within = (nth < cards.quota).to_numpy()
-        granted[order["pos"].to_numpy()[within]] = True
-        refused[order["pos"].to_numpy()[~within]] = True
+        customer, ids = pd.factorize(cid.iloc[rows])
+        prio = per_value(role.iloc[rows], role_rank).fillna(len(role_rank)).to_numpy(dtype="float64")
+        # places go per customer by role priority, then sheet order
+        ranked = np.lexsort((rows, prio, customer))
+        taken_before = np.array([used.get(c, 0) for c in ids], dtype="int64")
+        nth = pd.Series(customer[ranked]).groupby(customer[ranked]).cumcount().to_numpy() + taken_before[customer[ranked]]
+        granted[rows[ranked[nth < cards.quota]]] = True
+        refused[rows[ranked[nth >= cards.quota]]] = True
     action[granted] = UPGRADE
     suggested[granted] = mapped_card[granted]
     if refused.any():
         action[refused] = OVER_QUOTA
-        earlier_n = cid.map(used).fillna(0).astype("int64").astype(str)
+        earlier_n = per_value(cid, used).fillna(0).astype("int64").astype(str)
         note(refused, "按规则应为", mapped, f"，但已超出每户 {cards.quota} 人的升级上限", "（以前月份已升级 ", earlier_n, " 人）")
     index = contacts.index
     return pd.DataFrame({"客户编号": cid, "客户名称": cid.map(names), "客户等级": tier, "姓名": contacts["姓名"], "角色": role,
