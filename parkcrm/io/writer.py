@@ -345,8 +345,7 @@ class XlsxWriter:
         top = 1 if spec.banner else 0  # the header row
         first = top + (1 if spec.header else 0)
         cells = [self._column_cells(ws, spec, name, df.iloc[:, c]) for c, name in enumerate(columns)]
-        widths = column_widths(spec, texts={c: values for c, (values, write, _fmt) in enumerate(cells)
-                                            if write == ws.write_string})
+        widths = column_widths(spec, texts=_texts_to_measure(ws, df, cells))
         for c, width in enumerate(widths):
             ws.set_column(c, c, width)
         if spec.banner:
@@ -492,6 +491,24 @@ def column_widths(spec: SheetSpec, texts: dict[int, list] | None = None) -> list
     return [float(spec.widths[name]) if c not in heads
             else float(min(max(heads[c], bodies[c] + 2, MIN_WIDTH), MAX_WIDTH))
             for c, name in enumerate(df.columns)]
+
+
+def _texts_to_measure(ws, df: pd.DataFrame, cells: list[tuple]) -> dict[int, list]:
+    """The columns whose width is that of their texts, as texts (None: missing): those written as text,
+    and object columns of texts and numbers (a summary table), a number as str(number): the text
+    pandas makes of it, without a pandas conversion per column."""
+    texts = {}
+    for c, (values, write, _fmt) in enumerate(cells):
+        if write == ws.write_string:
+            texts[c] = values
+        elif df.dtypes.iloc[c] == object:
+            sample = values[:WIDTH_SAMPLE]
+            if set(map(type, sample)) <= _STR_INT_FLOAT:
+                texts[c] = [None if v is None or v != v else v if v.__class__ is str else str(v) for v in sample]
+    return texts
+
+
+_STR_INT_FLOAT = frozenset({str, int, float, type(None)})
 
 
 def _text_widths(columns: list[list]) -> list[int]:
