@@ -106,12 +106,17 @@ def assign_cards(contacts: pd.DataFrame, customers: pd.DataFrame, tiers: pd.Seri
     note(discretion, "由客户经理酌情决定")
     ok &= ~discretion
 
-    # the card of each (role, tier group): one lookup per distinct pair, not one per contact
+    # the card of each (role, tier group): a small table over the distinct roles and groups, its
+    # last row and column (code -1: missing) empty, instead of one lookup per contact
     group = per_value(tier, {t: tier_group(t, rules) for t in rules.tier_rank})
-    pair = role.astype("string").fillna("") + "\0" + group.astype("string").fillna("")
-    mapped = per_value(pair, {f"{r}\0{g}": card for r, by_group in cards.table.items()
-                              for g, card in by_group.items()})
-    mapped_card = mapped.to_numpy()
+    role_code, roles = pd.factorize(role)
+    group_code, groups = pd.factorize(group)
+    table = np.full((len(roles) + 1, len(groups) + 1), None, dtype=object)
+    for i, r in enumerate(roles):
+        for j, g in enumerate(groups):
+            table[i, j] = cards.table.get(r, {}).get(g)
+    mapped_card = table[role_code, group_code]
+    mapped = pd.Series(mapped_card, index=contacts.index, dtype="object")
     no_group = ok & mapped.isna().to_numpy()
     note(no_group, "客户等级 ", tier, " 不在任何等级分组中")
     ok &= ~no_group
