@@ -111,21 +111,21 @@ def classify(customers: Table, rules: RulePack, official: Mapping[str, str] | pd
     rank = rules.tier_rank
     given = df["核定等级"] if "核定等级" in df.columns else pd.Series(pd.NA, index=df.index, dtype="string")
     given_known = given.isin(list(rank)).fillna(False).astype(bool)
-    from_store = _stored_official(df, official, rank) if official is not None else \
-        pd.Series(pd.NA, index=df.index, dtype="string")
-    from_store = from_store.mask(given_known)
-    off = given.where(given_known).astype("string").fillna(from_store)
+    off = given.where(given_known).astype("string")
+    if official is not None:  # the store's tier where the sheet has none it knows
+        off = off.fillna(_stored_official(df, official, rank))
     has_off = off.notna()
     assigned = off.isin(rules.tiers.assigned_tiers).fillna(False).astype(bool)
 
-    source = pd.Series(pd.NA, index=df.index, dtype="string")
     if rules.tiers.duties_follow == "核定等级":
         tier = off.fillna(computed)
-        source = source.mask(given_known, SOURCE_SHEET).mask(~given_known & has_off, official_label)
-        source = source.mask(~has_off & computed.notna(), SOURCE_PROVISIONAL)
+        # the first case that holds: the sheet's tier, the store's, or provisionally the computed one
+        cases = [given_known.to_numpy(), has_off.to_numpy(), computed.notna().to_numpy()]
+        source = pd.Series(np.select(cases, [SOURCE_SHEET, official_label, SOURCE_PROVISIONAL], default=""),
+                           index=df.index, dtype="string").replace("", pd.NA)
     else:  # duties follow the current spend; upstream A tiers are still kept
         tier = computed.mask(assigned, off).fillna(off)
-        source = source.mask(computed.notna(), SOURCE_SPEND)
+        source = pd.Series(pd.NA, index=df.index, dtype="string").mask(computed.notna(), SOURCE_SPEND)
         source = source.mask(assigned | (computed.isna() & has_off),
                              pd.Series(np.where(given_known, SOURCE_SHEET, official_label), index=df.index))
     tier = tier.fillna(PENDING)
