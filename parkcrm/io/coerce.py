@@ -130,7 +130,7 @@ def parse_money_many(columns: list[tuple[pd.Series, int]]) -> list[tuple[pd.Seri
     starts = np.cumsum([0, *lengths])
     per_row = np.repeat(np.array([per for _, per in columns], dtype="float64"), lengths)
     # joined in arrow, not pandas: pd.concat and a pandas text copy cost more than the parsing
-    arrow = normalise_arrow(pa.chunked_array([to_arrow(series) for series, _ in columns], pa.large_string()).combine_chunks())
+    arrow = normalise_arrow(pa.chunked_array([to_arrow(series) for series, _ in columns], pa.large_string()))
     present = arrow.is_valid().to_numpy(zero_copy_only=False)
     numbers = np.empty(len(arrow), dtype="float64")
     for k, (start, n) in enumerate(zip(starts[:-1], lengths)):  # each column fast or slow, as parse_money

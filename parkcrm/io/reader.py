@@ -405,8 +405,9 @@ def _read_sheet(fname: str, grid: Grid, matchers: list[KindMatcher], rules: Rule
     info.blank_rows = int(blank.sum())
     info.total_rows = rows[total & ~blank].tolist()
     keep = ~(blank | total)
-    # the rows kept are taken in arrow, before pandas sees them
-    raw = pa.table(arrays).filter(keep).to_pandas(types_mapper=_RAW_TEXT.get, ignore_metadata=True) if arrays else pd.DataFrame()
+    # the rows kept are taken in arrow, before pandas sees them (no copy when all are kept)
+    table = pa.table(arrays) if keep.all() else pa.table(arrays).filter(keep)
+    raw = table.to_pandas(types_mapper=_RAW_TEXT.get, ignore_metadata=True) if arrays else pd.DataFrame()
     raw.index = pd.RangeIndex(len(raw))
     excel_rows = pd.Series(rows[keep], index=raw.index)
     info.data_rows = len(raw)
@@ -515,6 +516,12 @@ def _type_columns(raw: pd.DataFrame, excel_rows: pd.Series, spec, chosen, grid: 
     return out, issues
 
 
+# Up to this many rows, a sheet's plain columns are typed together: what that saves is a fixed
+# cost per column. Larger sheets go column by column, where each column keeps its own shortcuts
+# (an all-ASCII column skips NFKC, one without spaces skips their removal).
+TOGETHER_ROWS = 5_000
+
+
 def _plain_columns(columns: dict[str, pd.Series], spec, money: dict) -> dict[str, pd.Series]:
     """The ID, phone, tier and plain text columns, typed in two passes over all of them (see
     coerce.normalise_codes); the same values as normalise_code, normalise_tier and strip_text."""
@@ -528,6 +535,11 @@ def _plain_columns(columns: dict[str, pd.Series], spec, money: dict) -> dict[str
         elif not col.vocabulary:
             texts[name] = series
     upper = [spec.columns[name].type == "等级" for name in codes]
+    if len(next(iter(columns.values()), ())) > TOGETHER_ROWS:  # column by column (see TOGETHER_ROWS)
+        typed = {name: coerce.normalise_tier(s) if up else coerce.normalise_code(s)
+                 for (name, s), up in zip(codes.items(), upper)}
+        typed.update({name: coerce.strip_text(s) for name, s in texts.items()})
+        return typed
     typed = dict(zip(codes, coerce.normalise_codes(list(codes.values()), upper))) if codes else {}
     if texts:
         typed.update(zip(texts, coerce.strip_texts(list(texts.values()))))
