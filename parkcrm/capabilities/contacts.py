@@ -215,5 +215,6 @@ def card_register(cards: pd.DataFrame, contacts: pd.DataFrame, earlier: pd.DataF
             rows.append({**base, "会员卡": have, "依据": "就高保留现有卡级" if action == KEEP else "现有卡级（酌情角色）",
                          "来源": HELD})
     new = pd.DataFrame(rows, columns=REGISTER_COLUMNS)
-    parts = [p for p in (earlier, new) if p is not None and len(p)]
-    return pd.concat(parts, ignore_index=True)[REGISTER_COLUMNS] if parts else new
+    if not has_earlier:  # this month's rows are the whole register already
+        return new
+    return pd.concat([p for p in (earlier, new) if len(p)], ignore_index=True)[REGISTER_COLUMNS]
