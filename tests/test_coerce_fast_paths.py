@@ -136,3 +136,19 @@ def test_columns_typed_together_as_one_by_one():
     plain = [pd.Series(["a", "b"], dtype="str"), pd.Series(["c d"], dtype="str")]  # no whitespace drop needed in one
     for got, column in zip(coerce.normalise_codes(plain, [False, False]), plain):
         pd.testing.assert_series_equal(got, coerce.normalise_code(column))
+
+
+@pytest.mark.parametrize("cell, missing", [
+    (b'<c r="B2" s="1"><f>SUM(A1:A3)</f></c>', True),
+    (b'<c r="B2"><f t="shared" si="0"/></c>', True),
+    (b'<c r="B2"><f>A1</f><v/></c>', True),
+    (b'<c r="B2"><f>A1</f>\n  <v> </v>\n</c>', True),
+    (b'<c r="B2"><f>A1</f><v>3</v></c>', False),
+    (b'<c r="B2"><f t="shared" si="0"/><v>3</v></c>', False),
+    (b'<c r="B2" t="s"><v>7</v></c>', False),
+])
+def test_formulas_without_a_value_are_found(cell, missing):
+    from parkcrm.io.grid import _sheet_extras
+
+    xml = b'<worksheet><sheetData><row r="2"><c r="A2"/>' + cell + b'<c r="C2" t="s"><v>1</v></c></row></sheetData></worksheet>'
+    assert (_sheet_extras(xml)[0] == {(2, 1): True}) is missing
