@@ -152,3 +152,20 @@ def test_formulas_without_a_value_are_found(cell, missing):
 
     xml = b'<worksheet><sheetData><row r="2"><c r="A2"/>' + cell + b'<c r="C2" t="s"><v>1</v></c></row></sheetData></worksheet>'
     assert (_sheet_extras(xml)[0] == {(2, 1): True}) is missing
+
+
+def test_blank_rows_as_column_by_column():
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from parkcrm.io.reader import _blank_rows
+
+    columns = [pa.chunked_array([pa.array(["a", None, " ", ""], pa.string()), pa.array([None, "\u3000"], pa.string())]),
+               pa.chunked_array([pa.array([None, None, "\t", "x", None, " "], pa.string())])]
+    expected = np.ones(6, dtype=bool)
+    for arr in columns:
+        expected &= pc.fill_null(pc.equal(pc.utf8_trim_whitespace(arr), ""), True).to_numpy(zero_copy_only=False)
+    assert _blank_rows(columns, 6).tolist() == expected.tolist()
+    assert _blank_rows([], 3).tolist() == [True, True, True]
+    assert _blank_rows([pa.chunked_array([], pa.string())], 0).tolist() == []

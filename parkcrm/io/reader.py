@@ -380,10 +380,7 @@ def _read_sheet(fname: str, grid: Grid, matchers: list[KindMatcher], rules: Rule
     rows = np.arange(grid.first_row + start, grid.first_row + start + height)  # Excel row of each body row
 
     # blank and 合计 rows, decided on the arrow columns (no per-cell Python)
-    blank = np.ones(height, dtype=bool)
-    for arr in arrays.values():
-        trimmed = pc.utf8_trim_whitespace(arr)
-        blank &= pc.fill_null(pc.equal(trimmed, ""), True).to_numpy(zero_copy_only=False)
+    blank = _blank_rows(list(arrays.values()), height)
     err_rows = {r for (r, _c) in grid.errors}
     if err_rows:
         blank &= ~np.isin(rows, list(err_rows))
@@ -422,6 +419,16 @@ def _read_sheet(fname: str, grid: Grid, matchers: list[KindMatcher], rules: Rule
     df = pd.DataFrame(columns, index=raw.index, copy=False)  # the columns are new: no copy needed
     problems.extend(issues.values())
     return info, (df, raw, info, issues)
+
+
+def _blank_rows(arrays: list, height: int) -> np.ndarray:
+    """Rows whose every cell is empty or only whitespace: one pass over all the columns, laid
+    end to end (each a chunk), instead of three arrow calls a column."""
+    if not arrays:
+        return np.ones(height, dtype=bool)
+    cells = pa.chunked_array([chunk for arr in arrays for chunk in arr.chunks], arrays[0].type)
+    empty = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(cells), ""), True).to_numpy(zero_copy_only=False)
+    return empty.reshape(len(arrays), height).all(axis=0)
 
 
 def _type_columns(raw: pd.DataFrame, excel_rows: pd.Series, spec, chosen, grid: Grid, info: SheetInfo, rules: RulePack):
