@@ -145,8 +145,9 @@ def assign_cards(contacts: pd.DataFrame, customers: pd.DataFrame, tiers: pd.Seri
         prio = per_value(role.iloc[rows], role_rank).fillna(len(role_rank)).to_numpy(dtype="float64")
         # places go per customer by role priority, then sheet order
         ranked = np.lexsort((rows, prio, customer))
+        in_order = customer[ranked]
         taken_before = np.array([used.get(c, 0) for c in ids], dtype="int64")
-        nth = pd.Series(customer[ranked]).groupby(customer[ranked]).cumcount().to_numpy() + taken_before[customer[ranked]]
+        nth = pd.Series(in_order).groupby(in_order).cumcount().to_numpy() + taken_before[in_order]
         granted[rows[ranked[nth < cards.quota]]] = True
         refused[rows[ranked[nth >= cards.quota]]] = True
     action[granted] = UPGRADE
@@ -156,10 +157,17 @@ def assign_cards(contacts: pd.DataFrame, customers: pd.DataFrame, tiers: pd.Seri
         earlier_n = per_value(cid, used).fillna(0).astype("int64").astype(str)
         note(refused, "按规则应为", mapped, f"，但已超出每户 {cards.quota} 人的升级上限", "（以前月份已升级 ", earlier_n, " 人）")
     index = contacts.index
-    return pd.DataFrame({"客户编号": cid, "客户名称": cid.map(names), "客户等级": tier, "姓名": contacts["姓名"], "角色": role,
-                         "现有会员等级": shown, "建议会员等级": pd.Series(suggested, index=index, dtype="str"),
-                         "处理": pd.Series(action, index=index, dtype="str"), "备注": pd.Series(notes, index=index, dtype="object")},
-                        index=index)
+    return pd.DataFrame({
+        "客户编号": cid,
+        "客户名称": cid.map(names),
+        "客户等级": tier,
+        "姓名": contacts["姓名"],
+        "角色": role,
+        "现有会员等级": shown,
+        "建议会员等级": pd.Series(suggested, index=index, dtype="str"),
+        "处理": pd.Series(action, index=index, dtype="str"),
+        "备注": pd.Series(notes, index=index, dtype="object"),
+    }, index=index)
 
 
 def _person_keys(frame: pd.DataFrame) -> list[str]:
