@@ -169,3 +169,22 @@ def test_blank_rows_as_column_by_column():
     assert _blank_rows(columns, 6).tolist() == expected.tolist()
     assert _blank_rows([], 3).tolist() == [True, True, True]
     assert _blank_rows([pa.chunked_array([], pa.string())], 0).tolist() == []
+
+
+def test_merge_tables_numbers_rows_on():
+    from parkcrm.io.reader import Table, merge_tables
+
+    def table(n, extra):
+        df = pd.DataFrame({"a": pd.Series(range(n), dtype="Int64")})
+        raw = pd.DataFrame({"a": pd.Series([str(i) for i in range(n)], dtype="str"), extra: "x"})
+        return Table("k", df, raw, {("f", extra): None}, [extra], {(n - 1, "a"): extra})
+
+    merged = merge_tables([table(2, "x1"), table(3, "x2"), table(1, "x1")])
+    expected_df = pd.concat([table(2, "x1").df, table(3, "x2").df.set_axis(pd.RangeIndex(2, 5)),
+                             table(1, "x1").df.set_axis(pd.RangeIndex(5, 6))])
+    expected_raw = pd.concat([table(2, "x1").raw, table(3, "x2").raw.set_axis(pd.RangeIndex(2, 5)),
+                              table(1, "x1").raw.set_axis(pd.RangeIndex(5, 6))])
+    pd.testing.assert_frame_equal(merged.df, expected_df, check_index_type=True)
+    pd.testing.assert_frame_equal(merged.raw, expected_raw, check_index_type=True)
+    assert merged.cell_issues == {(1, "a"): "x1", (4, "a"): "x2", (5, "a"): "x1"}
+    assert merged.extra_columns == ["x1", "x2"]

@@ -243,16 +243,25 @@ def merge_tables(tables: list[Table]) -> Table:
         return tables[0]
     offset = 0
     dfs, raws, issues, sheets, extras = [], [], {}, {}, []
+    # rows labelled 0…n-1 in every table (as the reader makes them): concat numbers them on by itself
+    numbered = all(_numbered(t.df) and _numbered(t.raw) for t in tables)
     for t in tables:
         # new frames on the same data (copy-on-write): the tables given stay as they are
-        df, raw = t.df.set_axis(t.df.index + offset), t.raw.set_axis(t.raw.index + offset)
+        df, raw = ((t.df, t.raw) if numbered
+                   else (t.df.set_axis(t.df.index + offset), t.raw.set_axis(t.raw.index + offset)))
         issues.update({(label + offset, col): p for (label, col), p in t.cell_issues.items()})
         sheets.update(t.sheets)
         extras += [c for c in t.extra_columns if c not in extras]
         dfs.append(df)
         raws.append(raw)
         offset += len(df)
-    return Table(tables[0].kind, pd.concat(dfs), pd.concat(raws), sheets, extras, issues)
+    return Table(tables[0].kind, pd.concat(dfs, ignore_index=numbered), pd.concat(raws, ignore_index=numbered),
+                 sheets, extras, issues)
+
+
+def _numbered(frame: pd.DataFrame) -> bool:
+    index = frame.index
+    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
 
 
 # ---- one sheet --------------------------------------------------------------------------
