@@ -188,3 +188,16 @@ def test_merge_tables_numbers_rows_on():
     pd.testing.assert_frame_equal(merged.raw, expected_raw, check_index_type=True)
     assert merged.cell_issues == {(1, "a"): "x1", (4, "a"): "x2", (5, "a"): "x1"}
     assert merged.extra_columns == ["x1", "x2"]
+
+
+@pytest.mark.parametrize("columns", [
+    [(["2026-10-08 00:00:00", None], False), (["2026/10/8", "2026-10-09 14:30:00"], True)],
+    [(["2026-10-08 00:00:00", "2026-10-08 14:30:00"], False), (["abc", "2026-02-30", "45678"], False), ([None, None], False)],
+    [(DATE_TEXTS, False), ([], True), (DATE_TEXTS[:6], True)],
+])
+def test_parse_dates_many_as_one_by_one(columns):
+    series = [(_series(texts), with_time) for texts, with_time in columns]
+    for (typed, fails), (column, with_time) in zip(coerce.parse_dates_many(series), series):
+        alone, alone_fails = coerce.parse_dates(column, with_time)
+        pd.testing.assert_series_equal(typed, alone)
+        assert list(fails.items()) == list(alone_fails.items())

@@ -500,6 +500,7 @@ def _type_columns(raw: pd.DataFrame, excel_rows: pd.Series, spec, chosen, grid: 
     money = dict(zip(units, coerce.parse_money_many([(columns[n], coerce.FEN_PER[u]) for n, u in units.items()])))
 
     plain = _plain_columns(columns, spec, money)
+    dates = _date_columns(columns, spec, money)
     for name, series in columns.items():
         col = spec.columns.get(name)
         if name in money:
@@ -510,7 +511,7 @@ def _type_columns(raw: pd.DataFrame, excel_rows: pd.Series, spec, chosen, grid: 
         elif col.type == "数值":
             typed, fails = coerce.parse_number(series)
         elif col.type in ("日期", "时间"):
-            typed, fails = coerce.parse_dates(series, with_time=col.type == "时间")
+            typed, fails = dates[name]
             _flag_leap_day(series, typed, fails, grid, chosen[name][0], row_of)
         elif col.type == "是否":
             typed, fails = coerce.parse_flags(series, rules.vocab("是否"))
@@ -536,6 +537,16 @@ def _type_columns(raw: pd.DataFrame, excel_rows: pd.Series, spec, chosen, grid: 
 # cost per column. Larger sheets go column by column, where each column keeps its own shortcuts
 # (an all-ASCII column skips NFKC, one without spaces skips their removal).
 TOGETHER_ROWS = 5_000
+
+
+def _date_columns(columns: dict[str, pd.Series], spec, money: dict) -> dict[str, tuple[pd.Series, dict]]:
+    """The date and time columns, as coerce.parse_dates reads them (together up to TOGETHER_ROWS rows)."""
+    wanted = {name: spec.columns[name].type == "时间" for name in columns
+              if name not in money and name in spec.columns and spec.columns[name].type in ("日期", "时间")}
+    pairs = [(columns[name], with_time) for name, with_time in wanted.items()]
+    if len(next(iter(columns.values()), ())) > TOGETHER_ROWS:
+        return {name: coerce.parse_dates(series, with_time) for name, (series, with_time) in zip(wanted, pairs)}
+    return dict(zip(wanted, coerce.parse_dates_many(pairs)))
 
 
 def _plain_columns(columns: dict[str, pd.Series], spec, money: dict) -> dict[str, pd.Series]:
