@@ -74,14 +74,14 @@ def annual_spend(customers: Table) -> tuple[pd.Series, pd.Series]:
                 reason[label] = p.message
         # a blank annual cell falls back to the monthly fees; a bad one does not
         blank = missing & reason.isna()
-        if monthly is not None:
+        if monthly is not None and blank.any():
             use_monthly = blank & monthly.notna()
             fen = fen.mask(use_monthly, monthly)
             reason = reason.mask(use_monthly, "年度通信费用为空，按1-12月费用合计分级")
             reason = reason.mask(blank & ~use_monthly, "年度通信费用为空，1-12月费用也为空或有误，无法分级")
             for label in df.index[(blank & monthly.isna() & bad_months.ne("")).to_numpy()]:
                 reason[label] = "年度通信费用为空，月度费用有误：" + bad_months[label].rstrip("；")
-        else:
+        elif monthly is None:
             reason = reason.mask(blank, "年度通信费用为空，无法分级")
     elif monthly is not None:
         fen = monthly
@@ -90,9 +90,10 @@ def annual_spend(customers: Table) -> tuple[pd.Series, pd.Series]:
     else:
         fen = pd.Series(pd.NA, index=df.index, dtype="Int64")
         reason[:] = "表中既没有年度通信费用列，也没有1-12月费用列，无法分级"
-    negative = fen.notna() & (fen < 0)
-    reason = reason.mask(negative.fillna(False), "年度通信费用为负数，请核实")
-    fen = fen.mask(negative.fillna(False))
+    negative = (fen < 0).fillna(False)
+    if negative.any():
+        reason = reason.mask(negative, "年度通信费用为负数，请核实")
+        fen = fen.mask(negative)
     return fen.astype("Int64"), reason
 
 
