@@ -131,7 +131,7 @@ def classify(customers: Table, rules: RulePack, official: Mapping[str, str] | pd
                              pd.Series(np.where(given_known, SOURCE_SHEET, official_label), index=df.index))
     tier = tier.fillna(PENDING)
 
-    notes = reason.fillna("").astype("object")
+    notes = reason.fillna("").to_numpy(dtype=object)  # filled in place, a Series at the end
 
     def add(mask: pd.Series, *parts) -> None:
         """Append the text made of parts (strings, or Series read at the rows in mask, NA as "") to
@@ -156,7 +156,7 @@ def classify(customers: Table, rules: RulePack, official: Mapping[str, str] | pd
         "等级来源": source.fillna(""),
         **_duties(tier, rules),
         "等级变动预警": tier_warning(off.mask(assigned), computed, rules),
-        "分级备注": notes,
+        "分级备注": pd.Series(notes, index=df.index, dtype="object"),
         "_fen": fen,
         "_computed_tier": computed,
         "_official_tier": off,
