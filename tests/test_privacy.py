@@ -290,3 +290,33 @@ def test_long_texts_are_masked_as_a_whole_text_would_be():
         if not privacy._WIDE_DIGIT_RX.search(text):
             expected = privacy._mask_all(text) if privacy._CANDIDATE_RX.search(text) else text
             assert privacy.mask_text(text) == expected
+
+
+def test_masking_keeps_every_cell_whatever_the_frames_index(tmp_path):
+    """A filtered frame (index 5, 6 …) written masked: its phone cells are masked, not lost (they were
+    blank: the arrow round trip lined the masked values up by label instead of position)."""
+    import pandas as pd
+
+    from parkcrm.core.privacy import mask_series
+    from parkcrm.io.writer import SheetSpec, write_xlsx
+
+    for dtype in ("string", object):
+        s = pd.Series(["13800001234", "园区路8号"], index=[7, 9], dtype=dtype)
+        assert mask_series(s).tolist() == ["138****1234", "园区路8号"]
+        assert list(mask_series(s).index) == [7, 9]
+    df = pd.DataFrame({"客户": ["甲", "乙"], "电话": ["13800001234", "0762-3381200"]}, index=[5, 6])
+    write_xlsx(tmp_path / "a.xlsx", [SheetSpec("a", df)], mask=True)
+    back = pd.read_excel(tmp_path / "a.xlsx", engine="openpyxl", dtype=str)
+    assert back["电话"].tolist() == ["138****1234", "0762-3381200"], back  # a landline is not personal
+
+
+def test_money_and_arrow_round_trip_by_position_on_any_index():
+    import pandas as pd
+    import pyarrow as pa
+
+    from parkcrm.core.arrow import from_arrow
+    from parkcrm.io.coerce import parse_money
+
+    assert from_arrow(pa.array(["a", None], pa.string()), pd.Index(["x", "y"])).tolist() == ["a", pd.NA]
+    fen, failures = parse_money(pd.Series(["1.5", "2"], index=[10, 20], dtype="string"), 100)
+    assert fen.tolist() == [150, 200] and list(fen.index) == [10, 20] and not failures

@@ -23,7 +23,9 @@ def from_arrow(array: pa.Array, index: pd.Index) -> pd.Series:
         # the reader's columns: wrapped as they are (a tenth of the cost of the conversion below)
         return pd.Series(pd.arrays.ArrowStringArray(array), index=index)
     values = array.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow") if pa.types.is_large_string(t) or pa.types.is_string(t) else None)
-    return pd.Series(values, index=index).astype("string")
+    # by position: to_pandas gives a Series on 0…n-1, and a Series handed a Series lines it up by label
+    # (any other index would get missing values)
+    return pd.Series(values.array if isinstance(values, pd.Series) else values, index=index).astype("string")
 
 
 def _is_plain_range(index: pd.Index, length: int) -> bool:
