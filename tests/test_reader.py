@@ -327,6 +327,34 @@ def test_formula_without_cached_value_is_missing_with_reason(tmp_path, rules):
     assert "没有计算结果" in book.problems[0].message
 
 
+def test_formula_without_cached_value_is_found_in_prefixed_xml_too(tmp_path, rules):
+    """Sheet XML written with a namespace prefix (<x:c>, <x:f>), as .NET's OpenXML SDK writes it."""
+    import re
+    import zipfile
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "客户资料"
+    ws.append(HEADER)
+    ws.append(["C1", "甲", "=2*3"])
+    ws.append(["C2", "乙", 4])
+    wb.save(tmp_path / "plain.xlsx")
+    main = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    with zipfile.ZipFile(tmp_path / "plain.xlsx") as zin, zipfile.ZipFile(tmp_path / "x.xlsx", "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = re.sub(r"<(/?)(?!\?)([A-Za-z]\w*)", r"<\1x:\2", data.decode())
+                data = text.replace(main, main.replace("xmlns=", "xmlns:x=")).encode()
+                assert "<x:f>" in data.decode()
+            zout.writestr(item, data)
+    book = read_workbook(tmp_path / "x.xlsx", rules)
+    assert [(p.cell, p.code) for p in book.problems] == [("C2", "formula-error")]
+    assert "没有计算结果" in book.problems[0].message
+
+
 def test_sheets_loaded_in_parallel_keep_workbook_order(tmp_path, rules):
     """The largest sheet loads first, in its own thread; rows, sheets and problems still come
     out in workbook order, and merges/formulas of every sheet are still seen."""

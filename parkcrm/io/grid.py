@@ -309,10 +309,15 @@ def _xlsx_members(path: Path) -> dict[str, tuple[str, int]]:
         return {}  # the structure fastexcel reads is what counts; the extras are best effort
 
 
+def _may_hold_formula(data: bytes) -> bool:
+    """A formula element <f …> or, written with a namespace prefix (.NET's OpenXML SDK), <x:f …>."""
+    return b"<f" in data or b":f>" in data or b":f " in data
+
+
 def _sheet_extras(data: bytes) -> tuple[dict, list, bytes | None]:
     """Formulas stored without a cached value, merged ranges, and the sheet XML itself."""
     no_value = {}
-    if b"<f" in data and any(rx.search(data) for rx in _MAYBE_NO_VALUE):
+    if _may_hold_formula(data) and any(rx.search(data) for rx in _MAYBE_NO_VALUE):
         no_value = {(int(m.group(2)), _col_index(m.group(1))): True for m in _FORMULA_NO_VALUE.finditer(data)}
     merges = []
     tail = data.rfind(b"<mergeCells")
