@@ -193,3 +193,28 @@ def test_dates_in_a_mixed_column_stay_dates_and_missing_ones_blank(tmp_path):
     assert ws["A2"].value == dt.datetime(2026, 10, 8) and ws["A2"].number_format == "yyyy-mm-dd"
     assert ws["A3"].value is None
     assert ws["A4"].number_format == "yyyy-mm-dd hh:mm" and ws["A5"].value == "待定"
+
+
+def test_classify_summary_sheet_formats_shares_and_money(tmp_path):
+    """分级汇总 stacks three tables in one sheet: 占比 shows as a percentage, 万元 as money, counts plain."""
+    from pathlib import Path
+
+    from tests.helpers import run_cli
+
+    book = next((Path(__file__).resolve().parents[1] / "samples" / "2026-10").glob("*客户资料*.xlsx"))
+    code, _out, err = run_cli(["classify", str(book), "--out", str(tmp_path / "c.xlsx"), "-q"])
+    assert code in (0, 1), err
+    ws = openpyxl.load_workbook(tmp_path / "c.xlsx")["分级汇总"]
+    formats: dict[str, set[str]] = {}
+    header: list = []
+    for row in ws.iter_rows():
+        values = [c.value for c in row]
+        if values and isinstance(values[0], str) and values[0] in ("客户等级", "片区", "客户经理"):
+            header = values
+            continue
+        for name, cell in zip(header, row):
+            if isinstance(cell.value, (int, float)) and name:
+                formats.setdefault(name, set()).add(cell.number_format)
+    assert formats["占比"] == {"0.0%"}
+    assert formats["年度通信费用合计(万元)"] == {"#,##0.00##"}
+    assert formats["客户数"] == {"General"} and formats["合计"] == {"General"}

@@ -291,6 +291,8 @@ class SheetSpec:
     row_height: float | None = None  # data rows' height in points (room to write by hand)
     break_by: str | None = None  # a printed page per value of this column (e.g. one manager per page)
     wrap: tuple[str, ...] = ()  # text columns wrapped within their width (long text on a printed form)
+    # (row, column) positions -> number format, for a sheet of stacked tables whose columns mix kinds
+    cell_formats: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 class WriteResult(list):
@@ -346,6 +348,8 @@ class XlsxWriter:
         first = top + (1 if spec.header else 0)
         cells = [self._column_cells(ws, spec, name, df.iloc[:, c]) for c, name in enumerate(columns)]
         widths = column_widths(spec, texts=_texts_to_measure(ws, df, cells))
+        if spec.cell_formats:
+            self._with_cell_formats(cells, spec.cell_formats, first)
         for c, width in enumerate(widths):
             ws.set_column(c, c, width)
         if spec.banner:
@@ -370,6 +374,18 @@ class XlsxWriter:
                 v = values[r]
                 if v is not None:
                     write(row, c, v, fmt)
+
+    def _with_cell_formats(self, cells: list, formats: dict[tuple[int, int], str], first: int) -> None:
+        """The columns holding cells of their own number format write each with it."""
+        by_column: dict[int, dict[int, object]] = {}
+        for (r, c), numfmt in formats.items():
+            by_column.setdefault(c, {})[r + first] = self.fmt(num_format=numfmt)
+        for c, by_row in by_column.items():
+            values, write, fmt = cells[c]
+
+            def each(row, col, v, fmt, write=write, by_row=by_row):
+                write(row, col, v, by_row.get(row, fmt))
+            cells[c] = (values, each, fmt)
 
     def _column_cells(self, ws, spec: SheetSpec, name: str, series: pd.Series) -> tuple[list, object, object]:
         """A column ready to write: (values, write, fmt), write(row, col, value, fmt) called for each value
@@ -411,7 +427,7 @@ class XlsxWriter:
                 return
             if not isinstance(v, str):
                 if isinstance(v, (int, float)) and not isinstance(v, bool):
-                    ws.write_number(r, c, v)
+                    ws.write_number(r, c, v, _fmt)  # a cell format's (cell_formats), else none
                     return
                 if isinstance(v, (dt.datetime, dt.date)):  # a date as a date, with its time of day if it has one
                     timed = isinstance(v, dt.datetime) and v.time() != dt.time(0)

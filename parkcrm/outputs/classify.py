@@ -198,7 +198,7 @@ def sheet_specs(result: ClassifyResult) -> list[SheetSpec]:
         specs.append(SheetSpec("会员卡台账", result.register, widths={"依据": 40, "来源": 22}))
     return specs + [
         SheetSpec("分级汇总", summary_frame(result.summary), autofilter=False, freeze=False, header=False,
-                  widths={0: 22}),
+                  widths={0: 22}, cell_formats=summary_formats(result.summary)),
         SheetSpec("说明", about_frame(result.about), autofilter=False, widths={"项目": 16, "内容": 100}),
     ]
 
@@ -213,6 +213,23 @@ def summary_frame(summary: dict[str, pd.DataFrame]) -> pd.DataFrame:
         rows.append([])
     width = max(len(r) for r in rows)
     return pd.DataFrame([r + [None] * (width - len(r)) for r in rows]).astype("object")
+
+
+def summary_formats(summary: dict[str, pd.DataFrame]) -> dict[tuple[int, int], str]:
+    """Number formats of summary_frame's cells, as each table's column would have in a sheet of its own
+    (占比 0.0%, 万元 #,##0.00): (row, column) -> format."""
+    from parkcrm.io.writer import default_number_format
+
+    out: dict[tuple[int, int], str] = {}
+    row = 0
+    for table in summary.values():
+        row += 2  # the title row and the header row
+        for c, name in enumerate(table.columns):
+            numfmt = default_number_format(str(name), table[name])
+            if numfmt:
+                out.update({(row + r, c): numfmt for r in range(len(table))})
+        row += len(table) + 1  # the rows and the blank row after them
+    return out
 
 
 def about_frame(about: dict[str, object]) -> pd.DataFrame:
