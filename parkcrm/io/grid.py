@@ -310,8 +310,11 @@ def _xlsx_members(path: Path) -> dict[str, tuple[str, int]]:
 
 
 def _may_hold_formula(data: bytes) -> bool:
-    """A formula element <f …> or, written with a namespace prefix (.NET's OpenXML SDK), <x:f …>."""
-    return b"<f" in data or b":f>" in data or b":f " in data
+    """A formula element <f …> or, in XML written with a namespace prefix (.NET's OpenXML SDK), <x:f …>
+    (looked for only when the root element has a prefix: every scan of a large sheet costs)."""
+    if b"<f" in data:
+        return True
+    return b":worksheet" in data[:4096] and (b":f>" in data or b":f " in data)
 
 
 def _sheet_extras(data: bytes) -> tuple[dict, list, bytes | None]:
