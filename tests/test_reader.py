@@ -310,17 +310,22 @@ def test_zone_and_manager_merged_down_count_for_every_row(tmp_path, rules):
     assert df["客户经理"].tolist() == ["王晓明"] * 4
 
 
-def test_formula_without_cached_value_is_missing_with_reason(tmp_path, rules):
+def _formula_without_value(path):
+    """A customer sheet whose C2 is a formula saved without its value (as openpyxl writes formulas)."""
     import openpyxl
 
-    wb = openpyxl.Workbook()  # openpyxl writes formulas without a cached value
+    wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "客户资料"
     ws.append(HEADER)
     ws.append(["C1", "甲", "=2*3"])
     ws.append(["C2", "乙", 4])
-    wb.save(tmp_path / "f.xlsx")
-    book = read_workbook(tmp_path / "f.xlsx", rules)
+    wb.save(path)
+    return path
+
+
+def test_formula_without_cached_value_is_missing_with_reason(tmp_path, rules):
+    book = read_workbook(_formula_without_value(tmp_path / "f.xlsx"), rules)
     df = customers(book)
     assert pd.isna(df["年度通信费用"].iloc[0]) and df["年度通信费用"].iloc[1] == 4_000_000
     assert [(p.cell, p.code) for p in book.problems] == [("C2", "formula-error")]
@@ -332,15 +337,7 @@ def test_formula_without_cached_value_is_found_in_prefixed_xml_too(tmp_path, rul
     import re
     import zipfile
 
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "客户资料"
-    ws.append(HEADER)
-    ws.append(["C1", "甲", "=2*3"])
-    ws.append(["C2", "乙", 4])
-    wb.save(tmp_path / "plain.xlsx")
+    _formula_without_value(tmp_path / "plain.xlsx")
     main = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
     with zipfile.ZipFile(tmp_path / "plain.xlsx") as zin, zipfile.ZipFile(tmp_path / "x.xlsx", "w") as zout:
         for item in zin.infolist():
