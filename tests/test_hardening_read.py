@@ -298,6 +298,39 @@ def test_a_stray_cell_at_the_last_cell_of_the_sheet_is_a_finding_not_an_abort(tm
     assert "A1:C3" in stray[0]["message"]
 
 
+def _ods_with_cell_at(path, row: int, col: int):
+    """A small .ods customer table, plus one value at (row, col) after empty repeated rows and cells,
+    as LibreOffice and WPS write empty stretches."""
+    import zipfile
+
+    from tests.helpers import write_ods
+
+    plain = write_ods(path.with_name("plain.ods"), {"客户资料": [HEADER[:3], ["C1", "甲", 12.5], ["C2", "乙", 3]]})
+    with zipfile.ZipFile(plain) as zin:
+        content = zin.read("content.xml").decode()
+        end = content.index("</table:table>")
+        far = (f'<table:table-row table:number-rows-repeated="{row - 4}"><table:table-cell '
+               f'table:number-columns-repeated="3"/></table:table-row><table:table-row><table:table-cell '
+               f'table:number-columns-repeated="{col - 1}"/><table:table-cell office:value-type="string">'
+               f'<text:p>x</text:p></table:table-cell></table:table-row>')
+        content = content[:end] + far + content[end:]
+        with zipfile.ZipFile(path, "w") as zout:
+            for item in zin.infolist():
+                zout.writestr(item, content.encode() if item.filename == "content.xml" else zin.read(item.filename))
+    return path
+
+
+def test_an_ods_cell_far_from_the_data_is_refused_in_chinese_not_an_abort(tmp_path):
+    """calamine sizes an .ods grid to its farthest value (9,003 x 9,001 here: 81 million cells, an abort
+    under 4 GB); parkcrm works the grid out from the repeat counts first and refuses it, naming where."""
+    proc = _read_in_child(_ods_with_cell_at(tmp_path / "客户资料.ods", 9003, 9001))
+    assert "工作表「客户资料」中有远离数据区域的单元格（最远到第 9,003 行、第 9,001 列" in proc.stdout, proc.stdout
+    assert "另存为 .xlsx" in proc.stdout
+    # a value a little way off is no stray: read as it is
+    near = _read_in_child(_ods_with_cell_at(tmp_path / "近.ods", 40, 8))
+    assert near.stdout == "", near.stdout
+
+
 def read_in_child(src) -> tuple[list, list]:
     """(customer IDs, stray cells) of a workbook read in a child process with limited memory,
     so that a reader that aborts fails the test instead of killing pytest."""

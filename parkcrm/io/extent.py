@@ -1,4 +1,4 @@
-"""The real data extent of an .xlsx sheet, found before the Rust reader sizes its grid.
+"""The real data extent of an .xlsx sheet (and of an .ods table), found before the Rust reader sizes its grid.
 
 calamine allocates rows x columns of the bounding box of every cell holding a value: one
 stray cell at XFD1048576 asks for 512 GB and aborts the process (no exception to catch).
@@ -238,3 +238,52 @@ def _spans(xml: bytes, tags: np.ndarray) -> list[tuple[int, int]]:
             close = None if m.group(4) else _CLOSE_C.search(xml, m.end())
             out.append((m.start(), close.end() if close else m.end()))
     return out
+
+
+# ---- .ods: the same danger, spelt with repeat counts ---------------------------------------
+# An OpenDocument sheet writes empty stretches as one row or cell with number-rows-repeated /
+# number-columns-repeated, so one value after a long empty run makes calamine size its grid to it.
+# The grid of each table is worked out from the tags alone; a table too large is refused (a cleaned
+# copy, as for .xlsx, would mean rewriting the document: the clerk deletes the stray cell instead).
+_ODS_TAG = re.compile(rb"<table:(table|table-row|table-cell|covered-table-cell)(?=[\t\n\r />])([^>]*?)(/?)>"
+                      rb"|</table:(table|table-row)>")
+_ODS_NAME = re.compile(rb'table:name="([^"]*)"')
+_ODS_ROWS = re.compile(rb'table:number-rows-repeated="(\d+)"')
+_ODS_COLS = re.compile(rb'table:number-columns-repeated="(\d+)"')
+_ODS_VALUE = re.compile(rb"office:value-type=|table:formula=")
+
+
+def check_ods_extent(content: bytes, file: str) -> None:
+    """WorkbookError naming the sheet and its farthest cell when a table of content.xml would make the
+    reader allocate more than MAX_GRID_CELLS cells."""
+    name, row, last_row, last_col, col, repeat = b"", 0, 0, 0, 0, 1
+    for m in _ODS_TAG.finditer(content):
+        tag, attrs, closed, end = m.group(1), m.group(2), m.group(3), m.group(4)
+        if end == b"table":
+            _refuse_ods_grid(file, name, last_row, last_col)
+        elif end == b"table-row":
+            row += repeat
+        elif tag == b"table":
+            found = _ODS_NAME.search(attrs)
+            name, row, last_row, last_col = (found.group(1) if found else b""), 0, 0, 0
+        elif tag == b"table-row":
+            found = _ODS_ROWS.search(attrs)
+            repeat, col = (int(found.group(1)) if found else 1), 0
+            if closed:
+                row += repeat
+        else:  # a cell: counts where it has a value (or formula); its repeats take columns either way
+            found = _ODS_COLS.search(attrs)
+            width = int(found.group(1)) if found else 1
+            if _ODS_VALUE.search(attrs):
+                last_row, last_col = max(last_row, row + repeat), max(last_col, col + width)
+            col += width
+
+
+def _refuse_ods_grid(file: str, name: bytes, rows: int, cols: int) -> None:
+    if rows * cols <= MAX_GRID_CELLS:
+        return
+    sheet = name.decode("utf-8", "replace")
+    raise WorkbookError(
+        f"{file}: 工作表「{sheet}」中有远离数据区域的单元格（最远到第 {rows:,} 行、第 {cols:,} 列，读取需要 "
+        f"{rows * cols:,} 个单元格的内存），拒绝读取；请在 WPS 或 LibreOffice 中删除多余的单元格后保存，"
+        "或另存为 .xlsx（parkcrm 会跳过 .xlsx 中远离数据的单元格）")

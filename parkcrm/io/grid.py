@@ -22,7 +22,7 @@ from typing import Callable, Iterator
 import pyarrow as pa
 
 from parkcrm.core.errors import WorkbookError
-from parkcrm.io.extent import Extent, check_extent
+from parkcrm.io.extent import Extent, check_extent, check_ods_extent
 from parkcrm.io.sniff import check_declared_counts, inflate_checked
 
 _ERROR_NAMES = {
@@ -193,6 +193,8 @@ def _inspector(name: str):
 
     def inspect(member: str, data: bytes) -> None:
         check_declared_counts(name, member, data)
+        if member == "content.xml":  # an .ods: its tables, before the reader sizes them
+            check_ods_extent(data, name)
         if b"sheetData" in data and check_extent(data, name, member).changed:
             raise WorkbookError(f"{name}: 工作表「{member}」中有远离数据区域的单元格，且无法确定它属于哪个工作表，"
                                 "拒绝读取；请在 Excel 中删除多余的单元格后另存再试")
