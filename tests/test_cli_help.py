@@ -87,3 +87,16 @@ def test_usage_errors_are_chinese():
     # outside a project, a command that could read the project's month says what to give instead
     code, _out, err = run_cli(["classify"])
     assert code == 2 and "没有给出工作簿" in err and "parkcrm.yaml" in err
+
+
+def test_argument_names_are_chinese_in_usage_panel_and_errors():
+    for args, usage in ((["classify"], "用法：parkcrm classify [选项] [工作簿或文件夹]…"),
+                        (["report", "weekly"], "用法：parkcrm report weekly [选项] [工作簿或文件夹]…"),
+                        (["sla"], "用法：parkcrm sla [选项] 工作簿或文件夹…"),
+                        (["db", "rename-park"], "用法：parkcrm db rename-park [选项] 原园区代码 新园区代码")):
+        code, out, _err = run_cli([*args, "--help"])
+        assert code == 0 and usage in out, out[:300]
+        panel = out[out.index("参数"):out.index("选项 ─")] if "选项 ─" in out else out
+        assert "workbooks" not in panel and "data..." not in panel and " old " not in panel, panel
+    code, _out, err = run_cli(["db", "rename-park", "默认园区"])
+    assert code == 2 and "缺少参数「新园区代码」" in err

@@ -165,7 +165,7 @@ _USAGE_ERRORS = [
     (r"'([^']*)' is not a valid integer\.?", r"「\1」不是整数"),
     (r"(?:File|Path|Directory) '([^']*)' does not exist\.?", r"「\1」不存在"),
     (r"Invalid value for (.+?): (?:Value error, )?", r"\1 的值无效："),
-    (r"Missing argument '(.+?)'\.?", r"缺少参数 \1"),
+    (r"Missing argument '(.+?)'\.?", r"缺少参数「\1」"),
     (r"Missing option '(.+?)'\.?", r"缺少选项 \1"),
     (r"No such option: (\S+) \(Possible options: (.+)\)", r"没有选项 \1（可能是：\2）"),
     (r"No such option: (\S+)", r"没有选项 \1"),
@@ -184,7 +184,9 @@ def _zh_usage_error(message: str) -> str:
     for pattern, repl in _USAGE_ERRORS:
         message = re.sub(pattern, repl, message)
     for name, zh in ARGUMENT_NAMES.items():  # 缺少参数 workbooks -> 缺少参数「工作簿或文件夹」
-        message = re.sub(rf"'?\b{name}\b'?", f"「{zh}」", message)
+        message = re.sub(rf"「?'?\b{name}\b'?」?", f"「{zh}」", message)
+    for zh in set(ARGUMENT_NAMES.values()):  # the name typer gives in Chinese already (i18n), quoted
+        message = message.replace(f"'{zh}'", f"「{zh}」")
     return message
 
 

@@ -220,8 +220,8 @@ RENAME_EPILOG = (
 
 @db_app.command("rename-park", epilog=RENAME_EPILOG)
 def rename_park_command(
-    old: Annotated[str, typer.Argument(help="原来的园区代码，例如 默认园区", show_default=False)],
-    new: Annotated[str, typer.Argument(help="新的园区代码，例如 东坡县-高新园（与 parkcrm.yaml 的「园区代码」一致）",
+    old: Annotated[str, typer.Argument(help="原来的园区代码，例如 默认园区", metavar="原园区代码", show_default=False)],
+    new: Annotated[str, typer.Argument(help="新的园区代码，例如 东坡县-高新园（与 parkcrm.yaml 的「园区代码」一致）", metavar="新园区代码",
                                        show_default=False)],
     db: StoreDbOpt = None,
     config: ConfigOpt = None,

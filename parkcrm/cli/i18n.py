@@ -197,16 +197,18 @@ _patch_usage_prefix()
 
 
 # ---- the usage line: [OPTIONS] COMMAND [ARGS]... and argument names are English ----
-ARGUMENT_NAMES = {"workbooks": "工作簿或文件夹", "folder": "文件夹"}
+ARGUMENT_NAMES = {"workbooks": "工作簿或文件夹", "data": "工作簿或文件夹", "folder": "文件夹"}
 _USAGE_WORDS = [("[OPTIONS]", "[选项]"), ("COMMAND [ARGS]...", "命令 [参数]…"), ("...", "…")]
 
 
 def _zh_usage_piece(piece: str) -> str:
     for name, zh in ARGUMENT_NAMES.items():
-        piece = piece.replace(f"{{{name}}}", zh).replace(name.upper(), zh)
+        # required: WORKBOOKS (or {workbooks}); optional: [workbooks]
+        piece = piece.replace(f"{{{name}}}", zh).replace(name.upper(), zh).replace(f"[{name}]", f"[{zh}]")
     for en, zh in _USAGE_WORDS:
         piece = piece.replace(en, zh)
-    return piece
+    # a name typer shows in Chinese already (a metavar, display_name_raw): without typer's braces
+    return re.sub(r"\{([^{}\x00-\x7f]+)\}", r"\1", piece)
 
 
 def _patch_usage_pieces() -> None:
@@ -219,3 +221,20 @@ def _patch_usage_pieces() -> None:
 
 
 _patch_usage_pieces()
+
+
+def _patch_argument_names() -> None:
+    """The 参数 panel of a help screen names an argument by display_name_raw: in Chinese too."""
+    cls = getattr(typer.core, "TyperArgument", None)
+    original = getattr(cls, "display_name_raw", None) if cls is not None else None
+    if not isinstance(original, property):
+        return  # another typer: the English name stays, nothing breaks
+
+    def display_name_raw(self) -> str:
+        name = original.fget(self)
+        return ARGUMENT_NAMES.get(name, name)
+
+    cls.display_name_raw = property(display_name_raw)
+
+
+_patch_argument_names()
