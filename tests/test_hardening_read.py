@@ -646,3 +646,37 @@ def test_sheet_xml_only_our_parse_finds_is_checked_too(tmp_path):
     hostile = tmp_path / "hidden.xlsx"
     _rezip(hostile, parts)
     _read_in_child(hostile)
+
+
+def _nothing_outside_by_python_re(xml: bytes, last_row: int, last_col: int, allowed: int) -> bool:
+    """The fast path's check as it was written for Python's re (lookaheads): the RE2 pass must agree."""
+    import re
+
+    from parkcrm.io.extent import _letters_above, _number_above
+
+    missed = (re.compile(rb'<c(?! r=")[\t\n\r />]'), re.compile(rb'<row(?! r=")[\t\n\r />]'),
+              re.compile(rb":(?:c|row)[\t\n\r />]"))
+    if any(p.search(xml) for p in missed):
+        return False
+    digits = len(str(last_row))
+    rows_beyond = (rb"[0-9]{%d}" % (digits + 1) if (10**digits - 1) * (last_col + 1) <= allowed
+                   else _number_above(last_row) + rb'"')
+    letters = _letters_above(last_col).replace(rb"\b\B", rb"(?!)")
+    beyond = re.compile(rb'r="(?:' + letters + rb"|[A-Z]{1,3}(?:0|" + rows_beyond + rb")"
+                        rb"|0[0-9]*\"|" + rows_beyond + rb"|[a-z]{1,3}[0-9]|[&\s])")
+    return beyond.search(xml) is None
+
+
+@pytest.mark.parametrize("cell", [
+    b'<c r="B2" t="s"><v>0</v></c>', b'<c r="C3"/>', b'<c s="1" r="B2"/>', b'<c\nr="B2"/>', b"<c/>", b"<c>",
+    b'<c r="D2"/>', b'<c r="B4"/>', b'<c r="b2"/>', b'<c r="B02"/>', b'<c r="&#66;2"/>', b'<c r=" B2"/>',
+    b"<c r='B2'/>", b'<x:c r="B2"/>', b'<col min="1" max="9"/>', b'<c r="B2"><is><t>\xe5\x9b\xad\xe5\x8c\xba r="Z9"</t></is></c>',
+    b'<c r="XFD3"/>', b'<c r="A1048576"/>', b'<c r="B2"', b'<c r', b'<c r=',
+])
+def test_the_fast_extent_pass_agrees_with_its_python_re_form(cell):
+    from parkcrm.io.extent import _nothing_outside
+
+    xml = (b'<worksheet><dimension ref="A1:C3"/><sheetData><row r="1"><c r="A1"/></row><row r="2">'
+           + cell + b"</row></sheetData></worksheet>")
+    for box in ((3, 2, 1_000_000), (3, 2, 20), (1_048_576, 2, 50_000_000)):
+        assert _nothing_outside(xml, *box) == _nothing_outside_by_python_re(xml, *box), (cell, box)
