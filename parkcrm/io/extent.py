@@ -108,11 +108,12 @@ def _nothing_outside(xml: bytes, last_row: int, last_col: int, allowed: int) -> 
         rb'r="(?:' + _letters_above(last_col) + rb"|[A-Z]{1,3}(?:0|" + rows_beyond + rb")"  # a cell past the box
         rb"|0[0-9]*\"|" + rows_beyond + rb"|[a-z]{1,3}[0-9]|[&\t\n\r\f\v ])"  # a row past it; lowercase; entities
     )
-    return not _matches(xml, b"|".join((*_ELEMENTS_MISSED, beyond)))
+    return not matches_anywhere(xml, b"|".join((*_ELEMENTS_MISSED, beyond)))
 
 
-def _matches(data: bytes, pattern: bytes) -> bool:
-    """Whether the RE2 pattern (ASCII) matches anywhere in data, scanned in place (no copy)."""
+def matches_anywhere(data: bytes, pattern: bytes) -> bool:
+    """Whether the RE2 pattern (ASCII) matches anywhere in data: scanned in place (no copy), in linear
+    time, with the GIL released (the sheets' loader threads and the caller go on meanwhile)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 

@@ -22,7 +22,7 @@ from typing import Callable, Iterator
 import pyarrow as pa
 
 from parkcrm.core.errors import WorkbookError
-from parkcrm.io.extent import Extent, check_extent, check_ods_extent
+from parkcrm.io.extent import Extent, check_extent, check_ods_extent, matches_anywhere
 from parkcrm.io.sniff import check_declared_counts, inflate_checked
 
 _ERROR_NAMES = {
@@ -311,12 +311,12 @@ def _xlsx_members(path: Path) -> dict[str, tuple[str, int]]:
         return {}  # the structure fastexcel reads is what counts; the extras are best effort
 
 
+# a formula element, <f …> or with a namespace prefix (<x:f …>, as .NET's OpenXML SDK writes)
+_FORMULA_ELEMENT = rb"<(?:[A-Za-z_][\w.-]*:)?f[\t\n\r />]"
+
+
 def _may_hold_formula(data: bytes) -> bool:
-    """A formula element <f …> or, in XML written with a namespace prefix (.NET's OpenXML SDK), <x:f …>
-    (looked for only when the root element has a prefix: every scan of a large sheet costs)."""
-    if b"<f" in data:
-        return True
-    return b":worksheet" in data[:4096] and (b":f>" in data or b":f " in data)
+    return matches_anywhere(data, _FORMULA_ELEMENT)
 
 
 def _sheet_extras(data: bytes) -> tuple[dict, list, bytes | None]:
