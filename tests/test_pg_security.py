@@ -316,3 +316,32 @@ def test_a_revoked_county_reads_and_writes_nothing_and_the_others_go_on(cluster,
     code, out, err = run_cli(["db", "roles", "--county", f"{PARK_A}={c.b}", "--revoke", c.b, "--group-prefix", c.prefix,
                               "--db", c.url(), "--apply"])
     assert code == 2 and "既要授权又要停用" in err
+
+
+def test_two_counties_import_the_same_month_side_by_side_under_their_roles(cluster, monkeypatch, tmp_path):
+    """Row-level security and the park locks together: county A is held inside its import transaction
+    (rows written, not committed) while county B, under its own role, imports the same month with the same
+    customer codes and finishes; then A commits. Each park holds exactly its own import, and each role
+    still reads its park only."""
+    from tests.test_park_concurrency import Proc
+
+    c = cluster
+    _set_up(c, monkeypatch, tmp_path)
+    a_book = _month(tmp_path / "A", "2026-10", "C", ["甲公司", "乙公司", "丙公司"])
+    b_book = _month(tmp_path / "B", "2026-10", "C", ["丁公司", "戊公司"])
+    a = Proc(tmp_path, PARK_A, ["import", str(a_book), "--db", c.url(c.a), "-q"], stall="import")
+    try:
+        a.reached()
+        b = Proc(tmp_path, PARK_B, ["import", str(b_book), "--db", c.url(c.b), "-q"])
+        assert b.finish() == 0, b.err
+        assert a.stalled()  # B was done while A still held its transaction open
+        a.release()
+        assert a.finish() == 0, a.err
+    finally:
+        a.release()
+        a.kill()
+    with open_store(c.url(), park=PARK_A) as admin:
+        assert _customers(admin) == [(PARK_A, "C1", "甲公司"), (PARK_A, "C2", "乙公司"), (PARK_A, "C3", "丙公司"),
+                                     (PARK_B, "C1", "丁公司"), (PARK_B, "C2", "戊公司")]
+    with open_store(c.url(c.b), park=PARK_B) as store:
+        assert [r[0] for r in _customers(store)] == [PARK_B, PARK_B]
