@@ -58,18 +58,14 @@ def plan_command(
     from parkcrm.cli.report_inputs import project_inputs, read_data, require_kind, workbook_target, write_deliverable
 
     chosen = parse_week(week) if week is not None else (parse_month(month) if month else None)
-    workbooks = project_inputs(con, ws, workbooks or [], chosen.month if week is not None else chosen,
-                               given=f"--week {chosen.label}，周四在 {chosen.month}" if week is not None else "")
+    workbooks = project_inputs(con, ws, workbooks or [], chosen)
     pack = ws.rules()
 
     with con.progress("正在读取工作簿…") as step:
         inputs = read_data(con, workbooks, pack, step)
         books, tables, problems, failures = inputs.as_tuple()
         require_kind(tables, problems, workbooks, "客户资料", "表头包含「客户编号」「客户名称」的工作表（表名如 客户资料、客户资料库）")
-        if week is not None:
-            period = parse_week(week).period
-        else:
-            period = month_of_books(books, parse_month(month) if month else None).period
+        period = chosen.period if week is not None else month_of_books(books, chosen).period
         step("正在测算工作量…")
         from parkcrm.cli.official import official_tiers_for
         from parkcrm.jobs.planning import workload_plan

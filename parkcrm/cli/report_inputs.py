@@ -19,33 +19,33 @@ def read_data(con, paths: list[Path], rules, step):
     return inputs
 
 
-def project_inputs(con, ws, workbooks: list[Path], month=None, *, given: str = "",
-                   earlier: bool = False) -> list[Path]:
+def project_inputs(con, ws, workbooks: list[Path], chosen=None, *, earlier: bool = False) -> list[Path]:
     """The workbooks given; else, in a project, the files `parkcrm run` reads for the month
-    (parkcrm.workspace.project_months): the month given, or the newest in the data folder.
-    given: how the month was chosen, as the user wrote it (default "--month <month>").
-    earlier: a month without data takes the newest earlier month's (the care plan, as run does)."""
+    (parkcrm.workspace.project_months): that of chosen (a Month, or a Week: its Thursday's month),
+    or the newest in the data folder. earlier: a month without data takes the newest earlier month's
+    (the care plan, as run does)."""
     if workbooks:
         return list(workbooks)
     if ws.project is None:
         raise ParkcrmError("没有给出工作簿：请在命令行给出工作簿或文件夹，或在含 parkcrm.yaml 的项目文件夹（或其子文件夹）中"
                            "运行，将读取数据目录中的月份文件夹（也可用 --config 指定项目文件；parkcrm init 可生成）")
+    from parkcrm.core.periods import Week
     from parkcrm.workspace import project_months
 
     project = ws.require_project()
     months, _notes = project_months(project, ws.archive_dir)
-    have = "、".join(str(m) for m in months) or "没有"
     if not months:
         raise ParkcrmError(f"数据目录 {project.data_dir} 中还没有数据：每月的工作簿放到 数据目录/YYYY-MM/（例如 2026-11/）")
+    month = chosen.month if isinstance(chosen, Week) else chosen
     if month is None:
         month, why = max(months), "数据目录中最新的月份；其他月份用 --month 指定"
     elif month in months:
-        why = given or f"--month {month}"
+        why = f"--week {chosen.label}，周四在 {month}" if isinstance(chosen, Week) else f"--month {month}"
     elif earlier and any(m < month for m in months):
         before = max(m for m in months if m < month)
         month, why = before, f"{month} 还没有数据，与 parkcrm run 相同，客户名单取自之前最近的 {before}"
     else:
-        raise ParkcrmError(f"数据目录 {project.data_dir} 中没有 {month} 的数据（已有：{have}）；"
+        raise ParkcrmError(f"数据目录 {project.data_dir} 中没有 {month} 的数据（已有：{'、'.join(map(str, months))}）；"
                            f"请把该月的工作簿放到 {project.data_dir / str(month)}/，或在命令行给出工作簿")
     files = months[month]
     con.info(f"数据：{ws.short(files[0].parent)}（{why}），{len(files)} 个工作簿")

@@ -76,9 +76,7 @@ def check_visits_command(
     ws = workspace(con, config=config, rules=rules, db=db, near=workbooks or [])
     from parkcrm.cli.report_inputs import project_inputs
 
-    # a week's data is its Thursday's month (the calendar rule parkcrm run files weeks by)
-    workbooks = project_inputs(con, ws, workbooks or [], chosen.month if week else chosen,
-                               given=f"--week {chosen.label}，周四在 {chosen.month}" if week else "")
+    workbooks = project_inputs(con, ws, workbooks or [], chosen)
     files = discover(workbooks).files  # the inputs, to refuse an output path that is one of them
     from parkcrm.jobs import default_target
 
