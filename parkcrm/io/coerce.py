@@ -206,9 +206,7 @@ def parse_dates(series: pd.Series, with_time: bool = False) -> tuple[pd.Series, 
     The cells as fastexcel renders a date (2026-10-08 00:00:00) are read at C speed, the others
     one by one as _parse_dates_all does (the same values and failures as when it reads them all)."""
     arrow = normalise_arrow(to_arrow(series))
-    handled, stamps = _plain_iso(arrow)
-    if not handled.all():
-        handled, stamps = _written_dates(arrow, handled, stamps)
+    handled, stamps = _fast_dates(arrow)
     if handled.all():
         if arrow.null_count == len(arrow):
             return pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]"), {}
@@ -229,9 +227,7 @@ def parse_dates_many(columns: list[tuple[pd.Series, bool]]) -> list[tuple[pd.Ser
     if len(columns) < 2:
         return [parse_dates(series, with_time) for series, with_time in columns]
     arrow = normalise_arrow(_joined([series for series, _ in columns]))
-    handled, stamps = _plain_iso(arrow)
-    if not handled.all():
-        handled, stamps = _written_dates(arrow, handled, stamps)
+    handled, stamps = _fast_dates(arrow)
     out, start = [], 0
     for series, with_time in columns:
         end = start + len(series)
@@ -244,6 +240,15 @@ def parse_dates_many(columns: list[tuple[pd.Series, bool]]) -> list[tuple[pd.Ser
             out.append((pd.Series(part if with_time else _days(part), index=series.index), {}))
         start = end
     return out
+
+
+def _fast_dates(arrow: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(handled, stamps) of the cells the fast paths read: plain ISO dates, then dates written
+    2026/10/8 or 2026年10月8日; the others are left to the general route."""
+    handled, stamps = _plain_iso(arrow)
+    if not handled.all():
+        handled, stamps = _written_dates(arrow, handled, stamps)
+    return handled, stamps
 
 
 def _days(stamps: np.ndarray) -> np.ndarray:
@@ -426,8 +431,12 @@ def map_vocab(series: pd.Series, vocab: dict[str, str]) -> pd.Series:
 
 def strip_text(series: pd.Series) -> pd.Series:
     """Plain text: trimmed, '' -> NA (series.astype("string").str.strip() with '' masked, in one arrow pass)."""
-    text = pc.utf8_trim_whitespace(to_arrow(series))
-    return from_arrow(pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text), series.index)
+    return from_arrow(_trimmed(to_arrow(series)), series.index)
+
+
+def _trimmed(text: pa.Array) -> pa.Array:
+    text = pc.utf8_trim_whitespace(text)
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
 
 
 def normalise_code(series: pd.Series) -> pd.Series:
@@ -451,9 +460,7 @@ def normalise_codes(columns: list[pd.Series], upper: list[bool]) -> list[pd.Seri
 
 def strip_texts(columns: list[pd.Series]) -> list[pd.Series]:
     """strip_text of each column, in one pass."""
-    text = pc.utf8_trim_whitespace(_joined(columns))
-    blanked = pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
-    return [from_arrow(part, s.index) for part, s in zip(_split_back(blanked, columns), columns)]
+    return [from_arrow(part, s.index) for part, s in zip(_split_back(_trimmed(_joined(columns)), columns), columns)]
 
 
 def _joined(columns: list[pd.Series]) -> pa.Array:

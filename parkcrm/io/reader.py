@@ -499,8 +499,9 @@ def _type_columns(raw: pd.DataFrame, excel_rows: pd.Series, spec, chosen, grid: 
             units[name] = chosen[name][1].unit or col.unit or rules.tiers.unit
     money = dict(zip(units, coerce.parse_money_many([(columns[n], coerce.FEN_PER[u]) for n, u in units.items()])))
 
-    plain = _plain_columns(columns, spec, money)
-    dates = _date_columns(columns, spec, money)
+    together = len(raw) <= TOGETHER_ROWS
+    plain = _plain_columns(columns, spec, money, together)
+    dates = _date_columns(columns, spec, money, together)
     for name, series in columns.items():
         col = spec.columns.get(name)
         if name in money:
@@ -539,17 +540,18 @@ def _type_columns(raw: pd.DataFrame, excel_rows: pd.Series, spec, chosen, grid: 
 TOGETHER_ROWS = 5_000
 
 
-def _date_columns(columns: dict[str, pd.Series], spec, money: dict) -> dict[str, tuple[pd.Series, dict]]:
-    """The date and time columns, as coerce.parse_dates reads them (together up to TOGETHER_ROWS rows)."""
+def _date_columns(columns: dict[str, pd.Series], spec, money: dict, together: bool
+                  ) -> dict[str, tuple[pd.Series, dict]]:
+    """The date and time columns, as coerce.parse_dates reads them (together: in one pass)."""
     wanted = {name: spec.columns[name].type == "时间" for name in columns
               if name not in money and name in spec.columns and spec.columns[name].type in ("日期", "时间")}
     pairs = [(columns[name], with_time) for name, with_time in wanted.items()]
-    if len(next(iter(columns.values()), ())) > TOGETHER_ROWS:
+    if not together:
         return {name: coerce.parse_dates(series, with_time) for name, (series, with_time) in zip(wanted, pairs)}
     return dict(zip(wanted, coerce.parse_dates_many(pairs)))
 
 
-def _plain_columns(columns: dict[str, pd.Series], spec, money: dict) -> dict[str, pd.Series]:
+def _plain_columns(columns: dict[str, pd.Series], spec, money: dict, together: bool) -> dict[str, pd.Series]:
     """The ID, phone, tier and plain text columns, typed in two passes over all of them (see
     coerce.normalise_codes); the same values as normalise_code, normalise_tier and strip_text."""
     codes, texts = {}, {}
@@ -562,7 +564,7 @@ def _plain_columns(columns: dict[str, pd.Series], spec, money: dict) -> dict[str
         elif not col.vocabulary:
             texts[name] = series
     upper = [spec.columns[name].type == "等级" for name in codes]
-    if len(next(iter(columns.values()), ())) > TOGETHER_ROWS:  # column by column (see TOGETHER_ROWS)
+    if not together:  # column by column (see TOGETHER_ROWS)
         typed = {name: coerce.normalise_tier(s) if up else coerce.normalise_code(s)
                  for (name, s), up in zip(codes.items(), upper)}
         typed.update({name: coerce.strip_text(s) for name, s in texts.items()})
