@@ -183,9 +183,7 @@ def _zh_usage_error(message: str) -> str:
 
     for pattern, repl in _USAGE_ERRORS:
         message = re.sub(pattern, repl, message)
-    for name, zh in ARGUMENT_NAMES.items():  # 缺少参数 workbooks -> 缺少参数「工作簿或文件夹」
-        message = re.sub(rf"「?'?\b{name}\b'?」?", f"「{zh}」", message)
-    for zh in set(ARGUMENT_NAMES.values()):  # the name typer gives in Chinese already (i18n), quoted
+    for zh in set(ARGUMENT_NAMES.values()):  # an argument's name (Chinese, cli.i18n) in Chinese quotes
         message = message.replace(f"'{zh}'", f"「{zh}」")
     return message
 

@@ -196,18 +196,16 @@ _patch_types()
 _patch_usage_prefix()
 
 
-# ---- the usage line: [OPTIONS] COMMAND [ARGS]... and argument names are English ----
+# ---- the usage line and the 参数 panel: [OPTIONS] COMMAND [ARGS]... and argument names are English ----
 ARGUMENT_NAMES = {"workbooks": "工作簿或文件夹", "data": "工作簿或文件夹", "folder": "文件夹"}
 _USAGE_WORDS = [("[OPTIONS]", "[选项]"), ("COMMAND [ARGS]...", "命令 [参数]…"), ("...", "…")]
 
 
 def _zh_usage_piece(piece: str) -> str:
-    for name, zh in ARGUMENT_NAMES.items():
-        # required: WORKBOOKS (or {workbooks}); optional: [workbooks]
-        piece = piece.replace(f"{{{name}}}", zh).replace(name.upper(), zh).replace(f"[{name}]", f"[{zh}]")
+    """The argument names are Chinese already (display_name_raw below, or a metavar): the words
+    around them, and typer's braces around a required one, are not."""
     for en, zh in _USAGE_WORDS:
         piece = piece.replace(en, zh)
-    # a name typer shows in Chinese already (a metavar, display_name_raw): without typer's braces
     return re.sub(r"\{([^{}\x00-\x7f]+)\}", r"\1", piece)
 
 
@@ -224,7 +222,7 @@ _patch_usage_pieces()
 
 
 def _patch_argument_names() -> None:
-    """The 参数 panel of a help screen names an argument by display_name_raw: in Chinese too."""
+    """Help screens (usage line, 参数 panel) and usage errors name an argument by display_name_raw."""
     cls = getattr(typer.core, "TyperArgument", None)
     original = getattr(cls, "display_name_raw", None) if cls is not None else None
     if not isinstance(original, property):
