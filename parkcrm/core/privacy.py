@@ -138,12 +138,11 @@ def mask_series(series: pd.Series) -> pd.Series:
     """mask_text over a whole text column, vectorised in pyarrow (non-text columns pass through).
 
     The column is returned as it was (same object) when nothing in it needs masking."""
-    import numpy as np
     import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from parkcrm.core.arrow import from_arrow, to_arrow
+    from parkcrm.core.arrow import to_arrow
 
     if not (series.dtype == object or pd.api.types.is_string_dtype(series)):
         return series
@@ -153,6 +152,17 @@ def mask_series(series: pd.Series) -> pd.Series:
         return _mask_mixed(series)
     if not pc.any(pc.match_substring_regex(arr, _PREFILTER)).as_py():
         return series
+    return _mask_arrow(series, arr)
+
+
+def _mask_arrow(series, arr):
+    """mask_series of a text column that may hold a number, given as its pyarrow array too."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from parkcrm.core.arrow import from_arrow
+
     # cells with full-width digits or a digest: done one by one below, as mask_text does them
     wide = pc.or_(pc.fill_null(pc.match_substring_regex(arr, _WIDE_DIGIT), False),
                   pc.fill_null(pc.match_substring_regex(arr, _DIGEST), False))
@@ -202,8 +212,8 @@ def mask_columns(columns: list[pd.Series]) -> list[pd.Series]:
     start = 0
     for i, arr in zip(looked_at, arrays):
         end = start + len(arr)
-        if hits[start:end].any():
-            out[i] = mask_series(columns[i])
+        if hits[start:end].any():  # the prefilter matched: straight to the masking
+            out[i] = _mask_arrow(columns[i], arr)
         start = end
     return out
 
