@@ -266,7 +266,7 @@ def test_run_finds_the_same_inputs_in_a_month_folder(tmp_path):
 
     from parkcrm.core.periods import Month
     from parkcrm.scheduled.files import Archive
-    from parkcrm.scheduled.run import discover as run_discover
+    from parkcrm.workspace import project_months
 
     data = tmp_path / "数据"
     month = data / "2026-10"
@@ -275,7 +275,7 @@ def test_run_finds_the_same_inputs_in_a_month_folder(tmp_path):
     write_xlsx(month / "客户资料-2026年10月-分级.xlsx", [SheetSpec("客户分级", pd.DataFrame({"a": [1]}))])
     (month / "~$客户资料-2026年10月.xlsx").write_bytes(b"\x00")
     (month / "旧表.et").write_bytes(b"\xd0\xcf\x11\xe0")
-    months, notes = run_discover(SimpleNamespace(data_dir=data, patterns=[]), Archive(data / "输出"))
+    months, notes = project_months(SimpleNamespace(data_dir=data, patterns=[]), Archive(data / "输出").root)
     assert [p.name for p in months[Month.parse("2026-10", "文件夹")]] == ["客户资料-2026年10月.xlsx"]
     assert any("客户资料-2026年10月-分级.xlsx：parkcrm 生成的输出（客户分级）" in n for n in notes)
     assert any("旧表.et" in n for n in notes)

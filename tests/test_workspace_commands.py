@@ -217,7 +217,7 @@ def test_without_inputs_a_command_reads_the_months_folder_run_reads(project, tmp
     """In a project, classify/validate/check-visits/care-plan without workbooks read the data folder's month
     (the newest, or the one --month/--week names), the same files `parkcrm run` finds, and say which."""
     from parkcrm.scheduled.files import Archive
-    from parkcrm.scheduled.run import discover
+    from parkcrm.workspace import project_months
     from parkcrm.workspace import load_project
 
     monkeypatch.chdir(project / "数据" / "2026-10")  # anywhere in the project
@@ -250,7 +250,7 @@ def test_without_inputs_a_command_reads_the_months_folder_run_reads(project, tmp
     code, _out, err = run_cli(["classify", "--month", "2026-12"])
     assert code == 2 and "没有 2026-12 的数据（已有：2026-09、2026-10）" in err
     # the files are those parkcrm run reads for the month
-    months, _notes = discover(load_project(project / "parkcrm.yaml"), Archive(project / "输出"))
+    months, _notes = project_months(load_project(project / "parkcrm.yaml"), Archive(project / "输出").root)
     assert sorted(p.name for p in months[max(months)]) == sorted(p.name for p in oct_.iterdir() if p.suffix == ".xlsx")
     # outside any project there is nothing to fall back on
     monkeypatch.chdir(tmp_path)

@@ -100,15 +100,6 @@ class RunSummary:
         return "\n".join(lines)
 
 
-# ---- finding the workbooks ---------------------------------------------------------------
-
-def discover(project, archive: Archive) -> tuple[dict[Month, list[Path]], list[str]]:
-    """Workbooks per month (parkcrm.workspace.project_months: the commands run without inputs find the same)."""
-    from parkcrm.workspace import project_months
-
-    return project_months(project, archive.root)
-
-
 def rules_fingerprint(rules) -> str:
     h = hashlib.sha256()
     for path in sorted(Path(rules.folder).glob("*.yaml")):
@@ -338,7 +329,9 @@ def _existing_store(ws):
 
 def _work(ctx: Context, summary: RunSummary, db: str | None, home: Path) -> None:
     summary.store = ctx.workspace.store_target().shown
-    months, notes = discover(ctx.project, ctx.archive)
+    from parkcrm.workspace import project_months  # the months any command run without inputs finds too
+
+    months, notes = project_months(ctx.project, ctx.archive.root)
     summary.notes += notes
     if not months:
         summary.notes.append(f"数据目录 {ctx.project.data_dir} 中没有找到月度工作簿")
